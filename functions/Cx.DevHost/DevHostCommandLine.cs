@@ -1,0 +1,56 @@
+using System.Globalization;
+
+namespace Cx.DevHost;
+
+/// <summary>
+/// The DevHost's own options; everything else is passed to ASP.NET Core configuration.
+/// <list type="bullet">
+/// <item><c>--seed-demo[=N]</c>: load a demo data set (N customers, 250 by default) before serving.</item>
+/// <item><c>--settings PATH</c>: the local.settings.json to read (default: next to the binaries).</item>
+/// <item><c>--port N</c>: listen on 127.0.0.1:N (default 7071, as <c>func start</c>).</item>
+/// </list>
+/// </summary>
+public sealed record DevHostCommandLine(int? SeedDemo, string? SettingsPath, int Port, string[] Remaining)
+{
+    public const int DefaultPort = 7071;
+
+    public const int DefaultDemoCustomers = 250;
+
+    public static DevHostCommandLine Parse(string[] args)
+    {
+        int? seed = null;
+        string? settings = null;
+        var port = DefaultPort;
+        var remaining = new List<string>();
+        for (var i = 0; i < args.Length; i++)
+        {
+            var arg = args[i];
+            if (arg == "--seed-demo")
+            {
+                seed = DefaultDemoCustomers;
+            }
+            else if (arg.StartsWith("--seed-demo=", StringComparison.Ordinal))
+            {
+                seed = ParseNumber(arg["--seed-demo=".Length..], "--seed-demo", 1, 1_000_000);
+            }
+            else if (arg == "--settings" && i + 1 < args.Length)
+            {
+                settings = args[++i];
+            }
+            else if (arg == "--port" && i + 1 < args.Length)
+            {
+                port = ParseNumber(args[++i], "--port", 1, 65535);
+            }
+            else
+            {
+                remaining.Add(arg);
+            }
+        }
+        return new DevHostCommandLine(seed, settings, port, [.. remaining]);
+    }
+
+    private static int ParseNumber(string text, string option, int min, int max) =>
+        int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var value) && value >= min && value <= max
+            ? value
+            : throw new ArgumentException($"{option} takes a number from {min} to {max}.");
+}

@@ -1,0 +1,43 @@
+using Cx.Http.Endpoints;
+using Cx.Http.Routes;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Azure.Functions.Worker;
+
+namespace Cx.Functions.Content;
+
+/// <summary>Content-type definitions: the schema of every collection and single type.</summary>
+public sealed class ContentTypeFunctions(DefinitionEndpoints endpoints)
+{
+    [Function(nameof(ListContentTypes))]
+    public Task<IResult> ListContentTypes(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = ContentTypeRoutes.Collection)] HttpRequest request,
+        CancellationToken cancellationToken
+    ) => endpoints.ListContentTypesAsync(request, cancellationToken);
+
+    [Function(nameof(CreateContentType))]
+    public Task<IResult> CreateContentType(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = ContentTypeRoutes.Collection)] HttpRequest request,
+        CancellationToken cancellationToken
+    ) => endpoints.CreateContentTypeAsync(request, cancellationToken);
+
+    [Function(nameof(GetContentType))]
+    public Task<IResult> GetContentType(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = ContentTypeRoutes.ByKey)] HttpRequest request,
+        string typeKey,
+        CancellationToken cancellationToken
+    ) => endpoints.GetContentTypeAsync(request, typeKey, cancellationToken);
+
+    [Function(nameof(ReplaceContentType))]
+    public Task<IResult> ReplaceContentType(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "put", Route = ContentTypeRoutes.ByKey)] HttpRequest request,
+        string typeKey,
+        CancellationToken cancellationToken
+    ) => endpoints.ReplaceContentTypeAsync(request, typeKey, cancellationToken);
+
+    [Function(nameof(DeleteContentType))]
+    public Task<IResult> DeleteContentType(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "delete", Route = ContentTypeRoutes.ByKey)] HttpRequest request,
+        string typeKey,
+        CancellationToken cancellationToken
+    ) => endpoints.DeleteContentTypeAsync(request, typeKey, cancellationToken);
+}

@@ -1,0 +1,51 @@
+using Cx.Core.Profiles;
+using Cx.Http.Endpoints;
+using Cx.Http.Routes;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Azure.Functions.Worker;
+
+namespace Cx.Functions.Profiles;
+
+/// <summary>The customer profile API: entries of the built-in <c>customer</c> content type.</summary>
+public sealed class CustomerFunctions(EntryEndpoints endpoints)
+{
+    [Function(nameof(ListCustomers))]
+    public Task<IResult> ListCustomers(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = CustomerRoutes.Collection)] HttpRequest request,
+        CancellationToken cancellationToken
+    ) => endpoints.ListAsync(request, CustomerProfile.TypeKey, cancellationToken);
+
+    [Function(nameof(CreateCustomer))]
+    public Task<IResult> CreateCustomer(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = CustomerRoutes.Collection)] HttpRequest request,
+        CancellationToken cancellationToken
+    ) => endpoints.CreateAsync(request, CustomerProfile.TypeKey, CustomerRoutes.Location, cancellationToken);
+
+    [Function(nameof(GetCustomer))]
+    public Task<IResult> GetCustomer(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = CustomerRoutes.ById)] HttpRequest request,
+        string customerId,
+        CancellationToken cancellationToken
+    ) => endpoints.GetAsync(request, CustomerProfile.TypeKey, customerId, cancellationToken);
+
+    [Function(nameof(ReplaceCustomer))]
+    public Task<IResult> ReplaceCustomer(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "put", Route = CustomerRoutes.ById)] HttpRequest request,
+        string customerId,
+        CancellationToken cancellationToken
+    ) => endpoints.ReplaceAsync(request, CustomerProfile.TypeKey, customerId, cancellationToken);
+
+    [Function(nameof(PatchCustomer))]
+    public Task<IResult> PatchCustomer(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "patch", Route = CustomerRoutes.ById)] HttpRequest request,
+        string customerId,
+        CancellationToken cancellationToken
+    ) => endpoints.PatchAsync(request, CustomerProfile.TypeKey, customerId, cancellationToken);
+
+    [Function(nameof(DeleteCustomer))]
+    public Task<IResult> DeleteCustomer(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "delete", Route = CustomerRoutes.ById)] HttpRequest request,
+        string customerId,
+        CancellationToken cancellationToken
+    ) => endpoints.DeleteAsync(request, CustomerProfile.TypeKey, customerId, cancellationToken);
+}

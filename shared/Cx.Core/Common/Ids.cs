@@ -1,0 +1,63 @@
+using System.Security.Cryptography;
+
+namespace Cx.Core.Common;
+
+/// <summary>
+/// Time-ordered, URL-safe identifiers (ULID layout: 48-bit milliseconds + 80 random bits,
+/// Crockford base32, 26 characters). Sorting ids sorts by creation time within a millisecond.
+/// </summary>
+public static class Ids
+{
+    private const string Alphabet = "0123456789abcdefghjkmnpqrstvwxyz";
+
+    public static string New(TimeProvider time)
+    {
+        Span<byte> bytes = stackalloc byte[16];
+        var ms = time.GetUtcNow().ToUnixTimeMilliseconds();
+        for (var i = 5; i >= 0; i--)
+        {
+            bytes[i] = (byte)(ms & 0xFF);
+            ms >>= 8;
+        }
+        RandomNumberGenerator.Fill(bytes[6..]);
+        return Encode(bytes);
+    }
+
+    private static string Encode(ReadOnlySpan<byte> bytes)
+    {
+        // 128 bits -> 26 base32 characters; read the value as a big-endian 128-bit integer.
+        var value = new UInt128(
+            System.Buffers.Binary.BinaryPrimitives.ReadUInt64BigEndian(bytes),
+            System.Buffers.Binary.BinaryPrimitives.ReadUInt64BigEndian(bytes[8..])
+        );
+        return string.Create(
+            26,
+            value,
+            static (chars, v) =>
+            {
+                for (var i = 25; i >= 0; i--)
+                {
+                    chars[i] = Alphabet[(int)(v & 31)];
+                    v >>= 5;
+                }
+            }
+        );
+    }
+
+    /// <summary>Ids chosen by clients: 1 to 64 of letters, digits, '-' and '_'.</summary>
+    public static bool IsValidClientId(string? id)
+    {
+        if (string.IsNullOrEmpty(id) || id.Length > 64)
+        {
+            return false;
+        }
+        foreach (var c in id)
+        {
+            if (!(char.IsAsciiLetterOrDigit(c) || c is '-' or '_'))
+            {
+                return false;
+            }
+        }
+        return true;
+    }
+}

@@ -1,0 +1,473 @@
+using System.Collections.Frozen;
+using Cx.Core.Common;
+using Cx.Core.Documents;
+using Cx.Core.Profiles;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Cx.Core.Content;
+
+/// <summary>
+/// The registry of content types and components. Definitions are documents in the
+/// definitions container; the registry validates changes, keeps stores' indexes in step and
+/// caches compiled <see cref="ContentSchema"/>s (see <see cref="ContentOptions.DefinitionCacheSeconds"/>).
+/// </summary>
+public sealed partial class ContentTypeRegistry(
+    IDocumentStore store,
+    TimeProvider time,
+    IOptions<ContentOptions> options,
+    ILogger<ContentTypeRegistry> logger
+) : IDisposable
+{
+    public const string ContentTypeDocument = "contentType";
+
+    public const string ComponentDocument = "component";
+
+    private readonly SemaphoreSlim _reload = new(1, 1);
+    private volatile Snapshot? _snapshot;
+
+    /// <summary>Creates the built-in definitions when missing and the indexes of every type.</summary>
+    public async Task InitializeAsync(CancellationToken cancellationToken)
+    {
+        var now = EntryValidator.FormatInstant(time.GetUtcNow());
+        foreach (var component in CustomerProfile.Components)
+        {
+            await EnsureBuiltInAsync(component.Key, ComponentDocument, component, now, cancellationToken);
+        }
+        await EnsureBuiltInAsync(CustomerProfile.TypeKey, ContentTypeDocument, CustomerProfile.ContentType, now, cancellationToken);
+        var snapshot = await ReloadAsync(cancellationToken);
+        foreach (var type in snapshot.Types.Values)
+        {
+            var schema = snapshot.GetSchema(type.Definition.Key)!;
+            await store.EnsureIndexesAsync(schema.Container, schema.Key, schema.IndexedPaths, cancellationToken);
+        }
+    }
+
+    private async Task EnsureBuiltInAsync<T>(string key, string documentType, T definition, string now, CancellationToken cancellationToken)
+        where T : class
+    {
+        var existing = await store.ReadAsync(Containers.Definitions, new DocumentKey(documentType, key), cancellationToken);
+        if (existing is not null)
+        {
+            return;
+        }
+        try
+        {
+            await store.CreateAsync(
+                Containers.Definitions,
+                new DocumentWrite(key, documentType, documentType, DefinitionDocuments.ToJson(definition, key, documentType, now, now)),
+                cancellationToken
+            );
+            LogBuiltInCreated(logger, documentType, key);
+        }
+        catch (DocumentExistsException)
+        {
+            // Another instance created it first.
+        }
+    }
+
+    /// <summary>The compiled schema of a content type; 404 when it does not exist.</summary>
+    public async ValueTask<ContentSchema> GetSchemaAsync(string key, CancellationToken cancellationToken)
+    {
+        var snapshot = await GetSnapshotAsync(cancellationToken);
+        return snapshot.GetSchema(key) ?? throw new NotFoundException("Content type", key);
+    }
+
+    public async ValueTask<DefinitionRecord<ContentType>> GetContentTypeAsync(string key, CancellationToken cancellationToken)
+    {
+        var snapshot = await GetSnapshotAsync(cancellationToken);
+        return snapshot.Types.GetValueOrDefault(key) ?? throw new NotFoundException("Content type", key);
+    }
+
+    public async ValueTask<DefinitionRecord<ComponentDefinition>> GetComponentAsync(string key, CancellationToken cancellationToken)
+    {
+        var snapshot = await GetSnapshotAsync(cancellationToken);
+        return snapshot.Components.GetValueOrDefault(key) ?? throw new NotFoundException("Component", key);
+    }
+
+    /// <summary>Definitions in key order, one page at a time.</summary>
+    public async ValueTask<(IReadOnlyList<StoredDocument> Items, Keyset? Next)> ListAsync(
+        string documentType,
+        int limit,
+        Keyset? after,
+        CancellationToken cancellationToken
+    )
+    {
+        var page = await store.QueryAsync(
+            Containers.Definitions,
+            new DocumentQuery
+            {
+                Type = documentType,
+                PartitionKey = documentType,
+                Limit = limit,
+                After = after,
+            },
+            cancellationToken
+        );
+        return (page.Items, page.Next);
+    }
+
+    public Task<DefinitionRecord<ContentType>> CreateContentTypeAsync(ContentType type, CancellationToken cancellationToken) =>
+        SaveContentTypeAsync(type, routeKey: null, ifMatch: null, create: true, cancellationToken);
+
+    public Task<DefinitionRecord<ContentType>> ReplaceContentTypeAsync(
+        string key,
+        ContentType type,
+        string? ifMatch,
+        CancellationToken cancellationToken
+    ) => SaveContentTypeAsync(type, key, ifMatch, create: false, cancellationToken);
+
+    public Task<DefinitionRecord<ComponentDefinition>> CreateComponentAsync(
+        ComponentDefinition component,
+        CancellationToken cancellationToken
+    ) => SaveComponentAsync(component, routeKey: null, ifMatch: null, create: true, cancellationToken);
+
+    public Task<DefinitionRecord<ComponentDefinition>> ReplaceComponentAsync(
+        string key,
+        ComponentDefinition component,
+        string? ifMatch,
+        CancellationToken cancellationToken
+    ) => SaveComponentAsync(component, key, ifMatch, create: false, cancellationToken);
+
+    private async Task<DefinitionRecord<ContentType>> SaveContentTypeAsync(
+        ContentType type,
+        string? routeKey,
+        string? ifMatch,
+        bool create,
+        CancellationToken cancellationToken
+    )
+    {
+        if (routeKey is not null && type.Key != routeKey)
+        {
+            throw new ValidationException(DefinitionDocuments.KeyMismatch(routeKey));
+        }
+        var snapshot = await ReloadAsync(cancellationToken);
+        var current = snapshot.Types.GetValueOrDefault(type.Key);
+        if (!create && current is null)
+        {
+            throw new NotFoundException("Content type", type.Key);
+        }
+        DefinitionRules.ValidateContentType(type, snapshot);
+        if (current is not null)
+        {
+            type = type with { BuiltIn = current.Definition.BuiltIn, Version = current.Definition.Version };
+            if (!create)
+            {
+                DefinitionRules.ValidateContentTypeChange(current.Definition, type);
+            }
+        }
+        var saved = await SaveAsync(
+            type,
+            type.Key,
+            ContentTypeDocument,
+            current,
+            ifMatch,
+            create,
+            t => t with { Version = t.Version + 1 },
+            cancellationToken
+        );
+        var schema = (await ReloadAsync(cancellationToken)).GetSchema(type.Key)!;
+        await store.EnsureIndexesAsync(schema.Container, schema.Key, schema.IndexedPaths, cancellationToken);
+        return saved;
+    }
+
+    private async Task<DefinitionRecord<ComponentDefinition>> SaveComponentAsync(
+        ComponentDefinition component,
+        string? routeKey,
+        string? ifMatch,
+        bool create,
+        CancellationToken cancellationToken
+    )
+    {
+        if (routeKey is not null && component.Key != routeKey)
+        {
+            throw new ValidationException(DefinitionDocuments.KeyMismatch(routeKey));
+        }
+        var snapshot = await ReloadAsync(cancellationToken);
+        var current = snapshot.Components.GetValueOrDefault(component.Key);
+        if (!create && current is null)
+        {
+            throw new NotFoundException("Component", component.Key);
+        }
+        DefinitionRules.ValidateComponent(component, snapshot);
+        if (current is not null)
+        {
+            component = component with { BuiltIn = current.Definition.BuiltIn, Version = current.Definition.Version };
+            if (!create)
+            {
+                DefinitionRules.ValidateComponentChange(current.Definition, component);
+            }
+        }
+        var saved = await SaveAsync(
+            component,
+            component.Key,
+            ComponentDocument,
+            current,
+            ifMatch,
+            create,
+            c => c with { Version = c.Version + 1 },
+            cancellationToken
+        );
+        var reloaded = await ReloadAsync(cancellationToken);
+        foreach (var type in reloaded.TypesUsing(component.Key))
+        {
+            var schema = reloaded.GetSchema(type)!;
+            await store.EnsureIndexesAsync(schema.Container, schema.Key, schema.IndexedPaths, cancellationToken);
+        }
+        return saved;
+    }
+
+    private async Task<DefinitionRecord<T>> SaveAsync<T>(
+        T definition,
+        string key,
+        string documentType,
+        DefinitionRecord<T>? current,
+        string? ifMatch,
+        bool create,
+        Func<T, T> nextVersion,
+        CancellationToken cancellationToken
+    )
+        where T : class
+    {
+        var now = EntryValidator.FormatInstant(time.GetUtcNow());
+        StoredDocument stored;
+        if (create)
+        {
+            var json = DefinitionDocuments.ToJson(definition, key, documentType, now, now);
+            stored = await store.CreateAsync(
+                Containers.Definitions,
+                new DocumentWrite(key, documentType, documentType, json),
+                cancellationToken
+            );
+        }
+        else
+        {
+            if (ifMatch is not null && ifMatch != "*" && ifMatch != current!.Document.ETag)
+            {
+                throw new ETagMismatchException(current.Document.Key);
+            }
+            if (EqualityComparer<T>.Default.Equals(definition, current!.Definition))
+            {
+                return current;
+            }
+            definition = nextVersion(definition);
+            var json = DefinitionDocuments.ToJson(definition, key, documentType, DefinitionDocuments.CreatedAt(current.Document), now);
+            stored = await store.ReplaceAsync(
+                Containers.Definitions,
+                new DocumentWrite(key, documentType, documentType, json),
+                ifMatch ?? current.Document.ETag,
+                cancellationToken
+            );
+        }
+        Invalidate();
+        LogDefinitionSaved(logger, documentType, key);
+        return new DefinitionRecord<T>(definition, stored);
+    }
+
+    public async Task DeleteContentTypeAsync(string key, string? ifMatch, CancellationToken cancellationToken)
+    {
+        var snapshot = await ReloadAsync(cancellationToken);
+        var current = snapshot.Types.GetValueOrDefault(key) ?? throw new NotFoundException("Content type", key);
+        if (current.Definition.BuiltIn)
+        {
+            throw new ConflictException("built-in", $"The built-in content type '{key}' cannot be deleted.");
+        }
+        var referrers = snapshot
+            .Types.Values.Where(t => t.Definition.Key != key && t.Definition.Fields.Any(f => f.Target == key))
+            .Select(t => t.Definition.Key)
+            .ToList();
+        if (referrers.Count > 0)
+        {
+            throw new ConflictException("in-use", $"Content types {string.Join(", ", referrers)} have relations to '{key}'.");
+        }
+        var schema = snapshot.GetSchema(key)!;
+        if (await store.CountAsync(schema.Container, key, null, cancellationToken) > 0)
+        {
+            throw new ConflictException("has-entries", $"'{key}' still has entries; delete them first.");
+        }
+        await store.DeleteAsync(Containers.Definitions, current.Document.Key, ifMatch ?? current.Document.ETag, cancellationToken);
+        Invalidate();
+    }
+
+    public async Task DeleteComponentAsync(string key, string? ifMatch, CancellationToken cancellationToken)
+    {
+        var snapshot = await ReloadAsync(cancellationToken);
+        var current = snapshot.Components.GetValueOrDefault(key) ?? throw new NotFoundException("Component", key);
+        if (current.Definition.BuiltIn)
+        {
+            throw new ConflictException("built-in", $"The built-in component '{key}' cannot be deleted.");
+        }
+        var users = snapshot.TypesUsing(key).Concat(snapshot.ComponentsUsing(key)).ToList();
+        if (users.Count > 0)
+        {
+            throw new ConflictException("in-use", $"'{key}' is used by {string.Join(", ", users)}.");
+        }
+        await store.DeleteAsync(Containers.Definitions, current.Document.Key, ifMatch ?? current.Document.ETag, cancellationToken);
+        Invalidate();
+    }
+
+    public void Dispose() => _reload.Dispose();
+
+    /// <summary>Drops the cache; the next read reloads every definition.</summary>
+    public void Invalidate() => _snapshot = null;
+
+    private ValueTask<Snapshot> GetSnapshotAsync(CancellationToken cancellationToken)
+    {
+        var snapshot = _snapshot;
+        var ttl = TimeSpan.FromSeconds(options.Value.DefinitionCacheSeconds);
+        if (snapshot is not null && time.GetUtcNow() - snapshot.LoadedAt < ttl)
+        {
+            return ValueTask.FromResult(snapshot);
+        }
+        return new ValueTask<Snapshot>(ReloadIfStaleAsync(snapshot, cancellationToken));
+    }
+
+    private async Task<Snapshot> ReloadIfStaleAsync(Snapshot? seen, CancellationToken cancellationToken)
+    {
+        await _reload.WaitAsync(cancellationToken);
+        try
+        {
+            var snapshot = _snapshot;
+            if (snapshot is not null && !ReferenceEquals(snapshot, seen))
+            {
+                return snapshot;
+            }
+            return _snapshot = await LoadAsync(cancellationToken);
+        }
+        finally
+        {
+            _reload.Release();
+        }
+    }
+
+    private async Task<Snapshot> ReloadAsync(CancellationToken cancellationToken)
+    {
+        await _reload.WaitAsync(cancellationToken);
+        try
+        {
+            return _snapshot = await LoadAsync(cancellationToken);
+        }
+        finally
+        {
+            _reload.Release();
+        }
+    }
+
+    private async Task<Snapshot> LoadAsync(CancellationToken cancellationToken)
+    {
+        var types = await LoadAllAsync<ContentType>(ContentTypeDocument, cancellationToken);
+        var components = await LoadAllAsync<ComponentDefinition>(ComponentDocument, cancellationToken);
+        return new Snapshot(
+            types.ToFrozenDictionary(r => r.Definition.Key, StringComparer.Ordinal),
+            components.ToFrozenDictionary(r => r.Definition.Key, StringComparer.Ordinal),
+            time.GetUtcNow()
+        );
+    }
+
+    private async Task<List<DefinitionRecord<T>>> LoadAllAsync<T>(string documentType, CancellationToken cancellationToken)
+        where T : class
+    {
+        var result = new List<DefinitionRecord<T>>();
+        Keyset? after = null;
+        do
+        {
+            var (items, next) = await ListAsync(documentType, 500, after, cancellationToken);
+            foreach (var item in items)
+            {
+                result.Add(new DefinitionRecord<T>(DefinitionDocuments.FromDocument<T>(item), item));
+            }
+            after = next;
+        } while (after is not null);
+        return result;
+    }
+
+    private sealed class Snapshot(
+        FrozenDictionary<string, DefinitionRecord<ContentType>> types,
+        FrozenDictionary<string, DefinitionRecord<ComponentDefinition>> components,
+        DateTimeOffset loadedAt
+    ) : DefinitionRules.IDefinitionLookup
+    {
+        private readonly System.Collections.Concurrent.ConcurrentDictionary<string, ContentSchema> _schemas = new(StringComparer.Ordinal);
+
+        public FrozenDictionary<string, DefinitionRecord<ContentType>> Types { get; } = types;
+
+        public FrozenDictionary<string, DefinitionRecord<ComponentDefinition>> Components { get; } = components;
+
+        public DateTimeOffset LoadedAt { get; } = loadedAt;
+
+        public ComponentDefinition? FindComponent(string key) => Components.GetValueOrDefault(key)?.Definition;
+
+        public bool ContentTypeExists(string key) => Types.ContainsKey(key);
+
+        public ContentSchema? GetSchema(string key)
+        {
+            if (_schemas.TryGetValue(key, out var schema))
+            {
+                return schema;
+            }
+            if (!Types.TryGetValue(key, out var record))
+            {
+                return null;
+            }
+            var resolved = new Dictionary<string, ComponentDefinition>(StringComparer.Ordinal);
+            Collect(record.Definition.Fields, resolved);
+            return _schemas.GetOrAdd(key, new ContentSchema(record.Definition, resolved));
+        }
+
+        public IEnumerable<string> TypesUsing(string component) =>
+            Types.Values.Where(t => Uses(t.Definition.Fields, component, [])).Select(t => t.Definition.Key);
+
+        public IEnumerable<string> ComponentsUsing(string component) =>
+            Components
+                .Values.Where(c => c.Definition.Key != component && Uses(c.Definition.Fields, component, []))
+                .Select(c => "component " + c.Definition.Key);
+
+        private bool Uses(IEnumerable<FieldDefinition> fields, string component, HashSet<string> seen)
+        {
+            foreach (var field in fields)
+            {
+                foreach (var key in ComponentKeys(field))
+                {
+                    if (key == component)
+                    {
+                        return true;
+                    }
+                    if (seen.Add(key) && FindComponent(key) is { } child && Uses(child.Fields, component, seen))
+                    {
+                        return true;
+                    }
+                }
+            }
+            return false;
+        }
+
+        private void Collect(IEnumerable<FieldDefinition> fields, Dictionary<string, ComponentDefinition> resolved)
+        {
+            foreach (var field in fields)
+            {
+                foreach (var key in ComponentKeys(field))
+                {
+                    if (!resolved.ContainsKey(key) && FindComponent(key) is { } component)
+                    {
+                        resolved[key] = component;
+                        Collect(component.Fields, resolved);
+                    }
+                }
+            }
+        }
+
+        private static IEnumerable<string> ComponentKeys(FieldDefinition field) =>
+            field.Type switch
+            {
+                FieldType.Component when field.Component is not null => [field.Component],
+                FieldType.DynamicZone => field.Components,
+                _ => [],
+            };
+    }
+
+    [LoggerMessage(EventId = 1001, Level = LogLevel.Information, Message = "Created built-in {DocumentType} {Key}")]
+    private static partial void LogBuiltInCreated(ILogger logger, string documentType, string key);
+
+    [LoggerMessage(EventId = 1002, Level = LogLevel.Information, Message = "Saved {DocumentType} {Key}")]
+    private static partial void LogDefinitionSaved(ILogger logger, string documentType, string key);
+}

@@ -1,0 +1,21 @@
+namespace Cx.Core.Documents;
+
+/// <summary>
+/// The document containers and how each is partitioned. Cosmos DB containers and SQLite tables
+/// carry these names; the partition key path is always <c>/pk</c>.
+/// </summary>
+public static class Containers
+{
+    /// <summary>Definitions (content types, components, segments, rules, ...), partitioned by document type.</summary>
+    public const string Definitions = "definitions";
+
+    /// <summary>Customer-scoped documents, partitioned by customer id.</summary>
+    public const string Customers = "customers";
+
+    /// <summary>Entries of content types that are not customer-scoped, partitioned by content type.</summary>
+    public const string Content = "content";
+
+    public static IReadOnlyList<string> All { get; } = [Definitions, Customers, Content];
+
+    public static bool IsKnown(string container) => All.Contains(container, StringComparer.Ordinal);
+}
