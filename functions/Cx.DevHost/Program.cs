@@ -35,5 +35,3 @@ else
 {
     await app.RunAsync();
 }
-
-public partial class Program;
