@@ -1,7 +1,8 @@
 using System.Collections;
 using System.Collections.Immutable;
+using System.Reflection;
 using System.Text.Json;
-using System.Text.Json.Serialization;
+using System.Text.Json.Serialization.Metadata;
 
 namespace Cx.Core.Common;
 
@@ -9,7 +10,6 @@ namespace Cx.Core.Common;
 /// An immutable array with value equality, so definitions built from records compare by
 /// content: saving an unchanged definition is a no-op and emits no change event.
 /// </summary>
-[JsonConverter(typeof(EquatableArrayConverterFactory))]
 [System.Runtime.CompilerServices.CollectionBuilder(typeof(EquatableArray), nameof(EquatableArray.Create))]
 public readonly struct EquatableArray<T> : IEquatable<EquatableArray<T>>, IReadOnlyList<T>
 {
@@ -62,23 +62,31 @@ public static class EquatableArray
     public static EquatableArray<T> Create<T>(ReadOnlySpan<T> items) => new(ImmutableArray.Create(items));
 }
 
-public sealed class EquatableArrayConverterFactory : JsonConverterFactory
+/// <summary>
+/// Lets System.Text.Json handle <see cref="EquatableArray{T}"/> as a native immutable
+/// collection, so error paths stay complete (<c>$.fields[1].name</c>), unlike a custom
+/// converter whose nested deserialisation restarts the path.
+/// </summary>
+public sealed class EquatableArrayTypeInfoResolver : DefaultJsonTypeInfoResolver
 {
-    public override bool CanConvert(Type typeToConvert) =>
-        typeToConvert.IsGenericType && typeToConvert.GetGenericTypeDefinition() == typeof(EquatableArray<>);
+    private static readonly MethodInfo CreateMethod = typeof(EquatableArrayTypeInfoResolver).GetMethod(
+        nameof(Create),
+        BindingFlags.NonPublic | BindingFlags.Static
+    )!;
 
-    public override JsonConverter CreateConverter(Type typeToConvert, JsonSerializerOptions options) =>
-        (JsonConverter)Activator.CreateInstance(typeof(EquatableArrayConverter<>).MakeGenericType(typeToConvert.GetGenericArguments()[0]))!;
-
-    private sealed class EquatableArrayConverter<T> : JsonConverter<EquatableArray<T>>
+    public override JsonTypeInfo GetTypeInfo(Type type, JsonSerializerOptions options)
     {
-        public override EquatableArray<T> Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
+        if (type.IsGenericType && type.GetGenericTypeDefinition() == typeof(EquatableArray<>))
         {
-            var items = JsonSerializer.Deserialize<ImmutableArray<T>>(ref reader, options);
-            return new EquatableArray<T>(items);
+            return (JsonTypeInfo)CreateMethod.MakeGenericMethod(type.GetGenericArguments()[0]).Invoke(null, [options])!;
         }
-
-        public override void Write(Utf8JsonWriter writer, EquatableArray<T> value, JsonSerializerOptions options) =>
-            JsonSerializer.Serialize(writer, value.Items, options);
+        return base.GetTypeInfo(type, options);
     }
+
+    private static JsonTypeInfo<EquatableArray<T>> Create<T>(JsonSerializerOptions options) =>
+        JsonMetadataServices.CreateImmutableEnumerableInfo<EquatableArray<T>, T>(
+            options,
+            new JsonCollectionInfoValues<EquatableArray<T>> { ElementInfo = (JsonTypeInfo<T>)options.GetTypeInfo(typeof(T)) },
+            static items => new EquatableArray<T>(items)
+        );
 }

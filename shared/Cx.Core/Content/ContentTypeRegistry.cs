@@ -166,7 +166,7 @@ public sealed partial class ContentTypeRegistry(
             t => t with { Version = t.Version + 1 },
             cancellationToken
         );
-        var schema = (await ReloadAsync(cancellationToken)).GetSchema(type.Key)!;
+        var schema = snapshot.Compile(saved.Definition);
         await store.EnsureIndexesAsync(schema.Container, schema.Key, schema.IndexedPaths, cancellationToken);
         return saved;
     }
@@ -208,10 +208,10 @@ public sealed partial class ContentTypeRegistry(
             c => c with { Version = c.Version + 1 },
             cancellationToken
         );
-        var reloaded = await ReloadAsync(cancellationToken);
-        foreach (var type in reloaded.TypesUsing(component.Key))
+        var updated = snapshot.WithComponent(saved);
+        foreach (var type in updated.TypesUsing(component.Key))
         {
-            var schema = reloaded.GetSchema(type)!;
+            var schema = updated.GetSchema(type)!;
             await store.EnsureIndexesAsync(schema.Container, schema.Key, schema.IndexedPaths, cancellationToken);
         }
         return saved;
@@ -405,13 +405,25 @@ public sealed partial class ContentTypeRegistry(
             {
                 return schema;
             }
-            if (!Types.TryGetValue(key, out var record))
-            {
-                return null;
-            }
+            return Types.TryGetValue(key, out var record) ? _schemas.GetOrAdd(key, Compile(record.Definition)) : null;
+        }
+
+        /// <summary>A schema for <paramref name="type"/> with the components this snapshot holds.</summary>
+        public ContentSchema Compile(ContentType type)
+        {
             var resolved = new Dictionary<string, ComponentDefinition>(StringComparer.Ordinal);
-            Collect(record.Definition.Fields, resolved);
-            return _schemas.GetOrAdd(key, new ContentSchema(record.Definition, resolved));
+            Collect(type.Fields, resolved);
+            return new ContentSchema(type, resolved);
+        }
+
+        /// <summary>This snapshot with one component replaced (to compile schemas right after a save).</summary>
+        public Snapshot WithComponent(DefinitionRecord<ComponentDefinition> component)
+        {
+            var components = new Dictionary<string, DefinitionRecord<ComponentDefinition>>(Components, StringComparer.Ordinal)
+            {
+                [component.Definition.Key] = component,
+            };
+            return new(Types, components.ToFrozenDictionary(StringComparer.Ordinal), LoadedAt);
         }
 
         public IEnumerable<string> TypesUsing(string component) =>

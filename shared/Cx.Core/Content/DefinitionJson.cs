@@ -26,6 +26,7 @@ public static class DefinitionJson
             RespectRequiredConstructorParameters = true,
             NumberHandling = JsonNumberHandling.Strict,
             Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+            TypeInfoResolver = new EquatableArrayTypeInfoResolver(),
         };
         options.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.CamelCase, allowIntegerValues: false));
         options.MakeReadOnly(populateMissingResolver: true);

@@ -13,7 +13,11 @@ namespace Cx.Core.Content;
 /// </summary>
 public sealed class EntryService(ContentTypeRegistry registry, IDocumentStore store, TimeProvider time, IOptions<ContentOptions> options)
 {
-    private const int MaxConcurrencyRetries = 5;
+    /// <summary>
+    /// Attempts of a read-modify-write that keeps losing to concurrent writers. Every round has a
+    /// winner, so N racing writers all finish within N rounds; beyond this many the caller gets 412.
+    /// </summary>
+    private const int MaxConcurrencyRetries = 16;
 
     public async Task<StoredDocument> GetAsync(string typeKey, string id, CancellationToken cancellationToken)
     {

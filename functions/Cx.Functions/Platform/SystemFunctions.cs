@@ -5,7 +5,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.Extensions.Logging;
 
-namespace Cx.Functions.System;
+namespace Cx.Functions.Platform;
 
 /// <summary>Health, and the housekeeping timers of the platform.</summary>
 public sealed partial class SystemFunctions(SystemEndpoints endpoints, IChangeFeed changeFeed, ILogger<SystemFunctions> logger)
