@@ -12,12 +12,34 @@ namespace Cx.DevHost;
 /// </summary>
 public sealed record DevHostCommandLine(int? SeedDemo, string? SettingsPath, int Port, string[] Remaining)
 {
+    /// <summary>A sub-command (<c>token</c>) instead of serving, and its arguments.</summary>
+    public string? Command { get; init; }
+
+    public string[] CommandArguments { get; init; } = [];
+
     public const int DefaultPort = 7071;
 
     public const int DefaultDemoCustomers = 250;
 
     public static DevHostCommandLine Parse(string[] args)
     {
+        if (args.Length > 0 && args[0] == "token")
+        {
+            var rest = new List<string>();
+            string? settingsPath = null;
+            for (var i = 1; i < args.Length; i++)
+            {
+                if (args[i] == "--settings" && i + 1 < args.Length)
+                {
+                    settingsPath = args[++i];
+                }
+                else
+                {
+                    rest.Add(args[i]);
+                }
+            }
+            return new DevHostCommandLine(null, settingsPath, DefaultPort, []) { Command = "token", CommandArguments = [.. rest] };
+        }
         int? seed = null;
         string? settings = null;
         var port = DefaultPort;

@@ -1,7 +1,9 @@
 using System.Reflection;
+using Cx.Http.Security;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Cx.DevHost;
 
@@ -16,13 +18,18 @@ public static class FunctionEndpoints
     )
     {
         var mapped = new List<FunctionInvoker>();
+        var gate = endpoints.ServiceProvider.GetRequiredService<RequestGate>();
         foreach (var function in functions.Where(f => f.Http is not null))
         {
             var invoker = FunctionInvoker.Create(function, assembly);
+            var access =
+                invoker.Method.GetCustomAttribute<AccessAttribute>()
+                ?? throw new InvalidOperationException($"{function.Name} declares no access policy ([Access]); refusing to serve it.");
             var route = function.Http!.Route ?? function.Name;
             var pattern = "/" + (string.IsNullOrEmpty(routePrefix) ? route : routePrefix + "/" + route);
             RequestDelegate handler = async context =>
             {
+                using var scope = await gate.EnterAsync(context, access, context.RequestAborted);
                 var result = await invoker.InvokeAsync(
                     context.RequestServices,
                     new InvocationContext(context, null, context.RequestAborted)

@@ -1,6 +1,8 @@
+using Cx.Core.Identity;
 using Cx.DevHost;
 using Cx.Hosting;
 using Cx.Http.Problems;
+using Microsoft.Extensions.Options;
 
 // Runs the function app's own functions in one process, without Azure Functions Core Tools:
 // the HTTP functions of functions.metadata on Kestrel, its timers on their schedules.
@@ -9,6 +11,7 @@ var builder = WebApplication.CreateBuilder(
     new WebApplicationOptions { Args = commandLine.Remaining, ContentRootPath = Directory.GetCurrentDirectory() }
 );
 builder.Configuration.AddFunctionsLocalSettings(commandLine.SettingsPath ?? Path.Combine(AppContext.BaseDirectory, "local.settings.json"));
+builder.Logging.AddFilter("Microsoft.AspNetCore.Cors", LogLevel.Warning);
 if (string.IsNullOrEmpty(builder.Configuration["urls"]) && string.IsNullOrEmpty(builder.Configuration["ASPNETCORE_URLS"]))
 {
     builder.WebHost.UseUrls($"http://127.0.0.1:{commandLine.Port}");
@@ -19,9 +22,23 @@ var functions = FunctionMetadata.Load(Path.Combine(AppContext.BaseDirectory, Fun
 builder.Services.AddCx(builder.Configuration);
 builder.Services.AddSingleton<DemoData>();
 builder.Services.AddHostedService(sp => ActivatorUtilities.CreateInstance<TimerFunctionScheduler>(sp, functions, functionApp));
+builder.Services.AddCors();
 
 var app = builder.Build();
+if (commandLine.Command == "token")
+{
+    return await TokenCommand.RunAsync(commandLine.CommandArguments, app.Services);
+}
+
+var origins = app.Services.GetRequiredService<IOptions<AuthOptions>>().Value.AllowedOrigins;
 app.UseMiddleware<ProblemDetailsMiddleware>();
+app.UseCors(cors =>
+    cors.WithOrigins([.. origins])
+        .AllowAnyHeader()
+        .AllowAnyMethod()
+        .AllowCredentials()
+        .WithExposedHeaders("ETag", "Location", "Link", "Retry-After")
+);
 app.UseStatusCodePages(context => ProblemMapper.WriteStatusAsync(context.HttpContext));
 app.MapHttpFunctions(functions, functionApp, FunctionMetadata.ReadRoutePrefix(Path.Combine(AppContext.BaseDirectory, "host.json")));
 
@@ -35,3 +52,4 @@ else
 {
     await app.RunAsync();
 }
+return 0;

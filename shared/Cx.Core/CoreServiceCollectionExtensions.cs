@@ -12,6 +12,21 @@ public static class CoreServiceCollectionExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<ContentTypeRegistry>();
         services.TryAddSingleton<EntryService>();
+        services.TryAddSingleton<Audit.AuditLog>();
+        return services;
+    }
+
+    /// <summary>Registers identity: tokens, sessions, accounts, API keys, SSO and revocations.</summary>
+    public static IServiceCollection AddCxIdentity(this IServiceCollection services)
+    {
+        services.TryAddSingleton<Identity.IdentityStore>();
+        services.TryAddSingleton<Identity.TokenService>();
+        services.TryAddSingleton<Identity.RevocationCache>();
+        services.TryAddSingleton<Identity.AccountService>();
+        services.TryAddSingleton<Identity.IStaffDirectory>(sp => sp.GetRequiredService<Identity.AccountService>());
+        services.TryAddSingleton<Identity.SessionService>();
+        services.TryAddSingleton<Identity.ApiKeyService>();
+        services.TryAddSingleton<Identity.SsoService>();
         return services;
     }
 }

@@ -1,7 +1,11 @@
+using Cx.Core.Audit;
+using Cx.Core.Common;
 using Cx.Core.Content;
 using Cx.Core.Documents;
+using Cx.Core.Identity;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace Cx.Hosting;
 
@@ -21,6 +25,22 @@ public sealed partial class CxInitializer(IDocumentStore store, ContentTypeRegis
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
+    [LoggerMessage(EventId = 101, Level = LogLevel.Information, Message = "Created the bootstrap admin account {Email}")]
+    private static partial void LogBootstrapAdmin(ILogger logger, string email);
+
     [LoggerMessage(EventId = 100, Level = LogLevel.Information, Message = "Cx storage ready ({Store})")]
     private static partial void LogReady(ILogger logger, string store);
+}
+
+/// <summary>
+/// An admin account created at start-up when missing (<c>Cx:Auth:Bootstrap</c>), so a new
+/// deployment can be administered; in Azure the password is a Key Vault reference.
+/// </summary>
+public sealed class BootstrapOptions
+{
+    public const string Section = "Cx:Auth:Bootstrap";
+
+    public string? AdminEmail { get; set; }
+
+    public string? AdminPassword { get; set; }
 }

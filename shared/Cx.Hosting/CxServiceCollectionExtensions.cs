@@ -1,5 +1,6 @@
 using Cx.Core;
 using Cx.Core.Content;
+using Cx.Core.Identity;
 using Cx.Embedded;
 using Cx.Http;
 using Microsoft.Extensions.Configuration;
@@ -23,7 +24,20 @@ public static class CxServiceCollectionExtensions
             .ValidateOnStart();
         services.AddSingleton(TimeProvider.System);
         services.AddCxContent();
+        services.AddCxIdentity();
+        services.AddOptions<AuthOptions>().Bind(configuration.GetSection(AuthOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<BootstrapOptions>().Bind(configuration.GetSection(BootstrapOptions.Section));
         services.AddCxHttp(configuration);
+
+        switch (Providers.Resolve(Providers.KeyProviderKey, configuration[Providers.KeyProviderKey], Providers.KeyProviders))
+        {
+            case Providers.LocalKeys:
+                services.AddSingleton<ISigningKeyStore, Cx.Embedded.Identity.LocalSigningKeyStore>();
+                break;
+            case Providers.ConfiguredKeys:
+                services.AddSingleton<ISigningKeyStore, ConfiguredSigningKeyStore>();
+                break;
+        }
 
         var storage = Providers.Resolve(Providers.StorageKey, configuration[Providers.StorageKey], Providers.Storage);
         switch (storage)

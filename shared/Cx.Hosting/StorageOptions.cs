@@ -12,6 +12,15 @@ public static class Providers
 
     public static IReadOnlyList<string> Storage { get; } = [Sqlite];
 
+    /// <summary><c>Cx:Auth:KeyProvider</c>: where token signing keys come from.</summary>
+    public const string KeyProviderKey = "Cx:Auth:KeyProvider";
+
+    public const string LocalKeys = "Local";
+
+    public const string ConfiguredKeys = "Configuration";
+
+    public static IReadOnlyList<string> KeyProviders { get; } = [LocalKeys, ConfiguredKeys];
+
     /// <summary>Resolves a provider setting: the default when unset, the canonical name when known.</summary>
     public static string Resolve(string key, string? value, IReadOnlyList<string> allowed)
     {

@@ -14,4 +14,10 @@ public sealed class HttpOptions
     /// <summary>Deepest JSON nesting accepted in a request body.</summary>
     [Range(4, 256)]
     public int MaxJsonDepth { get; set; } = 32;
+
+    /// <summary>
+    /// Take the client address from the first X-Forwarded-For hop (behind the Azure Functions
+    /// front end or another trusted proxy). Leave off when clients connect directly.
+    /// </summary>
+    public bool TrustForwardedFor { get; set; }
 }

@@ -12,7 +12,18 @@ public static class HttpServiceCollectionExtensions
         services.AddOptions<HttpOptions>().Bind(configuration.GetSection(HttpOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<EntryEndpoints>();
         services.AddSingleton<DefinitionEndpoints>();
+        services.AddSingleton<ContentEndpoints>();
         services.AddSingleton<SystemEndpoints>();
+        services
+            .AddOptions<Security.RateLimitOptions>()
+            .Bind(configuration.GetSection(Security.RateLimitOptions.Section))
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        services.AddSingleton<Security.RequestRateLimiter>();
+        services.AddSingleton<Security.RequestGate>();
+        services.AddHttpClient<Core.Identity.IJwksProvider, Security.HttpJwksProvider>(client => client.Timeout = TimeSpan.FromSeconds(10));
+        services.AddSingleton<AuthEndpoints>();
+        services.AddSingleton<IdentityAdminEndpoints>();
         return services;
     }
 }

@@ -1,13 +1,16 @@
+using Cx.Core.Identity;
 using Cx.Http.Endpoints;
 using Cx.Http.Routes;
+using Cx.Http.Security;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Azure.Functions.Worker;
 
 namespace Cx.Functions.Content;
 
 /// <summary>Entries of any collection type, and the one entry of each single type.</summary>
-public sealed class ContentEntryFunctions(EntryEndpoints endpoints)
+public sealed class ContentEntryFunctions(ContentEndpoints endpoints)
 {
+    [Access(Permissions.ContentRead)]
     [Function(nameof(ListEntries))]
     public Task<IResult> ListEntries(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = ContentRoutes.Collection)] HttpRequest request,
@@ -15,13 +18,15 @@ public sealed class ContentEntryFunctions(EntryEndpoints endpoints)
         CancellationToken cancellationToken
     ) => endpoints.ListAsync(request, typeKey, cancellationToken);
 
+    [Access(Permissions.ContentWrite)]
     [Function(nameof(CreateEntry))]
     public Task<IResult> CreateEntry(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = ContentRoutes.Collection)] HttpRequest request,
         string typeKey,
         CancellationToken cancellationToken
-    ) => endpoints.CreateAsync(request, typeKey, id => ContentRoutes.Location(typeKey, id), cancellationToken);
+    ) => endpoints.CreateAsync(request, typeKey, cancellationToken);
 
+    [Access(Permissions.ContentRead)]
     [Function(nameof(GetEntry))]
     public Task<IResult> GetEntry(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = ContentRoutes.ById)] HttpRequest request,
@@ -30,6 +35,7 @@ public sealed class ContentEntryFunctions(EntryEndpoints endpoints)
         CancellationToken cancellationToken
     ) => endpoints.GetAsync(request, typeKey, entryId, cancellationToken);
 
+    [Access(Permissions.ContentWrite)]
     [Function(nameof(ReplaceEntry))]
     public Task<IResult> ReplaceEntry(
         [HttpTrigger(AuthorizationLevel.Anonymous, "put", Route = ContentRoutes.ById)] HttpRequest request,
@@ -38,6 +44,7 @@ public sealed class ContentEntryFunctions(EntryEndpoints endpoints)
         CancellationToken cancellationToken
     ) => endpoints.ReplaceAsync(request, typeKey, entryId, cancellationToken);
 
+    [Access(Permissions.ContentWrite)]
     [Function(nameof(PatchEntry))]
     public Task<IResult> PatchEntry(
         [HttpTrigger(AuthorizationLevel.Anonymous, "patch", Route = ContentRoutes.ById)] HttpRequest request,
@@ -46,6 +53,7 @@ public sealed class ContentEntryFunctions(EntryEndpoints endpoints)
         CancellationToken cancellationToken
     ) => endpoints.PatchAsync(request, typeKey, entryId, cancellationToken);
 
+    [Access(Permissions.ContentWrite)]
     [Function(nameof(DeleteEntry))]
     public Task<IResult> DeleteEntry(
         [HttpTrigger(AuthorizationLevel.Anonymous, "delete", Route = ContentRoutes.ById)] HttpRequest request,
@@ -54,6 +62,7 @@ public sealed class ContentEntryFunctions(EntryEndpoints endpoints)
         CancellationToken cancellationToken
     ) => endpoints.DeleteAsync(request, typeKey, entryId, cancellationToken);
 
+    [Access(Permissions.ContentRead)]
     [Function(nameof(GetSingle))]
     public Task<IResult> GetSingle(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = ContentRoutes.Single)] HttpRequest request,
@@ -61,13 +70,15 @@ public sealed class ContentEntryFunctions(EntryEndpoints endpoints)
         CancellationToken cancellationToken
     ) => endpoints.GetSingleAsync(request, typeKey, cancellationToken);
 
+    [Access(Permissions.ContentWrite)]
     [Function(nameof(PutSingle))]
     public Task<IResult> PutSingle(
         [HttpTrigger(AuthorizationLevel.Anonymous, "put", Route = ContentRoutes.Single)] HttpRequest request,
         string typeKey,
         CancellationToken cancellationToken
-    ) => endpoints.PutSingleAsync(request, typeKey, ContentRoutes.SingleLocation, cancellationToken);
+    ) => endpoints.PutSingleAsync(request, typeKey, cancellationToken);
 
+    [Access(Permissions.ContentWrite)]
     [Function(nameof(PatchSingle))]
     public Task<IResult> PatchSingle(
         [HttpTrigger(AuthorizationLevel.Anonymous, "patch", Route = ContentRoutes.Single)] HttpRequest request,
@@ -75,6 +86,7 @@ public sealed class ContentEntryFunctions(EntryEndpoints endpoints)
         CancellationToken cancellationToken
     ) => endpoints.PatchSingleAsync(request, typeKey, cancellationToken);
 
+    [Access(Permissions.ContentWrite)]
     [Function(nameof(DeleteSingle))]
     public Task<IResult> DeleteSingle(
         [HttpTrigger(AuthorizationLevel.Anonymous, "delete", Route = ContentRoutes.Single)] HttpRequest request,

@@ -1,6 +1,8 @@
 using Cx.Core.Documents;
+using Cx.Core.Identity;
 using Cx.Http.Endpoints;
 using Cx.Http.Routes;
+using Cx.Http.Security;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.Extensions.Logging;
@@ -10,6 +12,7 @@ namespace Cx.Functions.Platform;
 /// <summary>Health, and the housekeeping timers of the platform.</summary>
 public sealed partial class SystemFunctions(SystemEndpoints endpoints, IChangeFeed changeFeed, ILogger<SystemFunctions> logger)
 {
+    [Access(AccessAttribute.Anonymous)]
     [Function(nameof(Health))]
     public Task<IResult> Health(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = SystemRoutes.Health)] HttpRequest request,
@@ -17,6 +20,7 @@ public sealed partial class SystemFunctions(SystemEndpoints endpoints, IChangeFe
     ) => endpoints.HealthAsync(request, cancellationToken);
 
     /// <summary>Every 15 minutes: drops change-log entries every consumer has passed (embedded store).</summary>
+    [Access(AccessAttribute.Trigger)]
     [Function(nameof(PruneChangeFeed))]
     public async Task PruneChangeFeed([TimerTrigger("0 */15 * * * *")] TimerInfo timer, CancellationToken cancellationToken)
     {

@@ -1,6 +1,8 @@
+using Cx.Core.Identity;
 using Cx.Core.Profiles;
 using Cx.Http.Endpoints;
 using Cx.Http.Routes;
+using Cx.Http.Security;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Azure.Functions.Worker;
 
@@ -9,18 +11,21 @@ namespace Cx.Functions.Profiles;
 /// <summary>The customer profile API: entries of the built-in <c>customer</c> content type.</summary>
 public sealed class CustomerFunctions(EntryEndpoints endpoints)
 {
+    [Access(Permissions.CustomersRead)]
     [Function(nameof(ListCustomers))]
     public Task<IResult> ListCustomers(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = CustomerRoutes.Collection)] HttpRequest request,
         CancellationToken cancellationToken
     ) => endpoints.ListAsync(request, CustomerProfile.TypeKey, cancellationToken);
 
+    [Access(Permissions.CustomersWrite)]
     [Function(nameof(CreateCustomer))]
     public Task<IResult> CreateCustomer(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = CustomerRoutes.Collection)] HttpRequest request,
         CancellationToken cancellationToken
     ) => endpoints.CreateAsync(request, CustomerProfile.TypeKey, CustomerRoutes.Location, cancellationToken);
 
+    [Access(Permissions.CustomersRead, Self = "customerId")]
     [Function(nameof(GetCustomer))]
     public Task<IResult> GetCustomer(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = CustomerRoutes.ById)] HttpRequest request,
@@ -28,6 +33,7 @@ public sealed class CustomerFunctions(EntryEndpoints endpoints)
         CancellationToken cancellationToken
     ) => endpoints.GetAsync(request, CustomerProfile.TypeKey, customerId, cancellationToken);
 
+    [Access(Permissions.CustomersWrite, Self = "customerId")]
     [Function(nameof(ReplaceCustomer))]
     public Task<IResult> ReplaceCustomer(
         [HttpTrigger(AuthorizationLevel.Anonymous, "put", Route = CustomerRoutes.ById)] HttpRequest request,
@@ -35,6 +41,7 @@ public sealed class CustomerFunctions(EntryEndpoints endpoints)
         CancellationToken cancellationToken
     ) => endpoints.ReplaceAsync(request, CustomerProfile.TypeKey, customerId, cancellationToken);
 
+    [Access(Permissions.CustomersWrite, Self = "customerId")]
     [Function(nameof(PatchCustomer))]
     public Task<IResult> PatchCustomer(
         [HttpTrigger(AuthorizationLevel.Anonymous, "patch", Route = CustomerRoutes.ById)] HttpRequest request,
@@ -42,6 +49,7 @@ public sealed class CustomerFunctions(EntryEndpoints endpoints)
         CancellationToken cancellationToken
     ) => endpoints.PatchAsync(request, CustomerProfile.TypeKey, customerId, cancellationToken);
 
+    [Access(Permissions.CustomersDelete)]
     [Function(nameof(DeleteCustomer))]
     public Task<IResult> DeleteCustomer(
         [HttpTrigger(AuthorizationLevel.Anonymous, "delete", Route = CustomerRoutes.ById)] HttpRequest request,

@@ -16,7 +16,8 @@ public sealed partial class ContentTypeRegistry(
     IDocumentStore store,
     TimeProvider time,
     IOptions<ContentOptions> options,
-    ILogger<ContentTypeRegistry> logger
+    ILogger<ContentTypeRegistry> logger,
+    Audit.AuditLog? audit = null
 ) : IDisposable
 {
     public const string ContentTypeDocument = "contentType";
@@ -261,6 +262,11 @@ public sealed partial class ContentTypeRegistry(
         }
         Invalidate();
         LogDefinitionSaved(logger, documentType, key);
+        if (audit is not null)
+        {
+            var action = documentType == ContentTypeDocument ? Audit.AuditActions.ContentTypeSaved : Audit.AuditActions.ComponentSaved;
+            await audit.RecordAsync(action, documentType, key, details: new { created = create }, cancellationToken: cancellationToken);
+        }
         return new DefinitionRecord<T>(definition, stored);
     }
 
@@ -287,6 +293,10 @@ public sealed partial class ContentTypeRegistry(
         }
         await store.DeleteAsync(Containers.Definitions, current.Document.Key, ifMatch ?? current.Document.ETag, cancellationToken);
         Invalidate();
+        if (audit is not null)
+        {
+            await audit.RecordAsync(Audit.AuditActions.ContentTypeDeleted, ContentTypeDocument, key, cancellationToken: cancellationToken);
+        }
     }
 
     public async Task DeleteComponentAsync(string key, string? ifMatch, CancellationToken cancellationToken)
@@ -304,6 +314,10 @@ public sealed partial class ContentTypeRegistry(
         }
         await store.DeleteAsync(Containers.Definitions, current.Document.Key, ifMatch ?? current.Document.ETag, cancellationToken);
         Invalidate();
+        if (audit is not null)
+        {
+            await audit.RecordAsync(Audit.AuditActions.ComponentDeleted, ComponentDocument, key, cancellationToken: cancellationToken);
+        }
     }
 
     public void Dispose() => _reload.Dispose();

@@ -11,7 +11,13 @@ namespace Cx.Core.Content;
 /// validation against the type, unique values, relation checks and optimistic concurrency.
 /// The customer profile API is this service with the <c>customer</c> type.
 /// </summary>
-public sealed class EntryService(ContentTypeRegistry registry, IDocumentStore store, TimeProvider time, IOptions<ContentOptions> options)
+public sealed class EntryService(
+    ContentTypeRegistry registry,
+    IDocumentStore store,
+    TimeProvider time,
+    IOptions<ContentOptions> options,
+    Audit.AuditLog? audit = null
+)
 {
     /// <summary>
     /// Attempts of a read-modify-write that keeps losing to concurrent writers. Every round has a
@@ -81,6 +87,11 @@ public sealed class EntryService(ContentTypeRegistry registry, IDocumentStore st
     {
         var schema = await GetCollectionAsync(typeKey, cancellationToken);
         await DeleteCoreAsync(schema, id, ifMatch, cancellationToken);
+        if (audit is not null && schema.Container == Containers.Customers)
+        {
+            // Erasing a customer's data is always on record.
+            await audit.RecordAsync(Audit.AuditActions.CustomerDeleted, typeKey, id, cancellationToken: cancellationToken);
+        }
     }
 
     public async Task<(ContentSchema Schema, DocumentPage Page)> ListAsync(

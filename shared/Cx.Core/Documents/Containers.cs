@@ -15,7 +15,13 @@ public static class Containers
     /// <summary>Entries of content types that are not customer-scoped, partitioned by content type.</summary>
     public const string Content = "content";
 
-    public static IReadOnlyList<string> All { get; } = [Definitions, Customers, Content];
+    /// <summary>Accounts, sessions, refresh tokens, API keys and revocations, partitioned per record.</summary>
+    public const string Identity = "identity";
+
+    /// <summary>The append-only audit log, partitioned by month.</summary>
+    public const string Audit = "audit";
+
+    public static IReadOnlyList<string> All { get; } = [Definitions, Customers, Content, Identity, Audit];
 
     public static bool IsKnown(string container) => All.Contains(container, StringComparer.Ordinal);
 }

@@ -1,5 +1,6 @@
 using Cx.Core.Common;
 using Cx.Core.Content;
+using Cx.Core.Documents;
 using Cx.Http.Json;
 using Cx.Http.Paging;
 using Microsoft.AspNetCore.Http;
@@ -14,6 +15,19 @@ namespace Cx.Http.Endpoints;
 /// </summary>
 public sealed class EntryEndpoints(EntryService entries, ContentTypeRegistry registry, IOptions<HttpOptions> options)
 {
+    /// <summary>
+    /// Customer-scoped types (stored in the customers container) are served only by their own
+    /// routes, whose access rules protect each customer's data; the generic content routes refuse them.
+    /// </summary>
+    public async Task EnsureContentRouteAsync(string typeKey, CancellationToken cancellationToken)
+    {
+        var schema = await registry.GetSchemaAsync(typeKey, cancellationToken);
+        if (schema.Container == Cx.Core.Documents.Containers.Customers)
+        {
+            throw new ConflictException("customer-scoped", $"'{typeKey}' holds customer data; use its own routes (/api/v1/customers).");
+        }
+    }
+
     public async Task<IResult> ListAsync(HttpRequest request, string typeKey, CancellationToken cancellationToken)
     {
         var parameters = ListParameters.Parse(request.Query);

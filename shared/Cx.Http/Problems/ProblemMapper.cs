@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Text.Json;
 using Cx.Core.Common;
 using Cx.Core.Documents;
+using Cx.Core.Identity;
 using Microsoft.AspNetCore.Http;
 
 namespace Cx.Http.Problems;
@@ -38,6 +39,16 @@ public static class ProblemMapper
             ),
             ConflictException e => new(409, e.Code, "Conflict", e.Message, e.Errors),
             PreconditionFailedException e => new(412, e.Code, "Precondition failed", e.Message, []),
+            UnauthorizedException { Error: UnauthorizedException.InvalidGrant } e => new(
+                400,
+                "invalid-grant",
+                "Invalid grant",
+                e.Message,
+                []
+            ),
+            UnauthorizedException e => new(401, e.Code, "Unauthorized", e.Message, []),
+            ForbiddenException e => new(403, e.Code, "Forbidden", e.Message, []),
+            Security.TooManyRequestsException e => new(429, e.Code, "Too many requests", e.Message, []),
             PayloadTooLargeException e => new(413, e.Code, "Payload too large", e.Message, []),
             UnsupportedMediaTypeException e => new(415, e.Code, "Unsupported media type", e.Message, []),
             BadHttpRequestException e when e.StatusCode == 413 => new(
@@ -77,6 +88,20 @@ public static class ProblemMapper
         response.StatusCode = problem.Status;
         response.ContentType = ContentType;
         response.Headers.CacheControl = "no-store";
+        Security.SecurityHeaders.Apply(response);
+        switch (exception)
+        {
+            case UnauthorizedException { Error: not UnauthorizedException.InvalidGrant } unauthorized:
+                response.Headers.WWWAuthenticate =
+                    unauthorized.Error == UnauthorizedException.InvalidRequest
+                        ? "Bearer realm=\"cx\""
+                        : $"Bearer realm=\"cx\", error=\"{unauthorized.Error}\"";
+                break;
+            case Security.TooManyRequestsException limited:
+                response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(limited.RetryAfter.TotalSeconds))
+                    .ToString(System.Globalization.CultureInfo.InvariantCulture);
+                break;
+        }
         using (var writer = new Utf8JsonWriter(response.BodyWriter, CxJson.WriterOptions))
         {
             Write(writer, problem, context.Request.Path, Activity.Current?.TraceId.ToString() ?? context.TraceIdentifier);
@@ -95,6 +120,7 @@ public static class ProblemMapper
             _ => ("http-" + status, "HTTP " + status, "The request failed with status " + status + "."),
         };
         context.Response.ContentType = ContentType;
+        Security.SecurityHeaders.Apply(context.Response);
         using (var writer = new Utf8JsonWriter(context.Response.BodyWriter, CxJson.WriterOptions))
         {
             Write(
@@ -116,6 +142,11 @@ public static class ProblemMapper
         writer.WriteString("detail", problem.Detail);
         writer.WriteString("instance", instance);
         writer.WriteString("code", problem.Code);
+        if (problem.Code == "invalid-grant")
+        {
+            // RFC 6749 clients read "error" from token-endpoint failures.
+            writer.WriteString("error", "invalid_grant");
+        }
         if (problem.Errors.Count > 0)
         {
             writer.WriteStartArray("errors");

@@ -59,3 +59,44 @@ public static class SystemRoutes
 
     public const string OpenApi = "v1/openapi.json";
 }
+
+public static class AuthRoutes
+{
+    public const string Token = "v1/auth/token";
+
+    public const string Revoke = "v1/auth/revoke";
+
+    public const string SignOut = "v1/auth/sign-out";
+
+    public const string SignOutEverywhere = "v1/auth/sign-out-everywhere";
+
+    public const string Me = "v1/auth/me";
+
+    public const string Jwks = "v1/auth/jwks.json";
+}
+
+public static class AccountRoutes
+{
+    public const string Collection = "v1/accounts";
+
+    public const string ById = "v1/accounts/{accountId}";
+
+    public const string Password = "v1/accounts/{accountId}/password";
+}
+
+public static class ApiKeyRoutes
+{
+    public const string Collection = "v1/api-keys";
+
+    public const string ById = "v1/api-keys/{keyId}";
+}
+
+public static class AuditRoutes
+{
+    public const string Collection = "v1/audit";
+}
+
+public static class ClaimsMappingRoutes
+{
+    public const string ByKey = "v1/claims-mappings/{issuerKey}";
+}

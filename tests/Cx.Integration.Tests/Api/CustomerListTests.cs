@@ -139,11 +139,7 @@ public sealed class CustomerListTests(CustomerListFixture fixture) : IClassFixtu
         Assert.StartsWith("</api/v1/customers?", link, StringComparison.Ordinal);
         Assert.EndsWith("rel=\"next\"", link, StringComparison.Ordinal);
         var next = link[1..link.IndexOf('>', StringComparison.Ordinal)];
-        var page = await (
-            await new HttpClient { BaseAddress = _client.BaseAddress }
-                .GetAsync(next)
-                .ShouldBeAsync(HttpStatusCode.OK)
-        ).ReadObjectAsync();
+        var page = await (await _client.GetAsync(next).ShouldBeAsync(HttpStatusCode.OK)).ReadObjectAsync();
         Assert.Equal(2, page["items"]!.AsArray().Count);
     }
 

@@ -1,6 +1,8 @@
 using System.Net.Http.Headers;
+using Cx.Core.Identity;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Cx.Integration.Tests.Infrastructure;
 
@@ -27,14 +29,18 @@ public class DevHostFactory : WebApplicationFactory<Cx.DevHost.DevHostCommandLin
         Directory.CreateDirectory(_dataDirectory);
         builder.UseSetting("Cx:Storage:Sqlite:Path", Path.Combine(_dataDirectory, "cx.db"));
         builder.UseSetting("Cx:Content:DefinitionCacheSeconds", "0");
+        builder.UseSetting("Cx:Auth:LocalKeyFolder", Path.Combine(_dataDirectory, "keys"));
         foreach (var (key, value) in Settings)
         {
             builder.UseSetting(key, value);
         }
     }
 
-    /// <summary>An HTTP client for the API root (<c>/api/v1/</c>).</summary>
-    public HttpClient CreateApiClient()
+    /// <summary>An HTTP client for the API root (<c>/api/v1/</c>), signed in as an admin.</summary>
+    public HttpClient CreateApiClient() => CreateClientFor(Roles.Admin);
+
+    /// <summary>An HTTP client for the API root with no credentials.</summary>
+    public HttpClient CreateAnonymousClient()
     {
         StartServer();
         ClientOptions.AllowAutoRedirect = false;
@@ -42,6 +48,39 @@ public class DevHostFactory : WebApplicationFactory<Cx.DevHost.DevHostCommandLin
         client.BaseAddress = new Uri(client.BaseAddress!, "/api/v1/");
         client.DefaultRequestHeaders.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
         return client;
+    }
+
+    /// <summary>A client with a token for a staff role, or for a customer (role customer + id).</summary>
+    public HttpClient CreateClientFor(string role, string? customerId = null, string? subject = null)
+    {
+        var client = CreateAnonymousClient();
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", IssueToken(role, customerId, subject));
+        return client;
+    }
+
+    /// <summary>A client that presents an API key.</summary>
+    public HttpClient CreateClientWithKey(string apiKey)
+    {
+        var client = CreateAnonymousClient();
+        client.DefaultRequestHeaders.Add("X-Api-Key", apiKey);
+        return client;
+    }
+
+    /// <summary>A token signed by the DevHost's own key, as the `token` command makes them.</summary>
+    public string IssueToken(string role, string? customerId = null, string? subject = null, TimeSpan? lifetime = null)
+    {
+        StartServer();
+        var actor =
+            role == Roles.Customer
+                ? new Actor(ActorKind.Customer, customerId!, [Roles.Customer], Permissions.ForRoles([Roles.Customer]), customerId)
+                : new Actor(ActorKind.Staff, subject ?? "test-" + role, [role], Permissions.ForRoles([role]));
+        return Services
+            .GetRequiredService<TokenService>()
+            .IssueAsync(actor, CancellationToken.None, lifetime)
+            .AsTask()
+            .GetAwaiter()
+            .GetResult()
+            .Token;
     }
 
     protected override void Dispose(bool disposing)

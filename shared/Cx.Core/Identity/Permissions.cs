@@ -1,0 +1,103 @@
+using System.Collections.Frozen;
+
+namespace Cx.Core.Identity;
+
+/// <summary>The roles of Cx. Staff roles come from local accounts or SSO mappings; customers sign in through SSO.</summary>
+public static class Roles
+{
+    public const string Admin = "admin";
+    public const string Marketer = "marketer";
+    public const string Editor = "editor";
+    public const string SupportAgent = "support_agent";
+    public const string Customer = "customer";
+
+    public static IReadOnlyList<string> Staff { get; } = [Admin, Marketer, Editor, SupportAgent];
+
+    public static IReadOnlyList<string> All { get; } = [Admin, Marketer, Editor, SupportAgent, Customer];
+
+    public static bool IsKnown(string role) => All.Contains(role, StringComparer.Ordinal);
+}
+
+/// <summary>
+/// What an actor may do. Functions declare the permission they need; roles and API-key scopes
+/// grant permissions. A permission ending in <c>:self</c> grants the same operation on the
+/// actor's own customer record only (a customer's token reaches only its own data).
+/// </summary>
+public static class Permissions
+{
+    public const string CustomersRead = "customers:read";
+    public const string CustomersWrite = "customers:write";
+    public const string CustomersDelete = "customers:delete";
+    public const string ContentRead = "content:read";
+    public const string ContentWrite = "content:write";
+    public const string SchemaRead = "schema:read";
+    public const string SchemaWrite = "schema:write";
+    public const string EventsWrite = "events:write";
+    public const string EventsRead = "events:read";
+    public const string SegmentsRead = "segments:read";
+    public const string SegmentsWrite = "segments:write";
+    public const string AccountsManage = "accounts:manage";
+    public const string KeysManage = "keys:manage";
+    public const string AuditRead = "audit:read";
+
+    public const string SelfSuffix = ":self";
+
+    public static IReadOnlyList<string> All { get; } =
+    [
+        CustomersRead,
+        CustomersWrite,
+        CustomersDelete,
+        ContentRead,
+        ContentWrite,
+        SchemaRead,
+        SchemaWrite,
+        EventsWrite,
+        EventsRead,
+        SegmentsRead,
+        SegmentsWrite,
+        AccountsManage,
+        KeysManage,
+        AuditRead,
+    ];
+
+    /// <summary>Permissions an API key may carry (account and key management stay with people).</summary>
+    public static IReadOnlyList<string> Scopes { get; } = [.. All.Where(p => p is not AccountsManage and not KeysManage)];
+
+    public static string Self(string permission) => permission + SelfSuffix;
+
+    private static readonly FrozenDictionary<string, FrozenSet<string>> ByRole = new Dictionary<string, FrozenSet<string>>(
+        StringComparer.Ordinal
+    )
+    {
+        [Roles.Admin] = All.ToFrozenSet(StringComparer.Ordinal),
+        [Roles.Marketer] = new[]
+        {
+            CustomersRead,
+            ContentRead,
+            ContentWrite,
+            SchemaRead,
+            EventsRead,
+            EventsWrite,
+            SegmentsRead,
+            SegmentsWrite,
+        }.ToFrozenSet(StringComparer.Ordinal),
+        [Roles.Editor] = new[] { ContentRead, ContentWrite, SchemaRead, SchemaWrite }.ToFrozenSet(StringComparer.Ordinal),
+        [Roles.SupportAgent] = new[] { CustomersRead, CustomersWrite, ContentRead, EventsRead, SegmentsRead }.ToFrozenSet(
+            StringComparer.Ordinal
+        ),
+        [Roles.Customer] = new[]
+        {
+            Self(CustomersRead),
+            Self(CustomersWrite),
+            Self(EventsWrite),
+            Self(EventsRead),
+            ContentRead,
+        }.ToFrozenSet(StringComparer.Ordinal),
+    }.ToFrozenDictionary(StringComparer.Ordinal);
+
+    /// <summary>The permissions granted by a set of roles.</summary>
+    public static FrozenSet<string> ForRoles(IEnumerable<string> roles) =>
+        roles
+            .SelectMany(r => ByRole.TryGetValue(r, out var granted) ? granted : FrozenSet<string>.Empty)
+            .ToFrozenSet(StringComparer.Ordinal);
+}

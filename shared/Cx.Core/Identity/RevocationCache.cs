@@ -1,0 +1,88 @@
+using System.Collections.Concurrent;
+using Microsoft.Extensions.Options;
+
+namespace Cx.Core.Identity;
+
+/// <summary>What has been revoked for one subject: everything issued before a time, and single sessions.</summary>
+public sealed record RevocationState
+{
+    /// <summary>Tokens issued before this instant are rejected ("sign out everywhere").</summary>
+    public DateTimeOffset? NotBefore { get; init; }
+
+    /// <summary>Revoked sessions, kept until no access token of theirs can still be valid.</summary>
+    public List<RevokedSession> Sessions { get; init; } = [];
+}
+
+public sealed record RevokedSession(string SessionId, DateTimeOffset Until);
+
+/// <summary>
+/// Answers "is this token revoked?" on every request at bounded cost: one point read per
+/// subject per <see cref="AuthOptions.RevocationCacheSeconds"/>, an in-memory lookup otherwise.
+/// Revocations made on this instance take effect at once; on other instances within the bound.
+/// </summary>
+public sealed class RevocationCache(IdentityStore store, IOptions<AuthOptions> options, TimeProvider time)
+{
+    public const string DocumentId = "revocations";
+    public const string DocumentType = "revocation";
+
+    private readonly ConcurrentDictionary<string, (RevocationState State, DateTimeOffset LoadedAt)> _cache = new(StringComparer.Ordinal);
+
+    public async ValueTask<bool> IsRevokedAsync(Actor actor, DateTimeOffset issuedAt, CancellationToken cancellationToken)
+    {
+        var state = await GetAsync(actor.Kind, actor.Subject, cancellationToken);
+        if (state.NotBefore is { } notBefore && issuedAt < notBefore)
+        {
+            return true;
+        }
+        return actor.SessionId is { } sid && state.Sessions.Any(s => s.SessionId == sid);
+    }
+
+    public async ValueTask<RevocationState> GetAsync(ActorKind kind, string subject, CancellationToken cancellationToken)
+    {
+        var key = IdentityStore.SubjectPartition(kind, subject);
+        var now = time.GetUtcNow();
+        if (_cache.TryGetValue(key, out var cached) && now - cached.LoadedAt < TimeSpan.FromSeconds(options.Value.RevocationCacheSeconds))
+        {
+            return cached.State;
+        }
+        var stored = await store.ReadAsync<RevocationState>(key, DocumentId, cancellationToken);
+        var state = stored?.Record ?? new RevocationState();
+        _cache[key] = (state, now);
+        return state;
+    }
+
+    /// <summary>Records a revocation (compare-and-swap on the subject's document) and applies it locally at once.</summary>
+    public async Task RevokeAsync(
+        ActorKind kind,
+        string subject,
+        Func<RevocationState, RevocationState> change,
+        CancellationToken cancellationToken
+    )
+    {
+        var key = IdentityStore.SubjectPartition(kind, subject);
+        for (var attempt = 0; ; attempt++)
+        {
+            var stored = await store.ReadAsync<RevocationState>(key, DocumentId, cancellationToken);
+            var now = time.GetUtcNow();
+            var next = change(stored?.Record ?? new RevocationState());
+            next = next with { Sessions = [.. next.Sessions.Where(s => s.Until > now)] };
+            try
+            {
+                if (stored is null)
+                {
+                    await store.CreateAsync(key, DocumentId, DocumentType, next, cancellationToken);
+                }
+                else
+                {
+                    await store.ReplaceAsync(key, DocumentId, DocumentType, next, stored.Value.ETag, cancellationToken);
+                }
+                _cache[key] = (next, now);
+                return;
+            }
+            catch (Exception ex) when (ex is Documents.ETagMismatchException or Documents.DocumentExistsException && attempt < 16)
+            {
+                await Task.Yield();
+            }
+        }
+    }
+}

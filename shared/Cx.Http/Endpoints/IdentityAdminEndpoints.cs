@@ -1,0 +1,277 @@
+using System.Text.Json;
+using Cx.Core.Audit;
+using Cx.Core.Common;
+using Cx.Core.Content;
+using Cx.Core.Documents;
+using Cx.Core.Identity;
+using Cx.Http.Json;
+using Cx.Http.Paging;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Options;
+
+namespace Cx.Http.Endpoints;
+
+public sealed record CreateAccountRequest(string Email, string Password, IReadOnlyList<string> Roles, string? DisplayName = null);
+
+public sealed record UpdateAccountRequest(
+    IReadOnlyList<string>? Roles = null,
+    string? DisplayName = null,
+    bool? Disabled = null,
+    bool Unlock = false
+);
+
+public sealed record SetPasswordRequest(string Password);
+
+public sealed record CreateApiKeyRequest(
+    string Name,
+    IReadOnlyList<string>? Scopes = null,
+    bool Public = false,
+    DateTimeOffset? ExpiresAt = null
+);
+
+public sealed record CreatedApiKey(ApiKeyView Key, string Secret);
+
+/// <summary>A page of records: <c>{"items": [...], "nextCursor": ...}</c>.</summary>
+public sealed record ItemsPage<T>(IReadOnlyList<T> Items, string? NextCursor);
+
+/// <summary>
+/// Administration of who may use Cx: staff accounts, API keys, SSO claims mappings, and the
+/// audit log. Every change is audited; role changes and disabling sign the account out everywhere.
+/// </summary>
+public sealed class IdentityAdminEndpoints(
+    AccountService accounts,
+    ApiKeyService apiKeys,
+    SessionService sessions,
+    SsoService sso,
+    AuditLog audit,
+    IOptions<AuthOptions> auth,
+    IOptions<HttpOptions> http,
+    IOptions<ContentOptions> content
+)
+{
+    public async Task<IResult> ListAccountsAsync(HttpRequest request, CancellationToken cancellationToken)
+    {
+        var (limit, after, parameters) = Paging(request, "accounts");
+        var (items, next) = await accounts.ListAsync(limit, after, cancellationToken);
+        return Page(items, next, parameters, "accounts");
+    }
+
+    public async Task<IResult> CreateAccountAsync(HttpRequest request, CancellationToken cancellationToken)
+    {
+        EntryEndpoints.RejectQuery(request);
+        var body = await ReadAsync<CreateAccountRequest>(request, cancellationToken);
+        var created = await accounts.CreateAsync(body.Email, body.Password, body.Roles ?? [], body.DisplayName, cancellationToken);
+        await audit.RecordAsync(
+            AuditActions.AccountCreated,
+            "account",
+            created.Id,
+            details: new { created.Email, created.Roles },
+            cancellationToken: cancellationToken
+        );
+        Location(request, "/api/v1/accounts/" + created.Id);
+        return Results.Json(created, CxJson.SerializerOptions, statusCode: StatusCodes.Status201Created);
+    }
+
+    public async Task<IResult> GetAccountAsync(HttpRequest request, string accountId, CancellationToken cancellationToken)
+    {
+        EntryEndpoints.RejectQuery(request);
+        return Results.Json(await accounts.GetAsync(accountId, cancellationToken), CxJson.SerializerOptions);
+    }
+
+    public async Task<IResult> UpdateAccountAsync(HttpRequest request, string accountId, CancellationToken cancellationToken)
+    {
+        EntryEndpoints.RejectQuery(request);
+        var body = await ReadAsync<UpdateAccountRequest>(request, cancellationToken, mergePatch: true);
+        var before = await accounts.GetAsync(accountId, cancellationToken);
+        var updated = await accounts.UpdateAsync(accountId, body.Roles, body.DisplayName, body.Disabled, body.Unlock, cancellationToken);
+        if (!before.Roles.SequenceEqual(updated.Roles) || (updated.Disabled && !before.Disabled))
+        {
+            await sessions.RevokeAllAsync(ActorKind.Staff, accountId, cancellationToken);
+        }
+        await audit.RecordAsync(
+            AuditActions.AccountChanged,
+            "account",
+            accountId,
+            details: new
+            {
+                rolesBefore = before.Roles,
+                rolesAfter = updated.Roles,
+                updated.Disabled,
+                body.Unlock,
+            },
+            cancellationToken: cancellationToken
+        );
+        return Results.Json(updated, CxJson.SerializerOptions);
+    }
+
+    public async Task<IResult> SetPasswordAsync(HttpRequest request, string accountId, CancellationToken cancellationToken)
+    {
+        EntryEndpoints.RejectQuery(request);
+        var body = await ReadAsync<SetPasswordRequest>(request, cancellationToken);
+        await accounts.SetPasswordAsync(accountId, body.Password, cancellationToken);
+        await sessions.RevokeAllAsync(ActorKind.Staff, accountId, cancellationToken);
+        await audit.RecordAsync(
+            AuditActions.AccountChanged,
+            "account",
+            accountId,
+            details: new { password = "changed" },
+            cancellationToken: cancellationToken
+        );
+        return NoContentResult.Instance;
+    }
+
+    public async Task<IResult> DeleteAccountAsync(HttpRequest request, string accountId, CancellationToken cancellationToken)
+    {
+        EntryEndpoints.RejectQuery(request);
+        await accounts.DeleteAsync(accountId, cancellationToken);
+        await sessions.RevokeAllAsync(ActorKind.Staff, accountId, cancellationToken);
+        await audit.RecordAsync(AuditActions.AccountDeleted, "account", accountId, cancellationToken: cancellationToken);
+        return NoContentResult.Instance;
+    }
+
+    public async Task<IResult> ListApiKeysAsync(HttpRequest request, CancellationToken cancellationToken)
+    {
+        var (limit, after, parameters) = Paging(request, "api-keys");
+        var (items, next) = await apiKeys.ListAsync(limit, after, cancellationToken);
+        return Page(items, next, parameters, "api-keys");
+    }
+
+    public async Task<IResult> CreateApiKeyAsync(HttpRequest request, CancellationToken cancellationToken)
+    {
+        EntryEndpoints.RejectQuery(request);
+        var body = await ReadAsync<CreateApiKeyRequest>(request, cancellationToken);
+        var (key, secret) = await apiKeys.CreateAsync(body.Name, body.Scopes ?? [], body.Public, body.ExpiresAt, cancellationToken);
+        await audit.RecordAsync(
+            AuditActions.ApiKeyCreated,
+            "api-key",
+            key.Id,
+            details: new
+            {
+                key.Name,
+                key.Scopes,
+                key.Public,
+            },
+            cancellationToken: cancellationToken
+        );
+        request.HttpContext.Response.Headers.CacheControl = "no-store";
+        Location(request, "/api/v1/api-keys/" + key.Id);
+        return Results.Json(new CreatedApiKey(key, secret), CxJson.SerializerOptions, statusCode: StatusCodes.Status201Created);
+    }
+
+    public async Task<IResult> RevokeApiKeyAsync(HttpRequest request, string keyId, CancellationToken cancellationToken)
+    {
+        EntryEndpoints.RejectQuery(request);
+        var revoked = await apiKeys.RevokeAsync(keyId, cancellationToken);
+        await audit.RecordAsync(AuditActions.ApiKeyRevoked, "api-key", keyId, cancellationToken: cancellationToken);
+        return Results.Json(revoked, CxJson.SerializerOptions);
+    }
+
+    public async Task<IResult> QueryAuditAsync(HttpRequest request, CancellationToken cancellationToken)
+    {
+        var parameters = ListParameters.Parse(request.Query);
+        if (parameters.Sort.Count > 0 || parameters.Fields is not null)
+        {
+            throw new ValidationException(
+                new FieldError(
+                    parameters.Sort.Count > 0 ? "sort" : "fields",
+                    "unknown-parameter",
+                    "The audit log is newest first and has no field selection.",
+                    ErrorLocation.Query
+                )
+            );
+        }
+        var limit = Limit(parameters.Limit);
+        var page = await audit.QueryAsync(parameters.Filters, limit, parameters.DecodeCursor("audit"), cancellationToken);
+        return new PageResult(page.Items, page.Next is null ? null : CursorCodec.Encode(page.Next, parameters.FingerprintFor("audit")));
+    }
+
+    public async Task<IResult> GetClaimsMappingAsync(HttpRequest request, string issuerKey, CancellationToken cancellationToken)
+    {
+        EntryEndpoints.RejectQuery(request);
+        var document =
+            await sso.GetMappingDocumentAsync(issuerKey, cancellationToken) ?? throw new NotFoundException("Claims mapping", issuerKey);
+        return ETags.IfNoneMatch(request, document.ETag) ? new NotModifiedResult(document.ETag) : new DocumentResult(document);
+    }
+
+    public async Task<IResult> PutClaimsMappingAsync(HttpRequest request, string issuerKey, CancellationToken cancellationToken)
+    {
+        EntryEndpoints.RejectQuery(request);
+        if (!auth.Value.SsoIssuers.Any(i => i.Key == issuerKey))
+        {
+            throw new ValidationException(
+                new FieldError(
+                    "issuerKey",
+                    "unknown-issuer",
+                    $"No SSO issuer with key '{issuerKey}' is configured (Cx:Auth:SsoIssuers).",
+                    ErrorLocation.Route
+                )
+            );
+        }
+        var ifMatch = ETags.ReadIfMatch(request);
+        var body = await RequestBody.ReadObjectAsync(request, http.Value, cancellationToken);
+        var mapping = DefinitionDocuments.FromRequest<ClaimsMapping>(body);
+        var (document, created) = await sso.PutMappingAsync(issuerKey, mapping, ifMatch, cancellationToken);
+        await audit.RecordAsync(
+            AuditActions.ClaimsMappingSaved,
+            "claims-mapping",
+            issuerKey,
+            details: mapping,
+            cancellationToken: cancellationToken
+        );
+        return created
+            ? new DocumentResult(document, StatusCodes.Status201Created, "/api/v1/claims-mappings/" + issuerKey)
+            : new DocumentResult(document);
+    }
+
+    public async Task<IResult> DeleteClaimsMappingAsync(HttpRequest request, string issuerKey, CancellationToken cancellationToken)
+    {
+        EntryEndpoints.RejectQuery(request);
+        _ = await sso.GetMappingDocumentAsync(issuerKey, cancellationToken) ?? throw new NotFoundException("Claims mapping", issuerKey);
+        await sso.DeleteMappingAsync(issuerKey, ETags.ReadIfMatch(request), cancellationToken);
+        await audit.RecordAsync(AuditActions.ClaimsMappingDeleted, "claims-mapping", issuerKey, cancellationToken: cancellationToken);
+        return NoContentResult.Instance;
+    }
+
+    private (int Limit, Keyset? After, ListParameters Parameters) Paging(HttpRequest request, string scope)
+    {
+        var parameters = ListParameters.Parse(request.Query, allowFilters: false);
+        if (parameters.Sort.Count > 0 || parameters.Fields is not null)
+        {
+            throw new ValidationException(
+                new FieldError(
+                    parameters.Sort.Count > 0 ? "sort" : "fields",
+                    "unknown-parameter",
+                    "Use limit and cursor.",
+                    ErrorLocation.Query
+                )
+            );
+        }
+        return (Limit(parameters.Limit), parameters.DecodeCursor(scope), parameters);
+    }
+
+    private int Limit(int? requested)
+    {
+        var limit = requested ?? content.Value.DefaultPageSize;
+        return limit >= 1 && limit <= content.Value.MaxPageSize
+            ? limit
+            : throw new ValidationException(
+                new FieldError("limit", "range", $"limit is between 1 and {content.Value.MaxPageSize}.", ErrorLocation.Query)
+            );
+    }
+
+    private static IResult Page<T>(IReadOnlyList<T> items, Keyset? next, ListParameters parameters, string scope) =>
+        Results.Json(
+            new ItemsPage<T>(items, next is null ? null : CursorCodec.Encode(next, parameters.FingerprintFor(scope))),
+            CxJson.SerializerOptions
+        );
+
+    private static void Location(HttpRequest request, string location) => request.HttpContext.Response.Headers.Location = location;
+
+    private async Task<T> ReadAsync<T>(HttpRequest request, CancellationToken cancellationToken, bool mergePatch = false)
+        where T : class
+    {
+        var body = await RequestBody.ReadObjectAsync(request, http.Value, cancellationToken, mergePatch);
+        using var document = JsonDocument.Parse(body.ToJsonString());
+        return DefinitionJson.Deserialize<T>(document.RootElement);
+    }
+}

@@ -1,0 +1,124 @@
+using System.Net;
+using Cx.Core.Audit;
+using Cx.Core.Identity;
+using Microsoft.AspNetCore.Http;
+
+namespace Cx.Http.Security;
+
+/// <summary>
+/// Security applied once, in the API layer, by both hosts before a function runs: credentials
+/// (bearer access token or API key), revocation, the function's declared permission (with
+/// self-only access for customers), rate limits, and the security headers. On success the
+/// actor and client address flow to the services for the rest of the request.
+/// </summary>
+public sealed class RequestGate(
+    TokenService tokens,
+    ApiKeyService apiKeys,
+    RevocationCache revocations,
+    RequestRateLimiter limiter,
+    Microsoft.Extensions.Options.IOptions<HttpOptions> httpOptions
+)
+{
+    public const string ApiKeyHeader = "X-Api-Key";
+
+    /// <summary>Authenticates and authorises a request; dispose the result when the request ends.</summary>
+    public async ValueTask<IDisposable> EnterAsync(HttpContext context, AccessAttribute access, CancellationToken cancellationToken)
+    {
+        SecurityHeaders.Apply(context.Response);
+        var clientIp = ClientIp(context);
+        if (access.Permission == AccessAttribute.Trigger)
+        {
+            throw new ForbiddenException("This function is not callable over HTTP.");
+        }
+        if (access.Permission == AccessAttribute.Anonymous)
+        {
+            limiter.Acquire(access.RateLimit ?? GroupFor(context), "ip:" + clientIp);
+            return RequestOrigin.Use(clientIp);
+        }
+        var (actor, callerKey) = await AuthenticateAsync(context, clientIp, cancellationToken);
+        var customerId = access.Self is { } parameter ? context.Request.RouteValues[parameter]?.ToString() : null;
+        var allowed =
+            access.Permission == AccessAttribute.Authenticated
+            || (access.SelfInBody ? actor.Can(access.Permission, actor.CustomerId) : actor.Can(access.Permission, customerId));
+        if (!allowed)
+        {
+            throw new ForbiddenException($"{DescribeKind(actor)} may not do this ({access.Permission}).");
+        }
+        limiter.Acquire(access.RateLimit ?? GroupFor(context), callerKey);
+        return new Scopes(CurrentActor.Use(actor), RequestOrigin.Use(clientIp));
+    }
+
+    /// <summary>The actor of the request's credentials, or a 401.</summary>
+    public async ValueTask<(Actor Actor, string CallerKey)> AuthenticateAsync(
+        HttpContext context,
+        string clientIp,
+        CancellationToken cancellationToken
+    )
+    {
+        var authorization = context.Request.Headers.Authorization.ToString();
+        var apiKey = context.Request.Headers[ApiKeyHeader].ToString();
+        if (authorization.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
+        {
+            var (actor, issuedAt) = await tokens.ValidateAsync(authorization[7..].Trim(), cancellationToken);
+            if (await revocations.IsRevokedAsync(actor, issuedAt, cancellationToken))
+            {
+                throw new UnauthorizedException(UnauthorizedException.InvalidToken, "The session has been signed out.");
+            }
+            return (actor, $"sub:{actor.Kind}:{actor.Subject}");
+        }
+        var presented =
+            apiKey.Length > 0 ? apiKey
+            : authorization.StartsWith("ApiKey ", StringComparison.OrdinalIgnoreCase) ? authorization[7..].Trim()
+            : null;
+        if (presented is not null)
+        {
+            var actor = await apiKeys.AuthenticateAsync(presented, cancellationToken);
+            var isPublic = actor.Permissions.Count == 1 && actor.Has(Permissions.EventsWrite);
+            return (actor, isPublic ? $"key:{actor.Subject}:{clientIp}" : $"key:{actor.Subject}");
+        }
+        throw new UnauthorizedException(
+            UnauthorizedException.InvalidRequest,
+            "Credentials are required: an access token (Authorization: Bearer ...) or an API key (X-Api-Key)."
+        );
+    }
+
+    /// <summary>The client address: the connection's, or the first X-Forwarded-For hop when configured to trust it.</summary>
+    public string ClientIp(HttpContext context)
+    {
+        if (httpOptions.Value.TrustForwardedFor && context.Request.Headers["X-Forwarded-For"].ToString() is { Length: > 0 } forwarded)
+        {
+            var first = forwarded.Split(',')[0].Trim();
+            var portless =
+                first.StartsWith('[') ? first[1..first.IndexOf(']', StringComparison.Ordinal)]
+                : first.Count(c => c == ':') == 1 ? first[..first.IndexOf(':', StringComparison.Ordinal)]
+                : first;
+            if (IPAddress.TryParse(portless, out var parsed))
+            {
+                return parsed.ToString();
+            }
+        }
+        return context.Connection.RemoteIpAddress?.ToString() ?? "unknown";
+    }
+
+    private static string GroupFor(HttpContext context) =>
+        HttpMethods.IsGet(context.Request.Method) || HttpMethods.IsHead(context.Request.Method)
+            ? RateLimitGroups.Read
+            : RateLimitGroups.Write;
+
+    private static string DescribeKind(Actor actor) =>
+        actor.Kind switch
+        {
+            ActorKind.Customer => "A customer",
+            ActorKind.ApiKey => "This API key",
+            _ => "Your role",
+        };
+
+    private sealed class Scopes(IDisposable actor, IDisposable origin) : IDisposable
+    {
+        public void Dispose()
+        {
+            origin.Dispose();
+            actor.Dispose();
+        }
+    }
+}
