@@ -29,7 +29,8 @@ public static class FunctionEndpoints
             var pattern = "/" + (string.IsNullOrEmpty(routePrefix) ? route : routePrefix + "/" + route);
             RequestDelegate handler = async context =>
             {
-                using var scope = await gate.EnterAsync(context, access, context.RequestAborted);
+                var pass = await gate.EnterAsync(context, access, context.RequestAborted);
+                using var scope = pass.Begin();
                 var result = await invoker.InvokeAsync(
                     context.RequestServices,
                     new InvocationContext(context, null, context.RequestAborted)

@@ -26,7 +26,8 @@ public sealed class AccessMiddleware(RequestGate gate) : IFunctionsWorkerMiddlew
         var access =
             Policies.GetOrAdd(context.FunctionDefinition.EntryPoint, FindPolicy)
             ?? throw new InvalidOperationException($"Function {context.FunctionDefinition.Name} declares no access policy.");
-        using (await gate.EnterAsync(http, access, context.CancellationToken))
+        var pass = await gate.EnterAsync(http, access, context.CancellationToken);
+        using (pass.Begin())
         {
             await next(context);
         }

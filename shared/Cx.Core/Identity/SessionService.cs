@@ -179,9 +179,9 @@ public sealed class SessionService(
     /// <summary>Signs a subject out everywhere: every session and every token issued until now.</summary>
     public async Task RevokeAllAsync(ActorKind kind, string subject, CancellationToken cancellationToken)
     {
-        // Tokens carry whole seconds; a token issued in this second is revoked as well.
-        var now = time.GetUtcNow();
-        var notBefore = new DateTimeOffset(now.Ticks - (now.Ticks % TimeSpan.TicksPerSecond), TimeSpan.Zero).AddSeconds(1);
+        // Access tokens carry their issue time in milliseconds (cx_iat), so the cut is exact:
+        // a sign-in right after this call gets a token that works.
+        var notBefore = DateTimeOffset.FromUnixTimeMilliseconds(time.GetUtcNow().ToUnixTimeMilliseconds());
         await revocations.RevokeAsync(kind, subject, state => state with { NotBefore = notBefore }, cancellationToken);
     }
 

@@ -113,11 +113,15 @@ public sealed class SsoService(
 
     public async Task<Actor> ExchangeAsync(string idToken, CancellationToken cancellationToken)
     {
-        if (string.IsNullOrWhiteSpace(idToken) || !_handler.CanReadToken(idToken))
+        JsonWebToken unverified;
+        try
+        {
+            unverified = _handler.ReadJsonWebToken(idToken);
+        }
+        catch (Exception ex) when (ex is ArgumentException or SecurityTokenException)
         {
             throw new UnauthorizedException(UnauthorizedException.InvalidGrant, "The id_token is malformed.");
         }
-        var unverified = _handler.ReadJsonWebToken(idToken);
         var issuer =
             options.Value.SsoIssuers.FirstOrDefault(i => string.Equals(i.Issuer, unverified.Issuer, StringComparison.Ordinal))
             ?? throw new UnauthorizedException(UnauthorizedException.InvalidGrant, "The id_token comes from an issuer Cx does not trust.");

@@ -23,6 +23,9 @@ public sealed class TokenService(ISigningKeyStore keys, IOptions<AuthOptions> op
     public const string SessionClaim = "sid";
     public const string CustomerClaim = "cx_customer";
     public const string NameClaim = "name";
+
+    /// <summary>Issue time in milliseconds (iat has whole seconds), so revocations cut at the exact instant.</summary>
+    public const string IssuedAtMillisecondsClaim = "cx_iat";
     public static readonly TimeSpan ClockSkew = TimeSpan.FromSeconds(30);
 
     private readonly JsonWebTokenHandler _handler = new() { SetDefaultTimesOnTokenCreation = false, MapInboundClaims = false };
@@ -41,6 +44,7 @@ public sealed class TokenService(ISigningKeyStore keys, IOptions<AuthOptions> op
             [JwtRegisteredClaimNames.Jti] = tokenId,
             [KindClaim] = actor.Kind.ToString().ToLowerInvariant(),
             [RolesClaim] = actor.Roles.ToArray(),
+            [IssuedAtMillisecondsClaim] = now.ToUnixTimeMilliseconds(),
         };
         if (actor.SessionId is not null)
         {
@@ -93,7 +97,10 @@ public sealed class TokenService(ISigningKeyStore keys, IOptions<AuthOptions> op
         {
             throw new UnauthorizedException(UnauthorizedException.InvalidToken, Describe(result.Exception));
         }
-        return (ToActor(jwt), new DateTimeOffset(jwt.IssuedAt, TimeSpan.Zero));
+        var issuedAt = jwt.TryGetPayloadValue<long>(IssuedAtMillisecondsClaim, out var milliseconds)
+            ? DateTimeOffset.FromUnixTimeMilliseconds(milliseconds)
+            : new DateTimeOffset(jwt.IssuedAt, TimeSpan.Zero);
+        return (ToActor(jwt), issuedAt);
     }
 
     private bool ValidateLifetime(DateTime? notBefore, DateTime? expires, SecurityToken token, TokenValidationParameters parameters)

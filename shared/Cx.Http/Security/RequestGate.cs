@@ -21,8 +21,12 @@ public sealed class RequestGate(
 {
     public const string ApiKeyHeader = "X-Api-Key";
 
-    /// <summary>Authenticates and authorises a request; dispose the result when the request ends.</summary>
-    public async ValueTask<IDisposable> EnterAsync(HttpContext context, AccessAttribute access, CancellationToken cancellationToken)
+    /// <summary>
+    /// Authenticates and authorises a request. Call <see cref="GatePass.Begin"/> on the result in
+    /// the caller's own frame (an async method cannot set the caller's async-local context) and
+    /// dispose what it returns when the request ends.
+    /// </summary>
+    public async ValueTask<GatePass> EnterAsync(HttpContext context, AccessAttribute access, CancellationToken cancellationToken)
     {
         SecurityHeaders.Apply(context.Response);
         var clientIp = ClientIp(context);
@@ -33,7 +37,7 @@ public sealed class RequestGate(
         if (access.Permission == AccessAttribute.Anonymous)
         {
             limiter.Acquire(access.RateLimit ?? GroupFor(context), "ip:" + clientIp);
-            return RequestOrigin.Use(clientIp);
+            return new GatePass(null, clientIp);
         }
         var (actor, callerKey) = await AuthenticateAsync(context, clientIp, cancellationToken);
         var customerId = access.Self is { } parameter ? context.Request.RouteValues[parameter]?.ToString() : null;
@@ -45,7 +49,7 @@ public sealed class RequestGate(
             throw new ForbiddenException($"{DescribeKind(actor)} may not do this ({access.Permission}).");
         }
         limiter.Acquire(access.RateLimit ?? GroupFor(context), callerKey);
-        return new Scopes(CurrentActor.Use(actor), RequestOrigin.Use(clientIp));
+        return new GatePass(actor, clientIp);
     }
 
     /// <summary>The actor of the request's credentials, or a 401.</summary>
@@ -112,13 +116,20 @@ public sealed class RequestGate(
             ActorKind.ApiKey => "This API key",
             _ => "Your role",
         };
+}
 
-    private sealed class Scopes(IDisposable actor, IDisposable origin) : IDisposable
+/// <summary>The outcome of the gate: who is calling (null when anonymous) and from where.</summary>
+public sealed record GatePass(Actor? Actor, string ClientIp)
+{
+    /// <summary>Makes the actor and origin current for the rest of the request (synchronously, in the caller's frame).</summary>
+    public IDisposable Begin() => new Scopes(Actor is null ? null : CurrentActor.Use(Actor), RequestOrigin.Use(ClientIp));
+
+    private sealed class Scopes(IDisposable? actor, IDisposable origin) : IDisposable
     {
         public void Dispose()
         {
             origin.Dispose();
-            actor.Dispose();
+            actor?.Dispose();
         }
     }
 }

@@ -1,0 +1,219 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Reflection;
+using System.Text;
+using Cx.Core.Identity;
+using Cx.DevHost;
+using Cx.Http.Security;
+using Cx.Integration.Tests.Infrastructure;
+
+namespace Cx.Integration.Tests.Security;
+
+/// <summary>A host whose auth endpoints are not rate limited, so the table can call them for every role.</summary>
+public sealed class UnlimitedDevHostFactory : DevHostFactory
+{
+    protected override IReadOnlyDictionary<string, string?> Settings =>
+        new Dictionary<string, string?> { ["Cx:RateLimits:Enabled"] = "false" };
+}
+
+/// <summary>
+/// What each kind of caller may do on every route, written out here independently of the code,
+/// and checked over HTTP: an allowed call is never 401/403, a denied one is 403 (401 when
+/// anonymous). Adding a function without a row here fails <see cref="Should_have_a_row_for_every_http_function"/>.
+/// </summary>
+public sealed class AccessMatrixTests(UnlimitedDevHostFactory host) : IClassFixture<UnlimitedDevHostFactory>
+{
+    private const string Admin = "admin";
+    private const string Marketer = "marketer";
+    private const string Editor = "editor";
+    private const string Support = "support_agent";
+    private const string Self = "customer-self";
+    private const string Other = "customer-other";
+    private const string ServiceKey = "service-key";
+    private const string PublicKey = "public-key";
+    private const string Anonymous = "anonymous";
+
+    public static readonly string[] Callers = [Admin, Marketer, Editor, Support, Self, Other, ServiceKey, PublicKey, Anonymous];
+
+    private static readonly string[] Everyone = Callers;
+    private static readonly string[] Authenticated = [Admin, Marketer, Editor, Support, Self, Other, ServiceKey, PublicKey];
+
+    /// <summary>Function → who may call it. The service key holds customers:read and content:read.</summary>
+    private static readonly Dictionary<string, string[]> Allowed = new()
+    {
+        ["ListCustomers"] = [Admin, Marketer, Support, ServiceKey],
+        ["CreateCustomer"] = [Admin, Support],
+        ["GetCustomer"] = [Admin, Marketer, Support, Self, ServiceKey],
+        ["ReplaceCustomer"] = [Admin, Support, Self],
+        ["PatchCustomer"] = [Admin, Support, Self],
+        ["DeleteCustomer"] = [Admin],
+        ["ListContentTypes"] = [Admin, Marketer, Editor],
+        ["GetContentType"] = [Admin, Marketer, Editor],
+        ["CreateContentType"] = [Admin, Editor],
+        ["ReplaceContentType"] = [Admin, Editor],
+        ["DeleteContentType"] = [Admin, Editor],
+        ["ListComponents"] = [Admin, Marketer, Editor],
+        ["GetComponent"] = [Admin, Marketer, Editor],
+        ["CreateComponent"] = [Admin, Editor],
+        ["ReplaceComponent"] = [Admin, Editor],
+        ["DeleteComponent"] = [Admin, Editor],
+        ["ListEntries"] = [Admin, Marketer, Editor, Support, Self, Other, ServiceKey],
+        ["GetEntry"] = [Admin, Marketer, Editor, Support, Self, Other, ServiceKey],
+        ["GetSingle"] = [Admin, Marketer, Editor, Support, Self, Other, ServiceKey],
+        ["CreateEntry"] = [Admin, Marketer, Editor],
+        ["ReplaceEntry"] = [Admin, Marketer, Editor],
+        ["PatchEntry"] = [Admin, Marketer, Editor],
+        ["DeleteEntry"] = [Admin, Marketer, Editor],
+        ["PutSingle"] = [Admin, Marketer, Editor],
+        ["PatchSingle"] = [Admin, Marketer, Editor],
+        ["DeleteSingle"] = [Admin, Marketer, Editor],
+        ["Health"] = Everyone,
+        ["IssueToken"] = Everyone,
+        ["RevokeToken"] = Everyone,
+        ["GetSigningKeys"] = Everyone,
+        ["SignOut"] = Authenticated,
+        ["SignOutEverywhere"] = Authenticated,
+        ["GetCurrentActor"] = Authenticated,
+        ["ListAccounts"] = [Admin],
+        ["CreateAccount"] = [Admin],
+        ["GetAccount"] = [Admin],
+        ["UpdateAccount"] = [Admin],
+        ["SetAccountPassword"] = [Admin],
+        ["DeleteAccount"] = [Admin],
+        ["ListApiKeys"] = [Admin],
+        ["CreateApiKey"] = [Admin],
+        ["RevokeApiKey"] = [Admin],
+        ["QueryAudit"] = [Admin],
+        ["GetClaimsMapping"] = [Admin],
+        ["PutClaimsMapping"] = [Admin],
+        ["DeleteClaimsMapping"] = [Admin],
+    };
+
+    private static IReadOnlyList<FunctionDescriptor> HttpFunctions =>
+        [.. FunctionMetadata.Load(Path.Combine(AppContext.BaseDirectory, FunctionMetadata.FileName)).Where(f => f.Http is not null)];
+
+    public static TheoryData<string> FunctionNames()
+    {
+        var data = new TheoryData<string>();
+        foreach (var function in HttpFunctions)
+        {
+            data.Add(function.Name);
+        }
+        return data;
+    }
+
+    [Fact]
+    public void Should_have_a_row_for_every_http_function() =>
+        Assert.Equal(
+            HttpFunctions.Select(f => f.Name).Order(StringComparer.Ordinal),
+            Allowed.Keys.Where(k => HttpFunctions.Any(f => f.Name == k)).Order(StringComparer.Ordinal)
+        );
+
+    [Fact]
+    public void Should_declare_an_access_policy_on_every_function()
+    {
+        var undeclared = typeof(Cx.Functions.ProblemDetailsMiddleware)
+            .Assembly.GetTypes()
+            .SelectMany(t => t.GetMethods())
+            .Where(m =>
+                m.GetCustomAttribute<Microsoft.Azure.Functions.Worker.FunctionAttribute>() is not null
+                && m.GetCustomAttribute<AccessAttribute>() is null
+            )
+            .Select(m => m.Name)
+            .ToList();
+        Assert.Empty(undeclared);
+    }
+
+    [Theory]
+    [MemberData(nameof(FunctionNames))]
+    public async Task Should_allow_exactly_the_callers_of_the_table(string functionName)
+    {
+        Assert.True(Allowed.TryGetValue(functionName, out var allowed), $"{functionName} has no row in the access table.");
+        var function = HttpFunctions.Single(f => f.Name == functionName);
+        var serviceKey = await CreateKeyAsync([Permissions.CustomersRead, Permissions.ContentRead], isPublic: false);
+        var publicKey = await CreateKeyAsync([Permissions.EventsWrite], isPublic: true);
+        var failures = new List<string>();
+        foreach (var caller in Callers)
+        {
+            var selfId = "self-" + Guid.NewGuid().ToString("n")[..8];
+            var request = BuildRequest(function, selfId);
+            Authorize(request, caller, selfId, serviceKey, publicKey);
+            var response = await host.CreateAnonymousClient().SendAsync(request);
+            var status = (int)response.StatusCode;
+            var shouldPass = allowed.Contains(caller);
+            var denied = caller == Anonymous ? 401 : 403;
+            if (shouldPass && status is 401 or 403)
+            {
+                failures.Add($"{caller} was refused with {status}: {await response.Content.ReadAsStringAsync()}");
+            }
+            else if (!shouldPass && status != denied)
+            {
+                failures.Add($"{caller} should get {denied} but got {status}");
+            }
+        }
+        Assert.True(failures.Count == 0, $"{functionName}: " + string.Join("; ", failures));
+    }
+
+    private static HttpRequestMessage BuildRequest(FunctionDescriptor function, string selfId)
+    {
+        var path = function
+            .Http!.Route!.Replace("{customerId}", selfId, StringComparison.Ordinal)
+            .Replace("{typeKey}", "matrix-type", StringComparison.Ordinal)
+            .Replace("{entryId}", "e1", StringComparison.Ordinal)
+            .Replace("{componentKey}", "matrix-component", StringComparison.Ordinal)
+            .Replace("{accountId}", "acct-unknown", StringComparison.Ordinal)
+            .Replace("{keyId}", "unknown-key", StringComparison.Ordinal)
+            .Replace("{issuerKey}", "unknown-issuer", StringComparison.Ordinal);
+        var method = new HttpMethod(function.Http.Methods![0]);
+        var request = new HttpRequestMessage(method, "/api/" + path);
+        if (method != HttpMethod.Get && method != HttpMethod.Delete)
+        {
+            request.Content = new StringContent(
+                "{}",
+                Encoding.UTF8,
+                method == HttpMethod.Patch ? "application/merge-patch+json" : "application/json"
+            );
+        }
+        return request;
+    }
+
+    private void Authorize(HttpRequestMessage request, string caller, string selfId, string serviceKey, string publicKey)
+    {
+        var subject = "matrix-" + Guid.NewGuid().ToString("n")[..8];
+        switch (caller)
+        {
+            case Self:
+                request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", host.IssueToken(Roles.Customer, selfId));
+                break;
+            case Other:
+                request.Headers.Authorization = new AuthenticationHeaderValue(
+                    "Bearer",
+                    host.IssueToken(Roles.Customer, "other-" + subject)
+                );
+                break;
+            case ServiceKey:
+                request.Headers.Add(RequestGate.ApiKeyHeader, serviceKey);
+                break;
+            case PublicKey:
+                request.Headers.Add(RequestGate.ApiKeyHeader, publicKey);
+                break;
+            case Anonymous:
+                break;
+            default:
+                request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", host.IssueToken(caller, subject: subject));
+                break;
+        }
+    }
+
+    private async Task<string> CreateKeyAsync(string[] scopes, bool isPublic)
+    {
+        var body = new System.Text.Json.Nodes.JsonObject
+        {
+            ["name"] = "matrix",
+            ["scopes"] = new System.Text.Json.Nodes.JsonArray([.. scopes.Select(s => (System.Text.Json.Nodes.JsonNode)s)]),
+            ["public"] = isPublic,
+        };
+        var response = await host.CreateApiClient().PostAsync("api-keys", HttpAssertions.Json(body)).ShouldBeAsync(HttpStatusCode.Created);
+        return (await response.ReadObjectAsync())["secret"]!.GetValue<string>();
+    }
+}
