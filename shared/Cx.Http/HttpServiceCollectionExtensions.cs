@@ -1,4 +1,5 @@
 using Cx.Http.Endpoints;
+using Cx.Http.OpenApi;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -6,13 +7,16 @@ namespace Cx.Http;
 
 public static class HttpServiceCollectionExtensions
 {
-    /// <summary>Registers the HTTP contract: options and the endpoint handlers the functions call.</summary>
+    /// <summary>Registers the HTTP contract: options, the endpoint handlers the functions call and the OpenAPI document.</summary>
     public static IServiceCollection AddCxHttp(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddOptions<HttpOptions>().Bind(configuration.GetSection(HttpOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<EntryEndpoints>();
         services.AddSingleton<DefinitionEndpoints>();
         services.AddSingleton<SystemEndpoints>();
+        services.AddSingleton(_ => ApiCatalog.Discover());
+        services.AddSingleton<OpenApiDocumentProvider>();
+        services.AddSingleton<OpenApiEndpoints>();
         return services;
     }
 }
