@@ -33,12 +33,21 @@ public class DevHostFactory : WebApplicationFactory<Cx.DevHost.DevHostCommandLin
         }
     }
 
-    /// <summary>An HTTP client for the API root (<c>/api/v1/</c>).</summary>
+    /// <summary>
+    /// An HTTP client for the API root (<c>/api/v1/</c>). Every response it receives is held to
+    /// the OpenAPI document the server publishes (<see cref="OpenApiValidatingHandler"/>): one
+    /// that breaks it fails the test. No redirects are followed.
+    /// </summary>
     public HttpClient CreateApiClient()
     {
         StartServer();
-        ClientOptions.AllowAutoRedirect = false;
-        var client = CreateClient();
+        var validator = new OpenApiValidatingHandler();
+        var client = CreateDefaultClient(validator);
+        if (validator.InnerHandler is HttpClientHandler sockets)
+        {
+            // On Kestrel the factory's inner handler follows redirects unless told not to.
+            sockets.AllowAutoRedirect = false;
+        }
         client.BaseAddress = new Uri(client.BaseAddress!, "/api/v1/");
         client.DefaultRequestHeaders.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
         return client;
