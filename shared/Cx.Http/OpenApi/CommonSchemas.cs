@@ -98,6 +98,9 @@ public static class CommonSchemas
                 Properties = new Dictionary<string, IOpenApiSchema>
                 {
                     ["openapi"] = new OpenApiSchema { Type = JsonSchemaType.String, Pattern = @"^3\.1\.\d+$" },
+                    ["info"] = new OpenApiSchema { Type = JsonSchemaType.Object },
+                    ["paths"] = new OpenApiSchema { Type = JsonSchemaType.Object },
+                    ["components"] = new OpenApiSchema { Type = JsonSchemaType.Object },
                 },
             }
         );

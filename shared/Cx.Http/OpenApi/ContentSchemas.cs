@@ -12,7 +12,8 @@ namespace Cx.Http.OpenApi;
 /// writes return), <c>&lt;Type&gt;Input</c> (create/replace body: no system-managed fields,
 /// nothing unknown), <c>&lt;Type&gt;Patch</c> (merge patch: everything optional, null removes)
 /// and, when an operation filters on the type, <c>&lt;Type&gt;Filter</c>. Per component:
-/// <c>&lt;Key&gt;Component</c>, <c>&lt;Key&gt;ComponentInput</c>, <c>&lt;Key&gt;ComponentPatch</c>.
+/// <c>&lt;Key&gt;Component</c>, <c>&lt;Key&gt;ComponentInput</c>, <c>&lt;Key&gt;ComponentPatch</c>, each
+/// added when an entry schema uses it.
 /// </summary>
 internal sealed class ContentSchemas
 {
@@ -24,6 +25,7 @@ internal sealed class ContentSchemas
     private readonly SchemaContext _context;
     private readonly IReadOnlyDictionary<string, ComponentDefinition> _components;
     private readonly Dictionary<string, (string Output, string Input, string Patch)> _componentNames = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _added = new(StringComparer.Ordinal);
 
     private ContentSchemas(SchemaContext context, IReadOnlyDictionary<string, ComponentDefinition> components)
     {
@@ -70,16 +72,10 @@ internal sealed class ContentSchemas
             context.RegisterContentSchema(type.Key, ContentSchemaRole.Filter, filter, () => FilterSchema(context, schema));
             names[type.Key] = (entry, input, patch);
         }
-        foreach (var component in components)
-        {
-            var (output, input, patch) = generator._componentNames[component.Key];
-            context.Add(output, generator.ComponentSchema(component, Variant.Output));
-            context.Add(input, generator.ComponentSchema(component, Variant.Input));
-            context.Add(patch, generator.ComponentSchema(component, Variant.Patch));
-        }
         foreach (var type in types)
         {
-            // Every type's entry, input and patch schemas are part of the document, referenced or not.
+            // Every type's entry, input and patch schemas are part of the document, referenced or not;
+            // component schemas are added as those use them.
             context.ContentSchemaName(type.Key, ContentSchemaRole.Entry);
             context.ContentSchemaName(type.Key, ContentSchemaRole.Input);
             context.ContentSchemaName(type.Key, ContentSchemaRole.Patch);
@@ -310,20 +306,13 @@ internal sealed class ContentSchemas
         }
         if (!field.Repeatable)
         {
-            return _context.Reference(
-                variant switch
-                {
-                    Variant.Output => names.Output,
-                    Variant.Input => names.Input,
-                    _ => names.Patch,
-                }
-            );
+            return _context.Reference(UseComponent(field.Component, variant));
         }
         // A list is replaced as a whole, also by a patch.
         return new OpenApiSchema
         {
             Type = JsonSchemaType.Array,
-            Items = _context.Reference(variant == Variant.Output ? names.Output : names.Input),
+            Items = _context.Reference(UseComponent(field.Component, variant == Variant.Output ? Variant.Output : Variant.Input)),
             MinItems = field.MinItems,
             MaxItems = ListMaximum(field, variant),
             Description =
@@ -353,7 +342,24 @@ internal sealed class ContentSchemas
             },
         };
 
-        string Item(string key) => variant == Variant.Output ? _componentNames[key].Output : _componentNames[key].Input;
+        string Item(string key) => UseComponent(key, variant == Variant.Output ? Variant.Output : Variant.Input);
+    }
+
+    /// <summary>The name of a component's schema, added to the document on first use.</summary>
+    private string UseComponent(string key, Variant variant)
+    {
+        var names = _componentNames[key];
+        var name = variant switch
+        {
+            Variant.Output => names.Output,
+            Variant.Input => names.Input,
+            _ => names.Patch,
+        };
+        if (_added.Add(name))
+        {
+            _context.Add(name, ComponentSchema(_components[key], variant));
+        }
+        return name;
     }
 
     /// <summary>A request may send more than maxItems to a drop-oldest list; the server keeps the newest.</summary>

@@ -33,6 +33,7 @@ public static class OpenApiDocumentBuilder
                     + "(application/problem+json); lists are cursor-paginated; documents carry ETags for caching and optimistic "
                     + "concurrency. Content-type schemas in this document follow the current definitions.",
             },
+            Servers = [new OpenApiServer { Url = "/", Description = "This host; every path starts with the /api prefix." }],
             Paths = new OpenApiPaths(),
             Components = new OpenApiComponents
             {
