@@ -14,7 +14,8 @@ public static class HttpServiceCollectionExtensions
         services.AddSingleton<EntryEndpoints>();
         services.AddSingleton<DefinitionEndpoints>();
         services.AddSingleton<SystemEndpoints>();
-        services.AddSingleton(_ => ApiCatalog.Discover());
+        // Discovered now, so an inconsistent catalog (a duplicate operation id or route) fails at start-up.
+        services.AddSingleton(ApiCatalog.Discover());
         services.AddSingleton<OpenApiDocumentProvider>();
         services.AddSingleton<OpenApiEndpoints>();
         return services;
