@@ -1,4 +1,5 @@
 using Cx.Http.Endpoints;
+using Cx.Http.OpenApi;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -6,7 +7,7 @@ namespace Cx.Http;
 
 public static class HttpServiceCollectionExtensions
 {
-    /// <summary>Registers the HTTP contract: options and the endpoint handlers the functions call.</summary>
+    /// <summary>Registers the HTTP contract: options, the endpoint handlers the functions call and the OpenAPI document.</summary>
     public static IServiceCollection AddCxHttp(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddOptions<HttpOptions>().Bind(configuration.GetSection(HttpOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
@@ -24,6 +25,10 @@ public static class HttpServiceCollectionExtensions
         services.AddHttpClient<Core.Identity.IJwksProvider, Security.HttpJwksProvider>(client => client.Timeout = TimeSpan.FromSeconds(10));
         services.AddSingleton<AuthEndpoints>();
         services.AddSingleton<IdentityAdminEndpoints>();
+        // Discovered now, so an inconsistent catalog (a duplicate operation id or route) fails at start-up.
+        services.AddSingleton(ApiCatalog.Discover());
+        services.AddSingleton<OpenApiDocumentProvider>();
+        services.AddSingleton<OpenApiEndpoints>();
         return services;
     }
 }

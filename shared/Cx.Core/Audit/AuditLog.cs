@@ -121,6 +121,10 @@ public sealed partial class AuditLog(IDocumentStore store, TimeProvider time, IL
             ["traceId"] = Activity.Current?.TraceId.ToString(),
             ["details"] = details is null ? null : JsonSerializer.SerializeToNode(details, CxJson.SerializerOptions),
         };
+        foreach (var name in entry.Where(p => p.Value is null).Select(p => p.Key).ToList())
+        {
+            entry.Remove(name);
+        }
         try
         {
             await store.CreateAsync(

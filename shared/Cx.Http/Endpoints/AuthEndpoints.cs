@@ -162,7 +162,7 @@ public sealed class AuthEndpoints(
             web ? null : pair.RefreshToken,
             pair.SessionId
         );
-        return Results.Json(body, SnakeCase);
+        return Results.Json(body, TokenJsonContext.Default.TokenResponse);
     }
 
     /// <summary>RFC 7009: revokes the session of a refresh token; answers 200 whether or not the token was known.</summary>
@@ -233,7 +233,7 @@ public sealed class AuthEndpoints(
                 actor.SessionId,
                 actor.DisplayName
             ),
-            CxJson.SerializerOptions
+            IdentityJsonContext.Relaxed.MeResponse
         );
     }
 
@@ -243,22 +243,8 @@ public sealed class AuthEndpoints(
         EntryEndpoints.RejectQuery(request);
         var keys = await tokens.PublicKeysAsync(cancellationToken);
         request.HttpContext.Response.Headers.CacheControl = "public, max-age=300";
-        var json = JsonSerializer.Serialize(
-            new
-            {
-                keys = keys.Select(k => new
-                {
-                    kty = k.Kty,
-                    crv = k.Crv,
-                    kid = k.Kid,
-                    use = k.Use,
-                    alg = k.Alg,
-                    x = k.X,
-                    y = k.Y,
-                }),
-            }
-        );
-        return Results.Text(json, "application/json");
+        var document = new JwksDocument([.. keys.Select(k => new JwkView(k.Kty, k.Crv, k.Kid, k.Use, k.Alg, k.X, k.Y))]);
+        return Results.Json(document, IdentityJsonContext.Relaxed.JwksDocument);
     }
 
     private CookieOptions RefreshCookieOptions(DateTimeOffset? expires) =>
@@ -271,12 +257,6 @@ public sealed class AuthEndpoints(
             Expires = expires,
             IsEssential = true,
         };
-
-    private static readonly JsonSerializerOptions SnakeCase = new(JsonSerializerDefaults.Web)
-    {
-        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
-        DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull,
-    };
 
     private async Task<Dictionary<string, string>> ReadParametersAsync(HttpRequest request, CancellationToken cancellationToken)
     {

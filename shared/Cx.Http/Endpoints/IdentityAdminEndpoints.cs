@@ -53,7 +53,10 @@ public sealed class IdentityAdminEndpoints(
     {
         var (limit, after, parameters) = Paging(request, "accounts");
         var (items, next) = await accounts.ListAsync(limit, after, cancellationToken);
-        return Page(items, next, parameters, "accounts");
+        return Results.Json(
+            new ItemsPage<AccountView>(items, Cursor(next, parameters, "accounts")),
+            IdentityJsonContext.Relaxed.ItemsPageAccountView
+        );
     }
 
     public async Task<IResult> CreateAccountAsync(HttpRequest request, CancellationToken cancellationToken)
@@ -69,13 +72,13 @@ public sealed class IdentityAdminEndpoints(
             cancellationToken: cancellationToken
         );
         Location(request, "/api/v1/accounts/" + created.Id);
-        return Results.Json(created, CxJson.SerializerOptions, statusCode: StatusCodes.Status201Created);
+        return Results.Json(created, IdentityJsonContext.Relaxed.AccountView, statusCode: StatusCodes.Status201Created);
     }
 
     public async Task<IResult> GetAccountAsync(HttpRequest request, string accountId, CancellationToken cancellationToken)
     {
         EntryEndpoints.RejectQuery(request);
-        return Results.Json(await accounts.GetAsync(accountId, cancellationToken), CxJson.SerializerOptions);
+        return Results.Json(await accounts.GetAsync(accountId, cancellationToken), IdentityJsonContext.Relaxed.AccountView);
     }
 
     public async Task<IResult> UpdateAccountAsync(HttpRequest request, string accountId, CancellationToken cancellationToken)
@@ -101,7 +104,7 @@ public sealed class IdentityAdminEndpoints(
             },
             cancellationToken: cancellationToken
         );
-        return Results.Json(updated, CxJson.SerializerOptions);
+        return Results.Json(updated, IdentityJsonContext.Relaxed.AccountView);
     }
 
     public async Task<IResult> SetPasswordAsync(HttpRequest request, string accountId, CancellationToken cancellationToken)
@@ -133,7 +136,10 @@ public sealed class IdentityAdminEndpoints(
     {
         var (limit, after, parameters) = Paging(request, "api-keys");
         var (items, next) = await apiKeys.ListAsync(limit, after, cancellationToken);
-        return Page(items, next, parameters, "api-keys");
+        return Results.Json(
+            new ItemsPage<ApiKeyView>(items, Cursor(next, parameters, "api-keys")),
+            IdentityJsonContext.Relaxed.ItemsPageApiKeyView
+        );
     }
 
     public async Task<IResult> CreateApiKeyAsync(HttpRequest request, CancellationToken cancellationToken)
@@ -155,7 +161,11 @@ public sealed class IdentityAdminEndpoints(
         );
         request.HttpContext.Response.Headers.CacheControl = "no-store";
         Location(request, "/api/v1/api-keys/" + key.Id);
-        return Results.Json(new CreatedApiKey(key, secret), CxJson.SerializerOptions, statusCode: StatusCodes.Status201Created);
+        return Results.Json(
+            new CreatedApiKey(key, secret),
+            IdentityJsonContext.Relaxed.CreatedApiKey,
+            statusCode: StatusCodes.Status201Created
+        );
     }
 
     public async Task<IResult> RevokeApiKeyAsync(HttpRequest request, string keyId, CancellationToken cancellationToken)
@@ -163,7 +173,7 @@ public sealed class IdentityAdminEndpoints(
         EntryEndpoints.RejectQuery(request);
         var revoked = await apiKeys.RevokeAsync(keyId, cancellationToken);
         await audit.RecordAsync(AuditActions.ApiKeyRevoked, "api-key", keyId, cancellationToken: cancellationToken);
-        return Results.Json(revoked, CxJson.SerializerOptions);
+        return Results.Json(revoked, IdentityJsonContext.Relaxed.ApiKeyView);
     }
 
     public async Task<IResult> QueryAuditAsync(HttpRequest request, CancellationToken cancellationToken)
@@ -190,7 +200,9 @@ public sealed class IdentityAdminEndpoints(
         EntryEndpoints.RejectQuery(request);
         var document =
             await sso.GetMappingDocumentAsync(issuerKey, cancellationToken) ?? throw new NotFoundException("Claims mapping", issuerKey);
-        return ETags.IfNoneMatch(request, document.ETag) ? new NotModifiedResult(document.ETag) : new DocumentResult(document);
+        return ETags.IfNoneMatch(request, document.ETag)
+            ? new NotModifiedResult(document.ETag)
+            : MappingResult(document, StatusCodes.Status200OK);
     }
 
     public async Task<IResult> PutClaimsMappingAsync(HttpRequest request, string issuerKey, CancellationToken cancellationToken)
@@ -218,10 +230,20 @@ public sealed class IdentityAdminEndpoints(
             details: mapping,
             cancellationToken: cancellationToken
         );
-        return created
-            ? new DocumentResult(document, StatusCodes.Status201Created, "/api/v1/claims-mappings/" + issuerKey)
-            : new DocumentResult(document);
+        if (created)
+        {
+            Location(request, "/api/v1/claims-mappings/" + issuerKey);
+        }
+        return MappingResult(document, created ? StatusCodes.Status201Created : StatusCodes.Status200OK);
     }
+
+    /// <summary>The mapping itself (not its storage envelope) with its ETag.</summary>
+    private static IResult MappingResult(StoredDocument document, int status) =>
+        new JsonWithETagResult(
+            JsonSerializer.SerializeToUtf8Bytes(DefinitionDocuments.FromDocument<ClaimsMapping>(document), DefinitionJson.Options),
+            document.ETag,
+            status
+        );
 
     public async Task<IResult> DeleteClaimsMappingAsync(HttpRequest request, string issuerKey, CancellationToken cancellationToken)
     {
@@ -259,11 +281,8 @@ public sealed class IdentityAdminEndpoints(
             );
     }
 
-    private static IResult Page<T>(IReadOnlyList<T> items, Keyset? next, ListParameters parameters, string scope) =>
-        Results.Json(
-            new ItemsPage<T>(items, next is null ? null : CursorCodec.Encode(next, parameters.FingerprintFor(scope))),
-            CxJson.SerializerOptions
-        );
+    private static string? Cursor(Keyset? next, ListParameters parameters, string scope) =>
+        next is null ? null : CursorCodec.Encode(next, parameters.FingerprintFor(scope));
 
     private static void Location(HttpRequest request, string location) => request.HttpContext.Response.Headers.Location = location;
 

@@ -124,3 +124,17 @@ public sealed class NoContentResult : IResult
         return Task.CompletedTask;
     }
 }
+
+/// <summary>Serialized JSON with an ETag and a status.</summary>
+public sealed class JsonWithETagResult(byte[] json, string etag, int statusCode = StatusCodes.Status200OK) : IResult
+{
+    public async Task ExecuteAsync(HttpContext httpContext)
+    {
+        var response = httpContext.Response;
+        response.StatusCode = statusCode;
+        response.ContentType = DocumentResult.JsonContentType;
+        response.Headers.ETag = ETags.Format(etag);
+        response.ContentLength = json.Length;
+        await response.BodyWriter.WriteAsync(json, httpContext.RequestAborted);
+    }
+}

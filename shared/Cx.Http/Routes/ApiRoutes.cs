@@ -1,3 +1,9 @@
+using Cx.Core.Profiles;
+using Cx.Http.Endpoints;
+using Cx.Http.Json;
+using Cx.Http.OpenApi;
+using Microsoft.OpenApi;
+
 namespace Cx.Http.Routes;
 
 /// <summary>
@@ -19,6 +25,48 @@ public static class CustomerRoutes
     public const string ById = "v1/customers/{customerId}";
 
     public static string Location(string id) => ApiRoutes.Path("v1/customers/" + Uri.EscapeDataString(id));
+
+    private static readonly ApiSchemaRef Customer = ApiSchemaRef.EntryOf(CustomerProfile.TypeKey);
+
+    /// <summary>The OpenAPI operations of these routes, one per function (see <see cref="ApiCatalog"/>).</summary>
+    [ApiOperations]
+    internal static IEnumerable<ApiOperation> Operations =>
+        [
+            RestOperations.List(
+                "ListCustomers",
+                Collection,
+                ApiTags.Customers,
+                "List customers",
+                Customer,
+                ApiSchemaRef.FilterOf(CustomerProfile.TypeKey)
+            ),
+            RestOperations.Create(
+                "CreateCustomer",
+                Collection,
+                ApiTags.Customers,
+                "Create a customer",
+                ApiSchemaRef.InputOf(CustomerProfile.TypeKey),
+                ApiSchemaRef.Complete(Customer)
+            ),
+            RestOperations.Get("GetCustomer", ById, ApiTags.Customers, "Read a customer", Customer, fields: true),
+            RestOperations.Replace(
+                "ReplaceCustomer",
+                ById,
+                ApiTags.Customers,
+                "Replace a customer",
+                ApiSchemaRef.InputOf(CustomerProfile.TypeKey),
+                ApiSchemaRef.Complete(Customer)
+            ),
+            RestOperations.Patch(
+                "PatchCustomer",
+                ById,
+                ApiTags.Customers,
+                "Change some fields of a customer",
+                ApiSchemaRef.PatchOf(CustomerProfile.TypeKey),
+                ApiSchemaRef.Complete(Customer)
+            ),
+            RestOperations.Delete("DeleteCustomer", ById, ApiTags.Customers, "Delete a customer"),
+        ];
 }
 
 public static class ContentTypeRoutes
@@ -28,6 +76,41 @@ public static class ContentTypeRoutes
     public const string ByKey = "v1/content-types/{typeKey}";
 
     public static string Location(string key) => ApiRoutes.Path("v1/content-types/" + Uri.EscapeDataString(key));
+
+    private static readonly ApiSchemaRef Document = ApiSchemaRef.Named(DefinitionSchemas.ContentTypeDocument);
+
+    /// <summary>The OpenAPI operations of these routes, one per function (see <see cref="ApiCatalog"/>).</summary>
+    [ApiOperations]
+    internal static IEnumerable<ApiOperation> Operations =>
+        [
+            RestOperations.List("ListContentTypes", Collection, ApiTags.ContentTypes, "List content types", Document, filter: null),
+            RestOperations.Create(
+                "CreateContentType",
+                Collection,
+                ApiTags.ContentTypes,
+                "Create a content type",
+                ApiSchemaRef.Named(DefinitionSchemas.ContentTypeInput),
+                Document
+            ),
+            RestOperations.Get("GetContentType", ByKey, ApiTags.ContentTypes, "Read a content type", Document, fields: false),
+            RestOperations
+                .Replace(
+                    "ReplaceContentType",
+                    ByKey,
+                    ApiTags.ContentTypes,
+                    "Change a content type",
+                    ApiSchemaRef.Named(DefinitionSchemas.ContentTypeInput),
+                    Document
+                )
+                .WithoutProblems(409)
+                .WithDescription(
+                    "Key, kind and storage are fixed; a field keeps its type; a new or newly required field needs a default; built-in fields stay."
+                ),
+            RestOperations
+                .Delete("DeleteContentType", ByKey, ApiTags.ContentTypes, "Delete a content type")
+                .WithProblems(409)
+                .WithDescription("Only a type that is not built in, has no entries and is no relation's target."),
+        ];
 }
 
 public static class ComponentRoutes
@@ -37,6 +120,38 @@ public static class ComponentRoutes
     public const string ByKey = "v1/components/{componentKey}";
 
     public static string Location(string key) => ApiRoutes.Path("v1/components/" + Uri.EscapeDataString(key));
+
+    private static readonly ApiSchemaRef Document = ApiSchemaRef.Named(DefinitionSchemas.ComponentDocument);
+
+    /// <summary>The OpenAPI operations of these routes, one per function (see <see cref="ApiCatalog"/>).</summary>
+    [ApiOperations]
+    internal static IEnumerable<ApiOperation> Operations =>
+        [
+            RestOperations.List("ListComponents", Collection, ApiTags.Components, "List components", Document, filter: null),
+            RestOperations.Create(
+                "CreateComponent",
+                Collection,
+                ApiTags.Components,
+                "Create a component",
+                ApiSchemaRef.Named(DefinitionSchemas.ComponentInput),
+                Document
+            ),
+            RestOperations.Get("GetComponent", ByKey, ApiTags.Components, "Read a component", Document, fields: false),
+            RestOperations
+                .Replace(
+                    "ReplaceComponent",
+                    ByKey,
+                    ApiTags.Components,
+                    "Change a component",
+                    ApiSchemaRef.Named(DefinitionSchemas.ComponentInput),
+                    Document
+                )
+                .WithoutProblems(409),
+            RestOperations
+                .Delete("DeleteComponent", ByKey, ApiTags.Components, "Delete a component")
+                .WithProblems(409)
+                .WithDescription("Only a component that is not built in and that no type or component uses."),
+        ];
 }
 
 public static class ContentRoutes
@@ -51,6 +166,73 @@ public static class ContentRoutes
         ApiRoutes.Path("v1/content/" + Uri.EscapeDataString(typeKey) + "/" + Uri.EscapeDataString(id));
 
     public static string SingleLocation(string typeKey) => ApiRoutes.Path("v1/singles/" + Uri.EscapeDataString(typeKey));
+
+    private static readonly ApiSchemaRef Entry = ApiSchemaRef.Named(CommonSchemas.Entry);
+
+    private static readonly ApiSchemaRef Input = ApiSchemaRef.Named(CommonSchemas.EntryInput);
+
+    private static readonly ApiSchemaRef Patch = ApiSchemaRef.Named(CommonSchemas.EntryPatch);
+
+    /// <summary>The OpenAPI operations of these routes, one per function (see <see cref="ApiCatalog"/>).</summary>
+    [ApiOperations]
+    internal static IEnumerable<ApiOperation> Operations =>
+        [
+            RestOperations
+                .List(
+                    "ListEntries",
+                    Collection,
+                    ApiTags.Content,
+                    "List entries of a collection type",
+                    Entry,
+                    ApiSchemaRef.Named(CommonSchemas.EntryFilter)
+                )
+                .WithProblems(404, 409),
+            RestOperations
+                .Create("CreateEntry", Collection, ApiTags.Content, "Create an entry", Input, ApiSchemaRef.Complete(Entry))
+                .WithProblems(404),
+            RestOperations.Get("GetEntry", ById, ApiTags.Content, "Read an entry", Entry, fields: true).WithProblems(409),
+            RestOperations.Replace("ReplaceEntry", ById, ApiTags.Content, "Replace an entry", Input, ApiSchemaRef.Complete(Entry)),
+            RestOperations.Patch(
+                "PatchEntry",
+                ById,
+                ApiTags.Content,
+                "Change some fields of an entry",
+                Patch,
+                ApiSchemaRef.Complete(Entry)
+            ),
+            RestOperations.Delete("DeleteEntry", ById, ApiTags.Content, "Delete an entry").WithProblems(409),
+            RestOperations
+                .Get("GetSingle", Single, ApiTags.Content, "Read the entry of a single type", Entry, fields: true)
+                .WithProblems(409),
+            RestOperations.Replace(
+                "PutSingle",
+                Single,
+                ApiTags.Content,
+                "Create or replace the entry of a single type",
+                Input,
+                ApiSchemaRef.Complete(Entry)
+            ) with
+            {
+                Responses =
+                [
+                    new(200, "Replaced: the stored entry.") { Schema = ApiSchemaRef.Complete(Entry), Headers = [ApiHeaders.ETag] },
+                    new(201, "Created: the stored entry.")
+                    {
+                        Schema = ApiSchemaRef.Complete(Entry),
+                        Headers = [ApiHeaders.ETag, ApiHeaders.Location],
+                    },
+                ],
+            },
+            RestOperations.Patch(
+                "PatchSingle",
+                Single,
+                ApiTags.Content,
+                "Change some fields of the entry of a single type",
+                Patch,
+                ApiSchemaRef.Complete(Entry)
+            ),
+            RestOperations.Delete("DeleteSingle", Single, ApiTags.Content, "Delete the entry of a single type").WithProblems(409),
+        ];
 }
 
 public static class SystemRoutes
@@ -58,6 +240,46 @@ public static class SystemRoutes
     public const string Health = "v1/health";
 
     public const string OpenApi = "v1/openapi.json";
+
+    /// <summary>The OpenAPI operations of these routes, one per function (see <see cref="ApiCatalog"/>).</summary>
+    [ApiOperations]
+    internal static IEnumerable<ApiOperation> Operations =>
+        [
+            new()
+            {
+                OperationId = "Health",
+                Anonymous = true,
+                Method = "GET",
+                Route = Health,
+                Tag = ApiTags.System,
+                Summary = "Check health",
+                Description = "200 once storage and the content definitions are reachable.",
+                Responses = [new(200, "Healthy.") { Schema = ApiSchemaRef.FromJson(HttpJsonContext.Default.HealthReport) }],
+                Problems = [400],
+            },
+            new()
+            {
+                OperationId = "GetOpenApiDocument",
+                Anonymous = true,
+                Method = "GET",
+                Route = OpenApi,
+                Tag = ApiTags.System,
+                Summary = "This OpenAPI document",
+                Description =
+                    "Generated from the current content types: a field added to a type appears here at once. Cache it with If-None-Match.",
+                Parameters = [ApiParameters.IfNoneMatch],
+                Responses =
+                [
+                    new(200, "The OpenAPI 3.1 document.")
+                    {
+                        Schema = ApiSchemaRef.Named(CommonSchemas.OpenApiDocument),
+                        Headers = [ApiHeaders.ETag],
+                    },
+                    new(304, "Not modified: the definitions have not changed.") { Headers = [ApiHeaders.ETag] },
+                ],
+                Problems = [400],
+            },
+        ];
 }
 
 public static class AuthRoutes
@@ -73,6 +295,90 @@ public static class AuthRoutes
     public const string Me = "v1/auth/me";
 
     public const string Jwks = "v1/auth/jwks.json";
+
+    /// <summary>The OpenAPI operations of these routes, one per function (see <see cref="ApiCatalog"/>).</summary>
+    [ApiOperations]
+    internal static IEnumerable<ApiOperation> Operations =>
+        [
+            new()
+            {
+                OperationId = "IssueToken",
+                Anonymous = true,
+                Method = "POST",
+                Route = Token,
+                Tag = ApiTags.Auth,
+                Summary = "Sign in, refresh, or exchange an SSO id_token",
+                Description =
+                    "OAuth-style grants as a form or JSON: password (staff), refresh_token (rotation; a reused refresh token revokes its session), "
+                    + "and RFC 8693 token exchange of an SSO id_token (customers). client_type=web puts the refresh token in an HttpOnly cookie.",
+                RequestBody = new(
+                    ApiSchemaRef.FromJsonRequest(TokenJsonContext.Default.TokenRequest),
+                    ["application/x-www-form-urlencoded", RequestBody.Json],
+                    "The grant."
+                ),
+                Responses = [new(200, "Tokens.") { Schema = ApiSchemaRef.FromJson(TokenJsonContext.Default.TokenResponse) }],
+                Problems = [400, 403, 413, 415],
+            },
+            new()
+            {
+                OperationId = "RevokeToken",
+                Anonymous = true,
+                Method = "POST",
+                Route = Revoke,
+                Tag = ApiTags.Auth,
+                Summary = "Revoke a refresh token (RFC 7009)",
+                Description =
+                    "Ends the session the refresh token (body or cookie) belongs to. Answers 200 whether or not the token was known.",
+                RequestBody = new(
+                    ApiSchemaRef.FromJsonRequest(TokenJsonContext.Default.RevokeRequest),
+                    ["application/x-www-form-urlencoded", RequestBody.Json],
+                    "The refresh token (or none: the cookie is used)."
+                ),
+                Responses = [new(200, "Revoked (or unknown).")],
+                Problems = [400, 413, 415],
+            },
+            new()
+            {
+                OperationId = "SignOut",
+                Method = "POST",
+                Route = SignOut,
+                Tag = ApiTags.Auth,
+                Summary = "End this session",
+                Responses = [new(204, "Signed out.")],
+            },
+            new()
+            {
+                OperationId = "SignOutEverywhere",
+                Method = "POST",
+                Route = SignOutEverywhere,
+                Tag = ApiTags.Auth,
+                Summary = "End every session of the caller",
+                Description =
+                    "Every access token issued until now stops working within the revocation bound (Cx:Auth:RevocationCacheSeconds).",
+                Responses = [new(204, "Signed out everywhere.")],
+            },
+            new()
+            {
+                OperationId = "GetCurrentActor",
+                Method = "GET",
+                Route = Me,
+                Tag = ApiTags.Auth,
+                Summary = "Who am I",
+                Responses = [new(200, "The caller.") { Schema = ApiSchemaRef.FromJson(IdentityJsonContext.Default.MeResponse) }],
+                Problems = [400],
+            },
+            new()
+            {
+                OperationId = "GetSigningKeys",
+                Anonymous = true,
+                Method = "GET",
+                Route = Jwks,
+                Tag = ApiTags.Auth,
+                Summary = "The public keys of Cx tokens (JWKS)",
+                Responses = [new(200, "The JWKS.") { Schema = ApiSchemaRef.FromJson(IdentityJsonContext.Default.JwksDocument) }],
+                Problems = [400],
+            },
+        ];
 }
 
 public static class AccountRoutes
@@ -82,6 +388,96 @@ public static class AccountRoutes
     public const string ById = "v1/accounts/{accountId}";
 
     public const string Password = "v1/accounts/{accountId}/password";
+
+    /// <summary>The OpenAPI operations of these routes, one per function (see <see cref="ApiCatalog"/>).</summary>
+    [ApiOperations]
+    internal static IEnumerable<ApiOperation> Operations =>
+        [
+            new()
+            {
+                OperationId = "ListAccounts",
+                Method = "GET",
+                Route = Collection,
+                Tag = ApiTags.Administration,
+                Summary = "List staff accounts",
+                Parameters = [ApiParameters.Limit, ApiParameters.Cursor],
+                Responses = [new(200, "A page.") { Schema = ApiSchemaRef.FromJson(IdentityJsonContext.Default.ItemsPageAccountView) }],
+                Problems = [400],
+            },
+            new()
+            {
+                OperationId = "CreateAccount",
+                Method = "POST",
+                Route = Collection,
+                Tag = ApiTags.Administration,
+                Summary = "Create a staff account",
+                RequestBody = new(
+                    ApiSchemaRef.FromJsonRequest(IdentityJsonContext.Default.CreateAccountRequest),
+                    [RequestBody.Json],
+                    "The account."
+                ),
+                Responses =
+                [
+                    new(201, "Created.")
+                    {
+                        Schema = ApiSchemaRef.FromJson(IdentityJsonContext.Default.AccountView),
+                        Headers = [ApiHeaders.Location],
+                    },
+                ],
+                Problems = [400, 409, 413, 415],
+            },
+            new()
+            {
+                OperationId = "GetAccount",
+                Method = "GET",
+                Route = ById,
+                Tag = ApiTags.Administration,
+                Summary = "Read a staff account",
+                Responses = [new(200, "The account.") { Schema = ApiSchemaRef.FromJson(IdentityJsonContext.Default.AccountView) }],
+                Problems = [400, 404],
+            },
+            new()
+            {
+                OperationId = "UpdateAccount",
+                Method = "PATCH",
+                Route = ById,
+                Tag = ApiTags.Administration,
+                Summary = "Change roles, name or the disabled flag; unlock",
+                Description = "Changing roles or disabling the account signs it out everywhere.",
+                RequestBody = new(
+                    ApiSchemaRef.FromJsonRequest(IdentityJsonContext.Default.UpdateAccountRequest),
+                    [RequestBody.MergePatch, RequestBody.Json],
+                    "The changes."
+                ),
+                Responses = [new(200, "The account.") { Schema = ApiSchemaRef.FromJson(IdentityJsonContext.Default.AccountView) }],
+                Problems = [400, 404, 413, 415],
+            },
+            new()
+            {
+                OperationId = "SetAccountPassword",
+                Method = "PUT",
+                Route = Password,
+                Tag = ApiTags.Administration,
+                Summary = "Set a staff account's password",
+                RequestBody = new(
+                    ApiSchemaRef.FromJsonRequest(IdentityJsonContext.Default.SetPasswordRequest),
+                    [RequestBody.Json],
+                    "The new password."
+                ),
+                Responses = [new(204, "Set; the account is signed out everywhere.")],
+                Problems = [400, 404, 413, 415],
+            },
+            new()
+            {
+                OperationId = "DeleteAccount",
+                Method = "DELETE",
+                Route = ById,
+                Tag = ApiTags.Administration,
+                Summary = "Delete a staff account",
+                Responses = [new(204, "Deleted; its sessions are revoked.")],
+                Problems = [400, 404],
+            },
+        ];
 }
 
 public static class ApiKeyRoutes
@@ -89,14 +485,157 @@ public static class ApiKeyRoutes
     public const string Collection = "v1/api-keys";
 
     public const string ById = "v1/api-keys/{keyId}";
+
+    /// <summary>The OpenAPI operations of these routes, one per function (see <see cref="ApiCatalog"/>).</summary>
+    [ApiOperations]
+    internal static IEnumerable<ApiOperation> Operations =>
+        [
+            new()
+            {
+                OperationId = "ListApiKeys",
+                Method = "GET",
+                Route = Collection,
+                Tag = ApiTags.Administration,
+                Summary = "List API keys (never their secrets)",
+                Parameters = [ApiParameters.Limit, ApiParameters.Cursor],
+                Responses = [new(200, "A page.") { Schema = ApiSchemaRef.FromJson(IdentityJsonContext.Default.ItemsPageApiKeyView) }],
+                Problems = [400],
+            },
+            new()
+            {
+                OperationId = "CreateApiKey",
+                Method = "POST",
+                Route = Collection,
+                Tag = ApiTags.Administration,
+                Summary = "Create an API key",
+                Description = "The secret is shown once, in this response. A public key can only carry events:write.",
+                RequestBody = new(
+                    ApiSchemaRef.FromJsonRequest(IdentityJsonContext.Default.CreateApiKeyRequest),
+                    [RequestBody.Json],
+                    "The key."
+                ),
+                Responses =
+                [
+                    new(201, "Created.")
+                    {
+                        Schema = ApiSchemaRef.FromJson(IdentityJsonContext.Default.CreatedApiKey),
+                        Headers = [ApiHeaders.Location],
+                    },
+                ],
+                Problems = [400, 413, 415],
+            },
+            new()
+            {
+                OperationId = "RevokeApiKey",
+                Method = "DELETE",
+                Route = ById,
+                Tag = ApiTags.Administration,
+                Summary = "Revoke an API key",
+                Responses = [new(200, "Revoked.") { Schema = ApiSchemaRef.FromJson(IdentityJsonContext.Default.ApiKeyView) }],
+                Problems = [400, 404],
+            },
+        ];
 }
 
 public static class AuditRoutes
 {
     public const string Collection = "v1/audit";
+
+    /// <summary>The OpenAPI operations of these routes, one per function (see <see cref="ApiCatalog"/>).</summary>
+    [ApiOperations]
+    internal static IEnumerable<ApiOperation> Operations =>
+        [
+            new()
+            {
+                OperationId = "QueryAudit",
+                Method = "GET",
+                Route = Collection,
+                Tag = ApiTags.Administration,
+                Summary = "Query the audit log",
+                Description = "Newest first. filter[actor|action|outcome|targetType|targetId]=value and filter[at][gt|gte|lt|lte]=instant.",
+                Parameters =
+                [
+                    new ApiParameter(
+                        "filter",
+                        ApiParameterLocation.Query,
+                        "Equality on actor, action, outcome, targetType, targetId; ranges on at.",
+                        ApiSchemaRef.Inline(() => new OpenApiSchema { Type = JsonSchemaType.Object })
+                    )
+                    {
+                        DeepObject = true,
+                    },
+                    ApiParameters.Limit,
+                    ApiParameters.Cursor,
+                ],
+                Responses =
+                [
+                    new(200, "A page of entries.")
+                    {
+                        Schema = ApiSchemaRef.PageOf(ApiSchemaRef.FromJson(IdentityJsonContext.Default.AuditEntryView)),
+                        Headers = [ApiHeaders.Link],
+                    },
+                ],
+                Problems = [400],
+            },
+        ];
 }
 
 public static class ClaimsMappingRoutes
 {
     public const string ByKey = "v1/claims-mappings/{issuerKey}";
+
+    private static System.Text.Json.Serialization.Metadata.JsonTypeInfo ClaimsMappingJson =>
+        Core.Content.DefinitionJson.Options.GetTypeInfo(typeof(Core.Identity.ClaimsMapping));
+
+    /// <summary>The OpenAPI operations of these routes, one per function (see <see cref="ApiCatalog"/>).</summary>
+    [ApiOperations]
+    internal static IEnumerable<ApiOperation> Operations =>
+        [
+            new()
+            {
+                OperationId = "GetClaimsMapping",
+                Method = "GET",
+                Route = ByKey,
+                Tag = ApiTags.Administration,
+                Summary = "Read the claims mapping of an SSO issuer",
+                Parameters = [ApiParameters.IfNoneMatch],
+                Responses =
+                [
+                    new(200, "The mapping.") { Schema = ApiSchemaRef.FromJson(ClaimsMappingJson), Headers = [ApiHeaders.ETag] },
+                    new(304, "Not modified.") { Headers = [ApiHeaders.ETag] },
+                ],
+                Problems = [400, 404],
+            },
+            new()
+            {
+                OperationId = "PutClaimsMapping",
+                Method = "PUT",
+                Route = ByKey,
+                Tag = ApiTags.Administration,
+                Summary = "Create or replace the claims mapping of an SSO issuer",
+                Parameters = [ApiParameters.IfMatch],
+                RequestBody = new(ApiSchemaRef.FromJsonRequest(ClaimsMappingJson), [RequestBody.Json], "The mapping."),
+                Responses =
+                [
+                    new(200, "Replaced.") { Schema = ApiSchemaRef.FromJson(ClaimsMappingJson), Headers = [ApiHeaders.ETag] },
+                    new(201, "Created.")
+                    {
+                        Schema = ApiSchemaRef.FromJson(ClaimsMappingJson),
+                        Headers = [ApiHeaders.ETag, ApiHeaders.Location],
+                    },
+                ],
+                Problems = [400, 412, 413, 415],
+            },
+            new()
+            {
+                OperationId = "DeleteClaimsMapping",
+                Method = "DELETE",
+                Route = ByKey,
+                Tag = ApiTags.Administration,
+                Summary = "Delete the claims mapping of an SSO issuer",
+                Parameters = [ApiParameters.IfMatch],
+                Responses = [new(204, "Deleted.")],
+                Problems = [400, 404, 412],
+            },
+        ];
 }

@@ -39,14 +39,36 @@ public class DevHostFactory : WebApplicationFactory<Cx.DevHost.DevHostCommandLin
     /// <summary>An HTTP client for the API root (<c>/api/v1/</c>), signed in as an admin.</summary>
     public HttpClient CreateApiClient() => CreateClientFor(Roles.Admin);
 
-    /// <summary>An HTTP client for the API root with no credentials.</summary>
+    /// <summary>
+    /// An HTTP client for the API root (<c>/api/v1/</c>) with no credentials. Every response it
+    /// receives is held to the OpenAPI document the server publishes
+    /// (<see cref="OpenApiValidatingHandler"/>): one that breaks it fails the test. No redirects
+    /// are followed.
+    /// </summary>
     public HttpClient CreateAnonymousClient()
     {
         StartServer();
-        ClientOptions.AllowAutoRedirect = false;
-        var client = CreateClient();
+        var validator = new OpenApiValidatingHandler();
+        var client = CreateDefaultClient(validator);
+        if (validator.InnerHandler is HttpClientHandler sockets)
+        {
+            // On Kestrel the factory's inner handler follows redirects unless told not to.
+            sockets.AllowAutoRedirect = false;
+        }
         client.BaseAddress = new Uri(client.BaseAddress!, "/api/v1/");
         client.DefaultRequestHeaders.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
+        return client;
+    }
+
+    /// <summary>
+    /// A client that does not check responses against the OpenAPI document, for tests of
+    /// protocol behaviour outside the operations (CORS preflight, rate limiting).
+    /// </summary>
+    public HttpClient CreateRawClient()
+    {
+        StartServer();
+        var client = CreateDefaultClient();
+        client.BaseAddress = new Uri(client.BaseAddress!, "/api/v1/");
         return client;
     }
 

@@ -68,6 +68,7 @@ public sealed class AccessMatrixTests(UnlimitedDevHostFactory host) : IClassFixt
         ["PatchSingle"] = [Admin, Marketer, Editor],
         ["DeleteSingle"] = [Admin, Marketer, Editor],
         ["Health"] = Everyone,
+        ["GetOpenApiDocument"] = Everyone,
         ["IssueToken"] = Everyone,
         ["RevokeToken"] = Everyone,
         ["GetSigningKeys"] = Everyone,

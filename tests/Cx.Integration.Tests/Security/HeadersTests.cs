@@ -36,7 +36,7 @@ public sealed class HeadersTests(CorsHostFactory host) : IClassFixture<CorsHostF
     [Fact]
     public async Task Should_allow_configured_origins_only()
     {
-        var client = host.CreateAnonymousClient();
+        var client = host.CreateRawClient();
         var allowed = new HttpRequestMessage(HttpMethod.Options, "customers");
         allowed.Headers.Add("Origin", "https://app.example.com");
         allowed.Headers.Add("Access-Control-Request-Method", "GET");

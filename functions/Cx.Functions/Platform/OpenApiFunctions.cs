@@ -1,0 +1,18 @@
+using Cx.Http.OpenApi;
+using Cx.Http.Routes;
+using Cx.Http.Security;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Azure.Functions.Worker;
+
+namespace Cx.Functions.Platform;
+
+/// <summary>The OpenAPI 3.1 document of the API, generated from the current content types.</summary>
+public sealed class OpenApiFunctions(OpenApiEndpoints endpoints)
+{
+    [Access(AccessAttribute.Anonymous)]
+    [Function(nameof(GetOpenApiDocument))]
+    public Task<IResult> GetOpenApiDocument(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = SystemRoutes.OpenApi)] HttpRequest request,
+        CancellationToken cancellationToken
+    ) => endpoints.GetDocumentAsync(request, cancellationToken);
+}

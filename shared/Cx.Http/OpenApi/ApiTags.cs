@@ -1,0 +1,37 @@
+namespace Cx.Http.OpenApi;
+
+/// <summary>The tags that group operations in the document, with their descriptions.</summary>
+public static class ApiTags
+{
+    public const string Customers = "Customers";
+
+    public const string Content = "Content";
+
+    public const string ContentTypes = "Content types";
+
+    public const string Components = "Components";
+
+    public const string System = "System";
+
+    public const string Auth = "Authentication";
+
+    public const string Administration = "Administration";
+
+    private static readonly Dictionary<string, string> Descriptions = new(StringComparer.Ordinal)
+    {
+        [Customers] =
+            "Customer profiles: entries of the built-in 'customer' content type, with preferences, recent interactions and segment membership.",
+        [Content] =
+            "Entries of any content type: collections under /v1/content/{typeKey}, the one entry of a single type under /v1/singles/{typeKey}.",
+        [ContentTypes] =
+            "The definitions of content types: fields, validation, components and dynamic zones. Changing one changes this document.",
+        [Components] = "Reusable groups of fields, used by component fields and dynamic zones.",
+        [System] = "Health and this document.",
+        [Auth] =
+            "Sign-in (password for staff, SSO token exchange for customers), rotating refresh tokens, sign-out, and the public keys that verify Cx tokens.",
+        [Administration] = "Staff accounts, API keys, SSO claims mappings and the append-only audit log (admins).",
+    };
+
+    /// <summary>The description of a tag; null for a tag no one described yet.</summary>
+    public static string? Describe(string tag) => Descriptions.GetValueOrDefault(tag);
+}
