@@ -80,6 +80,41 @@ public sealed class RuleSlots(ContentSchema schema)
         return _fields.Count - 1;
     }
 
+    /// <summary>Registers every field and aggregate a condition reads (compiling does this too). Load facts after.</summary>
+    public void Register(Condition condition)
+    {
+        switch (condition)
+        {
+            case AllOf all:
+                foreach (var child in all.Conditions)
+                {
+                    Register(child);
+                }
+                break;
+            case AnyOf any:
+                foreach (var child in any.Conditions)
+                {
+                    Register(child);
+                }
+                break;
+            case Not not:
+                Register(not.Condition);
+                break;
+            case Comparison comparison:
+                Field(comparison.Field);
+                break;
+            case RelativeDateComparison relative:
+                Field(relative.Field);
+                break;
+            case RegexMatch match:
+                Field(match.Field);
+                break;
+            case BehaviorCondition behavior:
+                Behavior(behavior.Key);
+                break;
+        }
+    }
+
     public int Behavior(BehaviorKey key)
     {
         var index = _behaviors.IndexOf(key);

@@ -12,12 +12,24 @@ public sealed record Explanation(string Condition, bool Result, string? Observed
 /// </summary>
 public static class RuleExplainer
 {
-    public static Explanation Explain(Condition condition, RuleSlots slots, ProfileFacts facts, long nowMs) =>
+    public static Explanation Explain(Condition condition, RuleSlots slots, ProfileFacts facts, long nowMs)
+    {
+        slots.Register(condition);
+        if (facts.Values.Length != slots.Fields.Count || facts.Behaviors.Length != slots.Behaviors.Count)
+        {
+            throw new InvalidOperationException(
+                "The facts were loaded before this rule was registered with the slot table; register (or compile) first."
+            );
+        }
+        return ExplainNode(condition, slots, facts, nowMs);
+    }
+
+    private static Explanation ExplainNode(Condition condition, RuleSlots slots, ProfileFacts facts, long nowMs) =>
         condition switch
         {
             AllOf all => Group("all of", all.Conditions, slots, facts, nowMs, children => children.All(c => c.Result)),
             AnyOf any => Group("any of", any.Conditions, slots, facts, nowMs, children => children.Any(c => c.Result)),
-            Not not => Negated(Explain(not.Condition, slots, facts, nowMs)),
+            Not not => Negated(ExplainNode(not.Condition, slots, facts, nowMs)),
             Comparison comparison => ExplainComparison(comparison, slots, facts),
             RelativeDateComparison relative => ExplainRelative(relative, slots, facts, nowMs),
             RegexMatch match => new Explanation(
@@ -41,7 +53,7 @@ public static class RuleExplainer
         Func<IReadOnlyList<Explanation>, bool> combine
     )
     {
-        var children = conditions.Select(c => Explain(c, slots, facts, nowMs)).ToList();
+        var children = conditions.Select(c => ExplainNode(c, slots, facts, nowMs)).ToList();
         return new Explanation(name, combine(children), Children: children);
     }
 
