@@ -13,14 +13,49 @@ namespace Cx.Hosting;
 /// Prepares storage before the first request: containers and tables, built-in definitions,
 /// indexes of every content type. Idempotent; safe on every start of every instance.
 /// </summary>
-public sealed partial class CxInitializer(IDocumentStore store, ContentTypeRegistry registry, ILogger<CxInitializer> logger)
-    : IHostedService
+public sealed partial class CxInitializer(
+    IDocumentStore store,
+    ContentTypeRegistry registry,
+    AuditLog audit,
+    AccountService accounts,
+    ISigningKeyStore keys,
+    IOptions<BootstrapOptions> bootstrap,
+    ILogger<CxInitializer> logger
+) : IHostedService
 {
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         await store.InitializeAsync(cancellationToken);
         await registry.InitializeAsync(cancellationToken);
+        await audit.InitializeAsync(cancellationToken);
+        await keys.GetKeysAsync(cancellationToken);
+        await BootstrapAdminAsync(cancellationToken);
         LogReady(logger, store.GetType().Name);
+    }
+
+    /// <summary>Creates the bootstrap admin when configured and missing; never overwrites an existing account.</summary>
+    private async Task BootstrapAdminAsync(CancellationToken cancellationToken)
+    {
+        if (bootstrap.Value is not { AdminEmail: { Length: > 0 } email, AdminPassword: { Length: > 0 } password })
+        {
+            return;
+        }
+        if (password.StartsWith("@Microsoft.KeyVault(", StringComparison.OrdinalIgnoreCase))
+        {
+            // An unresolved Key Vault reference arrives as its own text, which anyone could guess.
+            throw new InvalidOperationException(
+                "Cx:Auth:Bootstrap:AdminPassword is an unresolved Key Vault reference; refusing to use it as a password."
+            );
+        }
+        try
+        {
+            await accounts.CreateAsync(email, password, [Roles.Admin], "Administrator", cancellationToken);
+            LogBootstrapAdmin(logger, email);
+        }
+        catch (ConflictException)
+        {
+            // Already there.
+        }
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;

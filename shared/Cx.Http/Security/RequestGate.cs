@@ -28,7 +28,7 @@ public sealed class RequestGate(
     /// </summary>
     public async ValueTask<GatePass> EnterAsync(HttpContext context, AccessAttribute access, CancellationToken cancellationToken)
     {
-        SecurityHeaders.Apply(context.Response);
+        SecurityHeaders.Apply(context.Response, httpOptions.Value.TrustForwardedFor);
         var clientIp = ClientIp(context);
         if (access.Permission == AccessAttribute.Trigger)
         {
@@ -86,16 +86,20 @@ public sealed class RequestGate(
         );
     }
 
-    /// <summary>The client address: the connection's, or the first X-Forwarded-For hop when configured to trust it.</summary>
+    /// <summary>
+    /// The client address: the connection's, or — behind a trusted proxy (Cx:Http:TrustForwardedFor) —
+    /// the last X-Forwarded-For hop, the one the proxy appended. Earlier hops come from the client
+    /// and could be forged to dodge rate limits or falsify the audit log.
+    /// </summary>
     public string ClientIp(HttpContext context)
     {
         if (httpOptions.Value.TrustForwardedFor && context.Request.Headers["X-Forwarded-For"].ToString() is { Length: > 0 } forwarded)
         {
-            var first = forwarded.Split(',')[0].Trim();
+            var last = forwarded.Split(',')[^1].Trim();
             var portless =
-                first.StartsWith('[') ? first[1..first.IndexOf(']', StringComparison.Ordinal)]
-                : first.Count(c => c == ':') == 1 ? first[..first.IndexOf(':', StringComparison.Ordinal)]
-                : first;
+                last.StartsWith('[') && last.Contains(']', StringComparison.Ordinal) ? last[1..last.IndexOf(']', StringComparison.Ordinal)]
+                : last.Count(c => c == ':') == 1 ? last[..last.IndexOf(':', StringComparison.Ordinal)]
+                : last;
             if (IPAddress.TryParse(portless, out var parsed))
             {
                 return parsed.ToString();

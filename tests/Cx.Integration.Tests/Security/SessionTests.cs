@@ -170,6 +170,13 @@ public sealed class SessionTests(SessionHostFactory host) : IClassFixture<Sessio
         await (await MeAsync(second["access_token"]!.GetValue<string>())).ShouldBeProblemAsync(HttpStatusCode.Unauthorized, "unauthorized");
         await (await MeAsync(first["access_token"]!.GetValue<string>())).ShouldBeProblemAsync(HttpStatusCode.Unauthorized, "unauthorized");
         await (await RefreshAsync("never-issued")).ShouldBeProblemAsync(HttpStatusCode.BadRequest, "invalid-grant");
+
+        var session = first["session_id"]!.GetValue<string>();
+        var audit = await (
+            await _admin.GetAsync($"audit?filter[action]=auth.refresh-reuse-detected&filter[targetId]={session}")
+        ).ReadObjectAsync();
+        var entry = Assert.Single(audit["items"]!.AsArray())!;
+        Assert.Equal("failure", entry["outcome"]!.GetValue<string>());
     }
 
     [Fact]
