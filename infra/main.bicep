@@ -300,8 +300,9 @@ var appSettings = {
 
 // Identity (docs/security.md). Tokens are signed with EC P-256 keys kept in Key Vault, one
 // secret per key (PKCS#8 PEM). The last active key signs; every listed key validates.
-// Rotation (docs/operations.md): append cx-signing-2 / cx-signing-key-2, `azd provision` (the
-// hook creates the missing secret), then remove the old entry once the longest access token
+// Rotation (docs/operations.md): create the secret cx-signing-key-2 first (the hook, with that
+// name in its environment; a reference to a missing secret breaks token signing), append
+// cx-signing-2 here, `azd provision`, and remove the old entry once the longest access token
 // lifetime has passed.
 var signingKeys = [
   {

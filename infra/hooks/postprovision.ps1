@@ -9,6 +9,9 @@
 # Needs PowerShell 7.4 or later (the key is generated with .NET, so openssl is not needed here)
 # and the Azure CLI, logged in as the deploying principal (Key Vault Secrets Officer on the
 # vault). Run it again at any time: `azd hooks run postprovision`.
+# Names given in the environment win over azd's values, so a secret can be created before the app
+# setting that references it (key rotation, docs/operations.md):
+#   $env:CX_SIGNING_KEY_SECRET_NAMES = 'cx-signing-key-2'; ./infra/hooks/postprovision.ps1
 #Requires -Version 7.4
 Set-StrictMode -Version Latest
 $ErrorActionPreference = 'Stop'
@@ -125,10 +128,10 @@ try {
                 Write-Host "  Bootstrap admin account: $account"
                 Write-Host "  Password:                $password"
                 Write-Host ''
-                Write-Host '  This is the only time the password is shown. Store it in a password manager now. The app'
-                Write-Host '  creates the account on its next start; sign in (POST /api/v1/auth/token) and change the'
-                Write-Host '  password (PUT /api/v1/accounts/{id}/password). Then stop bootstrapping:'
-                Write-Host "  'azd env set CX_ADMIN_EMAIL `"`"' and 'azd provision' (see docs/operations.md)."
+                Write-Host '  This is the only time the password is shown. Store it in a password manager now. Once the'
+                Write-Host '  app has created the account (Cx:Auth:Bootstrap), sign in (POST /api/v1/auth/token), change'
+                Write-Host '  the password (PUT /api/v1/accounts/{id}/password) and stop bootstrapping:'
+                Write-Host "  'azd env set CX_ADMIN_EMAIL `"`"' and 'azd provision' (docs/operations.md, First admin)."
                 Write-Host ''
             }
             else {

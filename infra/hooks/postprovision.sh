@@ -9,6 +9,9 @@
 # az through files in a private temporary folder, never on a command line.
 # Needs the Azure CLI (logged in as the deploying principal, which holds Key Vault Secrets
 # Officer on the vault) and openssl. Run it again at any time: `azd hooks run postprovision`.
+# Names given in the environment win over azd's values, so a secret can be created before the app
+# setting that references it (key rotation, docs/operations.md):
+#   CX_SIGNING_KEY_SECRET_NAMES=cx-signing-key-2 sh infra/hooks/postprovision.sh
 set -eu
 
 say() { printf 'postprovision: %s\n' "$*"; }
@@ -130,10 +133,10 @@ if [ -n "$admin_secret" ]; then
   Bootstrap admin account: ${admin_email:-<CX_ADMIN_EMAIL>}
   Password:                $password
 
-  This is the only time the password is shown. Store it in a password manager now. The app
-  creates the account on its next start; sign in (POST /api/v1/auth/token) and change the
-  password (PUT /api/v1/accounts/{id}/password). Then stop bootstrapping:
-  'azd env set CX_ADMIN_EMAIL ""' and 'azd provision' (see docs/operations.md).
+  This is the only time the password is shown. Store it in a password manager now. Once the
+  app has created the account (Cx:Auth:Bootstrap), sign in (POST /api/v1/auth/token), change
+  the password (PUT /api/v1/accounts/{id}/password) and stop bootstrapping:
+  'azd env set CX_ADMIN_EMAIL ""' and 'azd provision' (docs/operations.md, First admin).
 
 EOF
     else
