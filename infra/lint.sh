@@ -5,7 +5,9 @@
 #   2. bicep build infra/main.bicep (compiles every module; the linter runs too);
 #   3. bicep lint infra/main.bicep and every other .bicep file under infra/;
 #   4. bicep format must leave every file unchanged;
-#   5. main.parameters.json must name only parameters of main.bicep and every required one.
+#   5. main.parameters.json must name only parameters of main.bicep and every required one;
+#   6. the azd hook scripts (infra/hooks/*.sh): sh -n, and shellcheck (required when CI is set;
+#      Debian: apt-get install -y shellcheck; skipped with a notice elsewhere when missing).
 # Rules: infra/bicepconfig.json. Usage: infra/lint.sh (from anywhere).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -80,6 +82,20 @@ process.exit(problems.length ? 1 : 0);
 JS
 fi
 echo "-- parameters: done"
+
+# The azd hook scripts: POSIX sh syntax, then shellcheck.
+while IFS= read -r file; do
+  sh -n "$file" || failed=1
+  if command -v shellcheck >/dev/null 2>&1; then
+    shellcheck -s sh "$file" || failed=1
+  elif [ -n "${CI:-}" ]; then
+    echo "$file: shellcheck is required in CI (apt-get install -y shellcheck)"
+    failed=1
+  else
+    echo "$file: shellcheck not installed; only sh -n was run"
+  fi
+done < <(find infra/hooks -name '*.sh' | sort)
+echo "-- hooks: done"
 
 if [ "$failed" -ne 0 ]; then
   echo "infra lint: FAILED" >&2

@@ -1,6 +1,8 @@
 // Cx on Azure, for the Azure Developer CLI (`azd up`): one resource group holding a Flex
 // Consumption function app and the services it uses, all reached with one user-assigned
-// managed identity. Local (key) authentication is disabled on every data service.
+// managed identity. Local (key) authentication is disabled on every data service; the app's
+// own secrets (token signing keys, bootstrap admin password) live in Key Vault and reach it as
+// Key Vault references.
 // Modules are local (infra/app/): public registry modules are not used.
 targetScope = 'subscription'
 
@@ -47,6 +49,20 @@ param apiMaximumInstanceCount int = 100
 ])
 param signalRSku string = 'Standard_S1'
 
+@description('E-mail of the admin account created at start-up when missing (Cx__Auth__Bootstrap__AdminEmail); its password is the Key Vault secret cx-bootstrap-admin-password, created by the postprovision hook. Empty: no bootstrap admin.')
+param adminEmail string = ''
+
+@description('Browser origins allowed to call the API, comma-separated (for example https://app.example.com,https://admin.example.com): Cx__Auth__AllowedOrigins__N and the function app\'s CORS. Empty allows none.')
+param allowedOrigins string = ''
+
+@description('The iss of the tokens Cx issues (Cx__Auth__Issuer). Empty: the function app\'s URL. Changing it invalidates every access token in flight.')
+param authIssuer string = ''
+
+@description('Days a deleted Key Vault or secret stays recoverable; purge protection keeps the vault name reserved that long. Fixed once the vault exists.')
+@minValue(7)
+@maxValue(90)
+param keyVaultRetentionDays int = 90
+
 var abbrs = loadJsonContent('abbreviations.json')
 var resourceToken = toLower(uniqueString(subscription().id, environmentName, location))
 var tags = {
@@ -82,6 +98,7 @@ var names = {
   eventHubs: '${abbrs.eventHubNamespaces}${resourceToken}'
   serviceBus: '${abbrs.serviceBusNamespaces}${resourceToken}'
   signalR: '${abbrs.signalRServiceSignalR}${resourceToken}'
+  keyVault: '${abbrs.keyVaultVaults}${resourceToken}'
   plan: '${abbrs.webServerFarms}${resourceToken}'
   api: '${abbrs.webSitesFunctions}api-${resourceToken}'
 }
@@ -211,6 +228,23 @@ module signalR 'app/signalr.bicep' = {
   ]
 }
 
+// Secrets of the app itself. The vault is empty when provisioned: the postprovision hook
+// (infra/hooks/) creates the secrets named below when they are missing.
+module keyVault 'app/keyvault.bicep' = {
+  name: 'keyVault'
+  scope: rg
+  params: {
+    name: names.keyVault
+    location: location
+    tags: tags
+    softDeleteRetentionInDays: keyVaultRetentionDays
+    logAnalyticsWorkspaceId: logAnalyticsWorkspaceId
+  }
+  dependsOn: [
+    monitoring
+  ]
+}
+
 module rbac 'app/rbac.bicep' = {
   name: 'rbac'
   scope: rg
@@ -225,6 +259,7 @@ module rbac 'app/rbac.bicep' = {
     serviceBusNamespaceName: names.serviceBus
     signalRName: names.signalR
     applicationInsightsName: names.applicationInsights
+    keyVaultName: names.keyVault
   }
   dependsOn: [
     identity
@@ -235,6 +270,7 @@ module rbac 'app/rbac.bicep' = {
     eventHubs
     serviceBus
     signalR
+    keyVault
   ]
 }
 
@@ -262,6 +298,71 @@ var appSettings = {
   SignalR__clientId: identityClientId
 }
 
+// Identity (docs/security.md). Tokens are signed with EC P-256 keys kept in Key Vault, one
+// secret per key (PKCS#8 PEM). The last active key signs; every listed key validates.
+// Rotation (docs/operations.md): create the secret cx-signing-key-2 first (the hook, with that
+// name in its environment; a reference to a missing secret breaks token signing), append
+// cx-signing-2 here, `azd provision`, and remove the old entry once the longest access token
+// lifetime has passed.
+var signingKeys = [
+  {
+    id: 'cx-signing-1'
+    secretName: 'cx-signing-key-1'
+    active: true
+  }
+]
+var bootstrapPasswordSecretName = 'cx-bootstrap-admin-password'
+
+// The platform resolves these with the user-assigned identity (keyVaultReferenceIdentity in
+// app/api.bicep). No version: the app follows the latest version of each secret.
+var keyVaultReferencePrefix = '@Microsoft.KeyVault(VaultName=${names.keyVault};SecretName='
+var signingKeySettings = reduce(
+  range(0, length(signingKeys)),
+  {},
+  (settings, i) =>
+    union(settings, {
+      'Cx__Auth__SigningKeys__${i}__Id': signingKeys[i].id
+      'Cx__Auth__SigningKeys__${i}__PrivateKeyPem': '${keyVaultReferencePrefix}${signingKeys[i].secretName})'
+      'Cx__Auth__SigningKeys__${i}__Active': signingKeys[i].active ? 'true' : 'false'
+    })
+)
+var bootstrapSettings = empty(adminEmail)
+  ? {}
+  : {
+      Cx__Auth__Bootstrap__AdminEmail: adminEmail
+      Cx__Auth__Bootstrap__AdminPassword: '${keyVaultReferencePrefix}${bootstrapPasswordSecretName})'
+    }
+
+// Browser origins: trimmed, lower case, scheme and host only (no trailing slash or path: a
+// browser's Origin header has none), duplicates and empty entries dropped. Applied twice: as
+// the app's own setting and as the platform's CORS, which answers preflight requests in Azure
+// (app/api.bicep).
+var normalizedOrigins = union(
+  map(
+    filter(map(split(allowedOrigins, ','), o => toLower(trim(o))), o => !empty(o)),
+    o => join(take(split(o, '/'), 3), '/')
+  ),
+  []
+)
+var originSettings = toObject(
+  range(0, length(normalizedOrigins)),
+  i => 'Cx__Auth__AllowedOrigins__${i}',
+  i => normalizedOrigins[i]
+)
+
+var identitySettings = union(
+  {
+    Cx__Auth__KeyProvider: 'Configuration'
+    Cx__Auth__Audience: 'cx-api'
+    // Behind the Functions front end every request reaches the worker from the host: the client
+    // address comes from X-Forwarded-For (rate limits per client address, audit log).
+    Cx__Http__TrustForwardedFor: 'true'
+  },
+  signingKeySettings,
+  bootstrapSettings,
+  originSettings
+)
+
 module api 'app/api.bicep' = {
   name: 'api'
   scope: rg
@@ -276,14 +377,18 @@ module api 'app/api.bicep' = {
     hostStorageAccountName: names.hostStorage
     deploymentContainerName: deploymentContainerName
     applicationInsightsName: names.applicationInsights
-    appSettings: appSettings
+    appSettings: union(appSettings, identitySettings)
+    authIssuer: authIssuer
+    allowedOrigins: normalizedOrigins
     alwaysReadyInstanceCount: apiAlwaysReadyInstanceCount
     maximumInstanceCount: apiMaximumInstanceCount
   }
-  // The host starts as soon as the app exists: let it find its storage and its roles in place.
+  // The host starts as soon as the app exists: let it find its storage, its vault and its roles
+  // in place.
   dependsOn: [
     hostStorage
     monitoring
+    keyVault
     rbac
   ]
 }
@@ -305,3 +410,9 @@ output CX__EVENTS__EVENTHUBS__HUBNAME string = eventHubs.outputs.hubName
 output SERVICEBUS__FULLYQUALIFIEDNAMESPACE string = serviceBus.outputs.fullyQualifiedNamespace
 output BLOBS__SERVICEURI string = dataStorage.outputs.blobEndpoint
 output SIGNALR__ENDPOINT string = signalR.outputs.endpoint
+// For the postprovision hook (infra/hooks/): the vault, and the secrets it must create when
+// missing (names only; comma-separated; the bootstrap password only with CX_ADMIN_EMAIL).
+output AZURE_KEY_VAULT_NAME string = keyVault.outputs.name
+output AZURE_KEY_VAULT_ENDPOINT string = keyVault.outputs.uri
+output CX_SIGNING_KEY_SECRET_NAMES string = join(map(signingKeys, k => k.secretName), ',')
+output CX_BOOTSTRAP_ADMIN_SECRET_NAME string = empty(adminEmail) ? '' : bootstrapPasswordSecretName

@@ -3,6 +3,8 @@
 // and Application Insights are all reached with that identity, never with keys.
 // Flex Consumption takes the runtime from functionAppConfig: FUNCTIONS_WORKER_RUNTIME,
 // FUNCTIONS_EXTENSION_VERSION and WEBSITE_RUN_FROM_PACKAGE must not be app settings here.
+// Key Vault references in app settings are resolved with the same identity
+// (keyVaultReferenceIdentity); browsers are admitted by the platform's CORS.
 
 @description('Name of the function app.')
 param name string
@@ -36,6 +38,12 @@ param applicationInsightsName string
 
 @description('App settings of the application (merged with the host settings set here).')
 param appSettings { *: string }
+
+@description('The iss of the tokens Cx issues (Cx__Auth__Issuer); empty for the app\'s own URL.')
+param authIssuer string = ''
+
+@description('Browser origins allowed to call the API with credentials (platform CORS, which answers preflight requests); empty allows none. Scheme and host, no path, no wildcard.')
+param allowedOrigins string[] = []
 
 @description('Instances kept warm for HTTP functions (0 lets the app scale to zero).')
 @minValue(0)
@@ -110,6 +118,7 @@ resource api 'Microsoft.Web/sites@2025-03-01' = {
   }
   properties: {
     serverFarmId: plan.id
+    keyVaultReferenceIdentity: identityId
     httpsOnly: true
     publicNetworkAccess: 'Enabled'
     siteConfig: {
@@ -117,6 +126,12 @@ resource api 'Microsoft.Web/sites@2025-03-01' = {
       scmMinTlsVersion: '1.2'
       ftpsState: 'Disabled'
       http20Enabled: true
+      // Credentialed requests (the web client's refresh-token cookie) are allowed, so the origins
+      // are listed one by one: a wildcard cannot be combined with credentials.
+      cors: {
+        allowedOrigins: allowedOrigins
+        supportCredentials: true
+      }
     }
     functionAppConfig: {
       deployment: {
@@ -155,7 +170,10 @@ resource api 'Microsoft.Web/sites@2025-03-01' = {
 
   resource settings 'config' = {
     name: 'appsettings'
-    properties: union(appSettings, hostSettings)
+    properties: union(appSettings, hostSettings, {
+      // The default host name is only known once the app exists, so the default issuer is set here.
+      Cx__Auth__Issuer: empty(authIssuer) ? 'https://${api.properties.defaultHostName}' : authIssuer
+    })
   }
 }
 

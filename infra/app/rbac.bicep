@@ -1,7 +1,7 @@
 // Every role assignment of Cx, in one place. The app's identity gets the data-plane roles it
 // needs and nothing on the control plane; the deploying principal (azd's AZURE_PRINCIPAL_ID)
 // gets the same data roles, so a developer can run the app locally against this environment
-// under their own Entra identity.
+// under their own Entra identity, and manages the Key Vault's secrets (the app only reads them).
 
 @description('Name of the function app\'s user-assigned identity.')
 param identityName string
@@ -37,6 +37,9 @@ param signalRName string
 
 @description('Application Insights component.')
 param applicationInsightsName string
+
+@description('Key Vault holding the signing keys and the bootstrap admin password.')
+param keyVaultName string
 
 // Cosmos DB data-plane role (not an Azure RBAC role): Cosmos DB Built-in Data Contributor.
 var cosmosDataContributorRoleName = '00000000-0000-0000-0000-000000000002'
@@ -101,6 +104,10 @@ resource applicationInsights 'Microsoft.Insights/components@2020-02-02' existing
   name: applicationInsightsName
 }
 
+resource keyVault 'Microsoft.KeyVault/vaults@2026-05-15' existing = {
+  name: keyVaultName
+}
+
 // Built-in role definitions (their ids are the same in every tenant).
 @description('Storage Blob Data Owner')
 resource storageBlobDataOwnerRole 'Microsoft.Authorization/roleDefinitions@2022-04-01' existing = {
@@ -148,6 +155,18 @@ resource serviceBusDataOwnerRole 'Microsoft.Authorization/roleDefinitions@2022-0
 resource signalRAppServerRole 'Microsoft.Authorization/roleDefinitions@2022-04-01' existing = {
   scope: subscription()
   name: '420fcaa2-552c-430f-98ca-3264be4806c7'
+}
+
+@description('Key Vault Secrets User')
+resource keyVaultSecretsUserRole 'Microsoft.Authorization/roleDefinitions@2022-04-01' existing = {
+  scope: subscription()
+  name: '4633458b-17de-408a-b874-0445c86b69e6'
+}
+
+@description('Key Vault Secrets Officer')
+resource keyVaultSecretsOfficerRole 'Microsoft.Authorization/roleDefinitions@2022-04-01' existing = {
+  scope: subscription()
+  name: 'b86a8fe4-44ce-4948-aee5-eccb2c155cd7'
 }
 
 @description('Monitoring Metrics Publisher')
@@ -279,5 +298,29 @@ resource metricsPublisher 'Microsoft.Authorization/roleAssignments@2022-04-01' =
     principalId: identity.properties.principalId
     principalType: 'ServicePrincipal'
     roleDefinitionId: monitoringMetricsPublisherRole.id
+  }
+}
+
+// Key Vault: the app's identity reads secret values (the platform resolves the app's Key Vault
+// references with it). Nothing else: it cannot list, write or delete secrets.
+resource keyVaultSecretsUser 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  scope: keyVault
+  name: guid(keyVault.id, identity.id, keyVaultSecretsUserRole.id)
+  properties: {
+    principalId: identity.properties.principalId
+    principalType: 'ServicePrincipal'
+    roleDefinitionId: keyVaultSecretsUserRole.id
+  }
+}
+
+// The deploying principal manages secrets (the postprovision hook creates the signing key and
+// the bootstrap admin password; an operator rotates them). Not granted to the app.
+resource keyVaultSecretsOfficer 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (!empty(principalId)) {
+  scope: keyVault
+  name: guid(keyVault.id, principalId, keyVaultSecretsOfficerRole.id)
+  properties: {
+    principalId: principalId
+    principalType: principalType
+    roleDefinitionId: keyVaultSecretsOfficerRole.id
   }
 }
