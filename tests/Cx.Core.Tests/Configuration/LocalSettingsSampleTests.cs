@@ -27,6 +27,7 @@ public sealed class LocalSettingsSampleTests
         typeof(SqliteOptions),
         typeof(AuthOptions),
         typeof(RateLimitOptions),
+        typeof(Cx.Core.Lifecycle.HookOptions),
     ];
 
     /// <summary>
