@@ -75,6 +75,8 @@ var cosmosContainerNames = [
   'definitions'
   'customers'
   'content'
+  'identity'
+  'audit'
   'uniques'
   'leases'
 ]
