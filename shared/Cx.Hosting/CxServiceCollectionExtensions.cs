@@ -1,5 +1,8 @@
+using Cx.Azure;
 using Cx.Core;
+using Cx.Core.Analytics;
 using Cx.Core.Content;
+using Cx.Core.Events;
 using Cx.Embedded;
 using Cx.Http;
 using Microsoft.Extensions.Configuration;
@@ -34,6 +37,57 @@ public static class CxServiceCollectionExtensions
         }
 
         services.AddHostedService<CxInitializer>();
+        services.AddCxEventCapture(configuration, storage);
         return services;
+    }
+
+    /// <summary>
+    /// Behavioural events: options, the product services, the stream and blob adapters chosen by
+    /// <c>Cx:Stream:Provider</c> and <c>Cx:Blob:Provider</c>, and the analytics store, which
+    /// follows the storage provider (the embedded SQLite analytics file with <c>Sqlite</c>).
+    /// </summary>
+    private static void AddCxEventCapture(this IServiceCollection services, IConfiguration configuration, string storage)
+    {
+        services
+            .AddOptions<EventOptions>()
+            .Bind(configuration.GetSection(EventOptions.Section))
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        services
+            .AddOptions<AnalyticsOptions>()
+            .Bind(configuration.GetSection(AnalyticsOptions.Section))
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        services.AddCxEvents();
+
+        var blob = Providers.Resolve(Providers.BlobKey, configuration[Providers.BlobKey], Providers.Blob);
+        switch (blob)
+        {
+            case Providers.Local:
+                services.AddCxLocalBlobs(configuration);
+                break;
+            case Providers.AzureBlob:
+                services.AddCxAzureBlobs(configuration);
+                break;
+        }
+
+        switch (storage)
+        {
+            case Providers.Sqlite:
+                services.AddCxEmbeddedAnalytics();
+                break;
+        }
+
+        var stream = Providers.Resolve(Providers.StreamKey, configuration[Providers.StreamKey], Providers.Stream);
+        switch (stream)
+        {
+            case Providers.Embedded:
+                services.AddCxEmbeddedEvents(configuration);
+                break;
+            case Providers.EventHubs:
+                services.AddCxEventHubs(configuration);
+                break;
+        }
+        services.AddHostedService<EventsInitializer>();
     }
 }

@@ -12,6 +12,24 @@ public static class Providers
 
     public static IReadOnlyList<string> Storage { get; } = [Sqlite];
 
+    /// <summary><c>Cx:Stream:Provider</c>: the event stream (and, with it, where the batch processor runs).</summary>
+    public const string StreamKey = "Cx:Stream:Provider";
+
+    public const string Embedded = "Embedded";
+
+    public const string EventHubs = "EventHubs";
+
+    public static IReadOnlyList<string> Stream { get; } = [Embedded, EventHubs];
+
+    /// <summary><c>Cx:Blob:Provider</c>: archives and exports.</summary>
+    public const string BlobKey = "Cx:Blob:Provider";
+
+    public const string Local = "Local";
+
+    public const string AzureBlob = "AzureBlob";
+
+    public static IReadOnlyList<string> Blob { get; } = [Local, AzureBlob];
+
     /// <summary>Resolves a provider setting: the default when unset, the canonical name when known.</summary>
     public static string Resolve(string key, string? value, IReadOnlyList<string> allowed)
     {

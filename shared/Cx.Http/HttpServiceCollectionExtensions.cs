@@ -13,6 +13,7 @@ public static class HttpServiceCollectionExtensions
         services.AddSingleton<EntryEndpoints>();
         services.AddSingleton<DefinitionEndpoints>();
         services.AddSingleton<SystemEndpoints>();
+        services.AddSingleton<EventEndpoints>();
         return services;
     }
 }

@@ -12,7 +12,8 @@ public sealed class CustomerApiTests(DevHostFactory host) : IClassFixture<DevHos
     [Fact]
     public async Task Should_create_read_and_delete_a_customer()
     {
-        var created = await _client.PostAsync("customers", HttpAssertions.Json("""{"email":"Create.Me@Example.com","name":"Create Me"}"""))
+        var created = await _client
+            .PostAsync("customers", HttpAssertions.Json("""{"email":"Create.Me@Example.com","name":"Create Me"}"""))
             .ShouldBeAsync(HttpStatusCode.Created);
         var body = await created.ReadObjectAsync();
         var id = body["id"]!.GetValue<string>();

@@ -34,11 +34,15 @@ public static class HttpAssertions
     /// <summary>The field errors of a problem as (location key, path, code) triples.</summary>
     public static IReadOnlyList<(string Location, string Path, string Code)> Errors(this JsonObject problem) =>
         problem["errors"] is JsonArray errors
-            ? [
+            ?
+            [
                 .. errors.Select(e =>
                 {
                     var obj = e!.AsObject();
-                    var location = obj.ContainsKey("pointer") ? "pointer" : obj.ContainsKey("parameter") ? "parameter" : "header";
+                    var location =
+                        obj.ContainsKey("pointer") ? "pointer"
+                        : obj.ContainsKey("parameter") ? "parameter"
+                        : "header";
                     return (location, obj[location]!.GetValue<string>(), obj["code"]!.GetValue<string>());
                 }),
             ]

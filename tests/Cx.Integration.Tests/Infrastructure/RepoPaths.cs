@@ -23,6 +23,8 @@ public static class RepoPaths
         var path = Path.Combine(NodeModules, package, relativePath);
         return File.Exists(path)
             ? path
-            : throw new InvalidOperationException($"{package} is not installed ({path} is missing). Run `npm ci` in the repository root (the test command does).");
+            : throw new InvalidOperationException(
+                $"{package} is not installed ({path} is missing). Run `npm ci` in the repository root (the test command does)."
+            );
     }
 }
