@@ -76,11 +76,15 @@ public sealed partial class EventBatchProcessor(
                 }
             }
         }
-        var rollups = new List<RollupKey>(3 * (1 + (page is null ? 0 : 1) + dimensions.Count));
+        var rollups = new List<RollupKey>(3 + (2 * ((page is null ? 0 : 1) + dimensions.Count)));
         foreach (var granularity in RollupMath.Granularities)
         {
             var bucket = RollupMath.BucketStart(ts, granularity);
             rollups.Add(new RollupKey(granularity, bucket, e.Type, RollupBreakdown.Total, "", ""));
+            if (granularity == Granularity.Minute)
+            {
+                continue; // minute buckets keep totals only: breakdowns by page and dimension start at the hour
+            }
             if (page is not null)
             {
                 rollups.Add(new RollupKey(granularity, bucket, e.Type, RollupBreakdown.Page, "page", page));

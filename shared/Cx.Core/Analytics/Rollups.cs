@@ -67,7 +67,11 @@ public static class RollupMath
         {
             return null;
         }
-        if (Uri.TryCreate(page, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps))
+        if (
+            page.StartsWith("http", StringComparison.OrdinalIgnoreCase)
+            && Uri.TryCreate(page, UriKind.Absolute, out var uri)
+            && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps)
+        )
         {
             page = uri.AbsolutePath;
         }

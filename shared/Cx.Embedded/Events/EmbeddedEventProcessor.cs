@@ -41,6 +41,11 @@ public sealed partial class EmbeddedEventProcessor(
                     continue;
                 }
                 var events = rows.Sum(r => r.Count);
+                if (events >= settings.MaxBatchEvents && settings.MaxCatchUpBatchEvents > settings.MaxBatchEvents)
+                {
+                    rows = log.Read(checkpoint, settings.MaxCatchUpBatchEvents);
+                    events = rows.Sum(r => r.Count);
+                }
                 var waited = time.GetUtcNow().ToUnixTimeMilliseconds() - rows[0].AppendedAtMs;
                 if (events < settings.MaxBatchEvents && waited < settings.MaxBatchDelayMs)
                 {

@@ -49,7 +49,8 @@ public sealed class SqliteAnalyticsStore
                 {
                     Path = paths.AnalyticsPath,
                     MaxPooledReaders = sqlite.Value.MaxPooledReaders,
-                    CacheSizeMb = Math.Max(64, sqlite.Value.CacheSizeMb),
+                    // The fact indexes take random inserts (subject, idempotency key): a large page cache keeps them in memory.
+                    CacheSizeMb = Math.Max(256, sqlite.Value.CacheSizeMb),
                     BusyTimeoutMs = sqlite.Value.BusyTimeoutMs,
                 }
             )
@@ -160,7 +161,7 @@ public sealed class SqliteAnalyticsStore
 
         var rollups = new Dictionary<RollupKey, (long Count, long Sum)>();
         var blocks = new Dictionary<(int Tid, long Hour), List<SubjectOccurrence>>();
-        var subjects = new HashSet<int>();
+        var subjects = new Dictionary<int, string>();
         var types = new HashSet<string>(StringComparer.Ordinal);
         var applied = 0;
         foreach (var fact in batch.Facts)
@@ -183,7 +184,7 @@ public sealed class SqliteAnalyticsStore
                 continue; // seen before: a duplicate changes nothing
             }
             applied++;
-            subjects.Add(sid);
+            subjects.TryAdd(sid, fact.Subject);
             types.Add(e.Type);
             var scaled = fact.Value is { } v ? Scale(v) : 0;
             foreach (var key in fact.Rollups)
@@ -242,24 +243,25 @@ public sealed class SqliteAnalyticsStore
         WriteCheckpoint(session, batch.Checkpoint.Partition, batch.Checkpoint.Position);
 
         var customers = new HashSet<string>(StringComparer.Ordinal);
-        var anonymous = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var sid in subjects)
+        var anonymous = new Dictionary<long, string>();
+        foreach (var (sid, subject) in subjects)
         {
-            var subject = SubjectOf(session, sid);
             if (SubjectKeys.IsCustomer(subject))
             {
                 customers.Add(SubjectKeys.IdOf(subject));
             }
-            else if (CustomerOfAnonymous(session, sid) is { } customer)
-            {
-                customers.Add(customer);
-            }
             else
             {
-                anonymous.Add(SubjectKeys.IdOf(subject));
+                anonymous[sid] = SubjectKeys.IdOf(subject);
             }
         }
-        return new AppliedBatch(applied, batch.Facts.Count - applied, customers, anonymous, types);
+        // Anonymous subjects merged into a customer count for that customer.
+        foreach (var (sid, customer) in CustomersOfAnonymous(session, anonymous.Keys))
+        {
+            customers.Add(customer);
+            anonymous.Remove(sid);
+        }
+        return new AppliedBatch(applied, batch.Facts.Count - applied, customers, [.. anonymous.Values], types);
     }
 
     public async ValueTask<long?> GetCheckpointAsync(string partition, CancellationToken cancellationToken)
@@ -777,12 +779,18 @@ public sealed class SqliteAnalyticsStore
         {
             return id;
         }
-        var insert = session.Command($"INSERT INTO {table} ({column}) VALUES ($v) ON CONFLICT ({column}) DO NOTHING");
+        var insert = session.Command($"INSERT INTO {table} ({column}) VALUES ($v) ON CONFLICT ({column}) DO NOTHING RETURNING {idColumn}");
         insert.Parameters.AddWithValue("$v", value);
-        insert.ExecuteNonQuery();
-        var select = session.Command($"SELECT {idColumn} FROM {table} WHERE {column} = $v");
-        select.Parameters.AddWithValue("$v", value);
-        id = checked((int)(long)select.ExecuteScalar()!);
+        if (insert.ExecuteScalar() is long created)
+        {
+            id = checked((int)created);
+        }
+        else
+        {
+            var select = session.Command($"SELECT {idColumn} FROM {table} WHERE {column} = $v");
+            select.Parameters.AddWithValue("$v", value);
+            id = checked((int)(long)select.ExecuteScalar()!);
+        }
         if (cache.Count >= MaxCachedIds)
         {
             cache.Clear();
@@ -860,18 +868,27 @@ public sealed class SqliteAnalyticsStore
         return owners;
     }
 
-    private static string SubjectOf(SqliteSession session, long sid)
+    private static List<(long Sid, string Customer)> CustomersOfAnonymous(SqliteSession session, IEnumerable<long> sids)
     {
-        var command = session.Command("SELECT subject FROM subjects WHERE sid = $sid");
-        command.Parameters.AddWithValue("$sid", sid);
-        return (string)command.ExecuteScalar()!;
-    }
-
-    private static string? CustomerOfAnonymous(SqliteSession session, long sid)
-    {
-        var command = session.Command("SELECT s.subject FROM aliases a JOIN subjects s ON s.sid = a.customer_sid WHERE a.anon_sid = $sid");
-        command.Parameters.AddWithValue("$sid", sid);
-        return command.ExecuteScalar() is string subject ? SubjectKeys.IdOf(subject) : null;
+        var result = new List<(long, string)>();
+        foreach (var chunk in sids.Chunk(InChunk))
+        {
+            var command = session.Command(
+                "SELECT a.anon_sid, s.subject FROM aliases a JOIN subjects s ON s.sid = a.customer_sid WHERE a.anon_sid IN ("
+                    + string.Join(",", Enumerable.Range(0, chunk.Length).Select(i => "$p" + i.ToString(CultureInfo.InvariantCulture)))
+                    + ")"
+            );
+            for (var i = 0; i < chunk.Length; i++)
+            {
+                command.Parameters.AddWithValue("$p" + i.ToString(CultureInfo.InvariantCulture), chunk[i]);
+            }
+            using var reader = command.ExecuteReader();
+            while (reader.Read())
+            {
+                result.Add((reader.GetInt64(0), SubjectKeys.IdOf(reader.GetString(1))));
+            }
+        }
+        return result;
     }
 
     private static long? ReadCheckpoint(SqliteSession session, string partition)

@@ -176,7 +176,7 @@ public sealed class RollupMathTests
     }
 
     [Fact]
-    public void Should_add_an_event_to_total_page_and_dimension_rows_of_every_granularity()
+    public void Should_add_an_event_to_minute_totals_and_to_hour_and_day_total_page_and_dimension_rows()
     {
         var type = BuiltInEventTypes.All.Single(t => t.Key == BuiltInEventTypes.Purchase);
         var e = new TrackedEvent
@@ -192,7 +192,8 @@ public sealed class RollupMathTests
         var fact = EventBatchProcessor.ToFact(e, type);
         Assert.Equal(19.99m, fact.Value);
         Assert.Equal("c:c1", fact.Subject);
-        Assert.Equal(3 * 4, fact.Rollups.Count);
+        Assert.Equal(1 + (2 * 4), fact.Rollups.Count); // minute: total only; hour and day: total, page, two dimensions
+        Assert.Single(fact.Rollups, r => r.Granularity == Granularity.Minute);
         var hour = new DateTimeOffset(2026, 11, 25, 13, 0, 0, TimeSpan.Zero).ToUnixTimeMilliseconds();
         Assert.Contains(new RollupKey(Granularity.Hour, hour, "purchase", RollupBreakdown.Total, "", ""), fact.Rollups);
         Assert.Contains(new RollupKey(Granularity.Hour, hour, "purchase", RollupBreakdown.Page, "page", "/checkout"), fact.Rollups);
