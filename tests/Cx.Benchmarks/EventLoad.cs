@@ -39,6 +39,7 @@ public static class EventLoad
             "events-http" => await HttpAsync(options),
             "events-latency" => await LatencyAsync(options),
             "events-funnel" => await FunnelAsync(options),
+            "events-bulk" => await BulkAsync(options),
             _ => Usage(),
         };
     }
@@ -339,6 +340,35 @@ public static class EventLoad
         {
             throw new InvalidOperationException($"POST /events answered {(int)response.StatusCode}");
         }
+    }
+
+    // ------------------------------------------------------------------ segment recompute read path
+
+    private static async Task<int> BulkAsync(Dictionary<string, string> options)
+    {
+        var data =
+            options.GetValueOrDefault("data")
+            ?? throw new InvalidOperationException("--data DIR (the folder of an events-stream run) is required.");
+        var customers = Int(options, "customers", 100_000);
+        using var host = await StartHostAsync(data);
+        var store = host.Services.GetRequiredService<IBehaviorStore>();
+        var ids = Enumerable.Range(0, customers).Select(i => "cust-" + i.ToString(CultureInfo.InvariantCulture)).ToList();
+        var queries = new[]
+        {
+            new BehaviorQuery("purchase", BehaviorAggregate.Sum, "amount", TimeSpan.FromDays(90)),
+            new BehaviorQuery("page_view", BehaviorAggregate.Count, null, TimeSpan.FromDays(7)),
+            new BehaviorQuery("add_to_cart", BehaviorAggregate.Distinct, "category", TimeSpan.FromDays(7)),
+        };
+        foreach (var query in queries)
+        {
+            var clock = Stopwatch.StartNew();
+            var results = await store.AggregateManyAsync(ids, query, TimeProvider.System.GetUtcNow(), CancellationToken.None);
+            Console.WriteLine(
+                $"bulk {query.Aggregate} {query.EventType} over {ids.Count:N0} customers: {results.Values.Count(r => r.Count > 0):N0} with events, {clock.Elapsed.TotalMilliseconds:N0} ms"
+            );
+        }
+        await host.StopAsync();
+        return 0;
     }
 
     // ------------------------------------------------------------------ funnel read path

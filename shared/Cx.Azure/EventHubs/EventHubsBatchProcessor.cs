@@ -11,12 +11,18 @@ using Microsoft.Extensions.Options;
 namespace Cx.Azure.EventHubs;
 
 /// <summary>
-/// The glue between an Event Hubs partition batch and the product's batch logic: decodes the
-/// events, has <see cref="EventBatchProcessor"/> apply them (idempotent per event), then
-/// checkpoints after the last event. A crash before the checkpoint replays the batch; the
-/// replay's duplicates change nothing.
+/// The glue between an Event Hubs partition batch and the product's batch logic: archives the
+/// raw events (gzip NDJSON, named by partition and first sequence number, so a replay
+/// overwrites the same blob), has <see cref="EventBatchProcessor"/> apply them (idempotent per
+/// event), then checkpoints after the last event. A crash before the checkpoint replays the
+/// batch; the replay's duplicates change nothing.
 /// </summary>
-public sealed partial class EventHubsBatchHandler(EventBatchProcessor processor, ILogger<EventHubsBatchHandler> logger)
+public sealed partial class EventHubsBatchHandler(
+    EventBatchProcessor processor,
+    IBlobStore blobs,
+    IOptions<AnalyticsOptions> options,
+    ILogger<EventHubsBatchHandler> logger
+)
 {
     public async Task HandleAsync(
         string partitionId,
@@ -43,11 +49,27 @@ public sealed partial class EventHubsBatchHandler(EventBatchProcessor processor,
             }
         }
         var last = events[^1];
+        var archive = EventArchive.Compress(events.Select(e => AppendNewLine(e.EventBody.ToMemory())));
+        await blobs.PutAsync(
+            options.Value.ArchiveContainer,
+            EventArchive.BlobName(partitionId, events[0].EnqueuedTime, events[0].SequenceNumber),
+            archive,
+            EventArchive.ContentType,
+            cancellationToken
+        );
         if (decoded.Count > 0)
         {
             await processor.ProcessAsync(decoded, new StreamCheckpoint(partitionId, last.SequenceNumber), cancellationToken);
         }
         await checkpoint(CheckpointPosition.FromEvent(last), cancellationToken);
+    }
+
+    private static ReadOnlyMemory<byte> AppendNewLine(ReadOnlyMemory<byte> body)
+    {
+        var line = new byte[body.Length + 1];
+        body.Span.CopyTo(line);
+        line[^1] = (byte)'\n';
+        return line;
     }
 
     [LoggerMessage(

@@ -18,6 +18,8 @@ namespace Cx.Core.Tests.Azure;
 public sealed class EventHubsBatchHandlerTests
 {
     private readonly Mock<IAnalyticsStore> _store = new(MockBehavior.Strict);
+    private readonly Mock<IBlobStore> _blobs = new();
+    private readonly List<(string Name, byte[] Content)> _archived = [];
     private readonly List<string> _calls = [];
 
     private EventHubsBatchHandler CreateSut()
@@ -34,7 +36,30 @@ public sealed class EventHubsBatchHandlerTests
             NullLogger<EventTypeRegistry>.Instance
         );
         var processor = new EventBatchProcessor(_store.Object, registry, [], time, NullLogger<EventBatchProcessor>.Instance);
-        return new EventHubsBatchHandler(processor, NullLogger<EventHubsBatchHandler>.Instance);
+        _blobs
+            .Setup(b =>
+                b.PutAsync(
+                    It.IsAny<string>(),
+                    It.IsAny<string>(),
+                    It.IsAny<ReadOnlyMemory<byte>>(),
+                    It.IsAny<string>(),
+                    It.IsAny<CancellationToken>()
+                )
+            )
+            .Callback<string, string, ReadOnlyMemory<byte>, string, CancellationToken>(
+                (_, name, content, _, _) =>
+                {
+                    _archived.Add((name, content.ToArray()));
+                    _calls.Add("archive");
+                }
+            )
+            .Returns(ValueTask.CompletedTask);
+        return new EventHubsBatchHandler(
+            processor,
+            _blobs.Object,
+            Options.Create(new AnalyticsOptions()),
+            NullLogger<EventHubsBatchHandler>.Instance
+        );
     }
 
     private static EventData Data(TrackedEvent e, long sequence) =>
@@ -86,7 +111,10 @@ public sealed class EventHubsBatchHandlerTests
                 CancellationToken.None
             );
 
-        Assert.Equal(["apply", "checkpoint 11 1100"], _calls);
+        Assert.Equal(["archive", "apply", "checkpoint 11 1100"], _calls);
+        var (name, content) = Assert.Single(_archived);
+        Assert.Equal("4/1970/01/01/0000000000000000010.ndjson.gz", name);
+        Assert.Equal(2, EventArchive.Decompress(content).Count(b => b == (byte)'\n'));
         Assert.Equal(new StreamCheckpoint("4", 11), applied!.Checkpoint);
         Assert.Equal(["e1", "e2"], applied.Facts.Select(f => f.Event.Id));
     }
@@ -110,7 +138,7 @@ public sealed class EventHubsBatchHandlerTests
                     CancellationToken.None
                 )
         );
-        Assert.Empty(_calls);
+        Assert.DoesNotContain("checkpoint", _calls);
     }
 
     [Fact]
