@@ -134,8 +134,8 @@ public static class EventLoad
             var n = (batch * size) + i;
             var customer = (n * 7919) % 100_000;
             var type = Types[
-                n % 10 < 7 ? 0
-                : n % 10 < 9 ? 1
+                (n / 2) % 10 < 7 ? 0
+                : (n / 2) % 10 < 9 ? 1
                 : 2
             ];
             events.Add(
@@ -190,8 +190,8 @@ public static class EventLoad
             var n = (batch * size) + i;
             var customer = (n * 7919) % 100_000;
             var type = Types[
-                n % 10 < 7 ? 0
-                : n % 10 < 9 ? 1
+                (n / 2) % 10 < 7 ? 0
+                : (n / 2) % 10 < 9 ? 1
                 : 2
             ];
             var e = new JsonObject
