@@ -133,9 +133,11 @@ public static class EventLoad
         {
             var n = (batch * size) + i;
             var customer = (n * 7919) % 100_000;
+            // A subject recurs every 100,000 events; shifting by n / 100,000 gives it every type over time.
+            var step = (n + (n / 100_000)) % 10;
             var type = Types[
-                (n / 2) % 10 < 7 ? 0
-                : (n / 2) % 10 < 9 ? 1
+                step < 7 ? 0
+                : step < 9 ? 1
                 : 2
             ];
             events.Add(
@@ -145,8 +147,8 @@ public static class EventLoad
                     Type = type,
                     CustomerId = n % 2 == 0 ? "cust-" + customer.ToString(CultureInfo.InvariantCulture) : null,
                     AnonymousId = n % 2 == 0 ? null : "anon-" + customer.ToString(CultureInfo.InvariantCulture),
-                    // Mostly "now" (the last 2 minutes), one in 50 a late event from the last day.
-                    Timestamp = n % 50 == 0 ? now.AddSeconds(-(n % 86_400)) : now.AddMilliseconds(-(n % 120_000)),
+                    // Increasing with n (0.1 ms apart, ending now), one in 50 a late event from the last day.
+                    Timestamp = n % 50 == 0 ? now.AddSeconds(-(n % 86_400)) : now.AddMilliseconds(-(1_000_000 - n) / 10.0),
                     ReceivedAt = now,
                     Page = "/products/" + (n % 500).ToString(CultureInfo.InvariantCulture),
                     Properties = Encoding.UTF8.GetBytes(
@@ -189,9 +191,11 @@ public static class EventLoad
         {
             var n = (batch * size) + i;
             var customer = (n * 7919) % 100_000;
+            // A subject recurs every 100,000 events; shifting by n / 100,000 gives it every type over time.
+            var step = (n + (n / 100_000)) % 10;
             var type = Types[
-                (n / 2) % 10 < 7 ? 0
-                : (n / 2) % 10 < 9 ? 1
+                step < 7 ? 0
+                : step < 9 ? 1
                 : 2
             ];
             var e = new JsonObject
