@@ -13,9 +13,10 @@ namespace Cx.Embedded.Events;
 /// <summary>
 /// The embedded analytics store, in its own SQLite file (never the document store's):
 /// <list type="bullet">
-/// <item><c>facts</c>: every distinct event, clustered by (subject, time) for exact rolling
-/// windows and timelines, with its 128-bit idempotency key under a unique index (the durable
-/// seen-ids store, kept for the fact retention) and an index by (type, time) for bulk queries;</item>
+/// <item><c>facts</c>: every distinct event, appended in processing order (so its pages are
+/// written sequentially), with one unique index on (subject, 128-bit idempotency key) that is at
+/// once the durable seen-ids store (kept for the fact retention) and the per-customer access
+/// path of exact rolling windows and timelines, and an index by (type, time) for bulk queries;</item>
 /// <item><c>rollups</c>: counters by (type, granularity, breakdown, name, bucket, value), sums exact to 4 decimals;</item>
 /// <item><c>blocks</c>: packed (subject, time) occurrences per type and UTC hour, for funnels and journeys;</item>
 /// <item><c>subjects</c>/<c>event_types</c>: interned ids; <c>aliases</c>: anonymous → customer links;</item>
@@ -77,6 +78,7 @@ public sealed class SqliteAnalyticsStore
                 CREATE TABLE IF NOT EXISTS subjects (sid INTEGER PRIMARY KEY, subject TEXT NOT NULL UNIQUE);
                 CREATE TABLE IF NOT EXISTS event_types (tid INTEGER PRIMARY KEY, type TEXT NOT NULL UNIQUE);
                 CREATE TABLE IF NOT EXISTS facts (
+                    seq INTEGER PRIMARY KEY,
                     sid INTEGER NOT NULL,
                     ts INTEGER NOT NULL,
                     k BLOB NOT NULL,
@@ -85,10 +87,9 @@ public sealed class SqliteAnalyticsStore
                     rt INTEGER NOT NULL,
                     page TEXT,
                     custom INTEGER NOT NULL,
-                    props BLOB NOT NULL,
-                    PRIMARY KEY (sid, ts, k)
-                ) WITHOUT ROWID;
-                CREATE UNIQUE INDEX IF NOT EXISTS ux_facts_k ON facts(k);
+                    props BLOB NOT NULL
+                );
+                CREATE UNIQUE INDEX IF NOT EXISTS ux_facts_subject_key ON facts(sid, k);
                 CREATE INDEX IF NOT EXISTS ix_facts_tid_ts ON facts(tid, ts);
                 CREATE TABLE IF NOT EXISTS rollups (
                     tid INTEGER NOT NULL,
