@@ -249,13 +249,7 @@ public sealed class EventIngestionService(
                     }
                     else if (property.Value.ValueKind != JsonValueKind.Null)
                     {
-                        var normalised = EntryValidator.ValidateValue(
-                            null,
-                            field,
-                            JsonNode.Parse(property.Value.GetRawText()),
-                            propertyPointer,
-                            errors
-                        );
+                        var normalised = EntryValidator.ValidateValue(null, field, ToNode(property.Value), propertyPointer, errors);
                         if (normalised is not null)
                         {
                             writer.WritePropertyName(property.Name);
@@ -302,6 +296,10 @@ public sealed class EventIngestionService(
         }
         return buffer.WrittenSpan.ToArray();
     }
+
+    /// <summary>A scalar wraps the element (no parse, no copy); objects and arrays become a DOM.</summary>
+    private static JsonNode? ToNode(JsonElement value) =>
+        value.ValueKind is JsonValueKind.Object or JsonValueKind.Array ? JsonNode.Parse(value.GetRawText()) : JsonValue.Create(value);
 
     private static string? ReadString(JsonElement element, string name, string pointer, List<FieldError> errors, bool required)
     {
