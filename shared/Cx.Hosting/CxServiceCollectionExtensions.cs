@@ -71,12 +71,20 @@ public static class CxServiceCollectionExtensions
                 break;
         }
 
-        switch (storage)
+        // The analytics store follows the storage provider unless Cx:Analytics:Provider says otherwise.
+        var analytics = Providers.Resolve(
+            Providers.AnalyticsKey,
+            configuration[Providers.AnalyticsKey] ?? (storage == Providers.Sqlite ? Providers.Embedded : storage),
+            Providers.Analytics
+        );
+        switch (analytics)
         {
-            case Providers.Sqlite:
+            case Providers.Embedded:
                 services.AddCxEmbeddedAnalytics();
                 break;
         }
+        // Built-in event types exist before the processor reads its first batch.
+        services.AddHostedService<EventsInitializer>();
 
         var stream = Providers.Resolve(Providers.StreamKey, configuration[Providers.StreamKey], Providers.Stream);
         switch (stream)
@@ -88,6 +96,5 @@ public static class CxServiceCollectionExtensions
                 services.AddCxEventHubs(configuration);
                 break;
         }
-        services.AddHostedService<EventsInitializer>();
     }
 }

@@ -21,6 +21,16 @@ public static class Providers
 
     public static IReadOnlyList<string> Stream { get; } = [Embedded, EventHubs];
 
+    /// <summary>
+    /// <c>Cx:Analytics:Provider</c>: the analytics store (facts, roll-ups, identity links). It
+    /// follows <c>Cx:Storage:Provider</c> by default (<c>Sqlite</c> gives <c>Embedded</c>). Only
+    /// <c>Embedded</c> exists so far: with <c>Cosmos</c> storage, start-up fails until the Cosmos
+    /// analytics adapter is built, unless <c>Embedded</c> is chosen explicitly (one instance).
+    /// </summary>
+    public const string AnalyticsKey = "Cx:Analytics:Provider";
+
+    public static IReadOnlyList<string> Analytics { get; } = [Embedded];
+
     /// <summary><c>Cx:Blob:Provider</c>: archives and exports.</summary>
     public const string BlobKey = "Cx:Blob:Provider";
 
