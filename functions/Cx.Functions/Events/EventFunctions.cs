@@ -56,6 +56,18 @@ public sealed class EventTypeFunctions(EventEndpoints endpoints)
         CancellationToken cancellationToken
     ) => endpoints.ReplaceTypeAsync(request, eventType, cancellationToken);
 
+    [Function(nameof(GetEventTypeSettings))]
+    public Task<IResult> GetEventTypeSettings(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = EventRoutes.TypeSettings)] HttpRequest request,
+        CancellationToken cancellationToken
+    ) => endpoints.GetTypeSettingsAsync(request, cancellationToken);
+
+    [Function(nameof(ReplaceEventTypeSettings))]
+    public Task<IResult> ReplaceEventTypeSettings(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "put", Route = EventRoutes.TypeSettings)] HttpRequest request,
+        CancellationToken cancellationToken
+    ) => endpoints.PutTypeSettingsAsync(request, cancellationToken);
+
     [Function(nameof(DeleteEventType))]
     public Task<IResult> DeleteEventType(
         [HttpTrigger(AuthorizationLevel.Anonymous, "delete", Route = EventRoutes.TypeByKey)] HttpRequest request,

@@ -30,12 +30,15 @@ public enum BehaviorAggregate
 }
 
 /// <summary>
-/// A behaviour query. The window is <c>(asOf - Window, asOf]</c>: an event exactly at
+/// A behaviour query over one event type (or <see cref="AnyEventType"/>). The window is <c>(asOf - Window, asOf]</c>: an event exactly at
 /// <c>asOf - Window</c> is OUT, one exactly at <c>asOf</c> is IN (so consecutive windows never
 /// count an event twice). No window means every retained event up to <c>asOf</c>.
 /// </summary>
 public sealed record BehaviorQuery(string EventType, BehaviorAggregate Aggregate, string? Property = null, TimeSpan? Window = null)
 {
+    /// <summary>The event type that matches every type: <c>count</c>/<c>first</c>/<c>last</c> of it are "active", "first seen", "last seen".</summary>
+    public const string AnyEventType = "*";
+
     public bool Contains(long timestampMs, DateTimeOffset asOf)
     {
         var end = asOf.ToUnixTimeMilliseconds();

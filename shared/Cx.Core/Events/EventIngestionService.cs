@@ -55,13 +55,14 @@ public sealed class EventIngestionService(
     {
         var now = time.GetUtcNow();
         var types = await registry.GetAllAsync(cancellationToken);
+        var unknownTypes = (await registry.GetSettingsAsync(cancellationToken))?.Definition.UnknownTypes ?? options.Value.UnknownTypes;
         var accepted = new List<TrackedEvent>(inputs.Count);
         var rejected = new List<RejectedEvent>();
         var errors = new List<FieldError>();
         for (var i = 0; i < inputs.Count; i++)
         {
             errors.Clear();
-            var tracked = Validate(inputs[i], types, now, errors);
+            var tracked = Validate(inputs[i], types, unknownTypes, now, errors);
             if (tracked is null)
             {
                 rejected.Add(new RejectedEvent(i, [.. errors]));
@@ -82,6 +83,7 @@ public sealed class EventIngestionService(
     public TrackedEvent? Validate(
         EventInput input,
         IReadOnlyDictionary<string, EventTypeDefinition> types,
+        UnknownEventTypePolicy unknownTypes,
         DateTimeOffset now,
         List<FieldError> errors
     )
@@ -122,7 +124,7 @@ public sealed class EventIngestionService(
             typeKey = null;
         }
         EventTypeDefinition? definition = null;
-        if (typeKey is not null && !types.TryGetValue(typeKey, out definition) && limits.UnknownTypes == UnknownEventTypePolicy.Reject)
+        if (typeKey is not null && !types.TryGetValue(typeKey, out definition) && unknownTypes == UnknownEventTypePolicy.Reject)
         {
             errors.Add(new(JsonPointer.Append(pointer, "type"), "unknown-event-type", $"'{typeKey}' is not a registered event type."));
         }

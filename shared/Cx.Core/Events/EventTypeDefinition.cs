@@ -58,3 +58,14 @@ public enum UnknownEventTypePolicy
     /// <summary>Rejected with <c>unknown-event-type</c>.</summary>
     Reject,
 }
+
+/// <summary>
+/// Registry-wide settings, a definition document (<c>type = eventTypeSettings</c>, id
+/// <c>settings</c>) that marketers change through the API. Absent, <see cref="EventOptions"/> decides.
+/// </summary>
+public sealed record EventTypeSettings
+{
+    /// <summary>What happens to events whose type is not registered.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.Never)]
+    public UnknownEventTypePolicy UnknownTypes { get; init; } = UnknownEventTypePolicy.Custom;
+}

@@ -24,6 +24,10 @@ public sealed partial class EventTypeRegistry(
 
     public const int MaxProperties = 100;
 
+    public const string SettingsDocument = "eventTypeSettings";
+
+    public const string SettingsId = "settings";
+
     private readonly SemaphoreSlim _reload = new(1, 1);
     private volatile Snapshot? _snapshot;
 
@@ -62,6 +66,44 @@ public sealed partial class EventTypeRegistry(
     /// <summary>Every known event type by key (a cached, immutable view).</summary>
     public async ValueTask<IReadOnlyDictionary<string, EventTypeDefinition>> GetAllAsync(CancellationToken cancellationToken) =>
         (await GetSnapshotAsync(cancellationToken)).Definitions;
+
+    /// <summary>The registry's settings document, or null when none was saved (then the options decide).</summary>
+    public async ValueTask<DefinitionRecord<EventTypeSettings>?> GetSettingsAsync(CancellationToken cancellationToken) =>
+        (await GetSnapshotAsync(cancellationToken)).Settings;
+
+    /// <summary>Creates or replaces the settings document (If-Match against the current one when given).</summary>
+    public async Task<DefinitionRecord<EventTypeSettings>> SaveSettingsAsync(
+        EventTypeSettings settings,
+        string? ifMatch,
+        CancellationToken cancellationToken
+    )
+    {
+        var current = (await ReloadAsync(cancellationToken)).Settings;
+        var now = EntryValidator.FormatInstant(time.GetUtcNow());
+        var key = new DocumentKey(SettingsDocument, SettingsId);
+        if (ifMatch is not null && ifMatch != "*" && ifMatch != current?.Document.ETag)
+        {
+            throw new ETagMismatchException(key);
+        }
+        if (current is not null && current.Definition == settings)
+        {
+            return current;
+        }
+        var json = DefinitionDocuments.ToJson(
+            settings,
+            SettingsId,
+            SettingsDocument,
+            current is null ? now : DefinitionDocuments.CreatedAt(current.Document),
+            now
+        );
+        var stored = await store.UpsertAsync(
+            Containers.Definitions,
+            new DocumentWrite(SettingsId, SettingsDocument, SettingsDocument, json),
+            cancellationToken
+        );
+        Invalidate();
+        return new DefinitionRecord<EventTypeSettings>(settings, stored);
+    }
 
     public async ValueTask<DefinitionRecord<EventTypeDefinition>> GetAsync(string key, CancellationToken cancellationToken) =>
         (await GetSnapshotAsync(cancellationToken)).Types.GetValueOrDefault(key) ?? throw new NotFoundException("Event type", key);
@@ -387,12 +429,29 @@ public sealed partial class EventTypeRegistry(
             after = next;
         } while (after is not null);
         var types = records.ToFrozenDictionary(r => r.Definition.Key, StringComparer.Ordinal);
-        return new Snapshot(types, types.ToFrozenDictionary(t => t.Key, t => t.Value.Definition, StringComparer.Ordinal), time.GetUtcNow());
+        var settingsDocument = await store.ReadAsync(
+            Containers.Definitions,
+            new DocumentKey(SettingsDocument, SettingsId),
+            cancellationToken
+        );
+        var settings = settingsDocument is null
+            ? null
+            : new DefinitionRecord<EventTypeSettings>(
+                DefinitionDocuments.FromDocument<EventTypeSettings>(settingsDocument),
+                settingsDocument
+            );
+        return new Snapshot(
+            types,
+            types.ToFrozenDictionary(t => t.Key, t => t.Value.Definition, StringComparer.Ordinal),
+            settings,
+            time.GetUtcNow()
+        );
     }
 
     private sealed record Snapshot(
         FrozenDictionary<string, DefinitionRecord<EventTypeDefinition>> Types,
         FrozenDictionary<string, EventTypeDefinition> Definitions,
+        DefinitionRecord<EventTypeSettings>? Settings,
         DateTimeOffset LoadedAt
     );
 

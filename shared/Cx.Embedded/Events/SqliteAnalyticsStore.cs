@@ -443,16 +443,17 @@ public sealed class SqliteAnalyticsStore
         return _database.Read(session =>
         {
             var accumulator = new BehaviorAccumulator(query);
-            var tid = TypeIdOf(session, query.EventType);
-            if (tid is null)
+            var tids = TypeIdsOf(session, query.EventType);
+            if (tids.Count == 0)
             {
                 return accumulator.Result();
             }
             var countOnly = query.Aggregate == BehaviorAggregate.Count;
+            var anyType = query.EventType == BehaviorQuery.AnyEventType;
             var command = session.Command(
-                countOnly
-                    ? "SELECT ts FROM facts WHERE sid = $sid AND ts > $from AND ts <= $to AND tid = $tid"
-                    : "SELECT ts, props FROM facts WHERE sid = $sid AND ts > $from AND ts <= $to AND tid = $tid"
+                (countOnly ? "SELECT ts FROM facts" : "SELECT ts, props FROM facts")
+                    + " WHERE sid = $sid AND ts > $from AND ts <= $to"
+                    + (anyType ? "" : " AND tid = $tid")
             );
             foreach (var sid in SubjectIdsOf(session, customerId))
             {
@@ -460,7 +461,10 @@ public sealed class SqliteAnalyticsStore
                 command.Parameters.AddWithValue("$sid", sid);
                 command.Parameters.AddWithValue("$from", query.StartExclusiveMs(asOf));
                 command.Parameters.AddWithValue("$to", asOf.ToUnixTimeMilliseconds());
-                command.Parameters.AddWithValue("$tid", tid.Value);
+                if (!anyType)
+                {
+                    command.Parameters.AddWithValue("$tid", tids[0]);
+                }
                 using var reader = command.ExecuteReader();
                 while (reader.Read())
                 {
@@ -483,15 +487,15 @@ public sealed class SqliteAnalyticsStore
         {
             var wanted = new HashSet<string>(customerIds, StringComparer.Ordinal);
             var accumulators = new Dictionary<string, BehaviorAccumulator>(StringComparer.Ordinal);
-            var tid = TypeIdOf(session, query.EventType);
             var from = query.StartExclusiveMs(asOf);
             var to = asOf.ToUnixTimeMilliseconds();
-            if (tid is not null)
+            var countOnly = query.Aggregate == BehaviorAggregate.Count;
+            foreach (var tid in TypeIdsOf(session, query.EventType))
             {
                 // Pass 1: the subjects with events of the type in the window, resolved to customers.
                 var sids = new List<long>();
                 var distinct = session.Command("SELECT DISTINCT sid FROM facts WHERE tid = $tid AND ts > $from AND ts <= $to");
-                distinct.Parameters.AddWithValue("$tid", tid.Value);
+                distinct.Parameters.AddWithValue("$tid", tid);
                 distinct.Parameters.AddWithValue("$from", from);
                 distinct.Parameters.AddWithValue("$to", to);
                 using (var reader = distinct.ExecuteReader())
@@ -503,13 +507,12 @@ public sealed class SqliteAnalyticsStore
                 }
                 var owner = ResolveOwners(session, sids);
                 // Pass 2: the events, accumulated per wanted customer.
-                var countOnly = query.Aggregate == BehaviorAggregate.Count;
                 var rows = session.Command(
                     countOnly
                         ? "SELECT sid, ts FROM facts WHERE tid = $tid AND ts > $from AND ts <= $to"
                         : "SELECT sid, ts, props FROM facts WHERE tid = $tid AND ts > $from AND ts <= $to"
                 );
-                rows.Parameters.AddWithValue("$tid", tid.Value);
+                rows.Parameters.AddWithValue("$tid", tid);
                 rows.Parameters.AddWithValue("$from", from);
                 rows.Parameters.AddWithValue("$to", to);
                 using (var reader = rows.ExecuteReader())
@@ -806,6 +809,12 @@ public sealed class SqliteAnalyticsStore
         command.Parameters.AddWithValue("$t", type);
         return command.ExecuteScalar() as long?;
     }
+
+    /// <summary>The type's id (none when never seen), or every type's id for <see cref="BehaviorQuery.AnyEventType"/>.</summary>
+    private static List<long> TypeIdsOf(SqliteSession session, string eventType) =>
+        eventType == BehaviorQuery.AnyEventType ? AllTypeIds(session)
+        : TypeIdOf(session, eventType) is { } tid ? [tid]
+        : [];
 
     private static List<long> AllTypeIds(SqliteSession session)
     {

@@ -263,6 +263,40 @@ public sealed class EventEndpoints(
         return NoContentResult.Instance;
     }
 
+    /// <summary>The settings document, or the defaults from configuration (no ETag) while none was saved.</summary>
+    public async Task<IResult> GetTypeSettingsAsync(HttpRequest request, CancellationToken cancellationToken)
+    {
+        EntryEndpoints.RejectQuery(request);
+        var settings = await registry.GetSettingsAsync(cancellationToken);
+        if (settings is not null)
+        {
+            return ETags.IfNoneMatch(request, settings.Document.ETag)
+                ? new NotModifiedResult(settings.Document.ETag)
+                : new DocumentResult(settings.Document);
+        }
+        var unknownTypes = eventOptions.Value.UnknownTypes;
+        return new JsonWriterResult(
+            StatusCodes.Status200OK,
+            writer =>
+            {
+                writer.WriteStartObject();
+                writer.WriteString("id", EventTypeRegistry.SettingsId);
+                writer.WriteString("type", EventTypeRegistry.SettingsDocument);
+                writer.WriteString("unknownTypes", unknownTypes == UnknownEventTypePolicy.Custom ? "custom" : "reject");
+                writer.WriteEndObject();
+            }
+        );
+    }
+
+    public async Task<IResult> PutTypeSettingsAsync(HttpRequest request, CancellationToken cancellationToken)
+    {
+        EntryEndpoints.RejectQuery(request);
+        var ifMatch = ETags.ReadIfMatch(request);
+        var body = await RequestBody.ReadObjectAsync(request, httpOptions.Value, cancellationToken);
+        var saved = await registry.SaveSettingsAsync(DefinitionDocuments.FromRequest<EventTypeSettings>(body), ifMatch, cancellationToken);
+        return new DocumentResult(saved.Document);
+    }
+
     // ---------------------------------------------------------------- customer reads
 
     /// <summary><c>GET customers/{id}/timeline?type=&amp;limit=&amp;cursor=</c>: newest first, merged anonymous history included.</summary>
@@ -356,9 +390,14 @@ public sealed class EventEndpoints(
     {
         var query = ReadQuery(request, ["event", "aggregate", "property", "window", "asOf"]);
         var errors = new List<FieldError>();
-        if (!query.TryGetValue("event", out var eventType) || !EventTypeRegistry.IsEventTypeKey(eventType))
+        if (
+            !query.TryGetValue("event", out var eventType)
+            || (eventType != BehaviorQuery.AnyEventType && !EventTypeRegistry.IsEventTypeKey(eventType))
+        )
         {
-            errors.Add(new FieldError("event", "required", "event names an event type, such as purchase.", ErrorLocation.Query));
+            errors.Add(
+                new FieldError("event", "required", "event names an event type, such as purchase, or * for any.", ErrorLocation.Query)
+            );
         }
         var aggregate = BehaviorAggregate.Count;
         if (

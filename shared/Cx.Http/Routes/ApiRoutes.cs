@@ -75,6 +75,9 @@ public static class EventRoutes
 
     public const string TypeByKey = "v1/event-types/{eventType}";
 
+    /// <summary><c>GET</c>/<c>PUT</c>: registry-wide settings (what happens to unknown event types).</summary>
+    public const string TypeSettings = "v1/event-type-settings";
+
     public const string Timeline = "v1/customers/{customerId}/timeline";
 
     public const string Behavior = "v1/customers/{customerId}/behavior";

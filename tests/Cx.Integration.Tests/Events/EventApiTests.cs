@@ -154,6 +154,33 @@ public sealed class EventApiTests(EventsHostFactory host) : IClassFixture<Events
     }
 
     [Fact]
+    public async Task Should_reject_unknown_event_types_once_the_registry_says_so()
+    {
+        var defaults = await (await _client.GetAsync("event-type-settings").ShouldBeAsync(HttpStatusCode.OK)).ReadObjectAsync();
+        Assert.Equal("custom", defaults["unknownTypes"]!.GetValue<string>());
+        var custom = await _client.PostEventsAsync("""{"type":"before_switch","anonymousId":"settings-visitor"}""");
+        Assert.Equal(1, custom["accepted"]!.GetValue<int>());
+
+        var saved = await _client
+            .PutAsync("event-type-settings", HttpAssertions.Json("""{"unknownTypes":"reject"}"""))
+            .ShouldBeAsync(HttpStatusCode.OK);
+        Assert.NotNull(saved.Headers.ETag);
+        var rejected = await _client.PostAsync(
+            "events",
+            HttpAssertions.Json("""{"type":"after_switch","anonymousId":"settings-visitor"}""")
+        );
+        var problem = await rejected.ShouldBeProblemAsync(HttpStatusCode.BadRequest, "validation-failed");
+        Assert.Equal([("pointer", "/type", "unknown-event-type")], problem.Errors());
+        await _client.PostEventsAsync("""{"type":"search","anonymousId":"settings-visitor","properties":{"query":"still fine"}}""");
+
+        var invalid = await _client.PutAsync("event-type-settings", HttpAssertions.Json("""{"unknownTypes":"maybe"}"""));
+        await invalid.ShouldBeProblemAsync(HttpStatusCode.BadRequest, "validation-failed");
+        await _client
+            .PutAsync("event-type-settings", HttpAssertions.Json("""{"unknownTypes":"custom"}"""))
+            .ShouldBeAsync(HttpStatusCode.OK);
+    }
+
+    [Fact]
     public async Task Should_create_change_and_delete_an_event_type_and_protect_built_ins()
     {
         var created = await _client

@@ -157,6 +157,27 @@ public sealed class EventDataSetTests(EventDataSetFixture host) : IClassFixture<
     }
 
     [Fact]
+    public async Task Should_answer_first_seen_last_seen_and_activity_over_every_event_type()
+    {
+        var asOf = Instant(D.AddDays(2));
+        var first = await _client.BehaviorAsync("alice", $"event=*&aggregate=first&window=P90D&asOf={asOf}");
+        var last = await _client.BehaviorAsync("alice", $"event=*&aggregate=last&window=P90D&asOf={asOf}");
+        var count = await _client.BehaviorAsync("alice", $"event=*&aggregate=count&window=P90D&asOf={asOf}");
+        Assert.Equal(Instant(D.AddHours(10)), first["value"]!.GetValue<string>());
+        Assert.Equal(Instant(D.AddDays(1).AddHours(9).AddMinutes(15)), last["value"]!.GetValue<string>());
+        Assert.Equal(7, count["count"]!.GetValue<long>());
+        var bulk = await host
+            .Services.GetRequiredService<IBehaviorStore>()
+            .AggregateManyAsync(
+                ["alice", "bob"],
+                new BehaviorQuery(BehaviorQuery.AnyEventType, BehaviorAggregate.Count),
+                D.AddDays(2),
+                CancellationToken.None
+            );
+        Assert.Equal((7L, 2L), (bulk["alice"].Count, bulk["bob"].Count));
+    }
+
+    [Fact]
     public async Task Should_exclude_an_event_exactly_at_the_window_start()
     {
         // p1 is at D+10:00; a 24-hour window ending at D+1d+10:00 starts exactly at p1: p1 is out.
