@@ -227,6 +227,8 @@ public sealed class SqliteAnalyticsStore
 
         if (blocks.Count > 0)
         {
+            // A block's sequence is the newest fact row of this batch: unique across partitions and batches.
+            var blockSeq = (long)session.Command("SELECT max(seq) FROM facts").ExecuteScalar()!;
             var block = session.Command(
                 "INSERT OR REPLACE INTO blocks (tid, hour, seq, count, data) VALUES ($tid, $hour, $seq, $count, $data)"
             );
@@ -235,7 +237,7 @@ public sealed class SqliteAnalyticsStore
                 block.Parameters.Clear();
                 block.Parameters.AddWithValue("$tid", tid);
                 block.Parameters.AddWithValue("$hour", hour);
-                block.Parameters.AddWithValue("$seq", batch.Checkpoint.Position);
+                block.Parameters.AddWithValue("$seq", blockSeq);
                 block.Parameters.AddWithValue("$count", occurrences.Count);
                 block.Parameters.AddWithValue("$data", PackBlock(occurrences));
                 block.ExecuteNonQuery();
