@@ -1,4 +1,6 @@
+using Cx.Core.Analytics;
 using Cx.Core.Content;
+using Cx.Core.Events;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
@@ -27,6 +29,17 @@ public static class CoreServiceCollectionExtensions
         services.TryAddSingleton<Identity.SessionService>();
         services.TryAddSingleton<Identity.ApiKeyService>();
         services.TryAddSingleton<Identity.SsoService>();
+        return services;
+    }
+
+    /// <summary>Registers event capture and processing: the event-type registry, ingestion, identify and the batch logic.</summary>
+    public static IServiceCollection AddCxEvents(this IServiceCollection services)
+    {
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<EventTypeRegistry>();
+        services.TryAddSingleton<EventIngestionService>();
+        services.TryAddSingleton<IdentityService>();
+        services.TryAddSingleton<EventBatchProcessor>();
         return services;
     }
 }

@@ -1,7 +1,12 @@
+using Cx.Core.Analytics;
 using Cx.Core.Documents;
+using Cx.Core.Events;
+using Cx.Embedded.Blobs;
+using Cx.Embedded.Events;
 using Cx.Embedded.Sqlite;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace Cx.Embedded;
 
@@ -20,6 +25,50 @@ public static class EmbeddedServiceCollectionExtensions
         services.AddSingleton<IDocumentStore>(sp => sp.GetRequiredService<SqliteDocumentStore>());
         services.AddSingleton<SqliteChangeFeed>();
         services.AddSingleton<IChangeFeed>(sp => sp.GetRequiredService<SqliteChangeFeed>());
+        return services;
+    }
+
+    /// <summary>
+    /// Registers the embedded event stream (SQLite append log with group commit), the embedded
+    /// analytics store and, as hosted services, the batch processor and its housekeeping.
+    /// </summary>
+    public static IServiceCollection AddCxEmbeddedEvents(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<SqliteOptions>().Bind(configuration.GetSection(SqliteOptions.Section)).ValidateDataAnnotations();
+        services
+            .AddOptions<EmbeddedEventsOptions>()
+            .Bind(configuration.GetSection(EmbeddedEventsOptions.Section))
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        services.TryAddSingleton<EmbeddedEventsPaths>();
+        services.AddSingleton<SqliteEventLog>();
+        services.AddSingleton<IEventStream>(sp => sp.GetRequiredService<SqliteEventLog>());
+        services.AddCxEmbeddedAnalytics();
+        services.AddHostedService<EmbeddedEventProcessor>();
+        services.AddSingleton<EmbeddedEventMaintenance>();
+        services.AddHostedService(sp => sp.GetRequiredService<EmbeddedEventMaintenance>());
+        return services;
+    }
+
+    /// <summary>Registers the embedded analytics store behind every analytics read and write port.</summary>
+    public static IServiceCollection AddCxEmbeddedAnalytics(this IServiceCollection services)
+    {
+        services.TryAddSingleton<EmbeddedEventsPaths>();
+        services.AddSingleton<SqliteAnalyticsStore>();
+        services.AddSingleton<IAnalyticsStore>(sp => sp.GetRequiredService<SqliteAnalyticsStore>());
+        services.AddSingleton<IBehaviorStore>(sp => sp.GetRequiredService<SqliteAnalyticsStore>());
+        services.AddSingleton<IIdentityStore>(sp => sp.GetRequiredService<SqliteAnalyticsStore>());
+        services.AddSingleton<ITimelineReader>(sp => sp.GetRequiredService<SqliteAnalyticsStore>());
+        services.AddSingleton<IRollupReader>(sp => sp.GetRequiredService<SqliteAnalyticsStore>());
+        services.AddSingleton<IEventOccurrenceReader>(sp => sp.GetRequiredService<SqliteAnalyticsStore>());
+        return services;
+    }
+
+    /// <summary>Registers the local blob folder as the blob store.</summary>
+    public static IServiceCollection AddCxLocalBlobs(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<LocalBlobOptions>().Bind(configuration.GetSection(LocalBlobOptions.Section));
+        services.AddSingleton<IBlobStore, LocalBlobStore>();
         return services;
     }
 }

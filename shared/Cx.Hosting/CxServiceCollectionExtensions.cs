@@ -1,6 +1,9 @@
+using Cx.Azure;
 using Cx.Core;
+using Cx.Core.Analytics;
 using Cx.Core.Content;
 using Cx.Core.Identity;
+using Cx.Core.Events;
 using Cx.Embedded;
 using Cx.Http;
 using Microsoft.Extensions.Configuration;
@@ -48,6 +51,64 @@ public static class CxServiceCollectionExtensions
         }
 
         services.AddHostedService<CxInitializer>();
+        services.AddCxEventCapture(configuration, storage);
         return services;
+    }
+
+    /// <summary>
+    /// Behavioural events: options, the product services, the stream and blob adapters chosen by
+    /// <c>Cx:Stream:Provider</c> and <c>Cx:Blob:Provider</c>, and the analytics store, which
+    /// follows the storage provider (the embedded SQLite analytics file with <c>Sqlite</c>).
+    /// </summary>
+    private static void AddCxEventCapture(this IServiceCollection services, IConfiguration configuration, string storage)
+    {
+        services
+            .AddOptions<EventOptions>()
+            .Bind(configuration.GetSection(EventOptions.Section))
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        services
+            .AddOptions<AnalyticsOptions>()
+            .Bind(configuration.GetSection(AnalyticsOptions.Section))
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        services.AddCxEvents();
+
+        var blob = Providers.Resolve(Providers.BlobKey, configuration[Providers.BlobKey], Providers.Blob);
+        switch (blob)
+        {
+            case Providers.Local:
+                services.AddCxLocalBlobs(configuration);
+                break;
+            case Providers.AzureBlob:
+                services.AddCxAzureBlobs(configuration);
+                break;
+        }
+
+        // The analytics store follows the storage provider unless Cx:Analytics:Provider says otherwise.
+        var analytics = Providers.Resolve(
+            Providers.AnalyticsKey,
+            configuration[Providers.AnalyticsKey] ?? (storage == Providers.Sqlite ? Providers.Embedded : storage),
+            Providers.Analytics
+        );
+        switch (analytics)
+        {
+            case Providers.Embedded:
+                services.AddCxEmbeddedAnalytics();
+                break;
+        }
+        // Built-in event types exist before the processor reads its first batch.
+        services.AddHostedService<EventsInitializer>();
+
+        var stream = Providers.Resolve(Providers.StreamKey, configuration[Providers.StreamKey], Providers.Stream);
+        switch (stream)
+        {
+            case Providers.Embedded:
+                services.AddCxEmbeddedEvents(configuration);
+                break;
+            case Providers.EventHubs:
+                services.AddCxEventHubs(configuration);
+                break;
+        }
     }
 }

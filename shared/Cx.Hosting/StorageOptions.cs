@@ -20,6 +20,33 @@ public static class Providers
     public const string ConfiguredKeys = "Configuration";
 
     public static IReadOnlyList<string> KeyProviders { get; } = [LocalKeys, ConfiguredKeys];
+    /// <summary><c>Cx:Stream:Provider</c>: the event stream (and, with it, where the batch processor runs).</summary>
+    public const string StreamKey = "Cx:Stream:Provider";
+
+    public const string Embedded = "Embedded";
+
+    public const string EventHubs = "EventHubs";
+
+    public static IReadOnlyList<string> Stream { get; } = [Embedded, EventHubs];
+
+    /// <summary>
+    /// <c>Cx:Analytics:Provider</c>: the analytics store (facts, roll-ups, identity links). It
+    /// follows <c>Cx:Storage:Provider</c> by default (<c>Sqlite</c> gives <c>Embedded</c>). Only
+    /// <c>Embedded</c> exists so far: with <c>Cosmos</c> storage, start-up fails until the Cosmos
+    /// analytics adapter is built, unless <c>Embedded</c> is chosen explicitly (one instance).
+    /// </summary>
+    public const string AnalyticsKey = "Cx:Analytics:Provider";
+
+    public static IReadOnlyList<string> Analytics { get; } = [Embedded];
+
+    /// <summary><c>Cx:Blob:Provider</c>: archives and exports.</summary>
+    public const string BlobKey = "Cx:Blob:Provider";
+
+    public const string Local = "Local";
+
+    public const string AzureBlob = "AzureBlob";
+
+    public static IReadOnlyList<string> Blob { get; } = [Local, AzureBlob];
 
     /// <summary>Resolves a provider setting: the default when unset, the canonical name when known.</summary>
     public static string Resolve(string key, string? value, IReadOnlyList<string> allowed)

@@ -29,6 +29,7 @@ public static class HttpServiceCollectionExtensions
         services.AddSingleton(ApiCatalog.Discover());
         services.AddSingleton<OpenApiDocumentProvider>();
         services.AddSingleton<OpenApiEndpoints>();
+        services.AddSingleton<EventEndpoints>();
         return services;
     }
 }

@@ -1,0 +1,106 @@
+using System.Diagnostics;
+using Cx.Core.Events;
+using Microsoft.Extensions.Logging;
+
+namespace Cx.Core.Analytics;
+
+/// <summary>
+/// The product logic of the batch processor, shared by every host (the embedded background
+/// service; the Event Hubs processor in the worker): turns a batch of stream events into
+/// facts with their roll-up contributions, has the analytics store apply them together with
+/// the checkpoint, then tells the observers which customers and event types changed.
+/// </summary>
+public sealed partial class EventBatchProcessor(
+    IAnalyticsStore store,
+    EventTypeRegistry registry,
+    IEnumerable<IEventBatchObserver> observers,
+    TimeProvider time,
+    ILogger<EventBatchProcessor> logger
+)
+{
+    public static readonly ActivitySource Activity = new("Cx.Analytics");
+
+    private readonly IEventBatchObserver[] _observers = [.. observers];
+
+    public async Task<AppliedBatch> ProcessAsync(
+        IReadOnlyList<TrackedEvent> events,
+        StreamCheckpoint checkpoint,
+        CancellationToken cancellationToken
+    )
+    {
+        using var activity = Activity.StartActivity("process-event-batch");
+        var types = await registry.GetAllAsync(cancellationToken);
+        var facts = new List<EventFact>(events.Count);
+        foreach (var e in events)
+        {
+            facts.Add(ToFact(e, types.GetValueOrDefault(e.Type)));
+        }
+        var applied = await store.ApplyAsync(new AnalyticsBatch(facts, checkpoint), cancellationToken);
+        activity?.SetTag("cx.events", events.Count);
+        activity?.SetTag("cx.duplicates", applied.Duplicates);
+        if (applied.Duplicates > 0)
+        {
+            LogDuplicates(logger, applied.Duplicates, checkpoint.Partition);
+        }
+        if (_observers.Length > 0 && applied.Applied > 0)
+        {
+            var summary = new EventBatchSummary(applied.CustomerIds, applied.AnonymousIds, applied.EventTypes, time.GetUtcNow());
+            foreach (var observer in _observers)
+            {
+                try
+                {
+                    await observer.OnBatchCommittedAsync(summary, cancellationToken);
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    LogObserverFailed(logger, ex, observer.GetType().Name);
+                }
+            }
+        }
+        return applied;
+    }
+
+    /// <summary>The fact of one event: idempotency key, subject, value and the roll-up rows it adds to.</summary>
+    public static EventFact ToFact(TrackedEvent e, EventTypeDefinition? type)
+    {
+        var ts = e.Timestamp.ToUnixTimeMilliseconds();
+        var page = RollupMath.NormalizePage(e.Page);
+        var dimensions = new List<(string Name, string Value)>();
+        if (type is not null)
+        {
+            foreach (var name in type.RollupDimensions)
+            {
+                if (PropertyReader.ReadText(e.Properties.Span, name) is { } value)
+                {
+                    dimensions.Add((name, RollupMath.TruncateDimension(value)));
+                }
+            }
+        }
+        var rollups = new List<RollupKey>(3 + (2 * ((page is null ? 0 : 1) + dimensions.Count)));
+        foreach (var granularity in RollupMath.Granularities)
+        {
+            var bucket = RollupMath.BucketStart(ts, granularity);
+            rollups.Add(new RollupKey(granularity, bucket, e.Type, RollupBreakdown.Total, "", ""));
+            if (granularity == Granularity.Minute)
+            {
+                continue; // minute buckets keep totals only: breakdowns by page and dimension start at the hour
+            }
+            if (page is not null)
+            {
+                rollups.Add(new RollupKey(granularity, bucket, e.Type, RollupBreakdown.Page, "page", page));
+            }
+            foreach (var (name, value) in dimensions)
+            {
+                rollups.Add(new RollupKey(granularity, bucket, e.Type, RollupBreakdown.Dimension, name, value));
+            }
+        }
+        var amount = type?.ValueProperty is { } valueProperty ? PropertyReader.ReadNumber(e.Properties.Span, valueProperty) : null;
+        return new EventFact(e, e.DedupeKey, e.Subject, amount, rollups);
+    }
+
+    [LoggerMessage(EventId = 1200, Level = LogLevel.Debug, Message = "{Count} duplicate events ignored in partition {Partition}")]
+    private static partial void LogDuplicates(ILogger logger, int count, string partition);
+
+    [LoggerMessage(EventId = 1201, Level = LogLevel.Warning, Message = "Event batch observer {Observer} failed")]
+    private static partial void LogObserverFailed(ILogger logger, Exception exception, string observer);
+}

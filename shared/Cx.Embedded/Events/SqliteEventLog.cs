@@ -1,0 +1,266 @@
+using System.Threading.Channels;
+using Cx.Core.Events;
+using Cx.Embedded.Sqlite;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Cx.Embedded.Events;
+
+/// <summary>One row of the log: a request's events as NDJSON, appended at <see cref="AppendedAtMs"/>.</summary>
+public sealed record LogRow(long Seq, long AppendedAtMs, int Count, ReadOnlyMemory<byte> Data);
+
+/// <summary>
+/// The embedded event stream: an append-only log in its own SQLite file (WAL). Appends go
+/// through a channel to one background writer that commits everything pending in one
+/// transaction (group commit) and only then completes each caller's task: a 202 means the
+/// events are committed. With synchronous=NORMAL a commit survives a process kill; with
+/// <see cref="LogDurability.Full"/> also a power loss. One row per append keeps writes cheap;
+/// the sequence (AUTOINCREMENT, never reused) is the stream position.
+/// </summary>
+public sealed partial class SqliteEventLog : IEventStream, IAsyncDisposable
+{
+    private readonly Channel<PendingAppend> _queue;
+    private readonly SqliteDatabase _database;
+    private readonly EmbeddedEventsOptions _options;
+    private readonly TimeProvider _time;
+    private readonly ILogger<SqliteEventLog> _logger;
+    private readonly AsyncSignal _appended = new();
+    private readonly Lock _startLock = new();
+    private readonly SqliteAnalyticsStore _analytics;
+    private Task? _writer;
+    private volatile bool _initialized;
+
+    public SqliteEventLog(
+        EmbeddedEventsPaths paths,
+        IOptions<EmbeddedEventsOptions> options,
+        IOptions<SqliteOptions> sqlite,
+        TimeProvider time,
+        ILogger<SqliteEventLog> logger,
+        SqliteAnalyticsStore analytics
+    )
+    {
+        _options = options.Value;
+        _time = time;
+        _logger = logger;
+        _analytics = analytics;
+        _database = new SqliteDatabase(
+            Options.Create(
+                new SqliteOptions
+                {
+                    Path = paths.LogPath,
+                    MaxPooledReaders = 4,
+                    CacheSizeMb = 16,
+                    BusyTimeoutMs = sqlite.Value.BusyTimeoutMs,
+                }
+            )
+        );
+        _queue = Channel.CreateBounded<PendingAppend>(
+            new BoundedChannelOptions(_options.AppendQueueCapacity) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait }
+        );
+    }
+
+    /// <summary>The embedded stream has one partition.</summary>
+    public const string Partition = "0";
+
+    /// <summary>Set after every commit, so the processor wakes without polling.</summary>
+    public AsyncSignal Appended => _appended;
+
+    public string FilePath => _database.FilePath;
+
+    public async ValueTask InitializeAsync(CancellationToken cancellationToken)
+    {
+        if (_initialized)
+        {
+            return;
+        }
+        await _database.ExecuteSchemaAsync(
+            $"""
+            CREATE TABLE IF NOT EXISTS event_log (
+                seq INTEGER PRIMARY KEY AUTOINCREMENT,
+                at INTEGER NOT NULL,
+                count INTEGER NOT NULL,
+                data BLOB NOT NULL
+            );
+            {(_options.Durability == LogDurability.Full ? "PRAGMA synchronous = FULL;" : "")}
+            """,
+            cancellationToken
+        );
+        _initialized = true;
+    }
+
+    public async ValueTask AppendAsync(IReadOnlyList<TrackedEvent> events, CancellationToken cancellationToken)
+    {
+        if (events.Count == 0)
+        {
+            return;
+        }
+        EnsureWriter();
+        var pending = new PendingAppend(EventCodec.EncodeLines(events), events.Count);
+        await _queue.Writer.WriteAsync(pending, cancellationToken);
+        // Once queued the append is committed whatever the caller does; waiting is what makes the 202 honest.
+        await pending.Completion.Task.WaitAsync(cancellationToken);
+    }
+
+    public async ValueTask<StreamStatus> GetStatusAsync(CancellationToken cancellationToken)
+    {
+        await InitializeAsync(cancellationToken);
+        var processed = await _analytics.GetCheckpointAsync(Partition, cancellationToken) ?? 0;
+        var (head, lag) = _database.Read(session =>
+        {
+            var command = session.Command(
+                "SELECT coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'event_log'), 0), "
+                    + "coalesce((SELECT sum(count) FROM event_log WHERE seq > $after), 0)"
+            );
+            command.Parameters.AddWithValue("$after", processed);
+            using var reader = command.ExecuteReader();
+            reader.Read();
+            return (reader.GetInt64(0), reader.GetInt64(1));
+        });
+        return new StreamStatus("Embedded", head, processed, lag);
+    }
+
+    /// <summary>Rows after <paramref name="afterSeq"/>, in order, until they hold at least <paramref name="maxEvents"/> events.</summary>
+    public IReadOnlyList<LogRow> Read(long afterSeq, int maxEvents, int maxRows = 10_000) =>
+        _database.Read(session =>
+        {
+            var command = session.Command("SELECT seq, at, count, data FROM event_log WHERE seq > $after ORDER BY seq LIMIT $limit");
+            command.Parameters.AddWithValue("$after", afterSeq);
+            command.Parameters.AddWithValue("$limit", Math.Min(maxRows, maxEvents));
+            var rows = new List<LogRow>();
+            var events = 0;
+            using var reader = command.ExecuteReader();
+            while (events < maxEvents && reader.Read())
+            {
+                var row = new LogRow(reader.GetInt64(0), reader.GetInt64(1), reader.GetInt32(2), (byte[])reader.GetValue(3));
+                rows.Add(row);
+                events += row.Count;
+            }
+            return (IReadOnlyList<LogRow>)rows;
+        });
+
+    /// <summary>How many events are in rows after <paramref name="afterSeq"/>, and when the oldest of them was appended.</summary>
+    public (long Events, long? OldestAtMs) Pending(long afterSeq) =>
+        _database.Read(session =>
+        {
+            var command = session.Command("SELECT coalesce(sum(count), 0), min(at) FROM event_log WHERE seq > $after");
+            command.Parameters.AddWithValue("$after", afterSeq);
+            using var reader = command.ExecuteReader();
+            reader.Read();
+            return (reader.GetInt64(0), reader.IsDBNull(1) ? (long?)null : reader.GetInt64(1));
+        });
+
+    /// <summary>Deletes rows at or before <paramref name="throughSeq"/> appended before <paramref name="beforeMs"/>.</summary>
+    public Task<int> PruneAsync(long throughSeq, long beforeMs, CancellationToken cancellationToken) =>
+        _database.WriteAsync(
+            (session, _) =>
+            {
+                var command = session.Command("DELETE FROM event_log WHERE seq <= $through AND at < $before");
+                command.Parameters.AddWithValue("$through", throughSeq);
+                command.Parameters.AddWithValue("$before", beforeMs);
+                return command.ExecuteNonQuery();
+            },
+            cancellationToken
+        );
+
+    private void EnsureWriter()
+    {
+        if (_writer is not null)
+        {
+            return;
+        }
+        lock (_startLock)
+        {
+            _writer ??= Task.Run(WriteLoopAsync);
+        }
+    }
+
+    private async Task WriteLoopAsync()
+    {
+        await InitializeAsync(CancellationToken.None);
+        var group = new List<PendingAppend>(_options.MaxAppendsPerCommit);
+        while (await _queue.Reader.WaitToReadAsync())
+        {
+            while (group.Count < _options.MaxAppendsPerCommit && _queue.Reader.TryRead(out var next))
+            {
+                group.Add(next);
+            }
+            try
+            {
+                var at = _time.GetUtcNow().ToUnixTimeMilliseconds();
+                await _database.WriteAsync(
+                    (session, _) =>
+                    {
+                        var command = session.Command("INSERT INTO event_log (at, count, data) VALUES ($at, $count, $data)");
+                        var pAt = command.Parameters.Add("$at", Microsoft.Data.Sqlite.SqliteType.Integer);
+                        var pCount = command.Parameters.Add("$count", Microsoft.Data.Sqlite.SqliteType.Integer);
+                        var pData = command.Parameters.Add("$data", Microsoft.Data.Sqlite.SqliteType.Blob);
+                        foreach (var append in group)
+                        {
+                            pAt.Value = at;
+                            pCount.Value = append.Count;
+                            pData.Value = append.Data;
+                            command.ExecuteNonQuery();
+                        }
+                        return 0;
+                    },
+                    CancellationToken.None
+                );
+                foreach (var append in group)
+                {
+                    append.Completion.TrySetResult();
+                }
+                _appended.Set();
+            }
+            catch (Exception ex)
+            {
+                LogAppendFailed(_logger, ex, group.Count);
+                foreach (var append in group)
+                {
+                    append.Completion.TrySetException(ex);
+                }
+            }
+            group.Clear();
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _queue.Writer.TryComplete();
+        if (_writer is not null)
+        {
+            await _writer;
+        }
+        _database.Dispose();
+    }
+
+    private sealed class PendingAppend(byte[] data, int count)
+    {
+        public byte[] Data { get; } = data;
+
+        public int Count { get; } = count;
+
+        public TaskCompletionSource Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+
+    [LoggerMessage(EventId = 1300, Level = LogLevel.Error, Message = "Appending {Count} requests to the event log failed")]
+    private static partial void LogAppendFailed(ILogger logger, Exception exception, int count);
+}
+
+/// <summary>The resolved files of the embedded event stream and analytics store.</summary>
+public sealed class EmbeddedEventsPaths
+{
+    public EmbeddedEventsPaths(IOptions<EmbeddedEventsOptions> options, IOptions<SqliteOptions> sqlite)
+    {
+        var folder = Path.GetDirectoryName(Path.GetFullPath(sqlite.Value.Path)) ?? ".";
+        LogPath = Path.GetFullPath(
+            string.IsNullOrWhiteSpace(options.Value.LogPath) ? Path.Combine(folder, "events.db") : options.Value.LogPath
+        );
+        AnalyticsPath = Path.GetFullPath(
+            string.IsNullOrWhiteSpace(options.Value.AnalyticsPath) ? Path.Combine(folder, "analytics.db") : options.Value.AnalyticsPath
+        );
+    }
+
+    public string LogPath { get; }
+
+    public string AnalyticsPath { get; }
+}

@@ -1,0 +1,137 @@
+using Cx.Core.Analytics;
+using Cx.Core.Events;
+using Cx.Embedded.Events;
+using Cx.Embedded.Sqlite;
+using Microsoft.Extensions.Options;
+
+namespace Cx.Integration.Tests.Events;
+
+/// <summary>The embedded analytics store on a real SQLite file: checkpoints, partitions, occurrence blocks.</summary>
+public sealed class SqliteAnalyticsStoreTests : IDisposable
+{
+    private static readonly DateTimeOffset Hour = new(2026, 11, 20, 10, 0, 0, TimeSpan.Zero);
+    private readonly string _folder = Path.Combine(Path.GetTempPath(), "cx-analytics-tests", Guid.NewGuid().ToString("n"));
+    private readonly SqliteAnalyticsStore _store;
+
+    public SqliteAnalyticsStoreTests()
+    {
+        var sqlite = Options.Create(new SqliteOptions { Path = Path.Combine(_folder, "cx.db") });
+        _store = new SqliteAnalyticsStore(new EmbeddedEventsPaths(Options.Create(new EmbeddedEventsOptions()), sqlite), sqlite);
+    }
+
+    private static EventFact Fact(string id, string? customer, string? anonymous, DateTimeOffset at, string type = "page_view") =>
+        EventBatchProcessor.ToFact(
+            new TrackedEvent
+            {
+                Id = id,
+                Type = type,
+                CustomerId = customer,
+                AnonymousId = anonymous,
+                Timestamp = at,
+                ReceivedAt = at,
+            },
+            null
+        );
+
+    private async Task<List<SubjectOccurrence>> ScanAsync(string type, DateTimeOffset from, DateTimeOffset to)
+    {
+        var all = new List<SubjectOccurrence>();
+        await _store.ScanAsync(type, from, to, block => all.AddRange(block.ToArray()), CancellationToken.None);
+        return all;
+    }
+
+    [Fact]
+    public async Task Should_keep_the_blocks_of_two_partitions_at_the_same_position()
+    {
+        await _store.ApplyAsync(
+            new AnalyticsBatch([Fact("a", "c1", null, Hour.AddMinutes(1))], new StreamCheckpoint("0", 7)),
+            CancellationToken.None
+        );
+        await _store.ApplyAsync(
+            new AnalyticsBatch([Fact("b", "c2", null, Hour.AddMinutes(2))], new StreamCheckpoint("1", 7)),
+            CancellationToken.None
+        );
+
+        Assert.Equal(2, (await ScanAsync("page_view", Hour, Hour.AddHours(1))).Count);
+        Assert.Equal(
+            (7L, 7L),
+            (
+                (await _store.GetCheckpointAsync("0", CancellationToken.None))!.Value,
+                (await _store.GetCheckpointAsync("1", CancellationToken.None))!.Value
+            )
+        );
+    }
+
+    [Fact]
+    public async Task Should_skip_a_batch_at_or_behind_the_checkpoint_and_ignore_duplicates_from_a_replay()
+    {
+        var first = await _store.ApplyAsync(
+            new AnalyticsBatch([Fact("a", "c1", null, Hour), Fact("b", "c1", null, Hour)], new StreamCheckpoint("0", 10)),
+            CancellationToken.None
+        );
+        var behind = await _store.ApplyAsync(
+            new AnalyticsBatch([Fact("c", "c1", null, Hour)], new StreamCheckpoint("0", 10)),
+            CancellationToken.None
+        );
+        var replay = await _store.ApplyAsync(
+            new AnalyticsBatch([Fact("b", "c1", null, Hour), Fact("d", "c1", null, Hour)], new StreamCheckpoint("0", 12)),
+            CancellationToken.None
+        );
+
+        Assert.Equal((2, 0), (first.Applied, first.Duplicates));
+        Assert.Equal(0, behind.Applied);
+        Assert.Equal((1, 1), (replay.Applied, replay.Duplicates));
+        var count = await _store.AggregateAsync(
+            "c1",
+            new BehaviorQuery("page_view", BehaviorAggregate.Count),
+            Hour.AddDays(1),
+            CancellationToken.None
+        );
+        Assert.Equal(3, count.Count);
+        var rollup = await _store.ReadRollupsAsync(
+            new RollupQuery("page_view", Granularity.Day, Hour.AddDays(-1), Hour.AddDays(1)),
+            CancellationToken.None
+        );
+        Assert.Equal(3, Assert.Single(rollup).Count);
+    }
+
+    [Fact]
+    public async Task Should_scan_occurrences_inside_the_range_and_map_merged_subjects_to_their_customer()
+    {
+        await _store.ApplyAsync(
+            new AnalyticsBatch(
+                [
+                    Fact("a", null, "anon-1", Hour.AddMinutes(5)),
+                    Fact("b", "c1", null, Hour.AddMinutes(50)),
+                    Fact("c", "c1", null, Hour.AddHours(2)),
+                ],
+                new StreamCheckpoint("0", 1)
+            ),
+            CancellationToken.None
+        );
+        Assert.Equal(LinkOutcome.Linked, await _store.LinkAsync("anon-1", "c1", 10, Hour, CancellationToken.None));
+        await _store.CompactBlocksAsync(Hour.AddDays(1), CancellationToken.None);
+
+        var inside = await ScanAsync("page_view", Hour.AddMinutes(5), Hour.AddMinutes(50));
+        var merges = await _store.ReadSubjectMergesAsync(CancellationToken.None);
+        var subjects = await _store.ReadSubjectsAsync([.. inside.Select(o => o.SubjectId)], CancellationToken.None);
+
+        var only = Assert.Single(inside); // [from, to): the event at +50 min is out
+        Assert.Equal(Hour.AddMinutes(5).ToUnixTimeMilliseconds(), only.TimestampMs);
+        Assert.Equal("a:anon-1", subjects[only.SubjectId]);
+        var customer = merges[only.SubjectId];
+        Assert.Equal("c:c1", (await _store.ReadSubjectsAsync([customer], CancellationToken.None))[customer]);
+        Assert.Equal(3, (await ScanAsync("page_view", Hour, Hour.AddHours(3))).Count);
+    }
+
+    public void Dispose()
+    {
+        _store.Dispose();
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        try
+        {
+            Directory.Delete(_folder, recursive: true);
+        }
+        catch (IOException) { }
+    }
+}
