@@ -7,8 +7,14 @@ using Microsoft.Extensions.Options;
 // Runs the function app's own functions in one process, without Azure Functions Core Tools:
 // the HTTP functions of functions.metadata on Kestrel, its timers on their schedules.
 var commandLine = DevHostCommandLine.Parse(args);
+// The dev host has no appsettings files to reload; watching them costs an inotify instance per
+// host, and a test run starts dozens of hosts.
 var builder = WebApplication.CreateBuilder(
-    new WebApplicationOptions { Args = commandLine.Remaining, ContentRootPath = Directory.GetCurrentDirectory() }
+    new WebApplicationOptions
+    {
+        Args = [.. commandLine.Remaining, "--hostBuilder:reloadConfigOnChange=false"],
+        ContentRootPath = Directory.GetCurrentDirectory(),
+    }
 );
 builder.Configuration.AddFunctionsLocalSettings(commandLine.SettingsPath ?? Path.Combine(AppContext.BaseDirectory, "local.settings.json"));
 builder.Logging.AddFilter("Microsoft.AspNetCore.Cors", LogLevel.Warning);
