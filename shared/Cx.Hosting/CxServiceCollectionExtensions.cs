@@ -1,3 +1,4 @@
+using Cx.Azure;
 using Cx.Core;
 using Cx.Core.Content;
 using Cx.Embedded;
@@ -30,6 +31,9 @@ public static class CxServiceCollectionExtensions
         {
             case Providers.Sqlite:
                 services.AddCxSqliteStorage(configuration);
+                break;
+            case Providers.Cosmos:
+                services.AddCxCosmosStorage(configuration);
                 break;
         }
 

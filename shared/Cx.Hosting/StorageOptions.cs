@@ -10,7 +10,7 @@ public static class Providers
 
     public const string Cosmos = "Cosmos";
 
-    public static IReadOnlyList<string> Storage { get; } = [Sqlite];
+    public static IReadOnlyList<string> Storage { get; } = [Sqlite, Cosmos];
 
     /// <summary>Resolves a provider setting: the default when unset, the canonical name when known.</summary>
     public static string Resolve(string key, string? value, IReadOnlyList<string> allowed)
