@@ -58,7 +58,17 @@ public sealed partial class CosmosContainers
         {
             return;
         }
-        await Client.CreateDatabaseIfNotExistsAsync(Database.Id, cancellationToken: cancellationToken);
+        try
+        {
+            await Client.CreateDatabaseIfNotExistsAsync(Database.Id, cancellationToken: cancellationToken);
+        }
+        catch (CosmosException e) when (e.StatusCode == HttpStatusCode.Forbidden)
+        {
+            throw new InvalidOperationException(
+                $"Cosmos DB database '{Database.Id}' is missing and this identity may not create it (data-plane roles cannot manage databases). Create it in infra.",
+                e
+            );
+        }
         foreach (var name in Containers.All)
         {
             await EnsureContainerAsync(name, product: true, cancellationToken);
@@ -84,7 +94,19 @@ public sealed partial class CosmosContainers
             properties.DefaultTimeToLive = -1;
             properties.IndexingPolicy = InitialIndexingPolicy();
         }
-        var response = await Database.CreateContainerIfNotExistsAsync(properties, cancellationToken: cancellationToken);
+        ContainerResponse response;
+        try
+        {
+            response = await Database.CreateContainerIfNotExistsAsync(properties, cancellationToken: cancellationToken);
+        }
+        catch (CosmosException e) when (e.StatusCode == HttpStatusCode.Forbidden)
+        {
+            throw new InvalidOperationException(
+                $"Cosmos DB container '{Database.Id}/{name}' is missing and this identity may not create it (data-plane roles cannot manage containers). "
+                    + $"Create it in infra: partition key {PartitionKeyPath}{(product ? ", default TTL -1 (on, no default)" : "")}.",
+                e
+            );
+        }
         if (response.StatusCode == HttpStatusCode.Created)
         {
             LogContainerCreated(_logger, Database.Id, name);
@@ -102,9 +124,16 @@ public sealed partial class CosmosContainers
         {
             // Created elsewhere without TTL: tombstones would never expire. Turn TTL on (no default).
             existing.DefaultTimeToLive = -1;
-            await _containers[name]
-                .ReplaceContainerAsync(existing, new ContainerRequestOptions { IfMatchEtag = response.ETag }, cancellationToken);
-            LogTimeToLiveEnabled(_logger, Database.Id, name);
+            try
+            {
+                await _containers[name]
+                    .ReplaceContainerAsync(existing, new ContainerRequestOptions { IfMatchEtag = response.ETag }, cancellationToken);
+                LogTimeToLiveEnabled(_logger, Database.Id, name);
+            }
+            catch (CosmosException e) when (e.StatusCode == HttpStatusCode.Forbidden)
+            {
+                LogTimeToLiveForbidden(_logger, Database.Id, name);
+            }
         }
     }
 
@@ -117,4 +146,11 @@ public sealed partial class CosmosContainers
         Message = "Cosmos DB container {Database}/{Container} had no time-to-live; enabled it (no default) for tombstones"
     )]
     private static partial void LogTimeToLiveEnabled(ILogger logger, string database, string container);
+
+    [LoggerMessage(
+        EventId = 3003,
+        Level = LogLevel.Error,
+        Message = "Cosmos DB container {Database}/{Container} has no time-to-live and this identity may not turn it on; tombstones of deleted documents will not expire. Set default TTL -1 in infra"
+    )]
+    private static partial void LogTimeToLiveForbidden(ILogger logger, string database, string container);
 }

@@ -20,6 +20,9 @@ namespace Cx.Azure.Cosmos;
 /// what is known to be applied is cached, so the steady state costs no requests.
 /// </summary>
 /// <remarks>
+/// <para>Identity-based access (Microsoft Entra data-plane roles) may read but not change
+/// container settings: then the missing indexes are logged as a warning, once, and queries
+/// that need them fail until infra adds them (or a key-based run of the set-up does).</para>
 /// Cosmos DB builds a new composite index online; until the transformation finishes, an ORDER
 /// BY that depends on it may be slower (or rejected for a brand-new container), which is why
 /// content types declare their fields ahead of the first query.
@@ -83,6 +86,11 @@ public sealed partial class CosmosIndexes(CosmosContainers containers, ILogger<C
         await gate.WaitAsync(cancellationToken);
         try
         {
+            var known = _known.GetValueOrDefault(container) ?? [];
+            if (wanted.All(w => known.Contains(Signature(w))))
+            {
+                return; // applied by the caller that held the gate before us
+            }
             var target = containers.Product(container);
             for (var attempt = 1; attempt <= MaxAttempts; attempt++)
             {
@@ -109,14 +117,22 @@ public sealed partial class CosmosIndexes(CosmosContainers containers, ILogger<C
                             new ContainerRequestOptions { IfMatchEtag = response.ETag },
                             cancellationToken
                         );
+                        var summary = string.Join(", ", added);
+                        LogCompositeIndexesAdded(logger, container, summary);
                     }
                     catch (CosmosException e) when (e.StatusCode == HttpStatusCode.PreconditionFailed)
                     {
                         LogIndexPolicyRaced(logger, container, attempt);
                         continue;
                     }
-                    var summary = string.Join(", ", added);
-                    LogCompositeIndexesAdded(logger, container, summary);
+                    catch (CosmosException e) when (e.StatusCode == HttpStatusCode.Forbidden)
+                    {
+                        // Microsoft Entra (managed identity) data-plane roles cannot change
+                        // container settings. Say what infra must add, once, and carry on: only
+                        // queries that sort on these fields need them.
+                        var missing = string.Join(", ", added);
+                        LogIndexPolicyForbidden(logger, container, missing);
+                    }
                 }
                 _known[container] = [.. present];
                 return;
@@ -137,6 +153,13 @@ public sealed partial class CosmosIndexes(CosmosContainers containers, ILogger<C
         Message = "Added composite indexes to Cosmos DB container {Container}: {Indexes}"
     )]
     private static partial void LogCompositeIndexesAdded(ILogger logger, string container, string indexes);
+
+    [LoggerMessage(
+        EventId = 3012,
+        Level = LogLevel.Warning,
+        Message = "Not allowed to change the indexing policy of Cosmos DB container {Container} (data-plane role); add these composite indexes in infra or run index set-up with a key: {Indexes}"
+    )]
+    private static partial void LogIndexPolicyForbidden(ILogger logger, string container, string indexes);
 
     [LoggerMessage(
         EventId = 3011,
