@@ -48,7 +48,8 @@ public sealed partial class CosmosChangeFeed : IChangeFeed
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(maxItems, 1);
         var lease = await _leases.ReadAsync(consumer, cancellationToken);
-        var cursors = lease?.Cursors.ToList() ?? [];
+        // Cursors of a container the product no longer has are dropped with the next commit.
+        var cursors = lease?.Cursors.Where(c => Containers.IsKnown(c.Container)).ToList() ?? [];
         foreach (var container in Containers.All)
         {
             // A new consumer, or a container added since the lease was written: from the beginning.

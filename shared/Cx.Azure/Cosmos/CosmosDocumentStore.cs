@@ -274,11 +274,11 @@ public sealed partial class CosmosDocumentStore : IDocumentStore
             {
                 if (response.IsSuccessStatusCode)
                 {
-                    var etag = CosmosItems.Unquote(response.Headers.ETag ?? "");
+                    var rawETag = response.Headers.ETag ?? "";
                     var lost = await _uniques.LostReservationAsync(container, key, acquired, claimStarted, cancellationToken);
                     if (lost is not null)
                     {
-                        await UndoAsync(container, document, etag, live, acquired, cancellationToken);
+                        await UndoAsync(container, document, rawETag, live, acquired, cancellationToken);
                         throw new UniqueValueTakenException(
                             document.UniqueValues.First(v => CosmosUniqueValues.ReservationId(v) == lost.Id),
                             lost.Owner.Id
@@ -293,7 +293,13 @@ public sealed partial class CosmosDocumentStore : IDocumentStore
                             cancellationToken
                         );
                     }
-                    return new StoredDocument(document.Id, document.PartitionKey, document.Type, etag, document.Json);
+                    return new StoredDocument(
+                        document.Id,
+                        document.PartitionKey,
+                        document.Type,
+                        CosmosItems.Unquote(rawETag),
+                        document.Json
+                    );
                 }
                 await _uniques.ReleaseAsync(container, key, acquired, CancellationToken.None);
                 switch (response.StatusCode)
@@ -330,7 +336,7 @@ public sealed partial class CosmosDocumentStore : IDocumentStore
     private async Task UndoAsync(
         string container,
         DocumentWrite document,
-        string etag,
+        string rawETag,
         CosmosItem? previous,
         IReadOnlyList<string> acquired,
         CancellationToken cancellationToken
@@ -351,7 +357,7 @@ public sealed partial class CosmosDocumentStore : IDocumentStore
                     new MemoryStream(body),
                     key.Id,
                     new PartitionKey(key.PartitionKey),
-                    IfMatch(etag),
+                    IfMatch(rawETag),
                     cancellationToken
                 );
             response.EnsureSuccessStatusCode();
