@@ -143,11 +143,16 @@ public sealed class CosmosStoreServerTests(CosmosServerFixture server) : IAsyncL
         var value = Email("ada@example.com");
         // Between the victim's claim and its document write: a stall longer than the grace period,
         // during which another document finds the reservation orphaned and takes it over.
-        _stall.Arm(async () =>
-        {
-            _cosmos.Time.Advance(TimeSpan.FromSeconds(_cosmos.Options.UniqueClaimGraceSeconds + 1));
-            await Store.CreateAsync(Content, Note("thief", "p2", value), default);
-        });
+        _stall.Arm(
+            // A create is a POST to the container.
+            request =>
+                request.Method == HttpMethod.Post && request.RequestUri.OriginalString.EndsWith("/colls/content", StringComparison.Ordinal),
+            async () =>
+            {
+                _cosmos.Time.Advance(TimeSpan.FromSeconds(_cosmos.Options.UniqueClaimGraceSeconds + 1));
+                await Store.CreateAsync(Content, Note("thief", "p2", value), default);
+            }
+        );
 
         var error = await Assert.ThrowsAsync<UniqueValueTakenException>(() =>
             Store.CreateAsync(Content, Note("victim", "p1", value), default).AsTask()
@@ -161,6 +166,45 @@ public sealed class CosmosStoreServerTests(CosmosServerFixture server) : IAsyncL
             Store.CreateAsync(Content, Note("third", "p1", value), default).AsTask()
         );
         Assert.Equal("thief", again.OwnerId);
+    }
+
+    [Fact]
+    public async Task Should_undo_a_replace_that_lost_its_new_unique_value_while_it_stalled()
+    {
+        var created = await Store.CreateAsync(Content, Note("victim", "p1", Email("old@example.com")), default);
+        _stall.Arm(
+            // A replace is a PUT to the document.
+            request =>
+                request.Method == HttpMethod.Put
+                && request.RequestUri.OriginalString.EndsWith("/colls/content/docs/victim", StringComparison.Ordinal),
+            async () =>
+            {
+                _cosmos.Time.Advance(TimeSpan.FromSeconds(_cosmos.Options.UniqueClaimGraceSeconds + 1));
+                await Store.CreateAsync(Content, Note("thief", "p2", Email("new@example.com")), default);
+            }
+        );
+        var replacement = new DocumentWrite(
+            "victim",
+            "p1",
+            "note",
+            Encoding.UTF8.GetBytes("""{"id":"victim","type":"note","title":"Changed"}""")
+        )
+        {
+            UniqueValues = [Email("new@example.com")],
+        };
+
+        var error = await Assert.ThrowsAsync<UniqueValueTakenException>(() =>
+            Store.ReplaceAsync(Content, replacement, created.ETag, default).AsTask()
+        );
+
+        Assert.True(_stall.Fired);
+        Assert.Equal("thief", error.OwnerId);
+        var restored = await Store.ReadAsync(Content, created.Key, default);
+        Assert.Equal("Hello", JsonNode.Parse(restored!.Json.Span)!["title"]!.GetValue<string>());
+        var old = await Assert.ThrowsAsync<UniqueValueTakenException>(() =>
+            Store.CreateAsync(Content, Note("n3", "p1", Email("old@example.com")), default).AsTask()
+        );
+        Assert.Equal("victim", old.OwnerId);
     }
 
     [Fact]
@@ -265,23 +309,24 @@ public sealed class CosmosStoreServerTests(CosmosServerFixture server) : IAsyncL
         return (await JsonSerializer.DeserializeAsync<JsonObject>(response.Content))!;
     }
 
-    /// <summary>Runs a callback once, just before the next document create (a POST to the container) in content reaches the server.</summary>
+    /// <summary>Runs a callback once, just before the next matching request reaches the server.</summary>
     private sealed class StallingHandler : RequestHandler
     {
+        private Func<RequestMessage, bool>? _match;
         private Func<Task>? _callback;
 
         public bool Fired { get; private set; }
 
-        public void Arm(Func<Task> callback) => _callback = callback;
+        public void Arm(Func<RequestMessage, bool> match, Func<Task> callback)
+        {
+            _match = match;
+            _callback = callback;
+        }
 
         public override async Task<ResponseMessage> SendAsync(RequestMessage request, CancellationToken cancellationToken)
         {
             var callback = _callback;
-            if (
-                callback is not null
-                && request.Method == HttpMethod.Post
-                && request.RequestUri.OriginalString.EndsWith("/colls/content", StringComparison.Ordinal)
-            )
+            if (callback is not null && _match!(request))
             {
                 _callback = null;
                 Fired = true;
