@@ -48,6 +48,9 @@ public static class CxServiceCollectionExtensions
             case Providers.Sqlite:
                 services.AddCxSqliteStorage(configuration);
                 break;
+            case Providers.Cosmos:
+                services.AddCxCosmosStorage(configuration);
+                break;
         }
 
         services.AddHostedService<CxInitializer>();

@@ -10,7 +10,7 @@ public static class Providers
 
     public const string Cosmos = "Cosmos";
 
-    public static IReadOnlyList<string> Storage { get; } = [Sqlite];
+    public static IReadOnlyList<string> Storage { get; } = [Sqlite, Cosmos];
 
     /// <summary><c>Cx:Auth:KeyProvider</c>: where token signing keys come from.</summary>
     public const string KeyProviderKey = "Cx:Auth:KeyProvider";

@@ -4,8 +4,11 @@ namespace Cx.Core.Documents;
 
 /// <summary>
 /// The document store port: point operations with optimistic concurrency, unique values,
-/// indexed keyset queries. Every successful write appears exactly once on the change feed
-/// (<see cref="IChangeFeed"/>), in commit order within a partition.
+/// indexed keyset queries. Every successful write reaches the change feed
+/// (<see cref="IChangeFeed"/>), in commit order within a partition. A store may fold several
+/// writes to one document that land between two reads of a consumer into the latest one
+/// (Cosmos DB's latest-version feed does; SQLite delivers each write): a consumer always sees
+/// a document's latest state, never an older version after a newer one.
 /// </summary>
 /// <remarks>
 /// Errors: <see cref="DocumentExistsException"/>, <see cref="UniqueValueTakenException"/>,

@@ -36,8 +36,11 @@ public sealed class SqliteChangeFeed(SqliteDatabase database, TimeProvider time,
                         (ChangeKind)reader.GetInt32(5),
                         reader.GetString(6),
                         DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(7)),
-                        reader.IsDBNull(8) ? null : SqliteDocumentStore.ReadBody(reader, 8),
-                        reader.IsDBNull(9) ? null : SqliteDocumentStore.ReadBody(reader, 9)
+                        // Typed as nullable memory: a null byte[] would convert to an empty body, not to null.
+                        reader.IsDBNull(8)
+                            ? null
+                            : (ReadOnlyMemory<byte>?)SqliteDocumentStore.ReadBody(reader, 8),
+                        reader.IsDBNull(9) ? null : (ReadOnlyMemory<byte>?)SqliteDocumentStore.ReadBody(reader, 9)
                     )
                 );
             }
