@@ -7,6 +7,7 @@ using Microsoft.Extensions.Options;
 // Runs the function app's own functions in one process, without Azure Functions Core Tools:
 // the HTTP functions of functions.metadata on Kestrel, its timers on their schedules.
 var commandLine = DevHostCommandLine.Parse(args);
+
 // The dev host has no appsettings files to reload; watching them costs an inotify instance per
 // host, and a test run starts dozens of hosts.
 var builder = WebApplication.CreateBuilder(

@@ -1,11 +1,11 @@
 using Azure.Identity;
 using Azure.Storage.Blobs;
 using Cx.Azure.Blobs;
+using Cx.Azure.Cosmos;
 using Cx.Azure.EventHubs;
 using Cx.Core.Analytics;
-using Cx.Core.Events;
-using Cx.Azure.Cosmos;
 using Cx.Core.Documents;
+using Cx.Core.Events;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;

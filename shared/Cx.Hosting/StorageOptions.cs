@@ -20,6 +20,7 @@ public static class Providers
     public const string ConfiguredKeys = "Configuration";
 
     public static IReadOnlyList<string> KeyProviders { get; } = [LocalKeys, ConfiguredKeys];
+
     /// <summary><c>Cx:Stream:Provider</c>: the event stream (and, with it, where the batch processor runs).</summary>
     public const string StreamKey = "Cx:Stream:Provider";
 

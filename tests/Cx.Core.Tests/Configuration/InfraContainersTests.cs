@@ -26,7 +26,12 @@ public sealed partial class InfraContainersTests
         var bicep = File.ReadAllText(Path.Combine(directory.FullName, "infra", "main.bicep"));
         var match = ContainerList().Match(bicep);
         Assert.True(match.Success, "cosmosContainerNames was not found in infra/main.bicep.");
-        var declared = match.Groups["names"].Value.Split('\n').Select(l => l.Trim().Trim('\'')).Where(l => l.Length > 0).Order(StringComparer.Ordinal);
+        var declared = match
+            .Groups["names"]
+            .Value.Split('\n')
+            .Select(l => l.Trim().Trim('\''))
+            .Where(l => l.Length > 0)
+            .Order(StringComparer.Ordinal);
         Assert.Equal(Containers.All.Concat(AdapterContainers).Order(StringComparer.Ordinal), declared);
     }
 }
