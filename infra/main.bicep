@@ -281,6 +281,11 @@ module rbac 'app/rbac.bicep' = {
 var identityClientId = identity.outputs.clientId
 var appSettings = {
   Cx__Storage__Provider: 'Cosmos'
+  Cx__Stream__Provider: 'EventHubs'
+  Cx__Blob__Provider: 'AzureBlob'
+  // No Cosmos DB analytics adapter yet (docs/decisions/0101): the embedded analytics store runs
+  // on the instance that hosts the Event Hubs processor. Keep one always-ready instance.
+  Cx__Analytics__Provider: 'Embedded'
   Cx__Storage__Cosmos__Database: cosmos.outputs.databaseName
   CosmosDb__accountEndpoint: cosmos.outputs.endpoint
   CosmosDb__credential: 'managedidentity'

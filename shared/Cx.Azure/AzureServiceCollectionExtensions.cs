@@ -1,4 +1,3 @@
-using Azure.Identity;
 using Azure.Storage.Blobs;
 using Cx.Azure.Blobs;
 using Cx.Azure.Cosmos;
@@ -52,8 +51,17 @@ public static class AzureServiceCollectionExtensions
             var handler = sp.GetRequiredService<EventHubsBatchHandler>();
             var logger = sp.GetRequiredService<ILogger<EventHubsBatchProcessor>>();
             var section = configuration.GetSection(EventHubsOptions.ConnectionSection);
-            return section["fullyQualifiedNamespace"] is { Length: > 0 } fqns && string.IsNullOrEmpty(section["connectionString"])
-                ? new EventHubsBatchProcessor(store, options, fqns, new DefaultAzureCredential(), handler, logger)
+            return
+                section["fullyQualifiedNamespace"] is { Length: > 0 } fqns
+                && AzureConnections.ConnectionString(configuration, EventHubsOptions.ConnectionSection) is null
+                ? new EventHubsBatchProcessor(
+                    store,
+                    options,
+                    fqns,
+                    AzureConnections.Credential(configuration, EventHubsOptions.ConnectionSection),
+                    handler,
+                    logger
+                )
                 : new EventHubsBatchProcessor(store, options, configuration, handler, logger);
         });
         services.AddHostedService<EventHubsProcessorService>();

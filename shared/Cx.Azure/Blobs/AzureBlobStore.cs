@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using System.Runtime.CompilerServices;
 using Azure;
-using Azure.Identity;
 using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
 using Cx.Core.Analytics;
@@ -11,7 +10,8 @@ namespace Cx.Azure.Blobs;
 
 /// <summary>
 /// The Blob Storage account Cx uses, as the Functions host names connections: identity-based
-/// <c>Blobs__serviceUri</c> (DefaultAzureCredential), or <c>Blobs__connectionString</c> for emulators
+/// <c>Blobs__serviceUri</c> (managed identity, <c>Blobs__clientId</c> for a user-assigned one), or a connection string in
+/// <c>Blobs</c> or <c>Blobs__connectionString</c> for emulators
 /// (Azurite: <c>UseDevelopmentStorage=true</c>).
 /// </summary>
 public static class BlobServiceClientFactory
@@ -20,17 +20,16 @@ public static class BlobServiceClientFactory
 
     public static BlobServiceClient Create(IConfiguration configuration)
     {
-        var section = configuration.GetSection(Section);
-        if (section["connectionString"] is { Length: > 0 } connectionString)
+        if (AzureConnections.ConnectionString(configuration, Section) is { } connectionString)
         {
             return new BlobServiceClient(connectionString);
         }
-        if (section["serviceUri"] is { Length: > 0 } serviceUri)
+        if (configuration.GetSection(Section)["serviceUri"] is { Length: > 0 } serviceUri)
         {
-            return new BlobServiceClient(new Uri(serviceUri), new DefaultAzureCredential());
+            return new BlobServiceClient(new Uri(serviceUri), AzureConnections.Credential(configuration, Section));
         }
         throw new InvalidOperationException(
-            "Cx:Blob:Provider is AzureBlob but neither Blobs__serviceUri nor Blobs__connectionString is set."
+            "Cx:Blob:Provider is AzureBlob but neither Blobs__serviceUri nor Blobs (a connection string) is set."
         );
     }
 }

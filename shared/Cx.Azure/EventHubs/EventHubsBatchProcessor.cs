@@ -102,7 +102,7 @@ public sealed partial class EventHubsBatchProcessor : PluggableCheckpointStoreEv
             checkpointStore,
             options.MaxBatchEvents,
             options.ConsumerGroup,
-            configuration.GetSection(EventHubsOptions.ConnectionSection)["connectionString"] ?? "",
+            AzureConnections.ConnectionString(configuration, EventHubsOptions.ConnectionSection) ?? "",
             options.HubName,
             ProcessorOptions(options)
         )

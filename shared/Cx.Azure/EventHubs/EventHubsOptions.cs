@@ -1,5 +1,4 @@
 using System.ComponentModel.DataAnnotations;
-using Azure.Identity;
 using Azure.Messaging.EventHubs.Producer;
 using Microsoft.Extensions.Configuration;
 
@@ -17,7 +16,7 @@ public sealed class EventHubsOptions
     public const string ConnectionSection = "EventHubs";
 
     [Required]
-    public string HubName { get; set; } = "cx-events";
+    public string HubName { get; set; } = "events";
 
     [Required]
     public string ConsumerGroup { get; set; } = "$Default";
@@ -39,17 +38,16 @@ public sealed class EventHubsOptions
 
     public static EventHubProducerClient CreateProducer(IConfiguration configuration, string hubName)
     {
-        var section = configuration.GetSection(ConnectionSection);
-        if (section["connectionString"] is { Length: > 0 } connectionString)
+        if (AzureConnections.ConnectionString(configuration, ConnectionSection) is { } connectionString)
         {
             return new EventHubProducerClient(connectionString, hubName);
         }
-        if (section["fullyQualifiedNamespace"] is { Length: > 0 } fqns)
+        if (configuration.GetSection(ConnectionSection)["fullyQualifiedNamespace"] is { Length: > 0 } fqns)
         {
-            return new EventHubProducerClient(fqns, hubName, new DefaultAzureCredential());
+            return new EventHubProducerClient(fqns, hubName, AzureConnections.Credential(configuration, ConnectionSection));
         }
         throw new InvalidOperationException(
-            "Cx:Stream:Provider is EventHubs but neither EventHubs__fullyQualifiedNamespace nor EventHubs__connectionString is set."
+            "Cx:Stream:Provider is EventHubs but neither EventHubs__fullyQualifiedNamespace nor EventHubs (a connection string) is set."
         );
     }
 }

@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Cx.Core.Common;
 using Cx.Core.Content;
+using Cx.Core.Identity;
 using Microsoft.Extensions.Options;
 
 namespace Cx.Core.Events;
@@ -72,11 +73,32 @@ public sealed class EventIngestionService(
                 accepted.Add(tracked);
             }
         }
+        EnsureOwnEvents(accepted);
         if (accepted.Count > 0)
         {
             await stream.AppendAsync(accepted, cancellationToken);
         }
         return new IngestionResult(accepted.Count, rejected, now);
+    }
+
+    /// <summary>
+    /// A customer's token writes its own events only: every event must name the caller as its
+    /// customer. Checked before anything is appended, so a forged batch writes nothing (403).
+    /// </summary>
+    private static void EnsureOwnEvents(List<TrackedEvent> accepted)
+    {
+        var actor = CurrentActor.Get();
+        if (!actor.IsSelfOnly(Permissions.EventsWrite))
+        {
+            return;
+        }
+        foreach (var tracked in accepted)
+        {
+            if (!string.Equals(tracked.CustomerId, actor.CustomerId, StringComparison.Ordinal))
+            {
+                throw new ForbiddenException("A customer token sends only its own events: every event needs the caller's customerId.");
+            }
+        }
     }
 
     /// <summary>Validates one event; returns null and fills <paramref name="errors"/> when it is not valid.</summary>

@@ -1,6 +1,7 @@
 using Cx.Core.Analytics;
 using Cx.Core.Common;
 using Cx.Core.Documents;
+using Cx.Core.Identity;
 using Cx.Core.Profiles;
 using Cx.Core.Rules;
 using Microsoft.Extensions.Logging;
@@ -92,6 +93,11 @@ public sealed partial class IdentityService(
         if (errors.Count > 0)
         {
             throw new ValidationException(errors, "The identify request is not valid.");
+        }
+        var actor = CurrentActor.Get();
+        if (actor.IsSelfOnly(Permissions.EventsWrite) && !string.Equals(request.CustomerId, actor.CustomerId, StringComparison.Ordinal))
+        {
+            throw new ForbiddenException("A customer token links anonymous ids to itself only: send the caller's customerId.");
         }
         var customerId =
             request.CustomerId

@@ -282,6 +282,7 @@ public sealed class EventEndpoints(
                 writer.WriteStartObject();
                 writer.WriteString("id", EventTypeRegistry.SettingsId);
                 writer.WriteString("type", EventTypeRegistry.SettingsDocument);
+                writer.WriteNumber("schemaVersion", 1);
                 writer.WriteString("unknownTypes", unknownTypes == UnknownEventTypePolicy.Custom ? "custom" : "reject");
                 writer.WriteEndObject();
             }

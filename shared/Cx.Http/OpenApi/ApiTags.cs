@@ -17,6 +17,8 @@ public static class ApiTags
 
     public const string Administration = "Administration";
 
+    public const string Events = "Events";
+
     private static readonly Dictionary<string, string> Descriptions = new(StringComparer.Ordinal)
     {
         [Customers] =
@@ -29,6 +31,8 @@ public static class ApiTags
         [System] = "Health and this document.",
         [Auth] =
             "Sign-in (password for staff, SSO token exchange for customers), rotating refresh tokens, sign-out, and the public keys that verify Cx tokens.",
+        [Events] =
+            "Behavioural events: capture (single or batch), identify, the event-type registry, a customer's timeline and behavioural aggregates.",
         [Administration] = "Staff accounts, API keys, SSO claims mappings and the append-only audit log (admins).",
     };
 

@@ -1,5 +1,6 @@
 using Cx.Core.Content;
 using Cx.Core.Documents;
+using Cx.Core.Events;
 using Microsoft.OpenApi;
 
 namespace Cx.Http.OpenApi;
@@ -18,6 +19,17 @@ public static class DefinitionSchemas
     public const string ComponentDocument = "ComponentDefinition";
 
     public const string ComponentInput = "ComponentDefinitionInput";
+
+    public const string EventTypeDocument = "EventTypeDefinition";
+
+    public const string EventTypeInput = "EventTypeDefinitionInput";
+
+    public const string EventTypeSettingsDocument = "EventTypeSettings";
+
+    public const string EventTypeSettingsInput = "EventTypeSettingsInput";
+
+    /// <summary>Event-type keys: what <see cref="EventTypeRegistry.IsEventTypeKey"/> accepts.</summary>
+    public const string EventTypeKeyPattern = "^[a-z][a-z0-9_.-]{0,63}$";
 
     /// <summary>Properties the server owns: ignored when a client sends them back.</summary>
     private static readonly HashSet<string> ServerOwned = new(StringComparer.Ordinal) { "version", "builtIn" };
@@ -90,12 +102,49 @@ public static class DefinitionSchemas
                 "A component as a client sends it."
             )
         );
+        context.AddShared(
+            EventTypeDocument,
+            Document(
+                schemas.BuildObject(options.GetTypeInfo(typeof(EventTypeDefinition)), JsonSchemaMode.Response),
+                EventTypeRegistry.Document,
+                "An event type: the name clients send and the schema of its properties.",
+                new OpenApiSchema
+                {
+                    Type = JsonSchemaType.String,
+                    Pattern = EventTypeKeyPattern,
+                    Description = "The key.",
+                }
+            )
+        );
+        context.AddShared(
+            EventTypeInput,
+            Input(
+                schemas.BuildObject(options.GetTypeInfo(typeof(EventTypeDefinition)), JsonSchemaMode.Request, ServerOwned),
+                "An event type as a client sends it."
+            )
+        );
+        var settings = Document(
+            schemas.BuildObject(options.GetTypeInfo(typeof(EventTypeSettings)), JsonSchemaMode.Response),
+            EventTypeRegistry.SettingsDocument,
+            "Registry-wide event settings. Until a document is saved, the configured defaults are shown without timestamps or ETag.",
+            SchemaBuilder.Enumeration([EventTypeRegistry.SettingsId], "Always 'settings'.")
+        );
+        settings.Required!.Remove("createdAt");
+        settings.Required.Remove("updatedAt");
+        context.AddShared(EventTypeSettingsDocument, settings);
+        context.AddShared(
+            EventTypeSettingsInput,
+            Input(
+                schemas.BuildObject(options.GetTypeInfo(typeof(EventTypeSettings)), JsonSchemaMode.Request, ServerOwned),
+                "The settings as a client sends them."
+            )
+        );
     }
 
-    private static OpenApiSchema Document(OpenApiSchema schema, string documentType, string description)
+    private static OpenApiSchema Document(OpenApiSchema schema, string documentType, string description, OpenApiSchema? idSchema = null)
     {
         var properties = CommonSchemas.SystemProperties();
-        var id = SchemaBuilder.Key("The key (definition documents are identified by their key).");
+        var id = idSchema ?? SchemaBuilder.Key("The key (definition documents are identified by their key).");
         id.ReadOnly = true;
         properties["id"] = id;
         var type = SchemaBuilder.Enumeration([documentType], "The document type.");
@@ -140,6 +189,10 @@ public static class DefinitionSchemas
         }
         switch (name)
         {
+            case "key" when declaringType == typeof(EventTypeDefinition):
+                schema.Pattern = EventTypeKeyPattern;
+                schema.Description = "1-64 of a-z, 0-9, '_', '.', '-', starting with a letter; fixed once created.";
+                break;
             case "key" or "component" or "target":
                 schema.Pattern = SchemaBuilder.KeyPattern;
                 break;

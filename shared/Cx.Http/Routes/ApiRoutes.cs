@@ -639,28 +639,3 @@ public static class ClaimsMappingRoutes
             },
         ];
 }
-
-public static class EventRoutes
-{
-    /// <summary><c>POST</c>: one event or a batch of up to 500.</summary>
-    public const string Collection = "v1/events";
-
-    /// <summary><c>GET</c>: appended/processed positions and lag of the event stream.</summary>
-    public const string Status = "v1/events/status";
-
-    /// <summary><c>POST</c>: link an anonymous id to a customer.</summary>
-    public const string Identify = "v1/identify";
-
-    public const string Types = "v1/event-types";
-
-    public const string TypeByKey = "v1/event-types/{eventType}";
-
-    /// <summary><c>GET</c>/<c>PUT</c>: registry-wide settings (what happens to unknown event types).</summary>
-    public const string TypeSettings = "v1/event-type-settings";
-
-    public const string Timeline = "v1/customers/{customerId}/timeline";
-
-    public const string Behavior = "v1/customers/{customerId}/behavior";
-
-    public static string TypeLocation(string key) => ApiRoutes.Path("v1/event-types/" + Uri.EscapeDataString(key));
-}

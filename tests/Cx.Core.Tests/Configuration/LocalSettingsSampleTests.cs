@@ -28,20 +28,31 @@ public sealed class LocalSettingsSampleTests
         typeof(AuthOptions),
         typeof(RateLimitOptions),
         typeof(Cx.Core.Lifecycle.HookOptions),
+        typeof(Cx.Core.Events.EventOptions),
+        typeof(Cx.Core.Analytics.AnalyticsOptions),
+        typeof(Cx.Embedded.Events.EmbeddedEventsOptions),
+        typeof(Cx.Embedded.Blobs.LocalBlobOptions),
+        typeof(Cx.Azure.EventHubs.EventHubsOptions),
+        typeof(Cx.Azure.Cosmos.CosmosOptions),
     ];
 
     /// <summary>
     /// Options classes left out of the sample on purpose. <see cref="BootstrapOptions"/>
     /// (<c>Cx:Auth:Bootstrap</c>): an optional first admin account whose password is a secret
     /// (a Key Vault reference on Azure); it has no local default worth committing.
+    /// <c>BlobServiceClientFactory</c> (<c>Blobs</c>): a connection, read the way the Functions host
+    /// reads connections; the sample holds its Azurite value and docs/configuration.md the rest.
     /// </summary>
-    private static readonly Type[] ExcludedOptionsTypes = [typeof(BootstrapOptions)];
+    private static readonly Type[] ExcludedOptionsTypes = [typeof(BootstrapOptions), typeof(Cx.Azure.Blobs.BlobServiceClientFactory)];
 
     /// <summary>Provider switches read straight from configuration (<see cref="Providers"/>), with their defaults.</summary>
     private static readonly Dictionary<string, string> ProviderKeys = new(StringComparer.OrdinalIgnoreCase)
     {
         [Providers.StorageKey] = Providers.Storage[0],
         [Providers.KeyProviderKey] = Providers.KeyProviders[0],
+        [Providers.StreamKey] = Providers.Stream[0],
+        [Providers.AnalyticsKey] = Providers.Analytics[0],
+        [Providers.BlobKey] = Providers.Blob[0],
     };
 
     /// <summary>
@@ -49,11 +60,7 @@ public sealed class LocalSettingsSampleTests
     /// names are fixed (infra/ sets them on Azure; docs/configuration.md marks them planned). When
     /// an adapter starts binding one, move it to <see cref="OptionsTypes"/> and remove it here.
     /// </summary>
-    private static readonly Dictionary<string, string> InertKeys = new(StringComparer.OrdinalIgnoreCase)
-    {
-        ["Cx:Storage:Cosmos:Database"] = "the Cosmos DB store (Cx.Azure) is not implemented; Cx:Storage:Provider accepts only Sqlite",
-        ["Cx:Events:EventHubs:HubName"] = "the Event Hubs stream adapter is not implemented",
-    };
+    private static readonly Dictionary<string, string> InertKeys = new(StringComparer.OrdinalIgnoreCase);
 
     private static readonly Assembly[] SharedAssemblies =
     [
@@ -182,7 +189,12 @@ public sealed class LocalSettingsSampleTests
             var value = property.GetValue(instance);
             if (IsScalar(propertyType))
             {
-                yield return new Setting(path, propertyType, value);
+                // Optional settings without a default (paths derived from others, connections) are
+                // documented in docs/configuration.md; a sample value would change behaviour.
+                if (value is not null)
+                {
+                    yield return new Setting(path, propertyType, value);
+                }
             }
             else if (propertyType.IsGenericType && propertyType.GetGenericTypeDefinition() == typeof(List<>))
             {

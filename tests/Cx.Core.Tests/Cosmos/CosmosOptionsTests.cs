@@ -140,6 +140,8 @@ public sealed class CosmosOptionsTests
             new()
             {
                 ["Cx:Storage:Provider"] = "cosmos",
+                // No Cosmos analytics adapter yet (ADR 0101): the embedded one is chosen explicitly.
+                ["Cx:Analytics:Provider"] = "Embedded",
                 ["ConnectionStrings:CosmosDb"] = $"AccountEndpoint=https://localhost:8081/;AccountKey={Key};",
             }
         );

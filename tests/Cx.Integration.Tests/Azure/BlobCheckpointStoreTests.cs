@@ -9,7 +9,7 @@ namespace Cx.Integration.Tests.Azure;
 public sealed class BlobCheckpointStoreTests(AzuriteFixture azurite) : IClassFixture<AzuriteFixture>
 {
     private const string Namespace = "Cx-Test.servicebus.windows.net";
-    private const string Hub = "cx-events";
+    private const string Hub = "events";
     private const string Group = "$Default";
 
     private async Task<(BlobCheckpointStore Store, global::Azure.Storage.Blobs.BlobContainerClient Container)> CreateSutAsync()
@@ -42,7 +42,7 @@ public sealed class BlobCheckpointStoreTests(AzuriteFixture azurite) : IClassFix
 
         var listed = (await store.ListOwnershipAsync(Namespace, Hub, Group, CancellationToken.None)).OrderBy(o => o.PartitionId).ToList();
         Assert.Equal([("0", "owner-a"), ("1", "owner-a")], listed.Select(o => (o.PartitionId, o.OwnerIdentifier)));
-        var blob = container.GetBlobClient("cx-test.servicebus.windows.net/cx-events/$default/ownership/0");
+        var blob = container.GetBlobClient("cx-test.servicebus.windows.net/events/$default/ownership/0");
         var properties = await blob.GetPropertiesAsync();
         Assert.Equal("owner-a", properties.Value.Metadata["ownerid"]);
     }
@@ -82,9 +82,7 @@ public sealed class BlobCheckpointStoreTests(AzuriteFixture azurite) : IClassFix
         Assert.NotNull(checkpoint);
         Assert.Equal(EventPosition.FromOffset("4096", false), checkpoint.StartingPosition);
         Assert.Equal("client-1", checkpoint.ClientIdentifier);
-        var metadata = (
-            await container.GetBlobClient("cx-test.servicebus.windows.net/cx-events/$default/checkpoint/3").GetPropertiesAsync()
-        )
+        var metadata = (await container.GetBlobClient("cx-test.servicebus.windows.net/events/$default/checkpoint/3").GetPropertiesAsync())
             .Value
             .Metadata;
         Assert.Equal(("42", "4096"), (metadata["sequencenumber"], metadata["offset"]));
@@ -109,7 +107,7 @@ public sealed class BlobCheckpointStoreTests(AzuriteFixture azurite) : IClassFix
     {
         var (store, container) = await CreateSutAsync();
         await container
-            .GetBlobClient("cx-test.servicebus.windows.net/cx-events/$default/checkpoint/5")
+            .GetBlobClient("cx-test.servicebus.windows.net/events/$default/checkpoint/5")
             .UploadAsync(
                 BinaryData.Empty,
                 new global::Azure.Storage.Blobs.Models.BlobUploadOptions

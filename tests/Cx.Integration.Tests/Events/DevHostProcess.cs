@@ -86,8 +86,10 @@ public sealed class DevHostProcess : IAsyncDisposable
         {
             start.Environment[key] = value;
         }
+        var token = await IssueAdminTokenAsync(start);
         var process = Process.Start(start) ?? throw new InvalidOperationException("The DevHost did not start.");
         var host = new DevHostProcess(process, port);
+        host.Client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
         process.OutputDataReceived += (_, e) => host.Append(e.Data);
         process.ErrorDataReceived += (_, e) => host.Append(e.Data);
         process.BeginOutputReadLine();
@@ -113,6 +115,38 @@ public sealed class DevHostProcess : IAsyncDisposable
             }
             await Task.Delay(50, timeout.Token);
         }
+    }
+
+    /// <summary>
+    /// An admin token from the DevHost's own documented command (<c>token --role admin</c>), run
+    /// with the same working directory and settings, so it is signed with the same local key.
+    /// </summary>
+    private static async Task<string> IssueAdminTokenAsync(ProcessStartInfo host)
+    {
+        var start = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = host.WorkingDirectory,
+        };
+        foreach (var (key, value) in host.Environment)
+        {
+            start.Environment[key] = value;
+        }
+        start.ArgumentList.Add(DevHostDll());
+        start.ArgumentList.Add("token");
+        start.ArgumentList.Add("--role");
+        start.ArgumentList.Add("admin");
+        using var process = Process.Start(start) ?? throw new InvalidOperationException("The token command did not start.");
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        await process.WaitForExitAsync(timeout.Token);
+        var lines = (await stdout).Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        return process.ExitCode == 0 && lines.Length > 0
+            ? lines[^1]
+            : throw new InvalidOperationException($"token --role admin exited with {process.ExitCode}: {await stderr}");
     }
 
     private void Append(string? line)

@@ -33,17 +33,17 @@ public sealed class FunctionCoverageTests(DevHostFactory host) : IClassFixture<D
     {
         var document = await ReadDocumentAsync();
         FunctionDescriptor undocumented = new(
-            "TrackEvents",
-            "Cx.Functions.Events.EventFunctions.TrackEvents",
+            "TrackWidgets",
+            "Cx.Functions.Widgets.WidgetFunctions.TrackWidgets",
             "httpTrigger",
-            new HttpTriggerBinding("v1/events", ["POST"]),
+            new HttpTriggerBinding("v1/widgets", ["POST"]),
             null
         );
 
         var problems = FunctionCoverage.Compare([.. FunctionCoverage.LoadFunctions(), undocumented], document.Operations(), "api");
 
         var problem = Assert.Single(problems);
-        Assert.Contains("TrackEvents (POST /api/v1/events) has no operation", problem, StringComparison.Ordinal);
+        Assert.Contains("TrackWidgets (POST /api/v1/widgets) has no operation", problem, StringComparison.Ordinal);
     }
 
     [Fact]

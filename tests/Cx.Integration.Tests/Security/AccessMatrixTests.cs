@@ -88,6 +88,20 @@ public sealed class AccessMatrixTests(UnlimitedDevHostFactory host) : IClassFixt
         ["GetClaimsMapping"] = [Admin],
         ["PutClaimsMapping"] = [Admin],
         ["DeleteClaimsMapping"] = [Admin],
+        // A customer token passes the gate for events and identify; the handler then refuses
+        // any event or link naming another customer (EventAccessTests).
+        ["TrackEvents"] = [Admin, Marketer, Self, Other, PublicKey],
+        ["Identify"] = [Admin, Marketer, Self, Other, PublicKey],
+        ["GetEventStreamStatus"] = [Admin, Marketer, Support],
+        ["ListEventTypes"] = [Admin, Marketer, Editor],
+        ["GetEventType"] = [Admin, Marketer, Editor],
+        ["GetEventTypeSettings"] = [Admin, Marketer, Editor],
+        ["CreateEventType"] = [Admin, Editor],
+        ["ReplaceEventType"] = [Admin, Editor],
+        ["ReplaceEventTypeSettings"] = [Admin, Editor],
+        ["DeleteEventType"] = [Admin, Editor],
+        ["GetCustomerTimeline"] = [Admin, Marketer, Support, Self],
+        ["GetCustomerBehavior"] = [Admin, Marketer, Support, Self],
     };
 
     private static IReadOnlyList<FunctionDescriptor> HttpFunctions =>
@@ -164,7 +178,8 @@ public sealed class AccessMatrixTests(UnlimitedDevHostFactory host) : IClassFixt
             .Replace("{componentKey}", "matrix-component", StringComparison.Ordinal)
             .Replace("{accountId}", "acct-unknown", StringComparison.Ordinal)
             .Replace("{keyId}", "unknown-key", StringComparison.Ordinal)
-            .Replace("{issuerKey}", "unknown-issuer", StringComparison.Ordinal);
+            .Replace("{issuerKey}", "unknown-issuer", StringComparison.Ordinal)
+            .Replace("{eventType}", "matrix_event", StringComparison.Ordinal);
         var method = new HttpMethod(function.Http.Methods![0]);
         var request = new HttpRequestMessage(method, "/api/" + path);
         if (method != HttpMethod.Get && method != HttpMethod.Delete)

@@ -57,4 +57,46 @@ public sealed class CustomerIsolationTests(DevHostFactory host) : IClassFixture<
         };
         await (await customerA.SendAsync(forge)).ShouldBeProblemAsync(HttpStatusCode.BadRequest, "validation-failed");
     }
+
+    [Fact]
+    public async Task Should_let_a_customer_send_and_read_only_its_own_events()
+    {
+        var a = await CreateCustomerAsync();
+        var b = await CreateCustomerAsync();
+        var customerA = host.CreateClientFor(Roles.Customer, a);
+
+        await customerA
+            .PostAsync("events", HttpAssertions.Json($$"""{"type":"page_view","customerId":"{{a}}","page":"/home"}"""))
+            .ShouldBeAsync(HttpStatusCode.Accepted);
+        var forged = $$"""{"events":[{"type":"page_view","customerId":"{{a}}"},{"type":"page_view","customerId":"{{b}}"}]}""";
+        await (await customerA.PostAsync("events", HttpAssertions.Json(forged))).ShouldBeProblemAsync(
+            HttpStatusCode.Forbidden,
+            "forbidden"
+        );
+        var anonymous = """{"type":"page_view","anonymousId":"anon-iso-1"}""";
+        await (await customerA.PostAsync("events", HttpAssertions.Json(anonymous))).ShouldBeProblemAsync(
+            HttpStatusCode.Forbidden,
+            "forbidden"
+        );
+        var linkOther = $$"""{"anonymousId":"anon-iso-2","customerId":"{{b}}"}""";
+        await (await customerA.PostAsync("identify", HttpAssertions.Json(linkOther))).ShouldBeProblemAsync(
+            HttpStatusCode.Forbidden,
+            "forbidden"
+        );
+        var linkByEmail = $$"""{"anonymousId":"anon-iso-3","email":"{{b}}@example.com"}""";
+        await (await customerA.PostAsync("identify", HttpAssertions.Json(linkByEmail))).ShouldBeProblemAsync(
+            HttpStatusCode.Forbidden,
+            "forbidden"
+        );
+        await customerA
+            .PostAsync("identify", HttpAssertions.Json($$"""{"anonymousId":"anon-iso-4","customerId":"{{a}}"}"""))
+            .ShouldBeAsync(HttpStatusCode.OK);
+
+        await customerA.GetAsync($"customers/{a}/timeline").ShouldBeAsync(HttpStatusCode.OK);
+        await (await customerA.GetAsync($"customers/{b}/timeline")).ShouldBeProblemAsync(HttpStatusCode.Forbidden, "forbidden");
+        await (await customerA.GetAsync($"customers/{b}/behavior?event=page_view&aggregate=count")).ShouldBeProblemAsync(
+            HttpStatusCode.Forbidden,
+            "forbidden"
+        );
+    }
 }
