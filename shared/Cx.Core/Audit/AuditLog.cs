@@ -52,6 +52,9 @@ public static class AuditActions
     public const string ClaimsMappingSaved = "claims-mapping.saved";
     public const string ClaimsMappingDeleted = "claims-mapping.deleted";
     public const string CustomerDeleted = "customer.deleted";
+    public const string EventTypeSaved = "event-type.saved";
+    public const string EventTypeDeleted = "event-type.deleted";
+    public const string EventTypeSettingsSaved = "event-type-settings.saved";
 }
 
 /// <summary>

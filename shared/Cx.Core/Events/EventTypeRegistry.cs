@@ -17,7 +17,8 @@ public sealed partial class EventTypeRegistry(
     IDocumentStore store,
     TimeProvider time,
     IOptions<ContentOptions> options,
-    ILogger<EventTypeRegistry> logger
+    ILogger<EventTypeRegistry> logger,
+    Audit.AuditLog? audit = null
 ) : IDisposable
 {
     public const string Document = "eventType";
@@ -102,6 +103,7 @@ public sealed partial class EventTypeRegistry(
             cancellationToken
         );
         Invalidate();
+        await RecordAsync(Audit.AuditActions.EventTypeSettingsSaved, SettingsDocument, SettingsId, settings, cancellationToken);
         return new DefinitionRecord<EventTypeSettings>(settings, stored);
     }
 
@@ -147,6 +149,15 @@ public sealed partial class EventTypeRegistry(
         }
         await store.DeleteAsync(Containers.Definitions, current.Document.Key, ifMatch ?? current.Document.ETag, cancellationToken);
         Invalidate();
+        await RecordAsync(Audit.AuditActions.EventTypeDeleted, Document, key, null, cancellationToken);
+    }
+
+    private async Task RecordAsync(string action, string targetType, string key, object? details, CancellationToken cancellationToken)
+    {
+        if (audit is not null)
+        {
+            await audit.RecordAsync(action, targetType, key, details: details, cancellationToken: cancellationToken);
+        }
     }
 
     private async Task<DefinitionRecord<EventTypeDefinition>> SaveAsync(
@@ -206,6 +217,13 @@ public sealed partial class EventTypeRegistry(
         }
         Invalidate();
         LogSaved(logger, type.Key);
+        await RecordAsync(
+            Audit.AuditActions.EventTypeSaved,
+            Document,
+            type.Key,
+            new { created = create, version = type.Version },
+            cancellationToken
+        );
         return new DefinitionRecord<EventTypeDefinition>(type, stored);
     }
 

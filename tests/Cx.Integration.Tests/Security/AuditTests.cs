@@ -52,6 +52,22 @@ public sealed class AuditTests(UnlimitedDevHostFactory host) : IClassFixture<Unl
     }
 
     [Fact]
+    public async Task Should_record_event_type_changes()
+    {
+        var key = "audited_" + Guid.NewGuid().ToString("n")[..8];
+        await _admin
+            .PostAsync("event-types", HttpAssertions.Json($$"""{"key":"{{key}}","displayName":"Audited"}"""))
+            .ShouldBeAsync(HttpStatusCode.Created);
+        await _admin.DeleteAsync($"event-types/{key}").ShouldBeAsync(HttpStatusCode.NoContent);
+        await _admin.PutAsync("event-type-settings", HttpAssertions.Json("""{"unknownTypes":"custom"}""")).ShouldBeAsync(HttpStatusCode.OK);
+
+        var entries = await EntriesAsync(key);
+        AssertEntry(entries, "event-type.saved");
+        AssertEntry(entries, "event-type.deleted");
+        AssertEntry(await EntriesAsync("settings"), "event-type-settings.saved");
+    }
+
+    [Fact]
     public async Task Should_record_account_and_key_changes_and_sign_ins()
     {
         var email = $"audit-{Guid.NewGuid():n}@example.com";
