@@ -30,9 +30,13 @@ public static class EventLoad
 {
     private static readonly string[] Types = ["page_view", "add_to_cart", "purchase"];
 
+    /// <summary>The bearer token of the HTTP runs (<c>--token</c>, from <c>Cx.DevHost token --role admin</c>).</summary>
+    private static string? _token;
+
     public static async Task<int> RunAsync(string[] args)
     {
         var options = Parse(args);
+        _token = options.GetValueOrDefault("token");
         return args[0] switch
         {
             "events-stream" => await StreamAsync(options),
@@ -47,8 +51,8 @@ public static class EventLoad
     private static int Usage()
     {
         Console.Error.WriteLine(
-            "usage: events-stream [--events N] [--appenders N] [--data DIR] | events-http --url URL [--seconds N] [--concurrency N] "
-                + "| events-latency --url URL [--seconds N] [--background-rate EVENTS_PER_S] | events-funnel --data DIR"
+            "usage: events-stream [--events N] [--appenders N] [--data DIR] | events-http --url URL --token T [--seconds N] [--concurrency N] "
+                + "| events-latency --url URL --token T [--seconds N] [--background-rate EVENTS_PER_S] | events-funnel --data DIR"
         );
         return 2;
     }
@@ -177,12 +181,21 @@ public static class EventLoad
 
     // ------------------------------------------------------------------ HTTP
 
-    private static HttpClient Client(string url, int connections) =>
-        new(new SocketsHttpHandler { MaxConnectionsPerServer = connections, PooledConnectionLifetime = TimeSpan.FromMinutes(10) })
+    private static HttpClient Client(string url, int connections)
+    {
+        var client = new HttpClient(
+            new SocketsHttpHandler { MaxConnectionsPerServer = connections, PooledConnectionLifetime = TimeSpan.FromMinutes(10) }
+        )
         {
             BaseAddress = new Uri(url.TrimEnd('/') + "/api/v1/"),
             Timeout = TimeSpan.FromSeconds(60),
         };
+        if (_token is not null)
+        {
+            client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", _token);
+        }
+        return client;
+    }
 
     private static byte[] BatchBody(int batch, int size)
     {
