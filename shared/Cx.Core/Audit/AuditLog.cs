@@ -52,6 +52,8 @@ public static class AuditActions
     public const string ClaimsMappingSaved = "claims-mapping.saved";
     public const string ClaimsMappingDeleted = "claims-mapping.deleted";
     public const string CustomerDeleted = "customer.deleted";
+    public const string JourneySaved = "journey.saved";
+    public const string JourneyDeleted = "journey.deleted";
 }
 
 /// <summary>
