@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Runtime.InteropServices;
 using Cx.Core.Common;
 
 namespace Cx.Core.Analytics;
@@ -87,13 +86,18 @@ public sealed class FunnelCounter : IDisposable
 {
     private const int MaskBits = FunnelQuery.MaxSteps;
     private const long NotReached = long.MinValue;
+    private const int PageBits = 12;
 
     private readonly int _steps;
     private readonly long _fromMs;
     private readonly long _toMs;
     private readonly long _windowMs;
     private readonly IReadOnlyDictionary<int, int> _merges;
-    private readonly Dictionary<int, int> _dense = [];
+
+    // Subject id → dense index + 1 (0: not seen). Subject ids are interned row ids, so a paged
+    // table (pages of 4,096 made on first use) is a cheaper map than a dictionary.
+    private int[]?[] _pages = new int[]?[64];
+    private int _subjectCount;
     private int[] _subjects = ArrayPool<int>.Shared.Rent(1024);
     private long[] _keys = ArrayPool<long>.Shared.Rent(1024);
     private int _count;
@@ -135,24 +139,35 @@ public sealed class FunnelCounter : IDisposable
                 continue;
             }
             var subject = merged && _merges.TryGetValue(occurrence.SubjectId, out var customer) ? customer : occurrence.SubjectId;
-            ref var dense = ref CollectionsMarshal.GetValueRefOrAddDefault(_dense, subject, out var exists);
-            if (!exists)
-            {
-                dense = _dense.Count - 1;
-            }
-            _subjects[_count] = dense;
+            _subjects[_count] = DenseOf(subject);
             _keys[_count] = ((occurrence.TimestampMs - _fromMs) << MaskBits) | (long)stepMask;
             _count++;
         }
     }
 
     /// <summary>How many distinct subjects the occurrences added so far belong to.</summary>
-    public int Subjects => _dense.Count;
+    public int Subjects => _subjectCount;
+
+    private int DenseOf(int subject)
+    {
+        var index = (uint)subject >> PageBits;
+        if (index >= (uint)_pages.Length)
+        {
+            Array.Resize(ref _pages, (int)Math.Min(Math.Max(index + 1, (uint)_pages.Length * 2), (uint.MaxValue >> PageBits) + 1));
+        }
+        var page = _pages[index] ??= new int[1 << PageBits];
+        ref var slot = ref page[subject & ((1 << PageBits) - 1)];
+        if (slot == 0)
+        {
+            slot = ++_subjectCount;
+        }
+        return slot - 1;
+    }
 
     /// <summary>Subjects that reached at least each step (index 0 = step 1).</summary>
     public long[] Count()
     {
-        var subjects = _dense.Count;
+        var subjects = _subjectCount;
         var reached = new long[_steps];
         if (_count == 0)
         {

@@ -233,6 +233,18 @@ public sealed class FunnelTests
     }
 
     [Fact]
+    public async Task Should_tell_subjects_apart_across_the_whole_id_range()
+    {
+        int[] subjects = [1, 4095, 4096, 4097, 10_000_000, int.MaxValue];
+        foreach (var subject in subjects)
+        {
+            _reader.Add("page_view", subject, T.AddHours(1)).Add("add_to_cart", subject, T.AddHours(2));
+        }
+        _reader.Add("page_view", 4098, T.AddHours(1));
+        Assert.Equal(new long[] { 7, 6 }, await CountsAsync(Day, T, T.AddDays(1), "page_view", "add_to_cart"));
+    }
+
+    [Fact]
     public async Task Should_let_a_step_be_any_of_several_event_types()
     {
         _reader
