@@ -161,6 +161,39 @@ public sealed class AnalyticsFunctionsTests
     }
 
     [Fact]
+    public async Task Should_write_the_other_reports_when_one_fails_and_then_fail_the_run()
+    {
+        _host.AddDefinition("shop", JourneyRegistry.Document, Journey());
+        Occurrences("page_view");
+        Occurrences("add_to_cart");
+        Occurrences("purchase");
+        _host
+            .Store.Setup(s => s.ReadAsync(Containers.Content, It.IsAny<DocumentKey>(), It.IsAny<CancellationToken>()))
+            .ReturnsAsync((StoredDocument?)null);
+        var written = new List<string>();
+        _host
+            .Store.Setup(s => s.CreateAsync(Containers.Content, It.IsAny<DocumentWrite>(), It.IsAny<CancellationToken>()))
+            .Returns(
+                (string _, DocumentWrite w, CancellationToken _) =>
+                {
+                    if (w.Id == "shop-2026-11-23")
+                    {
+                        throw new IOException("disk full");
+                    }
+                    written.Add(w.Id);
+                    return ValueTask.FromResult(new StoredDocument(w.Id, w.PartitionKey, w.Type, "t", w.Json));
+                }
+            );
+
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() =>
+            new JourneyFunctions(_endpoints, _writer).WriteJourneyReports(new TimerInfo(), CancellationToken.None)
+        );
+
+        Assert.Equal(["shop-2026-11-24"], written);
+        Assert.StartsWith("1 journey report(s) could not be written (1 were)", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Should_replace_an_existing_report_instead_of_adding_one()
     {
         _host.AddDefinition("shop", JourneyRegistry.Document, Journey());

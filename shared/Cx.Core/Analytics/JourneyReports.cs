@@ -188,7 +188,8 @@ public static class JourneyReports
 /// Writes journey reports as <c>journey-report</c> entries: for every journey, one report per
 /// complete UTC day of the last <see cref="AnalyticsOptions.JourneyReportDays"/> days. Idempotent:
 /// an entry's id is <c>{journey}-{date}</c>, so a re-run replaces the day's report instead of
-/// adding one. A journey that fails is logged and the others are still written.
+/// adding one. A report that fails is logged and the others are still written; the run then
+/// fails, naming how many, so the timer's invocation shows up as failed.
 /// </summary>
 public sealed partial class JourneyReportWriter(
     JourneyRegistry journeys,
@@ -199,11 +200,13 @@ public sealed partial class JourneyReportWriter(
 )
 {
     /// <summary>Writes the reports of the days before today (UTC); returns how many entries were written.</summary>
+    /// <exception cref="InvalidOperationException">Some reports failed (the others were written).</exception>
     public async Task<int> WriteRecentAsync(CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
         var today = new DateTimeOffset(now.UtcDateTime.Date, TimeSpan.Zero);
         var written = 0;
+        var failed = 0;
         await foreach (var journey in journeys.AllAsync(cancellationToken))
         {
             for (var back = options.Value.JourneyReportDays; back >= 1; back--)
@@ -216,12 +219,15 @@ public sealed partial class JourneyReportWriter(
                 }
                 catch (Exception ex) when (ex is not OperationCanceledException)
                 {
+                    failed++;
                     LogReportFailed(logger, ex, journey.Key, day);
                 }
             }
         }
         LogReportsWritten(logger, written);
-        return written;
+        return failed == 0
+            ? written
+            : throw new InvalidOperationException($"{failed} journey report(s) could not be written ({written} were); see the log.");
     }
 
     /// <summary>Computes the journey's report of one UTC day and stores it (created, or replaced when it exists).</summary>
