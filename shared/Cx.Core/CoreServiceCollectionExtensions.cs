@@ -42,4 +42,15 @@ public static class CoreServiceCollectionExtensions
         services.TryAddSingleton<EventBatchProcessor>();
         return services;
     }
+
+    /// <summary>Registers the analytics read side: roll-up series, funnels, journeys and the journey-report writer.</summary>
+    public static IServiceCollection AddCxAnalytics(this IServiceCollection services)
+    {
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<RollupSeriesService>();
+        services.TryAddSingleton<FunnelService>();
+        services.TryAddSingleton<JourneyRegistry>();
+        services.TryAddSingleton<JourneyReportWriter>();
+        return services;
+    }
 }

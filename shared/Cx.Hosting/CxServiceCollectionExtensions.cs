@@ -76,6 +76,7 @@ public static class CxServiceCollectionExtensions
             .ValidateDataAnnotations()
             .ValidateOnStart();
         services.AddCxEvents();
+        services.AddCxAnalytics();
 
         var blob = Providers.Resolve(Providers.BlobKey, configuration[Providers.BlobKey], Providers.Blob);
         switch (blob)

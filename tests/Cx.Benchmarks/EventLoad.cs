@@ -22,8 +22,10 @@ namespace Cx.Benchmarks;
 /// then the processing rate until the stream lag is 0.</item>
 /// <item><c>events-latency</c>: single-event POST latency (p50/p95/p99) while a background
 /// batch load keeps the batcher busy.</item>
-/// <item><c>events-funnel</c>: a three-step funnel over the occurrence blocks of the
-/// <c>events-stream</c> data (the read path issue part 5 builds on).</item>
+/// <item><c>events-funnel</c>: a three-step funnel (Cx.Core's <see cref="FunnelService"/>) over
+/// the occurrence blocks of the <c>events-stream</c> data, in process.</item>
+/// <item><c>events-funnel-http</c>: the same funnel through <c>POST /api/v1/analytics/funnels</c>
+/// of a DevHost running on that data (run-funnel-load.sh), p50/p95/p99 over sequential calls.</item>
 /// </list>
 /// </summary>
 public static class EventLoad
@@ -43,6 +45,7 @@ public static class EventLoad
             "events-http" => await HttpAsync(options),
             "events-latency" => await LatencyAsync(options),
             "events-funnel" => await FunnelAsync(options),
+            "events-funnel-http" => await FunnelHttpAsync(options),
             "events-bulk" => await BulkAsync(options),
             _ => Usage(),
         };
@@ -52,7 +55,8 @@ public static class EventLoad
     {
         Console.Error.WriteLine(
             "usage: events-stream [--events N] [--appenders N] [--data DIR] | events-http --url URL --token T [--seconds N] [--concurrency N] "
-                + "| events-latency --url URL --token T [--seconds N] [--background-rate EVENTS_PER_S] | events-funnel --data DIR"
+                + "| events-latency --url URL --token T [--seconds N] [--background-rate EVENTS_PER_S] | events-funnel --data DIR [--runs N] "
+                + "| events-funnel-http --url URL --token TOKEN [--runs N]"
         );
         return 2;
     }
@@ -390,55 +394,82 @@ public static class EventLoad
 
     // ------------------------------------------------------------------ funnel read path
 
+    /// <summary>The three-step funnel both funnel commands run: Cx.Core's FunnelService, window one day.</summary>
+    private static FunnelQuery Funnel(DateTimeOffset to) =>
+        new([.. Types.Select(t => FunnelStep.Of(t))], TimeSpan.FromDays(1), to.AddDays(-2), to);
+
     private static async Task<int> FunnelAsync(Dictionary<string, string> options)
     {
         var data =
             options.GetValueOrDefault("data")
             ?? throw new InvalidOperationException("--data DIR (the folder of an events-stream run) is required.");
         using var host = await StartHostAsync(data);
-        var reader = host.Services.GetRequiredService<IEventOccurrenceReader>();
-        var to = TimeProvider.System.GetUtcNow().AddMinutes(1);
-        var from = to.AddDays(-2);
-        for (var run = 0; run < 5; run++)
+        var funnels = host.Services.GetRequiredService<FunnelService>();
+        var query = Funnel(TimeProvider.System.GetUtcNow().AddMinutes(1));
+        for (var run = 0; run < Int(options, "runs", 5); run++)
         {
             var clock = Stopwatch.StartNew();
-            var merges = await reader.ReadSubjectMergesAsync(CancellationToken.None);
-            // Step i reached by a subject: the earliest time after its step i-1 (no conversion window here).
-            var reached = new Dictionary<int, long>[Types.Length];
-            long scanned = 0;
-            for (var step = 0; step < Types.Length; step++)
-            {
-                var current = reached[step] = [];
-                var previous = step == 0 ? null : reached[step - 1];
-                await reader.ScanAsync(
-                    Types[step],
-                    from,
-                    to,
-                    block =>
-                    {
-                        scanned += block.Length;
-                        foreach (var o in block)
-                        {
-                            var subject = merges.TryGetValue(o.SubjectId, out var customer) ? customer : o.SubjectId;
-                            if (previous is not null && (!previous.TryGetValue(subject, out var before) || before > o.TimestampMs))
-                            {
-                                continue;
-                            }
-                            if (!current.TryGetValue(subject, out var seen) || o.TimestampMs < seen)
-                            {
-                                current[subject] = o.TimestampMs;
-                            }
-                        }
-                    },
-                    CancellationToken.None
-                );
-            }
+            var result = await funnels.RunAsync(query, CancellationToken.None);
             Console.WriteLine(
-                $"funnel {string.Join(" > ", Types)}: {string.Join(" > ", reached.Select(r => r.Count.ToString("N0", CultureInfo.InvariantCulture)))} subjects; "
-                    + $"{scanned:N0} occurrences scanned in {clock.Elapsed.TotalMilliseconds:N0} ms"
+                $"funnel {string.Join(" > ", Types)}: {string.Join(" > ", result.Steps.Select(s => s.Count.ToString("N0", CultureInfo.InvariantCulture)))} subjects "
+                    + $"in {clock.Elapsed.TotalMilliseconds:N0} ms (in process, FunnelService)"
             );
         }
         await host.StopAsync();
         return 0;
+    }
+
+    /// <summary>
+    /// <c>POST /api/v1/analytics/funnels</c> of a running DevHost over the data of an events-stream
+    /// run: sequential calls (one in flight), latency percentiles after a warm-up.
+    /// </summary>
+    private static async Task<int> FunnelHttpAsync(Dictionary<string, string> options)
+    {
+        var url = options.GetValueOrDefault("url") ?? "http://127.0.0.1:7172";
+        var token =
+            options.GetValueOrDefault("token") ?? throw new InvalidOperationException("--token TOKEN (an admin token) is required.");
+        var runs = Int(options, "runs", 50);
+        using var client = Client(url, 1);
+        client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
+        var query = Funnel(TimeProvider.System.GetUtcNow().AddMinutes(1));
+        var body = new JsonObject
+        {
+            ["steps"] = new JsonArray([.. Types.Select(t => (JsonNode)new JsonObject { ["event"] = t })]),
+            ["window"] = "P1D",
+            ["from"] = query.From.UtcDateTime.ToString("O", CultureInfo.InvariantCulture),
+            ["to"] = query.To.UtcDateTime.ToString("O", CultureInfo.InvariantCulture),
+        }.ToJsonString();
+        async Task<JsonObject> CallAsync()
+        {
+            using var content = new StringContent(body, Encoding.UTF8, "application/json");
+            using var response = await client.PostAsync("analytics/funnels", content);
+            var text = await response.Content.ReadAsStringAsync();
+            if (response.StatusCode != HttpStatusCode.OK)
+            {
+                throw new InvalidOperationException($"POST /analytics/funnels answered {(int)response.StatusCode}: {text}");
+            }
+            return JsonNode.Parse(text)!.AsObject();
+        }
+        JsonObject last = await CallAsync();
+        for (var i = 0; i < 4; i++)
+        {
+            last = await CallAsync(); // warm-up
+        }
+        var recorder = new Load.LatencyRecorder();
+        var clock = Stopwatch.StartNew();
+        for (var i = 0; i < runs; i++)
+        {
+            var started = Stopwatch.GetTimestamp();
+            last = await CallAsync();
+            recorder.Record(Stopwatch.GetTimestamp() - started);
+        }
+        var summary = recorder.Summarise(clock.Elapsed);
+        var counts = last["steps"]!.AsArray().Select(s => s!["count"]!.GetValue<long>().ToString("N0", CultureInfo.InvariantCulture));
+        Console.WriteLine(
+            $"events-funnel-http: {url}, {runs} sequential calls, funnel {string.Join(" > ", Types)} = {string.Join(" > ", counts)} subjects"
+        );
+        Console.WriteLine(Load.LatencySummary.Header);
+        Console.WriteLine(summary.Row("POST /analytics/funnels (3 steps, window P1D, 2 days)", 1));
+        return summary.Errors == 0 ? 0 : 1;
     }
 }

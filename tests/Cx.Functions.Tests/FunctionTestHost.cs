@@ -23,9 +23,11 @@ public sealed class FunctionTestHost
     {
         Time = new FakeTimeProvider(new DateTimeOffset(2026, 11, 25, 12, 0, 0, TimeSpan.Zero));
         Store = new Mock<IDocumentStore>(MockBehavior.Strict);
-        var definitions = new List<StoredDocument>();
-        definitions.AddRange(CustomerProfile.Components.Select(c => Definition(c.Key, ContentTypeRegistry.ComponentDocument, c)));
-        definitions.Add(Definition(CustomerProfile.TypeKey, ContentTypeRegistry.ContentTypeDocument, CustomerProfile.ContentType));
+        var definitions = _definitions;
+        definitions.AddRange(
+            ContentTypeRegistry.BuiltInComponents.Select(c => Definition(c.Key, ContentTypeRegistry.ComponentDocument, c))
+        );
+        definitions.AddRange(ContentTypeRegistry.BuiltInTypes.Select(t => Definition(t.Key, ContentTypeRegistry.ContentTypeDocument, t)));
         Store
             .Setup(s => s.QueryAsync(Containers.Definitions, It.IsAny<DocumentQuery>(), It.IsAny<CancellationToken>()))
             .Returns(
@@ -40,6 +42,12 @@ public sealed class FunctionTestHost
         Definitions = new DefinitionEndpoints(Registry, httpOptions, contentOptions);
         System = new SystemEndpoints(Registry, Time);
     }
+
+    private readonly List<StoredDocument> _definitions = [];
+
+    /// <summary>Adds a definition document (a journey, an event type) that definition queries return.</summary>
+    public void AddDefinition<T>(string key, string type, T definition)
+        where T : class => _definitions.Add(Definition(key, type, definition));
 
     public FakeTimeProvider Time { get; }
 

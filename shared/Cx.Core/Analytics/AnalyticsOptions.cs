@@ -43,6 +43,21 @@ public sealed class AnalyticsOptions
     [Range(1, 86_400)]
     public int ArchiveMaxAgeSeconds { get; set; } = 60;
 
+    /// <summary>
+    /// The longest time range, in days, a funnel or a journey report may cover (its step-1 or
+    /// awareness occurrences); with the conversion window (at most 90 days) it bounds a scan.
+    /// </summary>
+    [Range(1, 400)]
+    public int MaxFunnelRangeDays { get; set; } = 92;
+
+    /// <summary>
+    /// How many complete UTC days the daily journey-report timer writes, ending yesterday. Each
+    /// run rewrites the earlier days too, so late events and conversions that completed after the
+    /// first run are included (reports are replaced, never duplicated).
+    /// </summary>
+    [Range(1, 31)]
+    public int JourneyReportDays { get; set; } = 2;
+
     /// <summary>Blob container (a folder, embedded) of the raw-event archive.</summary>
     [Required]
     public string ArchiveContainer { get; set; } = "events-archive";

@@ -55,6 +55,8 @@ public static class AuditActions
     public const string EventTypeSaved = "event-type.saved";
     public const string EventTypeDeleted = "event-type.deleted";
     public const string EventTypeSettingsSaved = "event-type-settings.saved";
+    public const string JourneySaved = "journey.saved";
+    public const string JourneyDeleted = "journey.deleted";
 }
 
 /// <summary>

@@ -167,6 +167,18 @@ public sealed record ContentType
     /// <summary>Built in and required by the product: cannot be deleted or lose built-in fields.</summary>
     public bool BuiltIn { get; init; }
 
+    /// <summary>
+    /// Entries are written by Cx only (reports and other system records): clients can read them,
+    /// but not create, change or delete them. Server-owned; set on built-in types only.
+    /// </summary>
+    public bool SystemWritten { get; init; }
+
+    /// <summary>
+    /// A permission a caller needs, besides <c>content:read</c>, to read entries of this type
+    /// (journey reports need <c>analytics:read</c>). Server-owned; set on built-in types only.
+    /// </summary>
+    public string? ReadPermission { get; init; }
+
     /// <summary>Increments with every change; entries record the version they were written with.</summary>
     public int Version { get; init; } = 1;
 

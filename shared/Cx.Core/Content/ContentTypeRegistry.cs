@@ -24,6 +24,13 @@ public sealed partial class ContentTypeRegistry(
 
     public const string ComponentDocument = "component";
 
+    /// <summary>The content types the product relies on: created at start-up when missing, never deleted.</summary>
+    public static IReadOnlyList<ContentType> BuiltInTypes { get; } = [CustomerProfile.ContentType, Analytics.JourneyReports.ContentType];
+
+    /// <summary>The components the built-in types use.</summary>
+    public static IReadOnlyList<ComponentDefinition> BuiltInComponents { get; } =
+    [.. CustomerProfile.Components, .. Analytics.JourneyReports.Components];
+
     private readonly SemaphoreSlim _reload = new(1, 1);
     private volatile Snapshot? _snapshot;
 
@@ -31,11 +38,14 @@ public sealed partial class ContentTypeRegistry(
     public async Task InitializeAsync(CancellationToken cancellationToken)
     {
         var now = EntryValidator.FormatInstant(time.GetUtcNow());
-        foreach (var component in CustomerProfile.Components)
+        foreach (var component in BuiltInComponents)
         {
             await EnsureBuiltInAsync(component.Key, ComponentDocument, component, now, cancellationToken);
         }
-        await EnsureBuiltInAsync(CustomerProfile.TypeKey, ContentTypeDocument, CustomerProfile.ContentType, now, cancellationToken);
+        foreach (var type in BuiltInTypes)
+        {
+            await EnsureBuiltInAsync(type.Key, ContentTypeDocument, type, now, cancellationToken);
+        }
         var snapshot = await ReloadAsync(cancellationToken);
         foreach (var type in snapshot.Types.Values)
         {
@@ -151,7 +161,13 @@ public sealed partial class ContentTypeRegistry(
         DefinitionRules.ValidateContentType(type, snapshot);
         if (current is not null)
         {
-            type = type with { BuiltIn = current.Definition.BuiltIn, Version = current.Definition.Version };
+            type = type with
+            {
+                BuiltIn = current.Definition.BuiltIn,
+                SystemWritten = current.Definition.SystemWritten,
+                ReadPermission = current.Definition.ReadPermission,
+                Version = current.Definition.Version,
+            };
             if (!create)
             {
                 DefinitionRules.ValidateContentTypeChange(current.Definition, type);

@@ -18,7 +18,18 @@ public static class DefinitionDocuments
     public const int SchemaVersion = 1;
 
     /// <summary>Properties the server owns; clients may echo them back, they are ignored.</summary>
-    private static readonly string[] ServerProperties = ["id", "type", "schemaVersion", "createdAt", "updatedAt", "version", "builtIn"];
+    private static readonly string[] ServerProperties =
+    [
+        "id",
+        "type",
+        "schemaVersion",
+        "createdAt",
+        "updatedAt",
+        "version",
+        "builtIn",
+        "systemWritten",
+        "readPermission",
+    ];
 
     public static byte[] ToJson<T>(T definition, string id, string documentType, string createdAt, string updatedAt)
         where T : class

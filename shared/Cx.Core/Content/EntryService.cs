@@ -39,6 +39,7 @@ public sealed class EntryService(
     )
     {
         var schema = await GetCollectionAsync(typeKey, cancellationToken);
+        EnsureWritable(schema, actor);
         var id = ReadBodyId(body, routeId: null) ?? Ids.New(time);
         CheckBodyType(schema, body);
         var now = EntryValidator.FormatInstant(time.GetUtcNow());
@@ -56,6 +57,7 @@ public sealed class EntryService(
     )
     {
         var schema = await GetCollectionAsync(typeKey, cancellationToken);
+        EnsureWritable(schema, actor);
         ReadBodyId(body, id);
         CheckBodyType(schema, body);
         return await ReplaceCoreAsync(schema, id, _ => (JsonObject)body.DeepClone(), ifMatch, actor, cancellationToken);
@@ -71,6 +73,7 @@ public sealed class EntryService(
     )
     {
         var schema = await GetCollectionAsync(typeKey, cancellationToken);
+        EnsureWritable(schema, actor);
         ReadBodyId(patch, id);
         CheckBodyType(schema, patch);
         return await ReplaceCoreAsync(
@@ -86,6 +89,7 @@ public sealed class EntryService(
     public async Task DeleteAsync(string typeKey, string id, string? ifMatch, CancellationToken cancellationToken)
     {
         var schema = await GetCollectionAsync(typeKey, cancellationToken);
+        EnsureWritable(schema, WriteActor.Client);
         await DeleteCoreAsync(schema, id, ifMatch, cancellationToken);
         if (audit is not null && schema.Container == Containers.Customers)
         {
@@ -121,6 +125,7 @@ public sealed class EntryService(
     )
     {
         var schema = await GetSingleTypeAsync(typeKey, cancellationToken);
+        EnsureWritable(schema, WriteActor.Client);
         ReadBodyId(body, schema.Key);
         CheckBodyType(schema, body);
         var existing = await store.ReadAsync(schema.Container, schema.KeyFor(schema.Key), cancellationToken);
@@ -153,6 +158,7 @@ public sealed class EntryService(
     )
     {
         var schema = await GetSingleTypeAsync(typeKey, cancellationToken);
+        EnsureWritable(schema, WriteActor.Client);
         ReadBodyId(patch, schema.Key);
         return await ReplaceCoreAsync(
             schema,
@@ -167,6 +173,7 @@ public sealed class EntryService(
     public async Task DeleteSingleAsync(string typeKey, string? ifMatch, CancellationToken cancellationToken)
     {
         var schema = await GetSingleTypeAsync(typeKey, cancellationToken);
+        EnsureWritable(schema, WriteActor.Client);
         await DeleteCoreAsync(schema, schema.Key, ifMatch, cancellationToken);
     }
 
@@ -317,6 +324,15 @@ public sealed class EntryService(
             throw new ConflictException("collection-type", $"'{typeKey}' is a collection type; use /api/v1/content/{typeKey}.");
         }
         return schema;
+    }
+
+    /// <summary>Entries of a system-written type (journey reports, ...) are created, changed and deleted by Cx only.</summary>
+    private static void EnsureWritable(ContentSchema schema, WriteActor actor)
+    {
+        if (actor == WriteActor.Client && schema.Type.SystemWritten)
+        {
+            throw new ConflictException("system-written", $"Entries of '{schema.Key}' are written by Cx only; clients can read them.");
+        }
     }
 
     /// <summary>The id in a body: optional, must be valid, and must match the URL when there is one.</summary>

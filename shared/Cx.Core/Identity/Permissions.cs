@@ -40,6 +40,12 @@ public static class Permissions
     public const string KeysManage = "keys:manage";
     public const string AuditRead = "audit:read";
 
+    /// <summary>Analytics reads: roll-up series, funnels, journey definitions and their reports (staff only).</summary>
+    public const string AnalyticsRead = "analytics:read";
+
+    /// <summary>Creating, changing and deleting journey definitions.</summary>
+    public const string JourneysWrite = "journeys:write";
+
     public const string SelfSuffix = ":self";
 
     public static IReadOnlyList<string> All { get; } =
@@ -58,6 +64,8 @@ public static class Permissions
         AccountsManage,
         KeysManage,
         AuditRead,
+        AnalyticsRead,
+        JourneysWrite,
     ];
 
     /// <summary>Permissions an API key may carry (account and key management stay with people).</summary>
@@ -80,6 +88,8 @@ public static class Permissions
             EventsWrite,
             SegmentsRead,
             SegmentsWrite,
+            AnalyticsRead,
+            JourneysWrite,
         }.ToFrozenSet(StringComparer.Ordinal),
         [Roles.Editor] = new[] { ContentRead, ContentWrite, SchemaRead, SchemaWrite }.ToFrozenSet(StringComparer.Ordinal),
         [Roles.SupportAgent] = new[] { CustomersRead, CustomersWrite, ContentRead, EventsRead, SegmentsRead }.ToFrozenSet(

@@ -5,7 +5,8 @@ namespace Cx.Http.Endpoints;
 
 /// <summary>
 /// The generic content routes (<c>/content/{type}</c>, <c>/singles/{type}</c>): entries of any
-/// content type that is not customer-scoped (see <see cref="EntryEndpoints.EnsureContentRouteAsync"/>).
+/// content type that is not customer-scoped, to callers allowed to read it (see
+/// <see cref="EntryEndpoints.EnsureContentRouteAsync"/>).
 /// </summary>
 public sealed class ContentEndpoints(EntryEndpoints entries)
 {
@@ -45,15 +46,27 @@ public sealed class ContentEndpoints(EntryEndpoints entries)
         return await entries.DeleteAsync(request, typeKey, id, cancellationToken);
     }
 
-    public Task<IResult> GetSingleAsync(HttpRequest request, string typeKey, CancellationToken cancellationToken) =>
-        entries.GetSingleAsync(request, typeKey, cancellationToken);
+    public async Task<IResult> GetSingleAsync(HttpRequest request, string typeKey, CancellationToken cancellationToken)
+    {
+        await entries.EnsureContentRouteAsync(typeKey, cancellationToken);
+        return await entries.GetSingleAsync(request, typeKey, cancellationToken);
+    }
 
-    public Task<IResult> PutSingleAsync(HttpRequest request, string typeKey, CancellationToken cancellationToken) =>
-        entries.PutSingleAsync(request, typeKey, ContentRoutes.SingleLocation, cancellationToken);
+    public async Task<IResult> PutSingleAsync(HttpRequest request, string typeKey, CancellationToken cancellationToken)
+    {
+        await entries.EnsureContentRouteAsync(typeKey, cancellationToken);
+        return await entries.PutSingleAsync(request, typeKey, ContentRoutes.SingleLocation, cancellationToken);
+    }
 
-    public Task<IResult> PatchSingleAsync(HttpRequest request, string typeKey, CancellationToken cancellationToken) =>
-        entries.PatchSingleAsync(request, typeKey, cancellationToken);
+    public async Task<IResult> PatchSingleAsync(HttpRequest request, string typeKey, CancellationToken cancellationToken)
+    {
+        await entries.EnsureContentRouteAsync(typeKey, cancellationToken);
+        return await entries.PatchSingleAsync(request, typeKey, cancellationToken);
+    }
 
-    public Task<IResult> DeleteSingleAsync(HttpRequest request, string typeKey, CancellationToken cancellationToken) =>
-        entries.DeleteSingleAsync(request, typeKey, cancellationToken);
+    public async Task<IResult> DeleteSingleAsync(HttpRequest request, string typeKey, CancellationToken cancellationToken)
+    {
+        await entries.EnsureContentRouteAsync(typeKey, cancellationToken);
+        return await entries.DeleteSingleAsync(request, typeKey, cancellationToken);
+    }
 }

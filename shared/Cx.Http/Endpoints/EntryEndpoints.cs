@@ -1,6 +1,7 @@
 using Cx.Core.Common;
 using Cx.Core.Content;
 using Cx.Core.Documents;
+using Cx.Core.Identity;
 using Cx.Http.Json;
 using Cx.Http.Paging;
 using Microsoft.AspNetCore.Http;
@@ -19,12 +20,21 @@ public sealed class EntryEndpoints(EntryService entries, ContentTypeRegistry reg
     /// Customer-scoped types (stored in the customers container) are served only by their own
     /// routes, whose access rules protect each customer's data; the generic content routes refuse them.
     /// </summary>
+    /// <remarks>
+    /// A type with a <see cref="ContentType.ReadPermission"/> (journey reports: analytics:read) is
+    /// served only to callers holding it as well (403 otherwise), so content:read alone, which
+    /// customers hold, never reaches analytics.
+    /// </remarks>
     public async Task EnsureContentRouteAsync(string typeKey, CancellationToken cancellationToken)
     {
         var schema = await registry.GetSchemaAsync(typeKey, cancellationToken);
         if (schema.Container == Cx.Core.Documents.Containers.Customers)
         {
             throw new ConflictException("customer-scoped", $"'{typeKey}' holds customer data; use its own routes (/api/v1/customers).");
+        }
+        if (schema.Type.ReadPermission is { } permission && !CurrentActor.Get().Has(permission))
+        {
+            throw new ForbiddenException($"Entries of '{typeKey}' need the {permission} permission.");
         }
     }
 

@@ -512,7 +512,7 @@ public sealed class EventEndpoints(
 
     // ---------------------------------------------------------------- helpers
 
-    private static Dictionary<string, string> ReadQuery(HttpRequest request, IReadOnlyList<string> allowed)
+    internal static Dictionary<string, string> ReadQuery(HttpRequest request, IReadOnlyList<string> allowed)
     {
         var values = new Dictionary<string, string>(StringComparer.Ordinal);
         var errors = new List<FieldError>();

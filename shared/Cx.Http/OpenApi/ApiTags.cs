@@ -19,6 +19,8 @@ public static class ApiTags
 
     public const string Events = "Events";
 
+    public const string Analytics = "Analytics";
+
     private static readonly Dictionary<string, string> Descriptions = new(StringComparer.Ordinal)
     {
         [Customers] =
@@ -33,6 +35,8 @@ public static class ApiTags
             "Sign-in (password for staff, SSO token exchange for customers), rotating refresh tokens, sign-out, and the public keys that verify Cx tokens.",
         [Events] =
             "Behavioural events: capture (single or batch), identify, the event-type registry, a customer's timeline and behavioural aggregates.",
+        [Analytics] =
+            "Roll-up time series, funnels, and journeys (awareness, consideration, action) with their reports. Staff with analytics:read.",
         [Administration] = "Staff accounts, API keys, SSO claims mappings and the append-only audit log (admins).",
     };
 

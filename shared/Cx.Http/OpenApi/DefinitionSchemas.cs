@@ -1,3 +1,4 @@
+using Cx.Core.Analytics;
 using Cx.Core.Content;
 using Cx.Core.Documents;
 using Cx.Core.Events;
@@ -28,11 +29,24 @@ public static class DefinitionSchemas
 
     public const string EventTypeSettingsInput = "EventTypeSettingsInput";
 
+    public const string JourneyDocument = "JourneyDefinition";
+
+    public const string JourneyInput = "JourneyDefinitionInput";
+
+    /// <summary>Journey keys: content-type keys of at most <see cref="JourneyRegistry.MaxKeyLength"/> characters.</summary>
+    public const string JourneyKeyPattern = "^[a-z](?:[a-z0-9-]{0,46}[a-z0-9])?$";
+
     /// <summary>Event-type keys: what <see cref="EventTypeRegistry.IsEventTypeKey"/> accepts.</summary>
     public const string EventTypeKeyPattern = "^[a-z][a-z0-9_.-]{0,63}$";
 
     /// <summary>Properties the server owns: ignored when a client sends them back.</summary>
-    private static readonly HashSet<string> ServerOwned = new(StringComparer.Ordinal) { "version", "builtIn" };
+    private static readonly HashSet<string> ServerOwned = new(StringComparer.Ordinal)
+    {
+        "version",
+        "builtIn",
+        "systemWritten",
+        "readPermission",
+    };
 
     private static readonly Dictionary<string, string> Descriptions = new(StringComparer.Ordinal)
     {
@@ -66,6 +80,14 @@ public static class DefinitionSchemas
         ["many"] = "relation: an array of ids.",
         ["default"] = "The value used when a write omits the field.",
         ["container"] = "content or customers.",
+        ["systemWritten"] = "Entries are written by Cx only (reports): clients read them but cannot create, change or delete them.",
+        ["readPermission"] = "A permission needed, besides content:read, to read the entries (journey reports: analytics:read).",
+        ["stages"] = "The event types of each stage; an event type belongs to one stage at most.",
+        ["awareness"] = "1-20 event types: a subject is aware when it does one of them in the report's range.",
+        ["consideration"] = "1-20 event types, done after an awareness event within the conversion window.",
+        ["action"] = "1-20 event types, done after a consideration event within the conversion window.",
+        ["conversionWindow"] =
+            "ISO 8601 duration (days, hours, minutes, seconds; at most P90D, default P30D): every stage before the awareness time plus this. Stored in canonical form.",
     };
 
     internal static void Register(SchemaContext context)
@@ -133,6 +155,27 @@ public static class DefinitionSchemas
         settings.Required.Remove("updatedAt");
         context.AddShared(EventTypeSettingsDocument, settings);
         context.AddShared(
+            JourneyDocument,
+            Document(
+                schemas.BuildObject(options.GetTypeInfo(typeof(JourneyDefinition)), JsonSchemaMode.Response),
+                JourneyRegistry.Document,
+                "A journey: which event types put a subject in the awareness, consideration and action stages.",
+                new OpenApiSchema
+                {
+                    Type = JsonSchemaType.String,
+                    Pattern = JourneyKeyPattern,
+                    Description = "The key.",
+                }
+            )
+        );
+        context.AddShared(
+            JourneyInput,
+            Input(
+                schemas.BuildObject(options.GetTypeInfo(typeof(JourneyDefinition)), JsonSchemaMode.Request, ServerOwned),
+                "A journey as a client sends it."
+            )
+        );
+        context.AddShared(
             EventTypeSettingsInput,
             Input(
                 schemas.BuildObject(options.GetTypeInfo(typeof(EventTypeSettings)), JsonSchemaMode.Request, ServerOwned),
@@ -177,7 +220,7 @@ public static class DefinitionSchemas
     {
         schema.Description =
             description
-            + " Server-owned properties (id, type, schemaVersion, createdAt, updatedAt, version, builtIn) sent back are ignored; any other unknown property is an error.";
+            + " Server-owned properties (id, type, schemaVersion, createdAt, updatedAt, version, builtIn, systemWritten, readPermission) sent back are ignored; any other unknown property is an error.";
         return schema;
     }
 
@@ -189,6 +232,15 @@ public static class DefinitionSchemas
         }
         switch (name)
         {
+            case "key" when declaringType == typeof(JourneyDefinition):
+                schema.Pattern = JourneyKeyPattern;
+                schema.Description =
+                    $"1-{JourneyRegistry.MaxKeyLength} lower-case letters, digits or '-', starting with a letter; fixed once created.";
+                break;
+            case "awareness" or "consideration" or "action" when schema.Items is OpenApiSchema stageItems:
+                schema.MaxItems = JourneyRegistry.MaxEventTypesPerStage;
+                stageItems.Pattern = EventTypeKeyPattern;
+                break;
             case "key" when declaringType == typeof(EventTypeDefinition):
                 schema.Pattern = EventTypeKeyPattern;
                 schema.Description = "1-64 of a-z, 0-9, '_', '.', '-', starting with a letter; fixed once created.";

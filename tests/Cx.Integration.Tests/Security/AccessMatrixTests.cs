@@ -102,6 +102,15 @@ public sealed class AccessMatrixTests(UnlimitedDevHostFactory host) : IClassFixt
         ["DeleteEventType"] = [Admin, Editor],
         ["GetCustomerTimeline"] = [Admin, Marketer, Support, Self],
         ["GetCustomerBehavior"] = [Admin, Marketer, Support, Self],
+        // Analytics is for staff who hold analytics:read; journey definitions change with journeys:write.
+        ["GetRollups"] = [Admin, Marketer],
+        ["QueryFunnel"] = [Admin, Marketer],
+        ["ListJourneys"] = [Admin, Marketer],
+        ["GetJourney"] = [Admin, Marketer],
+        ["GetJourneyReport"] = [Admin, Marketer],
+        ["CreateJourney"] = [Admin, Marketer],
+        ["ReplaceJourney"] = [Admin, Marketer],
+        ["DeleteJourney"] = [Admin, Marketer],
     };
 
     private static IReadOnlyList<FunctionDescriptor> HttpFunctions =>
@@ -179,7 +188,8 @@ public sealed class AccessMatrixTests(UnlimitedDevHostFactory host) : IClassFixt
             .Replace("{accountId}", "acct-unknown", StringComparison.Ordinal)
             .Replace("{keyId}", "unknown-key", StringComparison.Ordinal)
             .Replace("{issuerKey}", "unknown-issuer", StringComparison.Ordinal)
-            .Replace("{eventType}", "matrix_event", StringComparison.Ordinal);
+            .Replace("{eventType}", "matrix_event", StringComparison.Ordinal)
+            .Replace("{journeyKey}", "matrix-journey", StringComparison.Ordinal);
         var method = new HttpMethod(function.Http.Methods![0]);
         var request = new HttpRequestMessage(method, "/api/" + path);
         if (method != HttpMethod.Get && method != HttpMethod.Delete)

@@ -1,0 +1,502 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Cx.Core.Analytics;
+using Cx.Core.Common;
+using Cx.Core.Content;
+using Cx.Core.Events;
+using Cx.Http.Json;
+using Cx.Http.Paging;
+using Cx.Http.Routes;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Options;
+
+namespace Cx.Http.Endpoints;
+
+/// <summary>
+/// HTTP handling of the analytics read API: roll-up series (<c>GET /analytics/rollups</c>),
+/// funnels (<c>POST /analytics/funnels</c>, a query body), journey definitions
+/// (<c>/journeys</c>) and journey reports (<c>GET /journeys/{key}/report</c>). Every query string
+/// and body is checked strictly: unknown or repeated parameters, bad instants and durations and
+/// ranges beyond the limits are 400 problems naming the parameter or pointer; nothing is written
+/// except journey definitions.
+/// </summary>
+public sealed class AnalyticsEndpoints(
+    RollupSeriesService rollups,
+    FunnelService funnels,
+    JourneyRegistry journeys,
+    EventTypeRegistry eventTypes,
+    TimeProvider time,
+    IOptions<AnalyticsOptions> analyticsOptions,
+    IOptions<HttpOptions> httpOptions,
+    IOptions<ContentOptions> contentOptions
+)
+{
+    private static readonly string[] RollupParameters = ["event", "granularity", "from", "to", "breakdown", "name"];
+    private static readonly string[] ReportParameters = ["from", "to"];
+    private static readonly string[] FunnelProperties = ["steps", "window", "from", "to"];
+
+    // ---------------------------------------------------------------- roll-ups
+
+    /// <summary><c>GET analytics/rollups?event=&amp;granularity=&amp;from=&amp;to=&amp;breakdown=&amp;name=</c>.</summary>
+    public async Task<IResult> RollupsAsync(HttpRequest request, CancellationToken cancellationToken)
+    {
+        var query = EventEndpoints.ReadQuery(request, RollupParameters);
+        var errors = new List<FieldError>();
+        var eventType = query.GetValueOrDefault("event");
+        if (eventType is null)
+        {
+            errors.Add(Query("event", "required", "event names an event type, such as purchase."));
+        }
+        else if (!EventTypeRegistry.IsEventTypeKey(eventType))
+        {
+            errors.Add(Query("event", "event-type", "event is an event type: [a-z][a-z0-9_.-]{0,63}."));
+        }
+        Granularity? granularity = query.GetValueOrDefault("granularity") switch
+        {
+            "minute" => Granularity.Minute,
+            "hour" => Granularity.Hour,
+            "day" => Granularity.Day,
+            _ => null,
+        };
+        if (granularity is null)
+        {
+            errors.Add(Query("granularity", query.ContainsKey("granularity") ? "enum" : "required", "granularity is minute, hour or day."));
+        }
+        RollupBreakdown? breakdown = query.GetValueOrDefault("breakdown", "total") switch
+        {
+            "total" => RollupBreakdown.Total,
+            "page" => RollupBreakdown.Page,
+            "dimension" => RollupBreakdown.Dimension,
+            _ => null,
+        };
+        if (breakdown is null)
+        {
+            errors.Add(Query("breakdown", "enum", "breakdown is total, page or dimension."));
+        }
+        else if (breakdown != RollupBreakdown.Total && granularity == Granularity.Minute)
+        {
+            errors.Add(Query("breakdown", "granularity", "Minute buckets keep totals only; break down hour or day buckets."));
+        }
+        var name = query.GetValueOrDefault("name");
+        if (breakdown == RollupBreakdown.Dimension && name is null)
+        {
+            errors.Add(Query("name", "required", "breakdown=dimension needs name, one of the type's rollupDimensions."));
+        }
+        else if (breakdown == RollupBreakdown.Dimension && !EventTypeRegistry.IsPropertyName(name))
+        {
+            errors.Add(Query("name", "name", "name is a property name."));
+        }
+        else if (breakdown is not RollupBreakdown.Dimension && name is not null)
+        {
+            errors.Add(Query("name", "not-allowed", "name goes with breakdown=dimension only."));
+        }
+        var (from, to) = ReadRange(query, errors, ErrorLocation.Query);
+        if (errors.Count == 0)
+        {
+            CheckRange(from, to, RollupSeriesService.MaxRange(granularity!.Value), errors, ErrorLocation.Query, UnitOf(granularity.Value));
+            var minuteRetention = TimeSpan.FromDays(analyticsOptions.Value.MinuteRollupRetentionDays);
+            if (granularity == Granularity.Minute && from < time.GetUtcNow() - minuteRetention)
+            {
+                errors.Add(
+                    Query(
+                        "from",
+                        "retention",
+                        $"Minute buckets are kept for {analyticsOptions.Value.MinuteRollupRetentionDays} days; use hour or day for older data."
+                    )
+                );
+            }
+        }
+        if (errors.Count == 0 && breakdown == RollupBreakdown.Dimension)
+        {
+            var type = await eventTypes.FindAsync(eventType!, cancellationToken);
+            if (type is null || !type.RollupDimensions.Contains(name!))
+            {
+                errors.Add(Query("name", "not-a-dimension", $"'{name}' is not a rollupDimension of the event type '{eventType}'."));
+            }
+        }
+        ThrowIfAny(errors);
+
+        var series = await rollups.ReadAsync(
+            new RollupQuery(eventType!, granularity!.Value, from, to, breakdown!.Value, name),
+            cancellationToken
+        );
+        if (series.Points.Count > RollupSeriesService.MaxBreakdownPoints)
+        {
+            throw new ValidationException(
+                Query(
+                    "from",
+                    "too-many-points",
+                    $"The breakdown has more than {RollupSeriesService.MaxBreakdownPoints} (bucket, value) pairs; narrow the range or use a coarser granularity."
+                ),
+                "The query string is not valid."
+            );
+        }
+        return new JsonWriterResult(
+            StatusCodes.Status200OK,
+            writer =>
+            {
+                writer.WriteStartObject();
+                writer.WriteString("event", eventType);
+                writer.WriteString("granularity", granularity.Value.ToString().ToLowerInvariant());
+                writer.WriteString("breakdown", breakdown.Value.ToString().ToLowerInvariant());
+                if (name is not null)
+                {
+                    writer.WriteString("name", name);
+                }
+                writer.WriteString("from", EntryValidator.FormatInstant(from));
+                writer.WriteString("to", EntryValidator.FormatInstant(to));
+                writer.WriteNumber("count", series.Count);
+                writer.WriteNumber("sum", series.Sum);
+                writer.WriteStartArray("buckets");
+                foreach (var point in series.Points)
+                {
+                    writer.WriteStartObject();
+                    writer.WriteString("start", EntryValidator.FormatInstant(point.BucketStart));
+                    if (breakdown != RollupBreakdown.Total)
+                    {
+                        writer.WriteString("value", point.Value);
+                    }
+                    writer.WriteNumber("count", point.Count);
+                    writer.WriteNumber("sum", point.Sum);
+                    writer.WriteEndObject();
+                }
+                writer.WriteEndArray();
+                writer.WriteEndObject();
+            }
+        );
+    }
+
+    // ---------------------------------------------------------------- funnels
+
+    /// <summary><c>POST analytics/funnels</c> with <c>{"steps": [{"event"}...], "window", "from", "to"?}</c>.</summary>
+    public async Task<IResult> FunnelAsync(HttpRequest request, CancellationToken cancellationToken)
+    {
+        EntryEndpoints.RejectQuery(request);
+        var body = await RequestBody.ReadObjectAsync(request, httpOptions.Value, cancellationToken);
+        var errors = new List<FieldError>();
+        foreach (var (property, _) in body)
+        {
+            if (!FunnelProperties.Contains(property))
+            {
+                errors.Add(new FieldError("/" + property, "unknown-field", "A funnel has steps, window, from and to."));
+            }
+        }
+        var steps = ReadSteps(body, errors);
+        TimeSpan window = default;
+        var windowText = ReadString(body, "window", required: true, errors);
+        if (windowText is not null && (!IsoDuration.TryParse(windowText, out window) || window > FunnelQuery.MaxWindow))
+        {
+            errors.Add(
+                new FieldError(
+                    "/window",
+                    "duration",
+                    "window is an ISO 8601 duration of at most 90 days (days, hours, minutes, seconds), such as P7D or PT30M."
+                )
+            );
+        }
+        var range = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var name in (string[])["from", "to"])
+        {
+            if (ReadString(body, name, required: name == "from", errors) is { } text)
+            {
+                range[name] = text;
+            }
+        }
+        var (from, to) = errors.Any(e => e.Path is "/from" or "/to") ? default : ReadRange(range, errors, ErrorLocation.Body);
+        if (errors.Count == 0)
+        {
+            CheckRange(from, to, TimeSpan.FromDays(analyticsOptions.Value.MaxFunnelRangeDays), errors, ErrorLocation.Body, "days");
+        }
+        ThrowIfAny(errors, "The funnel is not valid.");
+
+        var result = await funnels.RunAsync(new FunnelQuery(steps, window, from, to), cancellationToken);
+        return new JsonWriterResult(
+            StatusCodes.Status200OK,
+            writer =>
+            {
+                writer.WriteStartObject();
+                writer.WriteString("from", EntryValidator.FormatInstant(from));
+                writer.WriteString("to", EntryValidator.FormatInstant(to));
+                writer.WriteString("window", IsoDuration.Format(window));
+                writer.WriteStartArray("steps");
+                foreach (var step in result.Steps)
+                {
+                    writer.WriteStartObject();
+                    writer.WriteString("event", step.Step.EventTypes[0]);
+                    writer.WriteNumber("count", step.Count);
+                    WriteRate(writer, "conversionFromFirst", step.ConversionFromFirst);
+                    WriteRate(writer, "conversionFromPrevious", step.ConversionFromPrevious);
+                    writer.WriteNumber("dropOff", step.DropOff);
+                    WriteRate(writer, "dropOffRate", step.DropOffRate);
+                    writer.WriteEndObject();
+                }
+                writer.WriteEndArray();
+                writer.WriteEndObject();
+            }
+        );
+    }
+
+    private static List<FunnelStep> ReadSteps(JsonObject body, List<FieldError> errors)
+    {
+        var steps = new List<FunnelStep>();
+        if (!body.TryGetPropertyValue("steps", out var node) || node is null)
+        {
+            errors.Add(new FieldError("/steps", "required", "steps is an array of 2-10 steps such as {\"event\": \"page_view\"}."));
+            return steps;
+        }
+        if (node.GetValueKind() != JsonValueKind.Array)
+        {
+            errors.Add(new FieldError("/steps", "type", "steps is an array of 2-10 steps such as {\"event\": \"page_view\"}."));
+            return steps;
+        }
+        var array = node.AsArray();
+        if (array.Count < FunnelQuery.MinSteps)
+        {
+            errors.Add(new FieldError("/steps", "min-items", $"A funnel has at least {FunnelQuery.MinSteps} steps."));
+        }
+        else if (array.Count > FunnelQuery.MaxSteps)
+        {
+            errors.Add(new FieldError("/steps", "max-items", $"A funnel has at most {FunnelQuery.MaxSteps} steps."));
+        }
+        for (var i = 0; i < array.Count; i++)
+        {
+            var pointer = $"/steps/{i}";
+            if (array[i] is not JsonObject step)
+            {
+                errors.Add(new FieldError(pointer, "type", "A step is an object such as {\"event\": \"purchase\"}."));
+                continue;
+            }
+            foreach (var (property, _) in step)
+            {
+                if (property != "event")
+                {
+                    errors.Add(
+                        new FieldError(
+                            $"{pointer}/{property}",
+                            "unknown-field",
+                            "A step names one event type; occurrence data carries no properties to filter on."
+                        )
+                    );
+                }
+            }
+            if (!step.TryGetPropertyValue("event", out var eventNode) || eventNode is null)
+            {
+                errors.Add(new FieldError(pointer + "/event", "required", "A step names an event type."));
+            }
+            else if (eventNode.GetValueKind() != JsonValueKind.String || !EventTypeRegistry.IsEventTypeKey(eventNode.GetValue<string>()))
+            {
+                errors.Add(new FieldError(pointer + "/event", "event-type", "An event type: [a-z][a-z0-9_.-]{0,63}."));
+            }
+            else
+            {
+                steps.Add(FunnelStep.Of(eventNode.GetValue<string>()));
+            }
+        }
+        return steps;
+    }
+
+    private static string? ReadString(JsonObject body, string name, bool required, List<FieldError> errors)
+    {
+        if (!body.TryGetPropertyValue(name, out var node) || node is null)
+        {
+            if (required)
+            {
+                errors.Add(new FieldError("/" + name, "required", $"'{name}' is required."));
+            }
+            return null;
+        }
+        if (node.GetValueKind() != JsonValueKind.String)
+        {
+            errors.Add(new FieldError("/" + name, "type", $"'{name}' is a string."));
+            return null;
+        }
+        return node.GetValue<string>();
+    }
+
+    // ---------------------------------------------------------------- journeys
+
+    public async Task<IResult> ListJourneysAsync(HttpRequest request, CancellationToken cancellationToken)
+    {
+        var parameters = ListParameters.Parse(request.Query, allowFilters: false);
+        if (parameters.Fields is not null || parameters.Sort.Count > 0)
+        {
+            throw new ValidationException(
+                Query(
+                    parameters.Fields is not null ? "fields" : "sort",
+                    "unknown-parameter",
+                    "Journeys are listed by key; use limit and cursor."
+                )
+            );
+        }
+        var limit = parameters.Limit ?? contentOptions.Value.DefaultPageSize;
+        if (limit < 1 || limit > contentOptions.Value.MaxPageSize)
+        {
+            throw new ValidationException(Query("limit", "range", $"limit is between 1 and {contentOptions.Value.MaxPageSize}."));
+        }
+        var (items, next) = await journeys.ListAsync(limit, parameters.DecodeCursor(JourneyRegistry.Document), cancellationToken);
+        return new PageResult(items, next is null ? null : CursorCodec.Encode(next, parameters.FingerprintFor(JourneyRegistry.Document)));
+    }
+
+    public async Task<IResult> GetJourneyAsync(HttpRequest request, string key, CancellationToken cancellationToken)
+    {
+        EntryEndpoints.RejectQuery(request);
+        var document = (await journeys.GetAsync(key, cancellationToken)).Document;
+        return ETags.IfNoneMatch(request, document.ETag) ? new NotModifiedResult(document.ETag) : new DocumentResult(document);
+    }
+
+    public async Task<IResult> CreateJourneyAsync(HttpRequest request, CancellationToken cancellationToken)
+    {
+        EntryEndpoints.RejectQuery(request);
+        var body = await RequestBody.ReadObjectAsync(request, httpOptions.Value, cancellationToken);
+        var saved = await journeys.CreateAsync(DefinitionDocuments.FromRequest<JourneyDefinition>(body), cancellationToken);
+        return new DocumentResult(saved.Document, StatusCodes.Status201Created, AnalyticsRoutes.JourneyLocation(saved.Definition.Key));
+    }
+
+    public async Task<IResult> ReplaceJourneyAsync(HttpRequest request, string key, CancellationToken cancellationToken)
+    {
+        EntryEndpoints.RejectQuery(request);
+        var ifMatch = ETags.ReadIfMatch(request);
+        var body = await RequestBody.ReadObjectAsync(request, httpOptions.Value, cancellationToken);
+        var saved = await journeys.ReplaceAsync(key, DefinitionDocuments.FromRequest<JourneyDefinition>(body), ifMatch, cancellationToken);
+        return new DocumentResult(saved.Document);
+    }
+
+    public async Task<IResult> DeleteJourneyAsync(HttpRequest request, string key, CancellationToken cancellationToken)
+    {
+        EntryEndpoints.RejectQuery(request);
+        await journeys.DeleteAsync(key, ETags.ReadIfMatch(request), cancellationToken);
+        return NoContentResult.Instance;
+    }
+
+    /// <summary><c>GET journeys/{key}/report?from=&amp;to=</c>: the journey's stages over the range, computed now.</summary>
+    public async Task<IResult> JourneyReportAsync(HttpRequest request, string key, CancellationToken cancellationToken)
+    {
+        var query = EventEndpoints.ReadQuery(request, ReportParameters);
+        var errors = new List<FieldError>();
+        var (from, to) = ReadRange(query, errors, ErrorLocation.Query);
+        if (errors.Count == 0)
+        {
+            CheckRange(from, to, TimeSpan.FromDays(analyticsOptions.Value.MaxFunnelRangeDays), errors, ErrorLocation.Query, "days");
+        }
+        ThrowIfAny(errors);
+        var journey = await journeys.GetAsync(key, cancellationToken);
+        var report = await journeys.ReportAsync(journey.Definition, from, to, cancellationToken);
+        return new JsonWriterResult(
+            StatusCodes.Status200OK,
+            writer =>
+            {
+                writer.WriteStartObject();
+                writer.WriteString("journey", report.Journey);
+                writer.WriteNumber("journeyVersion", report.JourneyVersion);
+                writer.WriteString("from", EntryValidator.FormatInstant(report.From));
+                writer.WriteString("to", EntryValidator.FormatInstant(report.To));
+                writer.WriteString("conversionWindow", report.ConversionWindow);
+                writer.WriteString("computedAt", EntryValidator.FormatInstant(report.ComputedAt));
+                writer.WriteStartArray("stages");
+                foreach (var stage in report.Stages)
+                {
+                    writer.WriteStartObject();
+                    writer.WriteString("stage", JourneyRegistry.Name(stage.Stage));
+                    writer.WriteStartArray("events");
+                    foreach (var type in stage.EventTypes)
+                    {
+                        writer.WriteStringValue(type);
+                    }
+                    writer.WriteEndArray();
+                    writer.WriteNumber("reached", stage.Reached);
+                    if (stage.DroppedOff is { } droppedOff)
+                    {
+                        writer.WriteNumber("droppedOff", droppedOff);
+                    }
+                    else
+                    {
+                        writer.WriteNull("droppedOff");
+                    }
+                    WriteRate(writer, "dropOffRate", stage.DropOffRate);
+                    writer.WriteEndObject();
+                }
+                writer.WriteEndArray();
+                writer.WriteEndObject();
+            }
+        );
+    }
+
+    // ---------------------------------------------------------------- helpers
+
+    /// <summary>Reads <c>from</c> (required) and <c>to</c> (default now) as ISO 8601 instants; a date alone is midnight UTC.</summary>
+    private (DateTimeOffset From, DateTimeOffset To) ReadRange(
+        IReadOnlyDictionary<string, string> values,
+        List<FieldError> errors,
+        ErrorLocation location
+    )
+    {
+        DateTimeOffset from = default;
+        if (!values.TryGetValue("from", out var fromText))
+        {
+            errors.Add(Error("from", "required", "from is an ISO 8601 instant or date, such as 2026-11-01.", location));
+        }
+        else if (!EntryValidator.TryParseInstant(fromText, out from))
+        {
+            errors.Add(Error("from", "date-time", "from is an ISO 8601 instant or date, such as 2026-11-01T00:00:00Z.", location));
+        }
+        var to = time.GetUtcNow();
+        if (values.TryGetValue("to", out var toText) && !EntryValidator.TryParseInstant(toText, out to))
+        {
+            errors.Add(Error("to", "date-time", "to is an ISO 8601 instant or date, such as 2026-11-02T00:00:00Z.", location));
+        }
+        return (from, to);
+    }
+
+    private static void CheckRange(
+        DateTimeOffset from,
+        DateTimeOffset to,
+        TimeSpan max,
+        List<FieldError> errors,
+        ErrorLocation location,
+        string unit
+    )
+    {
+        if (to <= from)
+        {
+            errors.Add(Error("to", "range", "to is after from.", location));
+        }
+        else if (to - from > max)
+        {
+            errors.Add(
+                Error(
+                    "from",
+                    "range-too-large",
+                    $"The range is at most {max.TotalDays:0.##} days{(unit == "days" ? "" : " of " + unit + " buckets; use a coarser granularity or a narrower range")}.",
+                    location
+                )
+            );
+        }
+    }
+
+    private static string UnitOf(Granularity granularity) => granularity.ToString().ToLowerInvariant();
+
+    private static FieldError Error(string name, string code, string detail, ErrorLocation location) =>
+        location == ErrorLocation.Query ? Query(name, code, detail) : new FieldError("/" + name, code, detail);
+
+    private static FieldError Query(string name, string code, string detail) => new(name, code, detail, ErrorLocation.Query);
+
+    private static void ThrowIfAny(List<FieldError> errors, string message = "The query string is not valid.")
+    {
+        if (errors.Count > 0)
+        {
+            throw new ValidationException(errors, message);
+        }
+    }
+
+    private static void WriteRate(Utf8JsonWriter writer, string name, double? rate)
+    {
+        if (rate is { } value)
+        {
+            writer.WriteNumber(name, value);
+        }
+        else
+        {
+            writer.WriteNull(name);
+        }
+    }
+}
