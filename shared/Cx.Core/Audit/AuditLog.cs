@@ -52,6 +52,9 @@ public static class AuditActions
     public const string ClaimsMappingSaved = "claims-mapping.saved";
     public const string ClaimsMappingDeleted = "claims-mapping.deleted";
     public const string CustomerDeleted = "customer.deleted";
+    public const string SegmentSaved = "segment.saved";
+    public const string SegmentDeleted = "segment.deleted";
+    public const string SegmentRecomputeRequested = "segment.recompute-requested";
 }
 
 /// <summary>

@@ -1,0 +1,137 @@
+using System.Text.Json;
+using Cx.Core.Documents;
+using Cx.Core.Lifecycle;
+using Cx.Core.Profiles;
+using Microsoft.Extensions.Logging;
+
+namespace Cx.Core.Segments;
+
+/// <summary>
+/// The segmentation hook on the change feed of customer profiles. For each change, in feed order:
+/// <list type="number">
+/// <item>it projects the profile's membership onto the membership documents and the event stream
+/// (<see cref="MembershipProjector"/>; a no-op unless the membership changed);</item>
+/// <item>it re-evaluates the customer when something a client owns changed. A change that only
+/// touched what segmentation writes itself (membership, its interactions, <c>updatedAt</c>) is
+/// recognised by comparing the before and after state and is not evaluated: the hook never
+/// re-triggers itself. Where the store gives no before state (Cosmos DB) the customer is
+/// evaluated; rules never read what segmentation writes, so that evaluation finds nothing to
+/// change and writes nothing.</item>
+/// </list>
+/// Idempotent: a redelivered change projects nothing new (the documents already match) and an
+/// evaluation of an unchanged customer writes nothing.
+/// </summary>
+public sealed partial class SegmentHook(
+    SegmentCatalog catalog,
+    SegmentEvaluator evaluator,
+    MembershipProjector projector,
+    ILogger<SegmentHook> logger
+) : IChangeHook
+{
+    public const string HookName = "segments";
+
+    public string Name => HookName;
+
+    public bool Wants(ChangeRecord change) => change.Container == Containers.Customers && change.Type == CustomerProfile.TypeKey;
+
+    public async Task<HookOutcome> HandleChangesAsync(IReadOnlyList<ChangeRecord> changes, CancellationToken cancellationToken)
+    {
+        using var activity = SegmentMetrics.Activity.StartActivity("segments-hook");
+        var set = await catalog.GetAsync(cancellationToken);
+        var outcome = new HookOutcome();
+        // Customer id -> evaluate every active segment (true) or those that read profile fields (false).
+        var evaluate = new Dictionary<string, bool>(StringComparer.Ordinal);
+        foreach (var change in changes)
+        {
+            if (NeedsProjection(change, set))
+            {
+                if (change.After is { } after)
+                {
+                    using var body = JsonDocument.Parse(after);
+                    outcome.Projected += await projector.ProjectAsync(change.Id, body.RootElement, set.All.Keys, cancellationToken);
+                }
+                else
+                {
+                    outcome.Projected += await projector.ProjectAsync(change.Id, null, set.All.Keys, cancellationToken);
+                }
+            }
+            if (change.Kind == ChangeKind.Delete || change.After is null)
+            {
+                evaluate.Remove(change.Id);
+                continue;
+            }
+            if (change.Before is { } before)
+            {
+                if (SegmentProfiles.IsSystemOnlyChange(before.Span, change.After.Value.Span))
+                {
+                    outcome.SkippedSystemChanges++;
+                    SegmentMetrics.SystemChangesSkipped.Add(1);
+                    continue;
+                }
+                evaluate[change.Id] = evaluate.GetValueOrDefault(change.Id);
+            }
+            else
+            {
+                // Created, or the store keeps no before state: anything may have changed.
+                evaluate[change.Id] = true;
+            }
+        }
+        if (set.Active.Count == 0)
+        {
+            return outcome;
+        }
+        foreach (var (customerId, all) in evaluate)
+        {
+            var change = await evaluator.EvaluateCustomerAsync(
+                customerId,
+                set,
+                all ? static _ => true : static s => s.ReadsFields,
+                "profile",
+                cancellationToken
+            );
+            outcome.Evaluated++;
+            if (change is not null)
+            {
+                LogChanged(logger, customerId, change.Transitions.Count);
+            }
+        }
+        return outcome;
+    }
+
+    public async ValueTask HandleAsync(IReadOnlyList<ChangeRecord> changes, CancellationToken cancellationToken) =>
+        await HandleChangesAsync(changes, cancellationToken);
+
+    /// <summary>Membership documents can only be out of line when the profile's membership changed, or when that cannot be told.</summary>
+    private static bool NeedsProjection(ChangeRecord change, SegmentSet set)
+    {
+        if (change.Before is not { } before)
+        {
+            // A create (no membership yet, unless documents of an earlier customer with this id
+            // remain), a delete or an update on a store without before states.
+            return set.All.Count > 0 || change.After is not null;
+        }
+        if (change.After is not { } after)
+        {
+            using var deleted = JsonDocument.Parse(before);
+            return SegmentProfiles.ReadMembership(deleted.RootElement).Count > 0;
+        }
+        return SegmentProfiles.MembershipDiffers(before.Span, after.Span);
+    }
+
+    [LoggerMessage(
+        EventId = 2120,
+        Level = LogLevel.Debug,
+        Message = "Customer {CustomerId}: {Count} membership transitions after a profile change"
+    )]
+    private static partial void LogChanged(ILogger logger, string customerId, int count);
+}
+
+/// <summary>What one delivery to the hook did (for tests and logs).</summary>
+public sealed class HookOutcome
+{
+    public int Projected { get; set; }
+
+    public int Evaluated { get; set; }
+
+    public int SkippedSystemChanges { get; set; }
+}
