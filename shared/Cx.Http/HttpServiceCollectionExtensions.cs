@@ -30,6 +30,7 @@ public static class HttpServiceCollectionExtensions
         services.AddSingleton<OpenApiDocumentProvider>();
         services.AddSingleton<OpenApiEndpoints>();
         services.AddSingleton<EventEndpoints>();
+        services.AddSingleton<SegmentEndpoints>();
         return services;
     }
 }

@@ -19,6 +19,8 @@ public static class ApiTags
 
     public const string Events = "Events";
 
+    public const string Segments = "Segments";
+
     private static readonly Dictionary<string, string> Descriptions = new(StringComparer.Ordinal)
     {
         [Customers] =
@@ -33,6 +35,9 @@ public static class ApiTags
             "Sign-in (password for staff, SSO token exchange for customers), rotating refresh tokens, sign-out, and the public keys that verify Cx tokens.",
         [Events] =
             "Behavioural events: capture (single or batch), identify, the event-type registry, a customer's timeline and behavioural aggregates.",
+        [Segments] =
+            "Segments that keep themselves up to date: rule documents with version history, previews and dry runs, member lists, "
+            + "recompute progress, and why a customer is or is not in one.",
         [Administration] = "Staff accounts, API keys, SSO claims mappings and the append-only audit log (admins).",
     };
 

@@ -102,6 +102,20 @@ public sealed class AccessMatrixTests(UnlimitedDevHostFactory host) : IClassFixt
         ["DeleteEventType"] = [Admin, Editor],
         ["GetCustomerTimeline"] = [Admin, Marketer, Support, Self],
         ["GetCustomerBehavior"] = [Admin, Marketer, Support, Self],
+        // Segments: segments:read for marketers and support agents, segments:write for marketers.
+        // A customer never reads segment rules, its own explanation included.
+        ["ListSegments"] = [Admin, Marketer, Support],
+        ["GetSegment"] = [Admin, Marketer, Support],
+        ["CreateSegment"] = [Admin, Marketer],
+        ["ReplaceSegment"] = [Admin, Marketer],
+        ["DeleteSegment"] = [Admin, Marketer],
+        ["ListSegmentVersions"] = [Admin, Marketer, Support],
+        ["ListSegmentMembers"] = [Admin, Marketer, Support],
+        ["PreviewSegment"] = [Admin, Marketer, Support],
+        ["DryRunSegment"] = [Admin, Marketer, Support],
+        ["GetSegmentRecompute"] = [Admin, Marketer, Support],
+        ["StartSegmentRecompute"] = [Admin, Marketer],
+        ["ExplainSegmentMembership"] = [Admin, Marketer, Support],
     };
 
     private static IReadOnlyList<FunctionDescriptor> HttpFunctions =>
@@ -179,7 +193,8 @@ public sealed class AccessMatrixTests(UnlimitedDevHostFactory host) : IClassFixt
             .Replace("{accountId}", "acct-unknown", StringComparison.Ordinal)
             .Replace("{keyId}", "unknown-key", StringComparison.Ordinal)
             .Replace("{issuerKey}", "unknown-issuer", StringComparison.Ordinal)
-            .Replace("{eventType}", "matrix_event", StringComparison.Ordinal);
+            .Replace("{eventType}", "matrix_event", StringComparison.Ordinal)
+            .Replace("{segmentKey}", "matrix-segment", StringComparison.Ordinal);
         var method = new HttpMethod(function.Http.Methods![0]);
         var request = new HttpRequestMessage(method, "/api/" + path);
         if (method != HttpMethod.Get && method != HttpMethod.Delete)
