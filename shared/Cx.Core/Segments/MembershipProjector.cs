@@ -4,6 +4,7 @@ using Cx.Core.Common;
 using Cx.Core.Content;
 using Cx.Core.Documents;
 using Cx.Core.Events;
+using Cx.Core.Profiles;
 
 namespace Cx.Core.Segments;
 
@@ -11,104 +12,105 @@ namespace Cx.Core.Segments;
 /// Derives everything else from a profile's <c>segmentMembership</c> (the one place membership is
 /// decided, see <see cref="MembershipWriter"/>): the membership documents of the
 /// <c>memberships</c> container (partitioned by segment, so member lists are indexed queries) and
-/// the <c>segment.entered</c> / <c>segment.exited</c> events on the event stream. Its state is the
-/// membership documents themselves: a transition is a difference between the profile version it
-/// is given and those documents. Events go first, with the transition's deterministic id, then the
-/// documents; a crash in between repeats the event, which the event processor drops as a duplicate.
-/// Running it again on the same profile version changes nothing.
+/// the <c>segment.entered</c> / <c>segment.exited</c> events on the event stream.
+/// <list type="bullet">
+/// <item>With the before state of a change (the SQLite feed), the events are the difference
+/// between before and after: exactly the transitions that write made, whenever it is delivered.
+/// The documents are then brought in line with the profile as it is now, so replaying an old
+/// change never turns them back.</item>
+/// <item>Without it (the Cosmos DB feed delivers the latest version only), the documents are the
+/// previous state: the events are the difference between them and the version delivered, and the
+/// documents follow that version.</item>
+/// </list>
+/// Events go first, with the transition's deterministic id, then the documents: a crash in between
+/// repeats the event, which the event processor drops as a duplicate. Delivering the same change
+/// again changes nothing.
 /// </summary>
 public sealed class MembershipProjector(IDocumentStore store, IEventStream stream, TimeProvider time)
 {
-    /// <summary>
-    /// Brings the membership documents of <paramref name="customerId"/> in line with
-    /// <paramref name="profile"/> (null: the customer was deleted, so every document goes and no
-    /// event is sent). <paramref name="knownSegments"/> are the segments whose documents may exist.
-    /// Returns the number of transitions found.
-    /// </summary>
-    public async Task<int> ProjectAsync(
-        string customerId,
-        JsonElement? profile,
-        IEnumerable<string> knownSegments,
-        CancellationToken cancellationToken
-    )
+    /// <summary>Projects one change of a customer profile; returns the number of membership documents written or deleted.</summary>
+    public async Task<int> ProjectAsync(ChangeRecord change, IReadOnlyCollection<string> knownSegments, CancellationToken cancellationToken)
     {
-        var desired = profile is { } p ? SegmentProfiles.ReadMembership(p) : [];
-        var keys = knownSegments.Concat(desired.Keys).Distinct(StringComparer.Ordinal).ToList();
-        if (keys.Count == 0)
-        {
-            return 0;
-        }
-        var stored = await store.ReadManyAsync(
-            Containers.Memberships,
-            [.. keys.Select(k => new DocumentKey(k, customerId))],
-            cancellationToken
-        );
-        var documents = new Dictionary<string, MembershipEntry>(StringComparer.Ordinal);
-        foreach (var document in stored.Where(d => d.Type == SegmentDocuments.Member))
-        {
-            using var json = JsonDocument.Parse(document.Json);
-            var root = json.RootElement;
-            if (EntryValidator.TryParseInstant(root.GetProperty("since").GetString()!, out var since))
-            {
-                documents[document.PartitionKey] = new MembershipEntry(
-                    document.PartitionKey,
-                    since,
-                    root.GetProperty("ruleVersion").GetInt32()
-                );
-            }
-        }
-
+        using var before = change.Before is { } b ? JsonDocument.Parse(b) : null;
+        using var after = change.After is { } a ? JsonDocument.Parse(a) : null;
+        var beforeEntries = before is null ? null : SegmentProfiles.ReadMembership(before.RootElement);
+        var afterEntries = after is null ? [] : SegmentProfiles.ReadMembership(after.RootElement);
+        var customerId = change.Id;
         var now = time.GetUtcNow();
         var events = new List<TrackedEvent>();
-        var upserts = new List<MembershipEntry>();
-        var deletes = new List<string>();
-        foreach (var key in keys)
+        Dictionary<string, MembershipEntry> target;
+        Dictionary<string, MembershipEntry>? documents = null;
+
+        if (beforeEntries is not null)
         {
-            desired.TryGetValue(key, out var wanted);
-            documents.TryGetValue(key, out var existing);
-            if (wanted is not null && existing is not null && wanted.Since == existing.Since)
+            if (after is null)
             {
-                continue;
-            }
-            if (existing is not null)
-            {
-                // Left (or left and came back: a newer stint replaces the older one).
-                if (profile is { } left)
+                if (beforeEntries.Count == 0)
                 {
-                    events.Add(ExitEvent(customerId, existing, left, now));
-                }
-                if (wanted is null)
-                {
-                    deletes.Add(key);
+                    return 0; // Deleted while in no segment.
                 }
             }
-            if (wanted is not null)
+            else
             {
-                events.Add(Event(customerId, SegmentEvents.Entered, wanted.Segment, wanted.RuleVersion, wanted.Since, wanted.Since, now));
-                upserts.Add(wanted);
+                if (SameMembership(beforeEntries, afterEntries))
+                {
+                    return 0;
+                }
+                Transitions(customerId, beforeEntries, afterEntries, after.RootElement, now, events);
             }
+            target = await CurrentAsync(customerId, cancellationToken);
         }
+        else if (after is null)
+        {
+            target = []; // Deleted (a store without before states): every document goes, no events.
+        }
+        else if (afterEntries.Count == 0 && !SegmentProfiles.HasSystemInteractions(after.RootElement))
+        {
+            // Never in a segment (a creation, or a profile segmentation has not touched): nothing to
+            // project. Without this, replaying a creation after newer changes were projected would
+            // read as everyone leaving.
+            return 0;
+        }
+        else
+        {
+            // No before state: the documents are what was projected last.
+            documents = await DocumentsAsync(customerId, knownSegments.Concat(afterEntries.Keys), cancellationToken);
+            Transitions(customerId, documents, afterEntries, after.RootElement, now, events);
+            target = afterEntries;
+        }
+
         if (events.Count > 0)
         {
             await stream.AppendAsync(events, cancellationToken);
             SegmentMetrics.EventsAppended.Add(events.Count);
         }
-        foreach (var entry in upserts)
+        documents ??= await DocumentsAsync(
+            customerId,
+            knownSegments.Concat(target.Keys).Concat(beforeEntries?.Keys ?? Enumerable.Empty<string>()),
+            cancellationToken
+        );
+        var written = 0;
+        foreach (var (key, entry) in target)
         {
-            await store.UpsertAsync(Containers.Memberships, MemberDocument(customerId, entry), cancellationToken);
+            if (!documents.TryGetValue(key, out var existing) || existing != entry)
+            {
+                await store.UpsertAsync(Containers.Memberships, MemberDocument(customerId, entry), cancellationToken);
+                written++;
+            }
         }
-        foreach (var key in deletes)
+        foreach (var key in documents.Keys.Where(k => !target.ContainsKey(k)))
         {
             try
             {
                 await store.DeleteAsync(Containers.Memberships, new DocumentKey(key, customerId), null, cancellationToken);
+                written++;
             }
             catch (DocumentNotFoundException)
             {
-                // Deleted by an earlier delivery of the same change.
+                // Deleted by an earlier delivery.
             }
         }
-        return upserts.Count + deletes.Count;
+        return written;
     }
 
     public static DocumentWrite MemberDocument(string customerId, MembershipEntry entry)
@@ -129,6 +131,78 @@ public sealed class MembershipProjector(IDocumentStore store, IEventStream strea
             SegmentDocuments.Member,
             JsonSerializer.SerializeToUtf8Bytes(body, CxJson.SerializerOptions)
         );
+    }
+
+    private static bool SameMembership(Dictionary<string, MembershipEntry> left, Dictionary<string, MembershipEntry> right) =>
+        left.Count == right.Count && left.All(e => right.TryGetValue(e.Key, out var other) && other == e.Value);
+
+    private async Task<Dictionary<string, MembershipEntry>> CurrentAsync(string customerId, CancellationToken cancellationToken)
+    {
+        var current = await store.ReadAsync(Containers.Customers, new DocumentKey(customerId, customerId), cancellationToken);
+        if (current is null || current.Type != CustomerProfile.TypeKey)
+        {
+            return [];
+        }
+        using var json = JsonDocument.Parse(current.Json);
+        return SegmentProfiles.ReadMembership(json.RootElement);
+    }
+
+    private async Task<Dictionary<string, MembershipEntry>> DocumentsAsync(
+        string customerId,
+        IEnumerable<string> segments,
+        CancellationToken cancellationToken
+    )
+    {
+        var keys = segments.Distinct(StringComparer.Ordinal).Select(k => new DocumentKey(k, customerId)).ToList();
+        var documents = new Dictionary<string, MembershipEntry>(StringComparer.Ordinal);
+        if (keys.Count == 0)
+        {
+            return documents;
+        }
+        foreach (var document in await store.ReadManyAsync(Containers.Memberships, keys, cancellationToken))
+        {
+            if (document.Type != SegmentDocuments.Member)
+            {
+                continue;
+            }
+            using var json = JsonDocument.Parse(document.Json);
+            var root = json.RootElement;
+            if (EntryValidator.TryParseInstant(root.GetProperty("since").GetString()!, out var since))
+            {
+                documents[document.PartitionKey] = new MembershipEntry(
+                    document.PartitionKey,
+                    since,
+                    root.GetProperty("ruleVersion").GetInt32()
+                );
+            }
+        }
+        return documents;
+    }
+
+    /// <summary>The events of going from <paramref name="from"/> to <paramref name="to"/> (a changed stint is an exit and an entry).</summary>
+    private static void Transitions(
+        string customerId,
+        Dictionary<string, MembershipEntry> from,
+        Dictionary<string, MembershipEntry> to,
+        JsonElement profile,
+        DateTimeOffset now,
+        List<TrackedEvent> events
+    )
+    {
+        foreach (var (key, old) in from)
+        {
+            if (!to.TryGetValue(key, out var current) || current.Since != old.Since)
+            {
+                events.Add(ExitEvent(customerId, old, profile, now));
+            }
+        }
+        foreach (var (key, entry) in to)
+        {
+            if (!from.TryGetValue(key, out var old) || old.Since != entry.Since)
+            {
+                events.Add(Event(customerId, SegmentEvents.Entered, entry.Segment, entry.RuleVersion, entry.Since, entry.Since, now));
+            }
+        }
     }
 
     /// <summary>The exit of a stint: when and under which rule version, from the profile's own interaction when it still has it.</summary>

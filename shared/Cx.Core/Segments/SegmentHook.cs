@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Cx.Core.Documents;
 using Cx.Core.Lifecycle;
 using Cx.Core.Profiles;
@@ -43,18 +42,7 @@ public sealed partial class SegmentHook(
         var evaluate = new Dictionary<string, bool>(StringComparer.Ordinal);
         foreach (var change in changes)
         {
-            if (NeedsProjection(change, set))
-            {
-                if (change.After is { } after)
-                {
-                    using var body = JsonDocument.Parse(after);
-                    outcome.Projected += await projector.ProjectAsync(change.Id, body.RootElement, set.All.Keys, cancellationToken);
-                }
-                else
-                {
-                    outcome.Projected += await projector.ProjectAsync(change.Id, null, set.All.Keys, cancellationToken);
-                }
-            }
+            outcome.Projected += await projector.ProjectAsync(change, set.All.Keys, cancellationToken);
             if (change.Kind == ChangeKind.Delete || change.After is null)
             {
                 evaluate.Remove(change.Id);
@@ -100,23 +88,6 @@ public sealed partial class SegmentHook(
 
     public async ValueTask HandleAsync(IReadOnlyList<ChangeRecord> changes, CancellationToken cancellationToken) =>
         await HandleChangesAsync(changes, cancellationToken);
-
-    /// <summary>Membership documents can only be out of line when the profile's membership changed, or when that cannot be told.</summary>
-    private static bool NeedsProjection(ChangeRecord change, SegmentSet set)
-    {
-        if (change.Before is not { } before)
-        {
-            // A create (no membership yet, unless documents of an earlier customer with this id
-            // remain), a delete or an update on a store without before states.
-            return set.All.Count > 0 || change.After is not null;
-        }
-        if (change.After is not { } after)
-        {
-            using var deleted = JsonDocument.Parse(before);
-            return SegmentProfiles.ReadMembership(deleted.RootElement).Count > 0;
-        }
-        return SegmentProfiles.MembershipDiffers(before.Span, after.Span);
-    }
 
     [LoggerMessage(
         EventId = 2120,

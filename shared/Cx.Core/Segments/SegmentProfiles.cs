@@ -89,7 +89,8 @@ public static class SegmentProfiles
         return slots.Load(profile, customerId);
     }
 
-    private static bool HasSystemInteractions(JsonElement profile)
+    /// <summary>Whether the interaction history holds entries segmentation wrote.</summary>
+    public static bool HasSystemInteractions(JsonElement profile)
     {
         if (!profile.TryGetProperty(InteractionsField, out var history) || history.ValueKind != JsonValueKind.Array)
         {
