@@ -1,4 +1,5 @@
 using System.Collections.Frozen;
+using System.Text.Json.Serialization;
 using Cx.Core.Common;
 using Cx.Core.Content;
 using Cx.Core.Documents;
@@ -12,6 +13,7 @@ public sealed record SegmentVersion
 {
     public required string Segment { get; init; }
 
+    [JsonIgnore(Condition = JsonIgnoreCondition.Never)]
     public required int Version { get; init; }
 
     public required string Name { get; init; }
@@ -20,6 +22,7 @@ public sealed record SegmentVersion
 
     public required JsonLiteral Criteria { get; init; }
 
+    [JsonIgnore(Condition = JsonIgnoreCondition.Never)]
     public required SegmentStatus Status { get; init; }
 
     /// <summary>The actor who saved it (as the audit log describes actors).</summary>
