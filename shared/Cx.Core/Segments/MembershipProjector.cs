@@ -28,8 +28,59 @@ namespace Cx.Core.Segments;
 /// </summary>
 public sealed class MembershipProjector(IDocumentStore store, IEventStream stream, TimeProvider time)
 {
-    /// <summary>Projects one change of a customer profile; returns the number of membership documents written or deleted.</summary>
-    public async Task<int> ProjectAsync(ChangeRecord change, IReadOnlyCollection<string> knownSegments, CancellationToken cancellationToken)
+    /// <summary>
+    /// Projects changes of customer profiles, in feed order: the events of all of them are appended
+    /// in one go, then the membership documents are written. Returns the number of membership
+    /// documents written or deleted.
+    /// </summary>
+    public async Task<int> ProjectAsync(
+        IReadOnlyList<ChangeRecord> changes,
+        IReadOnlyCollection<string> knownSegments,
+        CancellationToken cancellationToken
+    )
+    {
+        var events = new List<TrackedEvent>();
+        // (segment, customer) -> the document it should have (null: none). Later changes win.
+        var operations = new Dictionary<(string Segment, string Customer), MembershipEntry?>();
+        foreach (var change in changes)
+        {
+            await PlanAsync(change, knownSegments, events, operations, cancellationToken);
+        }
+        if (events.Count > 0)
+        {
+            await stream.AppendAsync(events, cancellationToken);
+            SegmentMetrics.EventsAppended.Add(events.Count);
+        }
+        foreach (var ((segment, customer), entry) in operations)
+        {
+            if (entry is not null)
+            {
+                await store.UpsertAsync(Containers.Memberships, MemberDocument(customer, entry), cancellationToken);
+                continue;
+            }
+            try
+            {
+                await store.DeleteAsync(Containers.Memberships, new DocumentKey(segment, customer), null, cancellationToken);
+            }
+            catch (DocumentNotFoundException)
+            {
+                // Deleted by an earlier delivery.
+            }
+        }
+        return operations.Count;
+    }
+
+    /// <summary>Projects one change (see <see cref="ProjectAsync(IReadOnlyList{ChangeRecord}, IReadOnlyCollection{string}, CancellationToken)"/>).</summary>
+    public Task<int> ProjectAsync(ChangeRecord change, IReadOnlyCollection<string> knownSegments, CancellationToken cancellationToken) =>
+        ProjectAsync([change], knownSegments, cancellationToken);
+
+    private async Task PlanAsync(
+        ChangeRecord change,
+        IReadOnlyCollection<string> knownSegments,
+        List<TrackedEvent> events,
+        Dictionary<(string Segment, string Customer), MembershipEntry?> operations,
+        CancellationToken cancellationToken
+    )
     {
         using var before = change.Before is { } b ? JsonDocument.Parse(b) : null;
         using var after = change.After is { } a ? JsonDocument.Parse(a) : null;
@@ -37,7 +88,6 @@ public sealed class MembershipProjector(IDocumentStore store, IEventStream strea
         var afterEntries = after is null ? [] : SegmentProfiles.ReadMembership(after.RootElement);
         var customerId = change.Id;
         var now = time.GetUtcNow();
-        var events = new List<TrackedEvent>();
         Dictionary<string, MembershipEntry> target;
         Dictionary<string, MembershipEntry>? documents = null;
 
@@ -47,14 +97,14 @@ public sealed class MembershipProjector(IDocumentStore store, IEventStream strea
             {
                 if (beforeEntries.Count == 0)
                 {
-                    return 0; // Deleted while in no segment.
+                    return; // Deleted while in no segment.
                 }
             }
             else
             {
                 if (SameMembership(beforeEntries, afterEntries))
                 {
-                    return 0;
+                    return;
                 }
                 Transitions(customerId, beforeEntries, afterEntries, after.RootElement, now, events);
             }
@@ -69,48 +119,33 @@ public sealed class MembershipProjector(IDocumentStore store, IEventStream strea
             // Never in a segment (a creation, or a profile segmentation has not touched): nothing to
             // project. Without this, replaying a creation after newer changes were projected would
             // read as everyone leaving.
-            return 0;
+            return;
         }
         else
         {
             // No before state: the documents are what was projected last.
-            documents = await DocumentsAsync(customerId, knownSegments.Concat(afterEntries.Keys), cancellationToken);
+            documents = await DocumentsAsync(customerId, knownSegments.Concat(afterEntries.Keys), operations, cancellationToken);
             Transitions(customerId, documents, afterEntries, after.RootElement, now, events);
             target = afterEntries;
         }
 
-        if (events.Count > 0)
-        {
-            await stream.AppendAsync(events, cancellationToken);
-            SegmentMetrics.EventsAppended.Add(events.Count);
-        }
         documents ??= await DocumentsAsync(
             customerId,
             knownSegments.Concat(target.Keys).Concat(beforeEntries?.Keys ?? Enumerable.Empty<string>()),
+            operations,
             cancellationToken
         );
-        var written = 0;
         foreach (var (key, entry) in target)
         {
             if (!documents.TryGetValue(key, out var existing) || existing != entry)
             {
-                await store.UpsertAsync(Containers.Memberships, MemberDocument(customerId, entry), cancellationToken);
-                written++;
+                operations[(key, customerId)] = entry;
             }
         }
         foreach (var key in documents.Keys.Where(k => !target.ContainsKey(k)))
         {
-            try
-            {
-                await store.DeleteAsync(Containers.Memberships, new DocumentKey(key, customerId), null, cancellationToken);
-                written++;
-            }
-            catch (DocumentNotFoundException)
-            {
-                // Deleted by an earlier delivery.
-            }
+            operations[(key, customerId)] = null;
         }
-        return written;
     }
 
     public static DocumentWrite MemberDocument(string customerId, MembershipEntry entry)
@@ -147,7 +182,34 @@ public sealed class MembershipProjector(IDocumentStore store, IEventStream strea
         return SegmentProfiles.ReadMembership(json.RootElement);
     }
 
+    /// <summary>The membership documents of a customer, as stored and then as the planned operations leave them.</summary>
     private async Task<Dictionary<string, MembershipEntry>> DocumentsAsync(
+        string customerId,
+        IEnumerable<string> segments,
+        Dictionary<(string Segment, string Customer), MembershipEntry?> planned,
+        CancellationToken cancellationToken
+    )
+    {
+        var documents = await StoredDocumentsAsync(customerId, segments, cancellationToken);
+        foreach (var ((segment, customer), entry) in planned)
+        {
+            if (customer != customerId)
+            {
+                continue;
+            }
+            if (entry is null)
+            {
+                documents.Remove(segment);
+            }
+            else
+            {
+                documents[segment] = entry;
+            }
+        }
+        return documents;
+    }
+
+    private async Task<Dictionary<string, MembershipEntry>> StoredDocumentsAsync(
         string customerId,
         IEnumerable<string> segments,
         CancellationToken cancellationToken

@@ -117,24 +117,28 @@ public sealed partial class SegmentBehaviorWorker(
         {
             total += batch.Count;
             var set = await catalog.GetAsync(cancellationToken);
-            foreach (var (customerId, eventTypes) in batch)
-            {
-                var segments = set.ReadingEvents(eventTypes);
-                if (segments.Count == 0)
+            await Parallel.ForEachAsync(
+                batch,
+                new ParallelOptions { MaxDegreeOfParallelism = SegmentEvaluator.Parallelism, CancellationToken = cancellationToken },
+                async (item, token) =>
                 {
-                    continue;
+                    var segments = set.ReadingEvents(item.EventTypes);
+                    if (segments.Count == 0)
+                    {
+                        return;
+                    }
+                    var keys = segments.Select(s => s.Key).ToHashSet(StringComparer.Ordinal);
+                    try
+                    {
+                        await evaluator.EvaluateCustomerAsync(item.CustomerId, set, s => keys.Contains(s.Key), "behavior", token);
+                    }
+                    catch (Exception ex) when (ex is not OperationCanceledException)
+                    {
+                        // At most once: the sweep reconciles this customer later.
+                        LogFailed(logger, ex, item.CustomerId);
+                    }
                 }
-                var keys = segments.Select(s => s.Key).ToHashSet(StringComparer.Ordinal);
-                try
-                {
-                    await evaluator.EvaluateCustomerAsync(customerId, set, s => keys.Contains(s.Key), "behavior", cancellationToken);
-                }
-                catch (Exception ex) when (ex is not OperationCanceledException)
-                {
-                    // At most once: the sweep reconciles this customer later.
-                    LogFailed(logger, ex, customerId);
-                }
-            }
+            );
         }
         return total;
     }

@@ -65,6 +65,13 @@ public sealed partial class SegmentEvaluator(
 ) : IDisposable
 {
     private const int Stripes = 64;
+
+    /// <summary>
+    /// Customers evaluated or written at once by the hook, the behaviour worker and bulk runs: reads,
+    /// aggregates and validation overlap, while writes queue at the store (SQLite has one writer,
+    /// so more than a few would only wait there).
+    /// </summary>
+    public const int Parallelism = 4;
     private readonly SemaphoreSlim[] _locks = [.. Enumerable.Range(0, Stripes).Select(_ => new SemaphoreSlim(1, 1))];
 
     public TimeProvider Time => time;
@@ -173,6 +180,30 @@ public sealed partial class SegmentEvaluator(
             }
         }
         return await EvaluateCustomerAsync(profile.Id, set, scope, "scan-retry", cancellationToken);
+    }
+
+    /// <summary>Writes the decisions of a page's changed customers (<see cref="Parallelism"/> at a time); returns the transitions made.</summary>
+    public async Task<IReadOnlyList<MembershipTransition>> ApplyScannedAsync(
+        IReadOnlyList<(StoredDocument Profile, JsonElement Body, IReadOnlyList<MembershipDecision> Decisions)> changes,
+        SegmentSet? set,
+        Func<CompiledSegment, bool> scope,
+        CancellationToken cancellationToken
+    )
+    {
+        var transitions = new System.Collections.Concurrent.ConcurrentQueue<MembershipTransition>();
+        await Parallel.ForEachAsync(
+            changes,
+            new ParallelOptions { MaxDegreeOfParallelism = Parallelism, CancellationToken = cancellationToken },
+            async (change, token) =>
+            {
+                var written = await ApplyScannedAsync(change.Profile, change.Body, change.Decisions, set, scope, token);
+                foreach (var transition in written?.Transitions ?? [])
+                {
+                    transitions.Enqueue(transition);
+                }
+            }
+        );
+        return [.. transitions];
     }
 
     /// <summary>

@@ -40,9 +40,9 @@ public sealed partial class SegmentHook(
         var outcome = new HookOutcome();
         // Customer id -> evaluate every active segment (true) or those that read profile fields (false).
         var evaluate = new Dictionary<string, bool>(StringComparer.Ordinal);
+        outcome.Projected = await projector.ProjectAsync(changes, set.All.Keys, cancellationToken);
         foreach (var change in changes)
         {
-            outcome.Projected += await projector.ProjectAsync(change, set.All.Keys, cancellationToken);
             if (change.Kind == ChangeKind.Delete || change.After is null)
             {
                 evaluate.Remove(change.Id);
@@ -68,21 +68,26 @@ public sealed partial class SegmentHook(
         {
             return outcome;
         }
-        foreach (var (customerId, all) in evaluate)
-        {
-            var change = await evaluator.EvaluateCustomerAsync(
-                customerId,
-                set,
-                all ? static _ => true : static s => s.ReadsFields,
-                "profile",
-                cancellationToken
-            );
-            outcome.Evaluated++;
-            if (change is not null)
+        // Customers are independent (evaluations of one customer are serialized by the evaluator).
+        await Parallel.ForEachAsync(
+            evaluate,
+            new ParallelOptions { MaxDegreeOfParallelism = SegmentEvaluator.Parallelism, CancellationToken = cancellationToken },
+            async (entry, token) =>
             {
-                LogChanged(logger, customerId, change.Transitions.Count);
+                var change = await evaluator.EvaluateCustomerAsync(
+                    entry.Key,
+                    set,
+                    entry.Value ? static _ => true : static s => s.ReadsFields,
+                    "profile",
+                    token
+                );
+                if (change is not null)
+                {
+                    LogChanged(logger, entry.Key, change.Transitions.Count);
+                }
             }
-        }
+        );
+        outcome.Evaluated = evaluate.Count;
         return outcome;
     }
 

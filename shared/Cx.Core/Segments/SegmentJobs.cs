@@ -293,32 +293,25 @@ public sealed partial class SegmentJobs(
                 job.Cursor,
                 async page =>
                 {
-                    long entered = 0,
-                        exited = 0,
-                        matched = 0;
+                    long matched = 0;
+                    var changes = new List<(StoredDocument, System.Text.Json.JsonElement, IReadOnlyList<MembershipDecision>)>();
                     for (var i = 0; i < page.Profiles.Count; i++)
                     {
                         var member = page.Results[i][0];
                         matched += member ? 1 : 0;
-                        var current = SegmentProfiles.ReadMembership(page.Bodies[i]).ContainsKey(key);
-                        if (current == member)
+                        if (SegmentProfiles.ReadMembership(page.Bodies[i]).ContainsKey(key) != member)
                         {
-                            continue;
-                        }
-                        var change = await evaluator.ApplyScannedAsync(
-                            page.Profiles[i],
-                            page.Bodies[i],
-                            [new MembershipDecision(key, name, job.RuleVersion, member)],
-                            single is null ? null : set,
-                            s => s.Key == key,
-                            cancellationToken
-                        );
-                        foreach (var transition in change?.Transitions ?? [])
-                        {
-                            entered += transition.Entered ? 1 : 0;
-                            exited += transition.Entered ? 0 : 1;
+                            changes.Add((page.Profiles[i], page.Bodies[i], [new MembershipDecision(key, name, job.RuleVersion, member)]));
                         }
                     }
+                    var transitions = await evaluator.ApplyScannedAsync(
+                        changes,
+                        single is null ? null : set,
+                        s => s.Key == key,
+                        cancellationToken
+                    );
+                    var entered = transitions.Count(t => t.Entered);
+                    var exited = transitions.Count - entered;
                     job = job with
                     {
                         Processed = job.Processed + page.Profiles.Count,

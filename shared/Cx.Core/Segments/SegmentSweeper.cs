@@ -1,3 +1,4 @@
+using Cx.Core.Documents;
 using Microsoft.Extensions.Logging;
 
 namespace Cx.Core.Segments;
@@ -38,6 +39,7 @@ public sealed partial class SegmentSweeper(SegmentCatalog catalog, SegmentEvalua
                 null,
                 async page =>
                 {
+                    var changes = new List<(StoredDocument, System.Text.Json.JsonElement, IReadOnlyList<MembershipDecision>)>();
                     for (var i = 0; i < page.Profiles.Count; i++)
                     {
                         var current = SegmentProfiles.ReadMembership(page.Bodies[i]);
@@ -49,24 +51,14 @@ public sealed partial class SegmentSweeper(SegmentCatalog catalog, SegmentEvalua
                                 decisions.Add(new(segments[r].Key, segments[r].Definition.Name, segments[r].Version, page.Results[i][r]));
                             }
                         }
-                        if (decisions.Count == 0)
+                        if (decisions.Count > 0)
                         {
-                            continue;
-                        }
-                        var change = await evaluator.ApplyScannedAsync(
-                            page.Profiles[i],
-                            page.Bodies[i],
-                            decisions,
-                            set,
-                            s => keys.Contains(s.Key),
-                            cancellationToken
-                        );
-                        foreach (var transition in change?.Transitions ?? [])
-                        {
-                            entered += transition.Entered ? 1 : 0;
-                            exited += transition.Entered ? 0 : 1;
+                            changes.Add((page.Profiles[i], page.Bodies[i], decisions));
                         }
                     }
+                    var transitions = await evaluator.ApplyScannedAsync(changes, set, s => keys.Contains(s.Key), cancellationToken);
+                    entered += transitions.Count(t => t.Entered);
+                    exited += transitions.Count(t => !t.Entered);
                     customers += page.Profiles.Count;
                     return true;
                 },
