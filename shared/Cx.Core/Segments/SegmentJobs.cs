@@ -98,6 +98,20 @@ public sealed partial class SegmentJobs(
 
     public static DocumentKey KeyOf(string segment) => new(SegmentDocuments.Job, segment);
 
+    /// <summary>Jobs waiting or running (the running ones may have lost their instance), a hundred at a time.</summary>
+    public static DocumentQuery PendingQuery { get; } =
+        new()
+        {
+            Type = SegmentDocuments.Job,
+            PartitionKey = SegmentDocuments.Job,
+            Filter = new Comparison(
+                FieldPath.Parse("state"),
+                ComparisonOperator.In,
+                new EquatableArray<ScalarValue>([ScalarValue.From("queued"), ScalarValue.From("running")])
+            ),
+            Limit = 100,
+        };
+
     /// <summary>Queues a recompute of <paramref name="segment"/> at <paramref name="ruleVersion"/>, replacing any earlier job.</summary>
     public async Task<DefinitionRecord<SegmentJob>> EnqueueAsync(
         string segment,
@@ -161,21 +175,7 @@ public sealed partial class SegmentJobs(
         try
         {
             var ran = 0;
-            var page = await store.QueryAsync(
-                Containers.Definitions,
-                new DocumentQuery
-                {
-                    Type = SegmentDocuments.Job,
-                    PartitionKey = SegmentDocuments.Job,
-                    Filter = new Comparison(
-                        FieldPath.Parse("state"),
-                        ComparisonOperator.In,
-                        new EquatableArray<ScalarValue>([ScalarValue.From("queued"), ScalarValue.From("running")])
-                    ),
-                    Limit = 100,
-                },
-                cancellationToken
-            );
+            var page = await store.QueryAsync(Containers.Definitions, PendingQuery, cancellationToken);
             foreach (var document in page.Items)
             {
                 var job = DefinitionDocuments.FromDocument<SegmentJob>(document);

@@ -130,16 +130,7 @@ public sealed class SegmentService(
             );
         }
         var job = await jobs.GetAsync(key, cancellationToken);
-        var members = await store.QueryAsync(
-            Containers.Memberships,
-            new DocumentQuery
-            {
-                Type = SegmentDocuments.Member,
-                PartitionKey = key,
-                Limit = 1,
-            },
-            cancellationToken
-        );
+        var members = await store.QueryAsync(Containers.Memberships, MembersQuery(key, 1, null), cancellationToken);
         if (job?.Definition.State is SegmentJobState.Queued or SegmentJobState.Running || members.Items.Count > 0)
         {
             throw new ConflictException("in-use", $"'{key}' still has members being removed; try again when its recompute has completed.");
@@ -163,18 +154,18 @@ public sealed class SegmentService(
     public async Task<DocumentPage> ListMembersAsync(string key, int limit, Keyset? after, CancellationToken cancellationToken)
     {
         await GetAsync(key, cancellationToken);
-        return await store.QueryAsync(
-            Containers.Memberships,
-            new DocumentQuery
-            {
-                Type = SegmentDocuments.Member,
-                PartitionKey = key,
-                Limit = limit,
-                After = after,
-            },
-            cancellationToken
-        );
+        return await store.QueryAsync(Containers.Memberships, MembersQuery(key, limit, after), cancellationToken);
     }
+
+    /// <summary>A page of a segment's members: one partition of the memberships container, in customer-id order.</summary>
+    public static DocumentQuery MembersQuery(string key, int limit, Keyset? after) =>
+        new()
+        {
+            Type = SegmentDocuments.Member,
+            PartitionKey = key,
+            Limit = limit,
+            After = after,
+        };
 
     public async Task<DefinitionRecord<SegmentJob>> GetJobAsync(string key, CancellationToken cancellationToken)
     {
