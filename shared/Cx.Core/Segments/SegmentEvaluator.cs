@@ -74,8 +74,6 @@ public sealed partial class SegmentEvaluator(
     public const int Parallelism = 4;
     private readonly SemaphoreSlim[] _locks = [.. Enumerable.Range(0, Stripes).Select(_ => new SemaphoreSlim(1, 1))];
 
-    public TimeProvider Time => time;
-
     /// <summary>
     /// Evaluates the segments of <paramref name="set"/> selected by <paramref name="scope"/> for one
     /// customer and writes the difference. Customers without a profile are not segmented.

@@ -6,19 +6,22 @@ using Microsoft.Extensions.Logging;
 namespace Cx.Core.Segments;
 
 /// <summary>
-/// The segmentation hook on the change feed of customer profiles. For each change, in feed order:
+/// The segmentation hook on the change feed of customer profiles. For a batch of changes:
 /// <list type="number">
-/// <item>it projects the profile's membership onto the membership documents and the event stream
-/// (<see cref="MembershipProjector"/>; a no-op unless the membership changed);</item>
-/// <item>it re-evaluates the customer when something a client owns changed. A change that only
+/// <item>it projects their membership, in feed order, onto the membership documents and the event
+/// stream (<see cref="MembershipProjector"/>: one append for the batch's events; nothing for a
+/// change that did not touch membership);</item>
+/// <item>it re-evaluates each customer (once per batch, a few at a time) when something a client
+/// owns changed. A change that only
 /// touched what segmentation writes itself (membership, its interactions, <c>updatedAt</c>) is
 /// recognised by comparing the before and after state and is not evaluated: the hook never
 /// re-triggers itself. Where the store gives no before state (Cosmos DB) the customer is
 /// evaluated; rules never read what segmentation writes, so that evaluation finds nothing to
 /// change and writes nothing.</item>
 /// </list>
-/// Idempotent: a redelivered change projects nothing new (the documents already match) and an
-/// evaluation of an unchanged customer writes nothing.
+/// Idempotent: a redelivered change projects nothing new (the documents already match; its events
+/// carry the same ids and are dropped as duplicates) and an evaluation of an unchanged customer
+/// writes nothing.
 /// </summary>
 public sealed partial class SegmentHook(
     SegmentCatalog catalog,

@@ -159,16 +159,6 @@ public static class SegmentProfiles
         return true;
     }
 
-    /// <summary>Whether the membership entries of two versions of a profile differ.</summary>
-    public static bool MembershipDiffers(ReadOnlySpan<byte> before, ReadOnlySpan<byte> after)
-    {
-        using var b = JsonDocument.Parse(before.ToArray());
-        using var a = JsonDocument.Parse(after.ToArray());
-        var left = b.RootElement.TryGetProperty(MembershipField, out var l) ? JsonNode.Parse(l.GetRawText()) : null;
-        var right = a.RootElement.TryGetProperty(MembershipField, out var r) ? JsonNode.Parse(r.GetRawText()) : null;
-        return !JsonNode.DeepEquals(left, right);
-    }
-
     private static List<JsonNode?> ClientInteractions(JsonObject profile) =>
         profile[InteractionsField] is JsonArray history ? [.. history.Where(i => !IsSystemInteraction(i))] : [];
 }
