@@ -77,6 +77,7 @@ var cosmosContainerNames = [
   'content'
   'identity'
   'audit'
+  'memberships'
   'uniques'
   'leases'
 ]

@@ -53,4 +53,31 @@ public static class CoreServiceCollectionExtensions
         services.TryAddSingleton<JourneyReportWriter>();
         return services;
     }
+
+    /// <summary>
+    /// Registers segmentation and the lifecycle dispatcher it hooks into: the segment registry and
+    /// service, the compiled catalog, evaluation, the membership writer and projector, the change
+    /// hook, the event-batch observer with its queue, recompute jobs and the sweep. The background
+    /// loops (<see cref="Lifecycle.ChangeDispatcherService"/>, <see cref="Segments.SegmentBehaviorWorker"/>,
+    /// <see cref="Segments.SegmentJobService"/>) are added as hosted services by the host.
+    /// </summary>
+    public static IServiceCollection AddCxSegments(this IServiceCollection services)
+    {
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<Segments.SegmentRegistry>();
+        services.TryAddSingleton<Segments.SegmentCatalog>();
+        services.TryAddSingleton<Segments.MembershipWriter>();
+        services.TryAddSingleton<Segments.MembershipProjector>();
+        services.TryAddSingleton<Segments.SegmentEvaluator>();
+        services.TryAddSingleton<Segments.SegmentHook>();
+        services.AddSingleton<Lifecycle.IChangeHook>(sp => sp.GetRequiredService<Segments.SegmentHook>());
+        services.TryAddSingleton<Segments.SegmentWorkQueue>();
+        services.AddSingleton<IEventBatchObserver, Segments.SegmentEventObserver>();
+        services.TryAddSingleton<Segments.SegmentBehaviorWorker>();
+        services.TryAddSingleton<Segments.SegmentJobs>();
+        services.TryAddSingleton<Segments.SegmentSweeper>();
+        services.TryAddSingleton<Segments.SegmentService>();
+        services.TryAddSingleton<Lifecycle.ChangeDispatcher>();
+        return services;
+    }
 }

@@ -16,6 +16,7 @@ namespace Cx.Hosting;
 public sealed partial class CxInitializer(
     IDocumentStore store,
     ContentTypeRegistry registry,
+    Cx.Core.Segments.SegmentRegistry segments,
     AuditLog audit,
     AccountService accounts,
     ISigningKeyStore keys,
@@ -28,6 +29,7 @@ public sealed partial class CxInitializer(
         await store.InitializeAsync(cancellationToken);
         await registry.InitializeAsync(cancellationToken);
         await audit.InitializeAsync(cancellationToken);
+        await segments.InitializeAsync(cancellationToken);
         await keys.GetKeysAsync(cancellationToken);
         await BootstrapAdminAsync(cancellationToken);
         LogReady(logger, store.GetType().Name);

@@ -4,6 +4,8 @@ using Cx.Core.Analytics;
 using Cx.Core.Content;
 using Cx.Core.Events;
 using Cx.Core.Identity;
+using Cx.Core.Lifecycle;
+using Cx.Core.Segments;
 using Cx.Embedded;
 using Cx.Http;
 using Microsoft.Extensions.Configuration;
@@ -55,7 +57,28 @@ public static class CxServiceCollectionExtensions
 
         services.AddHostedService<CxInitializer>();
         services.AddCxEventCapture(configuration, storage);
+        services.AddCxLifecycle(configuration);
         return services;
+    }
+
+    /// <summary>
+    /// Lifecycle hooks on the change feed and segmentation: options, the services, and the
+    /// background loops (the dispatcher, the behaviour worker, the recompute job service), started
+    /// after storage and event capture are ready. Timer functions run the same work too, so it
+    /// progresses on a host that scaled to zero.
+    /// </summary>
+    private static void AddCxLifecycle(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<HookOptions>().Bind(configuration.GetSection(HookOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        services
+            .AddOptions<SegmentOptions>()
+            .Bind(configuration.GetSection(SegmentOptions.Section))
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        services.AddCxSegments();
+        services.AddHostedService<ChangeDispatcherService>();
+        services.AddHostedService(sp => sp.GetRequiredService<SegmentBehaviorWorker>());
+        services.AddHostedService<SegmentJobService>();
     }
 
     /// <summary>

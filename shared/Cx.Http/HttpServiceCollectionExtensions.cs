@@ -31,6 +31,7 @@ public static class HttpServiceCollectionExtensions
         services.AddSingleton<OpenApiEndpoints>();
         services.AddSingleton<EventEndpoints>();
         services.AddSingleton<AnalyticsEndpoints>();
+        services.AddSingleton<SegmentEndpoints>();
         return services;
     }
 }

@@ -4,6 +4,7 @@ using Cx.Benchmarks.Load;
 // Micro-benchmarks:  dotnet run -c Release --project tests/Cx.Benchmarks -- --filter '*'
 // Load runs:         dotnet run -c Release --project tests/Cx.Benchmarks -- load customers --token ...
 // Event load runs:   dotnet run -c Release --project tests/Cx.Benchmarks -- events-stream|events-http|events-latency|events-funnel|events-funnel-http ...
+// Segment runs:      dotnet run -c Release --project tests/Cx.Benchmarks -- segments-recompute|segments-latency ...
 // See docs/benchmarks.md for the exact commands and the numbers.
 if (args is ["load", "customers", .. var rest])
 {
@@ -12,6 +13,10 @@ if (args is ["load", "customers", .. var rest])
 if (args.Length > 0 && args[0].StartsWith("events-", StringComparison.Ordinal))
 {
     return await Cx.Benchmarks.EventLoad.RunAsync(args);
+}
+if (args.Length > 0 && args[0].StartsWith("segments-", StringComparison.Ordinal))
+{
+    return await Cx.Benchmarks.SegmentLoad.RunAsync(args);
 }
 BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
 return 0;

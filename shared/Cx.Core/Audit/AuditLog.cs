@@ -57,6 +57,9 @@ public static class AuditActions
     public const string EventTypeSettingsSaved = "event-type-settings.saved";
     public const string JourneySaved = "journey.saved";
     public const string JourneyDeleted = "journey.deleted";
+    public const string SegmentSaved = "segment.saved";
+    public const string SegmentDeleted = "segment.deleted";
+    public const string SegmentRecomputeRequested = "segment.recompute-requested";
 }
 
 /// <summary>

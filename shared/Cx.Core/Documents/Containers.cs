@@ -21,7 +21,10 @@ public static class Containers
     /// <summary>The append-only audit log, partitioned by month.</summary>
     public const string Audit = "audit";
 
-    public static IReadOnlyList<string> All { get; } = [Definitions, Customers, Content, Identity, Audit];
+    /// <summary>Segment membership, one document per (segment, customer), partitioned by segment key.</summary>
+    public const string Memberships = "memberships";
+
+    public static IReadOnlyList<string> All { get; } = [Definitions, Customers, Content, Identity, Audit, Memberships];
 
     public static bool IsKnown(string container) => All.Contains(container, StringComparer.Ordinal);
 }

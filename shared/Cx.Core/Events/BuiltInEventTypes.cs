@@ -14,6 +14,44 @@ public static class BuiltInEventTypes
     public const string NewsletterSignup = "newsletter_signup";
     public const string Search = "search";
 
+    /// <summary>Emitted by Cx when a customer enters a segment; clients cannot send it.</summary>
+    public const string SegmentEntered = "segment.entered";
+
+    /// <summary>Emitted by Cx when a customer leaves a segment; clients cannot send it.</summary>
+    public const string SegmentExited = "segment.exited";
+
+    /// <summary>Event types only Cx itself emits (membership changes): ingestion refuses them from clients.</summary>
+    public static bool IsSystemOnly(string type) => type is SegmentEntered or SegmentExited;
+
+    private static EventTypeDefinition Membership(string key, string displayName, string description) =>
+        new()
+        {
+            Key = key,
+            DisplayName = displayName,
+            Description = description,
+            BuiltIn = true,
+            Properties =
+            [
+                new FieldDefinition
+                {
+                    Name = "segment",
+                    Type = FieldType.String,
+                    MaxLength = 64,
+                    Required = true,
+                    Description = "The segment key.",
+                },
+                new FieldDefinition
+                {
+                    Name = "ruleVersion",
+                    Type = FieldType.Integer,
+                    Min = 1,
+                    Required = true,
+                    Description = "The version of the segment's rule that made the decision.",
+                },
+            ],
+            RollupDimensions = ["segment"],
+        };
+
     private static FieldDefinition Text(string name, int max = 255, bool required = false, string? description = null) =>
         new()
         {
@@ -134,5 +172,7 @@ public static class BuiltInEventTypes
             Properties = [Text("query", 500, required: true), Integer("results", 0), Text("category", 128)],
             RollupDimensions = ["category"],
         },
+        Membership(SegmentEntered, "Segment entered", "A customer entered a segment (emitted by Cx)."),
+        Membership(SegmentExited, "Segment exited", "A customer left a segment (emitted by Cx)."),
     ];
 }

@@ -145,6 +145,13 @@ public sealed class EventIngestionService(
             );
             typeKey = null;
         }
+        if (typeKey is not null && BuiltInEventTypes.IsSystemOnly(typeKey))
+        {
+            errors.Add(
+                new(JsonPointer.Append(pointer, "type"), "system-event", $"'{typeKey}' is emitted by Cx itself; clients cannot send it.")
+            );
+            typeKey = null;
+        }
         EventTypeDefinition? definition = null;
         if (typeKey is not null && !types.TryGetValue(typeKey, out definition) && unknownTypes == UnknownEventTypePolicy.Reject)
         {

@@ -6,7 +6,7 @@ using Cx.Core.Content;
 namespace Cx.Core.Rules;
 
 /// <summary>
-/// Parses rule criteria (JSON, see docs/schemas/rule.schema.json) into the condition tree,
+/// Parses rule criteria (JSON, documented by docs/schemas/segment-criteria.schema.json) into the condition tree,
 /// checking every field, operator and value against the profile schema. Every problem is
 /// reported with its JSON Pointer under <c>basePointer</c>; nothing is half-accepted.
 /// </summary>
@@ -16,7 +16,11 @@ public static partial class RuleParser
     public const int MaxConditions = 200;
     public static readonly TimeSpan RegexTimeout = TimeSpan.FromMilliseconds(10);
 
-    [GeneratedRegex("^[a-z][a-z0-9_.:-]{0,63}$", RegexOptions.CultureInvariant)]
+    /// <summary>Aggregate names as rules spell them (lower case only, as the JSON Schema says).</summary>
+    private static readonly Dictionary<string, BehaviorFunction> Aggregates = Enum.GetValues<BehaviorFunction>()
+        .ToDictionary(f => f.ToString().ToLowerInvariant(), StringComparer.Ordinal);
+
+    [GeneratedRegex("^[a-z][a-z0-9_.-]{0,63}$", RegexOptions.CultureInvariant)]
     private static partial Regex EventName();
 
     public static Condition Parse(JsonElement criteria, ContentSchema schema, string basePointer = "")
@@ -311,8 +315,7 @@ public static partial class RuleParser
             if (
                 !node.TryGetProperty("aggregate", out var a)
                 || a.ValueKind != JsonValueKind.String
-                || !Enum.TryParse(a.GetString(), ignoreCase: true, out aggregate)
-                || int.TryParse(a.GetString(), out _)
+                || !Aggregates.TryGetValue(a.GetString()!, out aggregate)
             )
             {
                 Fail(JsonPointer.Append(at, "aggregate"), "enum", "aggregate is count, sum, min, max, avg, distinct, first or last.");
@@ -320,9 +323,9 @@ public static partial class RuleParser
             string? property = null;
             if (node.TryGetProperty("property", out var p))
             {
-                if (p.ValueKind != JsonValueKind.String || !FieldPath.TryParse(p.GetString(), out _))
+                if (p.ValueKind != JsonValueKind.String || !FieldPath.IsIdentifier(p.GetString()!))
                 {
-                    Fail(JsonPointer.Append(at, "property"), "type", "property names an event property, such as amount.");
+                    Fail(JsonPointer.Append(at, "property"), "type", "property names a top-level event property, such as amount.");
                 }
                 else
                 {

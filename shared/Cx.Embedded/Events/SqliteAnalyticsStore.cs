@@ -36,6 +36,9 @@ public sealed class SqliteAnalyticsStore
     private const int MaxCachedIds = 2_000_000;
     private const int InChunk = 500;
 
+    /// <summary>A customer read by the subject index costs about as much as this many window rows scanned.</summary>
+    private const long PerCustomerCost = 8;
+
     private readonly SqliteDatabase _database;
     private readonly Dictionary<string, int> _subjectIds = new(StringComparer.Ordinal);
     private readonly Dictionary<string, int> _typeIds = new(StringComparer.Ordinal);
@@ -442,39 +445,172 @@ public sealed class SqliteAnalyticsStore
     )
     {
         await InitializeAsync(cancellationToken);
-        return _database.Read(session =>
+        return _database.Read(session => AggregateOne(session, customerId, query, TypeIdsOf(session, query.EventType), asOf));
+    }
+
+    /// <summary>One customer's aggregate from its own facts (the subject index), its merged anonymous ids included.</summary>
+    private static BehaviorResult AggregateOne(
+        SqliteSession session,
+        string customerId,
+        BehaviorQuery query,
+        List<long> tids,
+        DateTimeOffset asOf
+    )
+    {
+        var accumulator = new BehaviorAccumulator(query);
+        if (tids.Count == 0)
         {
-            var accumulator = new BehaviorAccumulator(query);
-            var tids = TypeIdsOf(session, query.EventType);
-            if (tids.Count == 0)
+            return accumulator.Result();
+        }
+        var countOnly = query.Aggregate == BehaviorAggregate.Count;
+        var anyType = query.EventType == BehaviorQuery.AnyEventType;
+        var command = session.Command(
+            // The subject index, always: without statistics SQLite prefers (tid, ts), which reads
+            // every event of the type in the window for each customer.
+            (
+                countOnly
+                    ? "SELECT ts FROM facts INDEXED BY ux_facts_subject_key"
+                    : "SELECT ts, props FROM facts INDEXED BY ux_facts_subject_key"
+            )
+                + " WHERE sid = $sid AND ts > $from AND ts <= $to"
+                + (anyType ? "" : " AND tid = $tid")
+        );
+        foreach (var sid in SubjectIdsOf(session, customerId))
+        {
+            command.Parameters.Clear();
+            command.Parameters.AddWithValue("$sid", sid);
+            command.Parameters.AddWithValue("$from", query.StartExclusiveMs(asOf));
+            command.Parameters.AddWithValue("$to", asOf.ToUnixTimeMilliseconds());
+            if (!anyType)
             {
-                return accumulator.Result();
+                command.Parameters.AddWithValue("$tid", tids[0]);
             }
-            var countOnly = query.Aggregate == BehaviorAggregate.Count;
-            var anyType = query.EventType == BehaviorQuery.AnyEventType;
-            var command = session.Command(
-                (countOnly ? "SELECT ts FROM facts" : "SELECT ts, props FROM facts")
-                    + " WHERE sid = $sid AND ts > $from AND ts <= $to"
-                    + (anyType ? "" : " AND tid = $tid")
-            );
-            foreach (var sid in SubjectIdsOf(session, customerId))
+            using var reader = command.ExecuteReader();
+            while (reader.Read())
             {
-                command.Parameters.Clear();
-                command.Parameters.AddWithValue("$sid", sid);
-                command.Parameters.AddWithValue("$from", query.StartExclusiveMs(asOf));
-                command.Parameters.AddWithValue("$to", asOf.ToUnixTimeMilliseconds());
-                if (!anyType)
-                {
-                    command.Parameters.AddWithValue("$tid", tids[0]);
-                }
-                using var reader = command.ExecuteReader();
+                accumulator.Add(reader.GetInt64(0), countOnly ? default : PropsSpan(reader, 1));
+            }
+        }
+        return accumulator.Result();
+    }
+
+    /// <summary>
+    /// The aggregates of many customers from their own facts, a chunk of customers per statement:
+    /// their subject ids (merged anonymous ids included), then their facts through the subject index.
+    /// </summary>
+    private static IReadOnlyDictionary<string, BehaviorResult> AggregateBySubjects(
+        SqliteSession session,
+        HashSet<string> wanted,
+        BehaviorQuery query,
+        List<long> tids,
+        DateTimeOffset asOf
+    )
+    {
+        var results = new Dictionary<string, BehaviorResult>(wanted.Count, StringComparer.Ordinal);
+        var empty = new BehaviorAccumulator(query).Result();
+        if (tids.Count == 0)
+        {
+            foreach (var customer in wanted)
+            {
+                results[customer] = empty;
+            }
+            return results;
+        }
+        var countOnly = query.Aggregate == BehaviorAggregate.Count;
+        var anyType = query.EventType == BehaviorQuery.AnyEventType;
+        foreach (var chunk in wanted.Chunk(InChunk))
+        {
+            // Subject id -> the customer it counts for.
+            var owners = new Dictionary<long, string>(chunk.Length * 2);
+            var customerSids = new Dictionary<long, string>(chunk.Length);
+            var subjects = session.Command("SELECT sid, subject FROM subjects WHERE subject IN (" + Parameters(chunk.Length) + ")");
+            for (var i = 0; i < chunk.Length; i++)
+            {
+                subjects.Parameters.AddWithValue("$p" + i.ToString(CultureInfo.InvariantCulture), SubjectKeys.Customer(chunk[i]));
+            }
+            using (var reader = subjects.ExecuteReader())
+            {
                 while (reader.Read())
                 {
-                    accumulator.Add(reader.GetInt64(0), countOnly ? default : PropsSpan(reader, 1));
+                    var customer = SubjectKeys.IdOf(reader.GetString(1));
+                    owners[reader.GetInt64(0)] = customer;
+                    customerSids[reader.GetInt64(0)] = customer;
                 }
             }
-            return accumulator.Result();
-        });
+            if (customerSids.Count > 0)
+            {
+                var keys = customerSids.Keys.ToList();
+                var aliases = session.Command(
+                    "SELECT anon_sid, customer_sid FROM aliases WHERE customer_sid IN (" + Parameters(keys.Count) + ")"
+                );
+                for (var i = 0; i < keys.Count; i++)
+                {
+                    aliases.Parameters.AddWithValue("$p" + i.ToString(CultureInfo.InvariantCulture), keys[i]);
+                }
+                using var reader = aliases.ExecuteReader();
+                while (reader.Read())
+                {
+                    owners[reader.GetInt64(0)] = customerSids[reader.GetInt64(1)];
+                }
+            }
+            var accumulators = new Dictionary<string, BehaviorAccumulator>(StringComparer.Ordinal);
+            foreach (var sids in owners.Keys.Chunk(InChunk))
+            {
+                var facts = session.Command(
+                    (countOnly ? "SELECT sid, ts FROM facts" : "SELECT sid, ts, props FROM facts")
+                        + " INDEXED BY ux_facts_subject_key WHERE sid IN ("
+                        + Parameters(sids.Length)
+                        + ") AND ts > $from AND ts <= $to"
+                        + (anyType ? "" : " AND tid = $tid")
+                );
+                for (var i = 0; i < sids.Length; i++)
+                {
+                    facts.Parameters.AddWithValue("$p" + i.ToString(CultureInfo.InvariantCulture), sids[i]);
+                }
+                facts.Parameters.AddWithValue("$from", query.StartExclusiveMs(asOf));
+                facts.Parameters.AddWithValue("$to", asOf.ToUnixTimeMilliseconds());
+                if (!anyType)
+                {
+                    facts.Parameters.AddWithValue("$tid", tids[0]);
+                }
+                using var reader = facts.ExecuteReader();
+                while (reader.Read())
+                {
+                    var customer = owners[reader.GetInt64(0)];
+                    if (!accumulators.TryGetValue(customer, out var accumulator))
+                    {
+                        accumulators[customer] = accumulator = new BehaviorAccumulator(query);
+                    }
+                    accumulator.Add(reader.GetInt64(1), countOnly ? default : PropsSpan(reader, 2));
+                }
+            }
+            foreach (var customer in chunk)
+            {
+                results[customer] = accumulators.TryGetValue(customer, out var accumulator) ? accumulator.Result() : empty;
+            }
+        }
+        return results;
+    }
+
+    private static string Parameters(int count) =>
+        string.Join(",", Enumerable.Range(0, count).Select(i => "$p" + i.ToString(CultureInfo.InvariantCulture)));
+
+    /// <summary>
+    /// Reading each wanted customer's own facts costs an index seek per customer; scanning the
+    /// window costs every event of the type in it. A page of a recompute (a few thousand customers)
+    /// against a large history is far cheaper customer by customer.
+    /// </summary>
+    private static bool CheaperPerCustomer(SqliteSession session, List<long> tids, int wanted, long from, long to)
+    {
+        if (tids.Count != 1)
+        {
+            return true; // any event type: the window holds every event
+        }
+        var command = session.Command("SELECT COUNT(*) FROM facts WHERE tid = $tid AND ts > $from AND ts <= $to");
+        command.Parameters.AddWithValue("$tid", tids[0]);
+        command.Parameters.AddWithValue("$from", from);
+        command.Parameters.AddWithValue("$to", to);
+        return (long)command.ExecuteScalar()! > (long)wanted * PerCustomerCost;
     }
 
     public async ValueTask<IReadOnlyDictionary<string, BehaviorResult>> AggregateManyAsync(
@@ -492,7 +628,12 @@ public sealed class SqliteAnalyticsStore
             var from = query.StartExclusiveMs(asOf);
             var to = asOf.ToUnixTimeMilliseconds();
             var countOnly = query.Aggregate == BehaviorAggregate.Count;
-            foreach (var tid in TypeIdsOf(session, query.EventType))
+            var typeIds = TypeIdsOf(session, query.EventType);
+            if (CheaperPerCustomer(session, typeIds, wanted.Count, from, to))
+            {
+                return AggregateBySubjects(session, wanted, query, typeIds, asOf);
+            }
+            foreach (var tid in typeIds)
             {
                 // Pass 1: the subjects with events of the type in the window, resolved to customers.
                 var sids = new List<long>();

@@ -86,6 +86,7 @@ public static class ApiParameters
             "entryId" => Path(name, "The entry's id.", SchemaBuilder.IdPattern),
             "typeKey" => Path(name, "The key of a content type.", SchemaBuilder.KeyPattern),
             "componentKey" => Path(name, "The key of a component.", SchemaBuilder.KeyPattern),
+            "segmentKey" => Path(name, "The key of a segment.", SchemaBuilder.KeyPattern),
             _ => Path(name, $"The {name} route value.", null),
         };
 

@@ -20,6 +20,7 @@ public static class ApiTags
     public const string Events = "Events";
 
     public const string Analytics = "Analytics";
+    public const string Segments = "Segments";
 
     private static readonly Dictionary<string, string> Descriptions = new(StringComparer.Ordinal)
     {
@@ -37,6 +38,9 @@ public static class ApiTags
             "Behavioural events: capture (single or batch), identify, the event-type registry, a customer's timeline and behavioural aggregates.",
         [Analytics] =
             "Roll-up time series, funnels, and journeys (awareness, consideration, action) with their reports. Staff with analytics:read.",
+        [Segments] =
+            "Segments that keep themselves up to date: rule documents with version history, previews and dry runs, member lists, "
+            + "recompute progress, and why a customer is or is not in one.",
         [Administration] = "Staff accounts, API keys, SSO claims mappings and the append-only audit log (admins).",
     };
 

@@ -2,6 +2,7 @@ using Cx.Core.Analytics;
 using Cx.Core.Content;
 using Cx.Core.Documents;
 using Cx.Core.Events;
+using Cx.Core.Segments;
 using Microsoft.OpenApi;
 
 namespace Cx.Http.OpenApi;
@@ -35,6 +36,9 @@ public static class DefinitionSchemas
 
     /// <summary>Journey keys: content-type keys of at most <see cref="JourneyRegistry.MaxKeyLength"/> characters.</summary>
     public const string JourneyKeyPattern = "^[a-z](?:[a-z0-9-]{0,46}[a-z0-9])?$";
+    public const string SegmentDocument = "SegmentDefinition";
+
+    public const string SegmentInput = "SegmentDefinitionInput";
 
     /// <summary>Event-type keys: what <see cref="EventTypeRegistry.IsEventTypeKey"/> accepts.</summary>
     public const string EventTypeKeyPattern = "^[a-z][a-z0-9_.-]{0,63}$";
@@ -154,6 +158,25 @@ public static class DefinitionSchemas
         settings.Required!.Remove("createdAt");
         settings.Required.Remove("updatedAt");
         context.AddShared(EventTypeSettingsDocument, settings);
+        var segment = Document(
+            schemas.BuildObject(options.GetTypeInfo(typeof(SegmentDefinition)), JsonSchemaMode.Response),
+            SegmentDocuments.Segment,
+            "A segment: a rule over customer profiles and behaviour whose membership keeps itself up to date."
+        );
+        foreach (var name in (string[])["key", "name", "criteria"])
+        {
+            segment.Required!.Add(name);
+        }
+        context.AddShared(SegmentDocument, segment);
+        var segmentInput = Input(
+            schemas.BuildObject(options.GetTypeInfo(typeof(SegmentDefinition)), JsonSchemaMode.Request, ServerOwned),
+            "A segment as a client sends it."
+        );
+        foreach (var name in (string[])["key", "name", "criteria"])
+        {
+            segmentInput.Required!.Add(name);
+        }
+        context.AddShared(SegmentInput, segmentInput);
         context.AddShared(
             JourneyDocument,
             Document(
@@ -269,6 +292,22 @@ public static class DefinitionSchemas
                 break;
             case "container":
                 schema.Enum = [Containers.Content, Containers.Customers];
+                break;
+            case "criteria" when declaringType == typeof(SegmentDefinition):
+                schema.Type = JsonSchemaType.Object;
+                schema.Description =
+                    "The rule: comparisons, all/any/not, relative dates and behaviour conditions (docs/segments.md; JSON Schema in docs/schemas/segment-criteria.schema.json).";
+                break;
+            case "name" when declaringType == typeof(SegmentDefinition):
+                schema.MinLength = 1;
+                schema.MaxLength = SegmentRules.MaxNameLength;
+                schema.Description = "1-100 characters, shown to marketers.";
+                break;
+            case "status" when declaringType == typeof(SegmentDefinition):
+                schema.Description = "active: membership follows the rule; paused: frozen; archived: every member removed.";
+                break;
+            case "version" when declaringType == typeof(SegmentDefinition):
+                schema.Description = "The rule version: 1 when created, +1 with every change of the criteria (see .../versions).";
                 break;
         }
     }

@@ -189,7 +189,8 @@ public sealed class AccessMatrixTests(UnlimitedDevHostFactory host) : IClassFixt
             .Replace("{keyId}", "unknown-key", StringComparison.Ordinal)
             .Replace("{issuerKey}", "unknown-issuer", StringComparison.Ordinal)
             .Replace("{eventType}", "matrix_event", StringComparison.Ordinal)
-            .Replace("{journeyKey}", "matrix-journey", StringComparison.Ordinal);
+            .Replace("{journeyKey}", "matrix-journey", StringComparison.Ordinal)
+            .Replace("{segmentKey}", "matrix-segment", StringComparison.Ordinal);
         var method = new HttpMethod(function.Http.Methods![0]);
         var request = new HttpRequestMessage(method, "/api/" + path);
         if (method != HttpMethod.Get && method != HttpMethod.Delete)
