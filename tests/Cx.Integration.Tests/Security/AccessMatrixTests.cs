@@ -111,6 +111,20 @@ public sealed class AccessMatrixTests(UnlimitedDevHostFactory host) : IClassFixt
         ["CreateJourney"] = [Admin, Marketer],
         ["ReplaceJourney"] = [Admin, Marketer],
         ["DeleteJourney"] = [Admin, Marketer],
+        // Segments: segments:read for marketers and support agents, segments:write for marketers.
+        // A customer never reads segment rules, its own explanation included.
+        ["ListSegments"] = [Admin, Marketer, Support],
+        ["GetSegment"] = [Admin, Marketer, Support],
+        ["CreateSegment"] = [Admin, Marketer],
+        ["ReplaceSegment"] = [Admin, Marketer],
+        ["DeleteSegment"] = [Admin, Marketer],
+        ["ListSegmentVersions"] = [Admin, Marketer, Support],
+        ["ListSegmentMembers"] = [Admin, Marketer, Support],
+        ["PreviewSegment"] = [Admin, Marketer, Support],
+        ["DryRunSegment"] = [Admin, Marketer, Support],
+        ["GetSegmentRecompute"] = [Admin, Marketer, Support],
+        ["StartSegmentRecompute"] = [Admin, Marketer],
+        ["ExplainSegmentMembership"] = [Admin, Marketer, Support],
     };
 
     private static IReadOnlyList<FunctionDescriptor> HttpFunctions =>
