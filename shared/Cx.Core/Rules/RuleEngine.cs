@@ -390,7 +390,7 @@ public static class RuleCompiler
 
     private static CompiledRule CompileRegex(int slot, string pattern)
     {
-        var regex = new Regex(pattern, RegexOptions.CultureInvariant, RuleParser.RegexTimeout);
+        var regex = RuleParser.CreateRegex(pattern);
         return (facts, _) => MatchesAny(regex, facts.Values[slot]);
     }
 

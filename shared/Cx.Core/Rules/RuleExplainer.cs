@@ -34,10 +34,7 @@ public static class RuleExplainer
             RelativeDateComparison relative => ExplainRelative(relative, slots, facts, nowMs),
             RegexMatch match => new Explanation(
                 $"{match.Field} matches /{match.Pattern}/",
-                RuleCompiler.MatchesAny(
-                    new Regex(match.Pattern, RegexOptions.CultureInvariant, RuleParser.RegexTimeout),
-                    facts.Values[slots.Field(match.Field)]
-                ),
+                RuleCompiler.MatchesAny(RuleParser.CreateRegex(match.Pattern), facts.Values[slots.Field(match.Field)]),
                 facts.Values[slots.Field(match.Field)].ToString()
             ),
             BehaviorCondition behavior => ExplainBehavior(behavior, slots, facts, nowMs),

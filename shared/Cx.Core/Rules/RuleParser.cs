@@ -14,7 +14,18 @@ public static partial class RuleParser
 {
     public const int MaxDepth = 12;
     public const int MaxConditions = 200;
-    public static readonly TimeSpan RegexTimeout = TimeSpan.FromMilliseconds(10);
+
+    /// <summary>
+    /// The match-time limit of rule regexes: a backstop only. Patterns run on the non-backtracking
+    /// engine (linear in the input, so no pattern can be catastrophic) and inputs are bounded field
+    /// values, so a match takes microseconds; the limit is wall-clock time and must stay far above
+    /// what a busy machine's scheduling can add, or a loaded host would flip memberships.
+    /// </summary>
+    public static readonly TimeSpan RegexTimeout = TimeSpan.FromMilliseconds(250);
+
+    /// <summary>How every rule regex is built (see <see cref="RegexTimeout"/>).</summary>
+    public static Regex CreateRegex(string pattern) =>
+        new(pattern, RegexOptions.CultureInvariant | RegexOptions.NonBacktracking, RegexTimeout);
 
     /// <summary>Aggregate names as rules spell them (lower case only, as the JSON Schema says).</summary>
     private static readonly Dictionary<string, BehaviorFunction> Aggregates = Enum.GetValues<BehaviorFunction>()
@@ -164,11 +175,19 @@ public static partial class RuleParser
                     }
                     try
                     {
-                        _ = new Regex(value.GetString()!, RegexOptions.CultureInvariant, RegexTimeout);
+                        _ = CreateRegex(value.GetString()!);
                     }
                     catch (ArgumentException ex)
                     {
                         return Fail(valueAt, "pattern", "Not a valid regular expression: " + ex.Message);
+                    }
+                    catch (NotSupportedException)
+                    {
+                        return Fail(
+                            valueAt,
+                            "pattern",
+                            "Backreferences, lookarounds, atomic groups and conditionals are not supported: rules match in linear time."
+                        );
                     }
                     return new RegexMatch(path, value.GetString()!);
                 case "contains":

@@ -159,6 +159,8 @@ public sealed class RuleEngineTests
             { """{"field":"lastLogin","op":"gt","value":"yesterday"}""", "/value", "type" },
             { """{"field":"preferences.newsletter","op":"gt","value":true}""", "/op", "operator" },
             { """{"field":"name","op":"regex","value":"(unclosed"}""", "/value", "pattern" },
+            { """{"field":"name","op":"regex","value":"(a)\\1"}""", "/value", "pattern" },
+            { """{"field":"name","op":"regex","value":"^(?=An)"}""", "/value", "pattern" },
             { """{"field":"lastLogin","op":"within","value":"P1M"}""", "/value", "duration" },
             { """{"field":"name","op":"within","value":"P1D"}""", "/op", "operator" },
             { """{"all":[]}""", "/all", "type" },
