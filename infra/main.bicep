@@ -85,7 +85,7 @@ var eventHubName = 'events'
 var dataContainerNames = [
   'events-archive'
   'exports'
-  'eventhub-checkpoints'
+  'eventhubs-checkpoints'
 ]
 var deploymentContainerName = 'app-package-api'
 

@@ -16,8 +16,9 @@ public sealed class HttpOptions
     public int MaxJsonDepth { get; set; } = 32;
 
     /// <summary>
-    /// Take the client address from the first X-Forwarded-For hop (behind the Azure Functions
-    /// front end or another trusted proxy). Leave off when clients connect directly.
+    /// Take the client address from the last X-Forwarded-For hop, the one the trusted proxy appended
+    /// (the Azure Functions front end or another trusted proxy), and HTTPS from X-Forwarded-Proto.
+    /// Leave off when clients connect directly.
     /// </summary>
     public bool TrustForwardedFor { get; set; }
 }
