@@ -13,6 +13,10 @@ public sealed class SqliteDatabase : IDisposable
 {
     private readonly ConcurrentBag<SqliteSession> _readers = [];
     private readonly SemaphoreSlim _writeLock = new(1, 1);
+    private readonly ConcurrentQueue<PendingWrite> _queue = new();
+
+    /// <summary>Most writes committed in one transaction.</summary>
+    public const int MaxGroupWrites = 256;
     private readonly SqliteOptions _options;
     private readonly string _connectionString;
     private SqliteSession? _writer;
@@ -65,30 +69,137 @@ public sealed class SqliteDatabase : IDisposable
         }
     }
 
-    /// <summary>Runs <paramref name="work"/> in an immediate transaction on the writer; commits when it returns.</summary>
+    /// <summary>
+    /// Runs <paramref name="work"/> on the writer and returns once it is committed. Concurrent writes
+    /// are committed together (group commit): whoever holds the writer runs every queued write in
+    /// one immediate transaction, each inside its own savepoint, so a write that throws (a failed
+    /// ETag check, a unique violation) is rolled back alone and its caller gets the exception, while
+    /// the others commit. Every caller learns its outcome only after the commit, and each write sees
+    /// the writes queued before it, exactly as if they had run one after another.
+    /// </summary>
     public async Task<T> WriteAsync<T>(Func<SqliteSession, SqliteTransaction, T> work, CancellationToken cancellationToken)
     {
-        await _writeLock.WaitAsync(cancellationToken);
+        cancellationToken.ThrowIfCancellationRequested();
+        var pending = new PendingWrite((session, transaction) => work(session, transaction));
+        _queue.Enqueue(pending);
         try
         {
-            var writer = _writer ??= Open(readOnly: false);
-            using var transaction = writer.Connection.BeginTransaction(deferred: false);
+            await _writeLock.WaitAsync(cancellationToken);
+        }
+        catch (OperationCanceledException)
+        {
+            if (pending.TryCancel())
+            {
+                throw;
+            }
+            // A group already took it: its outcome stands.
+            return (T)(await pending.Outcome)!;
+        }
+        try
+        {
+            while (!pending.Outcome.IsCompleted)
+            {
+                CommitGroup();
+            }
+        }
+        catch when (pending.TryCancel())
+        {
+            // The writer could not even start a transaction, and this write never ran.
+            throw;
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+        return (T)(await pending.Outcome)!;
+    }
+
+    /// <summary>Commits the queued writes (at most <see cref="MaxGroupWrites"/>) in one transaction. Holds the write lock.</summary>
+    private void CommitGroup()
+    {
+        var writer = _writer ??= Open(readOnly: false);
+        var group = new List<(PendingWrite Write, object? Result, Exception? Error)>();
+        PendingWrite? running = null;
+        using (var transaction = writer.Connection.BeginTransaction(deferred: false))
+        {
             writer.Transaction = transaction;
             try
             {
-                var result = work(writer, transaction);
+                while (group.Count < MaxGroupWrites && _queue.TryDequeue(out var next))
+                {
+                    if (!next.TryStart())
+                    {
+                        continue; // its caller gave up before it started
+                    }
+                    running = next;
+                    Execute(writer, "SAVEPOINT w");
+                    try
+                    {
+                        var result = next.Work(writer, transaction);
+                        Execute(writer, "RELEASE w");
+                        group.Add((next, result, null));
+                    }
+                    catch (Exception ex) when (ex is not SqliteException { SqliteErrorCode: 10 or 13 })
+                    {
+                        // The write's own failure (not the disk's: SQLITE_IOERR, SQLITE_FULL fail the group).
+                        Execute(writer, "ROLLBACK TO w");
+                        Execute(writer, "RELEASE w");
+                        group.Add((next, null, ex));
+                    }
+                    running = null;
+                }
                 transaction.Commit();
-                return result;
+            }
+            catch (Exception ex)
+            {
+                // The commit (or a savepoint statement) failed: nothing of the group is stored.
+                foreach (var (write, _, _) in group)
+                {
+                    write.Fail(ex);
+                }
+                running?.Fail(ex);
+                return;
             }
             finally
             {
                 writer.Transaction = null;
             }
         }
-        finally
+        foreach (var (write, result, error) in group)
         {
-            _writeLock.Release();
+            if (error is null)
+            {
+                write.Succeed(result);
+            }
+            else
+            {
+                write.Fail(error);
+            }
         }
+    }
+
+    private static void Execute(SqliteSession session, string sql) => session.Command(sql).ExecuteNonQuery();
+
+    /// <summary>A queued write: its work and, once its group commits, its outcome.</summary>
+    private sealed class PendingWrite(Func<SqliteSession, SqliteTransaction, object?> work)
+    {
+        private const int Queued = 0;
+        private const int Started = 1;
+        private const int Cancelled = 2;
+        private readonly TaskCompletionSource<object?> _outcome = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private int _state;
+
+        public Func<SqliteSession, SqliteTransaction, object?> Work => work;
+
+        public Task<object?> Outcome => _outcome.Task;
+
+        public bool TryStart() => Interlocked.CompareExchange(ref _state, Started, Queued) == Queued;
+
+        public bool TryCancel() => Interlocked.CompareExchange(ref _state, Cancelled, Queued) == Queued;
+
+        public void Succeed(object? result) => _outcome.TrySetResult(result);
+
+        public void Fail(Exception error) => _outcome.TrySetException(error);
     }
 
     /// <summary>Runs schema statements on the writer, outside a transaction.</summary>
