@@ -118,6 +118,7 @@ public static class EventLoad
                         while ((index = Interlocked.Increment(ref next)) < batches.Count)
                         {
                             await stream.AppendAsync(batches[index], CancellationToken.None);
+                            batches[index] = []; // the load generator's copy is not the processor's to keep alive
                         }
                     })
                 )

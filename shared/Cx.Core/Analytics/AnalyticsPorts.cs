@@ -8,8 +8,15 @@ public readonly record struct StreamCheckpoint(string Partition, long Position);
 /// <summary>One event prepared for the analytics store: its idempotency key, subject and roll-up contributions.</summary>
 public sealed record EventFact(TrackedEvent Event, UInt128 DedupeKey, string Subject, decimal? Value, IReadOnlyList<RollupKey> Rollups);
 
-/// <summary>A batch of facts read from one partition, and the checkpoint that acknowledges it.</summary>
-public sealed record AnalyticsBatch(IReadOnlyList<EventFact> Facts, StreamCheckpoint Checkpoint);
+/// <summary>
+/// A batch of facts read from one partition, and the checkpoint that acknowledges it. The
+/// roll-up totals of all its facts are added up when the batch is built (outside the store's
+/// write), so a store only takes back the contributions of the facts it finds are duplicates.
+/// </summary>
+public sealed record AnalyticsBatch(IReadOnlyList<EventFact> Facts, StreamCheckpoint Checkpoint)
+{
+    public IReadOnlyDictionary<RollupKey, (long Count, long Sum)> RollupTotals { get; } = RollupMath.Totals(Facts);
+}
 
 /// <summary>What applying a batch changed. Duplicates (already applied events) changed nothing.</summary>
 public sealed record AppliedBatch(

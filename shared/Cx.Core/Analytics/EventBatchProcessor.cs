@@ -26,17 +26,34 @@ public sealed partial class EventBatchProcessor(
         IReadOnlyList<TrackedEvent> events,
         StreamCheckpoint checkpoint,
         CancellationToken cancellationToken
+    ) => await ApplyAsync(await PrepareAsync(events, checkpoint, cancellationToken), cancellationToken);
+
+    /// <summary>
+    /// The work that needs no store: facts, roll-up keys and their totals. A host with a backlog
+    /// prepares the next batch while the store applies the current one.
+    /// </summary>
+    public async Task<AnalyticsBatch> PrepareAsync(
+        IReadOnlyList<TrackedEvent> events,
+        StreamCheckpoint checkpoint,
+        CancellationToken cancellationToken
     )
     {
-        using var activity = Activity.StartActivity("process-event-batch");
         var types = await registry.GetAllAsync(cancellationToken);
         var facts = new List<EventFact>(events.Count);
         foreach (var e in events)
         {
             facts.Add(ToFact(e, types.GetValueOrDefault(e.Type)));
         }
-        var applied = await store.ApplyAsync(new AnalyticsBatch(facts, checkpoint), cancellationToken);
-        activity?.SetTag("cx.events", events.Count);
+        return new AnalyticsBatch(facts, checkpoint);
+    }
+
+    /// <summary>Has the store apply a prepared batch with its checkpoint, then tells the observers.</summary>
+    public async Task<AppliedBatch> ApplyAsync(AnalyticsBatch batch, CancellationToken cancellationToken)
+    {
+        using var activity = Activity.StartActivity("process-event-batch");
+        var checkpoint = batch.Checkpoint;
+        var applied = await store.ApplyAsync(batch, cancellationToken);
+        activity?.SetTag("cx.events", batch.Facts.Count);
         activity?.SetTag("cx.duplicates", applied.Duplicates);
         if (applied.Duplicates > 0)
         {

@@ -35,6 +35,38 @@ public readonly record struct RollupTotals(long Count, decimal Sum);
 
 public static class RollupMath
 {
+    /// <summary>Roll-up sums are kept in fixed point: the value times this (four decimals).</summary>
+    public const long SumScale = 10_000;
+
+    /// <summary>A value in the fixed point of roll-up sums (rounded half to even; clamped far from overflow).</summary>
+    public static long ScaleSum(decimal value)
+    {
+        try
+        {
+            return (long)decimal.Round(value * SumScale, MidpointRounding.ToEven);
+        }
+        catch (OverflowException)
+        {
+            return value < 0 ? long.MinValue / 4 : long.MaxValue / 4;
+        }
+    }
+
+    /// <summary>What the facts add to each roll-up row: their count and the fixed-point sum of their values.</summary>
+    public static Dictionary<RollupKey, (long Count, long Sum)> Totals(IEnumerable<EventFact> facts)
+    {
+        var totals = new Dictionary<RollupKey, (long Count, long Sum)>();
+        foreach (var fact in facts)
+        {
+            var scaled = fact.Value is { } value ? ScaleSum(value) : 0;
+            foreach (var key in fact.Rollups)
+            {
+                ref var row = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(totals, key, out _);
+                row = (row.Count + 1, row.Sum + scaled);
+            }
+        }
+        return totals;
+    }
+
     public const int MaxDimensionValueLength = 128;
 
     public const int MaxPageLength = 512;

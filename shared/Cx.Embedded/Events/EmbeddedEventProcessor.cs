@@ -30,45 +30,25 @@ public sealed partial class EmbeddedEventProcessor(
         var checkpoint = await store.GetCheckpointAsync(SqliteEventLog.Partition, stoppingToken) ?? 0;
         var settings = options.Value;
         var failures = 0;
+        Task<AnalyticsBatch?>? ahead = null; // the next batch of a backlog, prepared while the current one is applied
         while (!stoppingToken.IsCancellationRequested)
         {
             try
             {
-                var rows = log.Read(checkpoint, settings.MaxBatchEvents);
-                if (rows.Count == 0)
+                var batch = ahead is null ? null : await ahead;
+                ahead = null;
+                batch ??= await NextBatchAsync(checkpoint, settings, stoppingToken);
+                if (batch is null)
                 {
-                    await log.Appended.WaitAsync(TimeSpan.FromSeconds(1), stoppingToken);
                     continue;
                 }
-                var events = rows.Sum(r => r.Count);
-                if (events >= settings.MaxBatchEvents && settings.MaxCatchUpBatchEvents > settings.MaxBatchEvents)
+                var position = batch.Checkpoint.Position;
+                if (batch.Facts.Count >= settings.MaxBatchEvents)
                 {
-                    rows = log.Read(checkpoint, settings.MaxCatchUpBatchEvents);
-                    events = rows.Sum(r => r.Count);
+                    ahead = Task.Run(() => PrepareBacklogAsync(position, settings, stoppingToken), stoppingToken);
                 }
-                var waited = time.GetUtcNow().ToUnixTimeMilliseconds() - rows[0].AppendedAtMs;
-                if (events < settings.MaxBatchEvents && waited < settings.MaxBatchDelayMs)
-                {
-                    // Not full and not old enough: wait for more events or for the oldest to come due.
-                    await log.Appended.WaitAsync(TimeSpan.FromMilliseconds(settings.MaxBatchDelayMs - waited), stoppingToken);
-                    var pending = log.Pending(checkpoint);
-                    if (
-                        pending.Events < settings.MaxBatchEvents
-                        && time.GetUtcNow().ToUnixTimeMilliseconds() - rows[0].AppendedAtMs < settings.MaxBatchDelayMs
-                    )
-                    {
-                        continue;
-                    }
-                    rows = log.Read(checkpoint, settings.MaxBatchEvents);
-                }
-                var batch = new List<TrackedEvent>(rows.Sum(r => r.Count));
-                foreach (var row in rows)
-                {
-                    EventCodec.DecodeLines(row.Data, batch);
-                }
-                var last = rows[^1].Seq;
-                await processor.ProcessAsync(batch, new StreamCheckpoint(SqliteEventLog.Partition, last), stoppingToken);
-                checkpoint = last;
+                await processor.ApplyAsync(batch, stoppingToken);
+                checkpoint = position;
                 failures = 0;
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -77,6 +57,8 @@ public sealed partial class EmbeddedEventProcessor(
             }
             catch (Exception ex)
             {
+                await DiscardAsync(ahead);
+                ahead = null;
                 failures++;
                 LogBatchFailed(logger, ex, checkpoint, failures);
                 try
@@ -89,6 +71,75 @@ public sealed partial class EmbeddedEventProcessor(
                 }
                 checkpoint = await store.GetCheckpointAsync(SqliteEventLog.Partition, stoppingToken) ?? 0;
             }
+        }
+    }
+
+    /// <summary>
+    /// The next batch after <paramref name="checkpoint"/> once it is due: full (a backlog is taken
+    /// in catch-up batches) or its oldest event has waited the batch delay. Null when nothing is due yet.
+    /// </summary>
+    private async Task<AnalyticsBatch?> NextBatchAsync(long checkpoint, AnalyticsOptions settings, CancellationToken stoppingToken)
+    {
+        var rows = log.Read(checkpoint, settings.MaxBatchEvents);
+        if (rows.Count == 0)
+        {
+            await log.Appended.WaitAsync(TimeSpan.FromSeconds(1), stoppingToken);
+            return null;
+        }
+        var events = rows.Sum(r => r.Count);
+        if (events >= settings.MaxBatchEvents && settings.MaxCatchUpBatchEvents > settings.MaxBatchEvents)
+        {
+            rows = log.Read(checkpoint, settings.MaxCatchUpBatchEvents);
+            events = rows.Sum(r => r.Count);
+        }
+        var waited = time.GetUtcNow().ToUnixTimeMilliseconds() - rows[0].AppendedAtMs;
+        if (events < settings.MaxBatchEvents && waited < settings.MaxBatchDelayMs)
+        {
+            // Not full and not old enough: wait for more events or for the oldest to come due.
+            await log.Appended.WaitAsync(TimeSpan.FromMilliseconds(settings.MaxBatchDelayMs - waited), stoppingToken);
+            var pending = log.Pending(checkpoint);
+            if (
+                pending.Events < settings.MaxBatchEvents
+                && time.GetUtcNow().ToUnixTimeMilliseconds() - rows[0].AppendedAtMs < settings.MaxBatchDelayMs
+            )
+            {
+                return null;
+            }
+            rows = log.Read(checkpoint, settings.MaxBatchEvents);
+        }
+        return await PrepareAsync(rows, stoppingToken);
+    }
+
+    /// <summary>The batch after <paramref name="position"/> when a full one is already waiting; otherwise null.</summary>
+    private async Task<AnalyticsBatch?> PrepareBacklogAsync(long position, AnalyticsOptions settings, CancellationToken stoppingToken)
+    {
+        var rows = log.Read(position, Math.Max(settings.MaxBatchEvents, settings.MaxCatchUpBatchEvents));
+        return rows.Sum(r => r.Count) >= settings.MaxBatchEvents ? await PrepareAsync(rows, stoppingToken) : null;
+    }
+
+    private Task<AnalyticsBatch> PrepareAsync(IReadOnlyList<LogRow> rows, CancellationToken stoppingToken)
+    {
+        var events = new List<TrackedEvent>(rows.Sum(r => r.Count));
+        foreach (var row in rows)
+        {
+            EventCodec.DecodeLines(row.Data, events);
+        }
+        return processor.PrepareAsync(events, new StreamCheckpoint(SqliteEventLog.Partition, rows[^1].Seq), stoppingToken);
+    }
+
+    private static async Task DiscardAsync(Task<AnalyticsBatch?>? ahead)
+    {
+        if (ahead is null)
+        {
+            return;
+        }
+        try
+        {
+            await ahead;
+        }
+        catch (Exception)
+        {
+            // Prepared from a position that is read again after the failure: its outcome no longer matters.
         }
     }
 

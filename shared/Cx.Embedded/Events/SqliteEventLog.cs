@@ -159,7 +159,8 @@ public sealed partial class SqliteEventLog : IEventStream, IAsyncDisposable
                 command.Parameters.AddWithValue("$before", beforeMs);
                 return command.ExecuteNonQuery();
             },
-            cancellationToken
+            cancellationToken,
+            solo: true
         );
 
     private void EnsureWriter()

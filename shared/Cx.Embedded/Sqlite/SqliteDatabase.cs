@@ -8,6 +8,9 @@ namespace Cx.Embedded.Sqlite;
 /// Connections to the embedded database: one writer (writes are serialized, as SQLite allows
 /// one writer at a time) and a pool of readers that run concurrently in WAL mode. Each
 /// connection keeps its prepared statements, so a hot query is parsed once per connection.
+/// The writer never checkpoints the WAL itself: a background checkpointer on its own connection
+/// copies committed pages into the database file after commits (passive mode, so neither the
+/// writer nor readers wait for it), which keeps that I/O off the writer's path.
 /// </summary>
 public sealed class SqliteDatabase : IDisposable
 {
@@ -19,8 +22,14 @@ public sealed class SqliteDatabase : IDisposable
     public const int MaxGroupWrites = 256;
     private readonly SqliteOptions _options;
     private readonly string _connectionString;
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly Events.AsyncSignal _committed = new();
     private SqliteSession? _writer;
+    private Task? _checkpointer;
     private int _pooled;
+
+    /// <summary>Shortest pause between two background checkpoints.</summary>
+    private static readonly TimeSpan CheckpointPause = TimeSpan.FromMilliseconds(200);
 
     public SqliteDatabase(IOptions<SqliteOptions> options)
     {
@@ -76,11 +85,20 @@ public sealed class SqliteDatabase : IDisposable
     /// ETag check, a unique violation) is rolled back alone and its caller gets the exception, while
     /// the others commit. Every caller learns its outcome only after the commit, and each write sees
     /// the writes queued before it, exactly as if they had run one after another.
+    /// The first write of a transaction needs no savepoint (if it fails, the whole transaction is
+    /// rolled back before anything else runs). A <paramref name="solo"/> write (a large batch)
+    /// always runs first and alone in its transaction: SQLite keeps a savepoint's undo pages in a
+    /// sub-journal that it walks at the end of every statement, which makes a long write inside a
+    /// savepoint quadratic.
     /// </summary>
-    public async Task<T> WriteAsync<T>(Func<SqliteSession, SqliteTransaction, T> work, CancellationToken cancellationToken)
+    public async Task<T> WriteAsync<T>(
+        Func<SqliteSession, SqliteTransaction, T> work,
+        CancellationToken cancellationToken,
+        bool solo = false
+    )
     {
         cancellationToken.ThrowIfCancellationRequested();
-        var pending = new PendingWrite((session, transaction) => work(session, transaction));
+        var pending = new PendingWrite((session, transaction) => work(session, transaction), solo);
         _queue.Enqueue(pending);
         try
         {
@@ -117,7 +135,7 @@ public sealed class SqliteDatabase : IDisposable
     /// <summary>Commits the queued writes (at most <see cref="MaxGroupWrites"/>) in one transaction. Holds the write lock.</summary>
     private void CommitGroup()
     {
-        var writer = _writer ??= Open(readOnly: false);
+        var writer = _writer ??= OpenWriter();
         var group = new List<(PendingWrite Write, object? Result, Exception? Error)>();
         PendingWrite? running = null;
         using (var transaction = writer.Connection.BeginTransaction(deferred: false))
@@ -125,30 +143,55 @@ public sealed class SqliteDatabase : IDisposable
             writer.Transaction = transaction;
             try
             {
-                while (group.Count < MaxGroupWrites && _queue.TryDequeue(out var next))
+                // Only the lock holder dequeues, so a peeked write is the one dequeued next.
+                while (group.Count < MaxGroupWrites && _queue.TryPeek(out var next) && (group.Count == 0 || !next.Solo))
                 {
+                    _queue.TryDequeue(out _);
                     if (!next.TryStart())
                     {
                         continue; // its caller gave up before it started
                     }
                     running = next;
-                    Execute(writer, "SAVEPOINT w");
-                    try
+                    if (group.Count == 0)
                     {
-                        var result = next.Work(writer, transaction);
-                        Execute(writer, "RELEASE w");
-                        group.Add((next, result, null));
+                        try
+                        {
+                            group.Add((next, next.Work(writer, transaction), null));
+                        }
+                        catch (Exception ex) when (ex is not SqliteException { SqliteErrorCode: 10 or 13 })
+                        {
+                            // Nothing else ran in this transaction: roll it back and fail the write alone.
+                            transaction.Rollback();
+                            running = null;
+                            next.Fail(ex);
+                            return;
+                        }
                     }
-                    catch (Exception ex) when (ex is not SqliteException { SqliteErrorCode: 10 or 13 })
+                    else
                     {
-                        // The write's own failure (not the disk's: SQLITE_IOERR, SQLITE_FULL fail the group).
-                        Execute(writer, "ROLLBACK TO w");
-                        Execute(writer, "RELEASE w");
-                        group.Add((next, null, ex));
+                        Execute(writer, "SAVEPOINT w");
+                        try
+                        {
+                            var result = next.Work(writer, transaction);
+                            Execute(writer, "RELEASE w");
+                            group.Add((next, result, null));
+                        }
+                        catch (Exception ex) when (ex is not SqliteException { SqliteErrorCode: 10 or 13 })
+                        {
+                            // The write's own failure (not the disk's: SQLITE_IOERR, SQLITE_FULL fail the group).
+                            Execute(writer, "ROLLBACK TO w");
+                            Execute(writer, "RELEASE w");
+                            group.Add((next, null, ex));
+                        }
                     }
                     running = null;
+                    if (next.Solo)
+                    {
+                        break;
+                    }
                 }
                 transaction.Commit();
+                _committed.Set();
             }
             catch (Exception ex)
             {
@@ -181,7 +224,7 @@ public sealed class SqliteDatabase : IDisposable
     private static void Execute(SqliteSession session, string sql) => session.Command(sql).ExecuteNonQuery();
 
     /// <summary>A queued write: its work and, once its group commits, its outcome.</summary>
-    private sealed class PendingWrite(Func<SqliteSession, SqliteTransaction, object?> work)
+    private sealed class PendingWrite(Func<SqliteSession, SqliteTransaction, object?> work, bool solo)
     {
         private const int Queued = 0;
         private const int Started = 1;
@@ -190,6 +233,8 @@ public sealed class SqliteDatabase : IDisposable
         private int _state;
 
         public Func<SqliteSession, SqliteTransaction, object?> Work => work;
+
+        public bool Solo => solo;
 
         public Task<object?> Outcome => _outcome.Task;
 
@@ -208,7 +253,7 @@ public sealed class SqliteDatabase : IDisposable
         await _writeLock.WaitAsync(cancellationToken);
         try
         {
-            var writer = _writer ??= Open(readOnly: false);
+            var writer = _writer ??= OpenWriter();
             using var command = writer.Connection.CreateCommand();
             command.CommandText = sql;
             command.ExecuteNonQuery();
@@ -217,6 +262,37 @@ public sealed class SqliteDatabase : IDisposable
         {
             _writeLock.Release();
         }
+    }
+
+    private SqliteSession OpenWriter()
+    {
+        var writer = Open(readOnly: false);
+        writer.Command("PRAGMA wal_autocheckpoint = 0").ExecuteNonQuery();
+        _checkpointer ??= Task.Run(() => CheckpointAsync(_stopping.Token));
+        return writer;
+    }
+
+    private async Task CheckpointAsync(CancellationToken stopping)
+    {
+        using var session = Open(readOnly: false);
+        var command = session.Command("PRAGMA wal_checkpoint(PASSIVE)");
+        try
+        {
+            while (true)
+            {
+                await _committed.WaitAsync(TimeSpan.FromSeconds(30), stopping);
+                try
+                {
+                    command.ExecuteNonQuery();
+                }
+                catch (SqliteException)
+                {
+                    // Busy or failing: the next commit asks again, and SQLite checkpoints on close.
+                }
+                await Task.Delay(CheckpointPause, stopping);
+            }
+        }
+        catch (OperationCanceledException) when (stopping.IsCancellationRequested) { }
     }
 
     private SqliteSession Open(bool readOnly)
@@ -238,14 +314,27 @@ public sealed class SqliteDatabase : IDisposable
         return new SqliteSession(connection);
     }
 
+    private int _disposed;
+
     public void Dispose()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+        _stopping.Cancel();
+        try
+        {
+            _checkpointer?.Wait(TimeSpan.FromSeconds(10));
+        }
+        catch (AggregateException) { }
         while (_readers.TryTake(out var session))
         {
             session.Dispose();
         }
         _writer?.Dispose();
         _writeLock.Dispose();
+        _stopping.Dispose();
     }
 }
 
@@ -257,7 +346,20 @@ public sealed class SqliteSession(SqliteConnection connection) : IDisposable
 
     public SqliteConnection Connection { get; } = connection;
 
+    private readonly Dictionary<string, SqliteStatement> _statements = new(StringComparer.Ordinal);
+
     public SqliteTransaction? Transaction { get; set; }
+
+    /// <summary>A statement for <paramref name="sql"/> prepared once on this connection (see <see cref="SqliteStatement"/>).</summary>
+    public SqliteStatement Statement(string sql)
+    {
+        if (!_statements.TryGetValue(sql, out var statement))
+        {
+            statement = new SqliteStatement(Connection, sql);
+            _statements[sql] = statement;
+        }
+        return statement;
+    }
 
     /// <summary>A prepared command for <paramref name="sql"/> with its parameters cleared.</summary>
     public SqliteCommand Command(string sql)
@@ -283,6 +385,10 @@ public sealed class SqliteSession(SqliteConnection connection) : IDisposable
 
     public void Dispose()
     {
+        foreach (var statement in _statements.Values)
+        {
+            statement.Dispose();
+        }
         foreach (var command in _commands.Values)
         {
             command.Dispose();

@@ -1,6 +1,7 @@
 using System.Text;
 using Cx.Core.Documents;
 using Cx.Core.Tests.Content;
+using Cx.Embedded.Sqlite;
 
 namespace Cx.Core.Tests.Embedded;
 
@@ -132,5 +133,76 @@ public sealed class SqliteGroupCommitTests
         );
         var b = await store.ReadAsync(Containers.Content, new DocumentKey("widgets", "b"), CancellationToken.None);
         Assert.Contains("b@example.com", Encoding.UTF8.GetString(b!.Json.Span), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Should_run_a_solo_write_alone_and_roll_back_a_failed_first_write_without_touching_the_next()
+    {
+        var folder = Path.Combine(Path.GetTempPath(), "cx-group-" + Guid.NewGuid().ToString("n"));
+        var database = new SqliteDatabase(
+            Microsoft.Extensions.Options.Options.Create(new SqliteOptions { Path = Path.Combine(folder, "cx.db") })
+        );
+        try
+        {
+            await database.ExecuteSchemaAsync("CREATE TABLE t (k TEXT PRIMARY KEY)", CancellationToken.None);
+            var transactions = new System.Collections.Concurrent.ConcurrentDictionary<string, object>();
+            Func<SqliteSession, Microsoft.Data.Sqlite.SqliteTransaction, int> Insert(string key, bool fail = false) =>
+                (session, transaction) =>
+                {
+                    transactions[key] = transaction;
+                    var command = session.Command("INSERT INTO t (k) VALUES ($k)");
+                    command.Parameters.AddWithValue("$k", key);
+                    command.ExecuteNonQuery();
+                    return fail ? throw new InvalidOperationException(key) : 1;
+                };
+
+            // The first write holds the writer until every other write is queued behind it, in this order.
+            using var holding = new ManualResetEventSlim();
+            using var release = new ManualResetEventSlim();
+            var first = Task.Run(() =>
+                database.WriteAsync(
+                    (session, transaction) =>
+                    {
+                        holding.Set();
+                        release.Wait();
+                        return Insert("w0")(session, transaction);
+                    },
+                    CancellationToken.None,
+                    solo: true
+                )
+            );
+            holding.Wait();
+            var failed = database.WriteAsync(Insert("f", fail: true), CancellationToken.None);
+            var g1 = database.WriteAsync(Insert("g1"), CancellationToken.None);
+            var g2 = database.WriteAsync(Insert("g2"), CancellationToken.None);
+            var solo = database.WriteAsync(Insert("s"), CancellationToken.None, solo: true);
+            var g3 = database.WriteAsync(Insert("g3"), CancellationToken.None);
+            release.Set();
+
+            await Task.WhenAll(first, g1, g2, solo, g3);
+            Assert.Equal("f", (await Assert.ThrowsAsync<InvalidOperationException>(() => failed)).Message);
+            var stored = database.Read(session =>
+            {
+                var keys = new List<string>();
+                using var reader = session.Command("SELECT k FROM t ORDER BY k").ExecuteReader();
+                while (reader.Read())
+                {
+                    keys.Add(reader.GetString(0));
+                }
+                return keys;
+            });
+            Assert.Equal(["g1", "g2", "g3", "s", "w0"], stored);
+            // The failed write ran first in its own transaction; the writes after it shared the next one,
+            // the solo write had one to itself, and the write queued after it started another.
+            Assert.NotSame(transactions["w0"], transactions["f"]);
+            Assert.Same(transactions["g1"], transactions["g2"]);
+            Assert.NotSame(transactions["g2"], transactions["s"]);
+            Assert.NotSame(transactions["s"], transactions["g3"]);
+        }
+        finally
+        {
+            database.Dispose();
+            Directory.Delete(folder, recursive: true);
+        }
     }
 }

@@ -96,6 +96,58 @@ public sealed class SqliteAnalyticsStoreTests : IDisposable
     }
 
     [Fact]
+    public async Task Should_count_and_sum_only_the_new_events_when_a_batch_mixes_them_with_duplicates()
+    {
+        var purchase = new EventTypeDefinition
+        {
+            Key = "purchase",
+            DisplayName = "Purchase",
+            ValueProperty = "amount",
+        };
+        EventFact Purchase(string id, string page, string amount) =>
+            EventBatchProcessor.ToFact(
+                new TrackedEvent
+                {
+                    Id = id,
+                    Type = "purchase",
+                    CustomerId = "c1",
+                    Timestamp = Hour,
+                    ReceivedAt = Hour,
+                    Page = page,
+                    Properties = System.Text.Encoding.UTF8.GetBytes($$"""{"amount":{{amount}}}"""),
+                },
+                purchase
+            );
+        await _store.ApplyAsync(new AnalyticsBatch([Purchase("a", "/x", "10")], new StreamCheckpoint("0", 1)), CancellationToken.None);
+
+        // "a" again (its page /x gets nothing from this batch), then "b" twice in the same batch.
+        var mixed = await _store.ApplyAsync(
+            new AnalyticsBatch(
+                [Purchase("a", "/x", "10"), Purchase("b", "/y", "2.5"), Purchase("b", "/y", "2.5")],
+                new StreamCheckpoint("0", 2)
+            ),
+            CancellationToken.None
+        );
+
+        Assert.Equal((1, 2), (mixed.Applied, mixed.Duplicates));
+        var total = Assert.Single(
+            await _store.ReadRollupsAsync(
+                new RollupQuery("purchase", Granularity.Day, Hour.AddDays(-1), Hour.AddDays(1)),
+                CancellationToken.None
+            )
+        );
+        Assert.Equal((2L, 12.5m), (total.Count, total.Sum));
+        var pages = await _store.ReadRollupsAsync(
+            new RollupQuery("purchase", Granularity.Hour, Hour, Hour.AddHours(1), RollupBreakdown.Page, "page"),
+            CancellationToken.None
+        );
+        Assert.Equal(
+            [("/x", 1L, 10m), ("/y", 1L, 2.5m)],
+            pages.Select(p => (p.Value, p.Count, p.Sum)).OrderBy(p => p.Value, StringComparer.Ordinal)
+        );
+    }
+
+    [Fact]
     public async Task Should_scan_occurrences_inside_the_range_and_map_merged_subjects_to_their_customer()
     {
         await _store.ApplyAsync(
