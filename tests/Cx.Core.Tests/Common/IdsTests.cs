@@ -18,6 +18,19 @@ public sealed class IdsTests
         Assert.NotEqual(Ids.New(time), Ids.New(time));
     }
 
+    [Fact]
+    public async Task Should_make_distinct_ids_within_one_millisecond_across_threads_and_random_refills()
+    {
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 11, 25, 0, 0, 0, TimeSpan.Zero));
+        var perThread = await Task.WhenAll(
+            Enumerable.Range(0, 4).Select(_ => Task.Run(() => Enumerable.Range(0, 5_000).Select(_ => Ids.New(time)).ToList()))
+        );
+        var all = perThread.SelectMany(ids => ids).ToList();
+        Assert.Equal(20_000, all.Distinct(StringComparer.Ordinal).Count());
+        // The 80 random bits vary: no two ids of one thread share their random tail.
+        Assert.All(perThread, ids => Assert.Equal(ids.Count, ids.Select(id => id[10..]).Distinct(StringComparer.Ordinal).Count()));
+    }
+
     [Theory]
     [InlineData("demo-00001", true)]
     [InlineData("a_B-9", true)]
