@@ -995,33 +995,51 @@ public sealed class SqliteAnalyticsStore
         {
             return;
         }
-        var buffer = new System.Buffers.ArrayBufferWriter<byte>();
-        using (var json = new System.Text.Json.Utf8JsonWriter(buffer))
-        {
-            json.WriteStartArray();
-            foreach (var subject in unknown)
-            {
-                json.WriteStringValue(subject);
-            }
-            json.WriteEndArray();
-        }
-        var list = Encoding.UTF8.GetString(buffer.WrittenSpan);
-        var insert = session.Command(
-            "INSERT INTO subjects (subject) SELECT value FROM json_each($list) WHERE true ON CONFLICT (subject) DO NOTHING"
-        );
-        insert.Parameters.AddWithValue("$list", list);
-        insert.ExecuteNonQuery();
-        var select = session.Command("SELECT sid, subject FROM subjects WHERE subject IN (SELECT value FROM json_each($list))");
-        select.Parameters.AddWithValue("$list", list);
         if (_subjectIds.Count + unknown.Count > MaxCachedIds)
         {
             _subjectIds.Clear();
         }
-        using var reader = select.ExecuteReader();
-        while (reader.Read())
+        // New subjects come back from the insert; only those another write stored first need a lookup.
+        var insert = session.Command(
+            "INSERT INTO subjects (subject) SELECT value FROM json_each($list) WHERE true ON CONFLICT (subject) DO NOTHING RETURNING sid, subject"
+        );
+        insert.Parameters.AddWithValue("$list", JsonArray(unknown));
+        using (var reader = insert.ExecuteReader())
         {
-            _subjectIds[reader.GetString(1)] = checked((int)reader.GetInt64(0));
+            while (reader.Read())
+            {
+                var subject = reader.GetString(1);
+                _subjectIds[subject] = checked((int)reader.GetInt64(0));
+                unknown.Remove(subject);
+            }
         }
+        if (unknown.Count == 0)
+        {
+            return;
+        }
+        var select = session.Command("SELECT sid, subject FROM subjects WHERE subject IN (SELECT value FROM json_each($list))");
+        select.Parameters.AddWithValue("$list", JsonArray(unknown));
+        using var found = select.ExecuteReader();
+        while (found.Read())
+        {
+            _subjectIds[found.GetString(1)] = checked((int)found.GetInt64(0));
+        }
+    }
+
+    /// <summary>A JSON array of strings, for one <c>json_each</c> parameter.</summary>
+    private static string JsonArray(IEnumerable<string> values)
+    {
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>();
+        using (var json = new System.Text.Json.Utf8JsonWriter(buffer))
+        {
+            json.WriteStartArray();
+            foreach (var value in values)
+            {
+                json.WriteStringValue(value);
+            }
+            json.WriteEndArray();
+        }
+        return Encoding.UTF8.GetString(buffer.WrittenSpan);
     }
 
     private static long? TypeIdOf(SqliteSession session, string type)
