@@ -31,8 +31,13 @@ public sealed partial class ContentTypeRegistry(
     public static IReadOnlyList<ComponentDefinition> BuiltInComponents { get; } =
     [.. CustomerProfile.Components, .. Analytics.JourneyReports.Components];
 
-    private readonly SemaphoreSlim _reload = new(1, 1);
-    private volatile Snapshot? _snapshot;
+    private CachedSnapshot<Snapshot>? _cache;
+
+    private CachedSnapshot<Snapshot> Cache =>
+        LazyInitializer.EnsureInitialized(
+            ref _cache,
+            () => new CachedSnapshot<Snapshot>(LoadAsync, () => TimeSpan.FromSeconds(options.Value.DefinitionCacheSeconds), time)
+        );
 
     /// <summary>Creates the built-in definitions when missing and the indexes of every type.</summary>
     public async Task InitializeAsync(CancellationToken cancellationToken)
@@ -336,52 +341,14 @@ public sealed partial class ContentTypeRegistry(
         }
     }
 
-    public void Dispose() => _reload.Dispose();
+    public void Dispose() => _cache?.Dispose();
 
     /// <summary>Drops the cache; the next read reloads every definition.</summary>
-    public void Invalidate() => _snapshot = null;
+    public void Invalidate() => _cache?.Invalidate();
 
-    private ValueTask<Snapshot> GetSnapshotAsync(CancellationToken cancellationToken)
-    {
-        var snapshot = _snapshot;
-        var ttl = TimeSpan.FromSeconds(options.Value.DefinitionCacheSeconds);
-        if (snapshot is not null && time.GetUtcNow() - snapshot.LoadedAt < ttl)
-        {
-            return ValueTask.FromResult(snapshot);
-        }
-        return new ValueTask<Snapshot>(ReloadIfStaleAsync(snapshot, cancellationToken));
-    }
+    private ValueTask<Snapshot> GetSnapshotAsync(CancellationToken cancellationToken) => Cache.GetAsync(cancellationToken);
 
-    private async Task<Snapshot> ReloadIfStaleAsync(Snapshot? seen, CancellationToken cancellationToken)
-    {
-        await _reload.WaitAsync(cancellationToken);
-        try
-        {
-            var snapshot = _snapshot;
-            if (snapshot is not null && !ReferenceEquals(snapshot, seen))
-            {
-                return snapshot;
-            }
-            return _snapshot = await LoadAsync(cancellationToken);
-        }
-        finally
-        {
-            _reload.Release();
-        }
-    }
-
-    private async Task<Snapshot> ReloadAsync(CancellationToken cancellationToken)
-    {
-        await _reload.WaitAsync(cancellationToken);
-        try
-        {
-            return _snapshot = await LoadAsync(cancellationToken);
-        }
-        finally
-        {
-            _reload.Release();
-        }
-    }
+    private Task<Snapshot> ReloadAsync(CancellationToken cancellationToken) => Cache.ReloadAsync(cancellationToken);
 
     private async Task<Snapshot> LoadAsync(CancellationToken cancellationToken)
     {
@@ -389,8 +356,7 @@ public sealed partial class ContentTypeRegistry(
         var components = await LoadAllAsync<ComponentDefinition>(ComponentDocument, cancellationToken);
         return new Snapshot(
             types.ToFrozenDictionary(r => r.Definition.Key, StringComparer.Ordinal),
-            components.ToFrozenDictionary(r => r.Definition.Key, StringComparer.Ordinal),
-            time.GetUtcNow()
+            components.ToFrozenDictionary(r => r.Definition.Key, StringComparer.Ordinal)
         );
     }
 
@@ -413,8 +379,7 @@ public sealed partial class ContentTypeRegistry(
 
     private sealed class Snapshot(
         FrozenDictionary<string, DefinitionRecord<ContentType>> types,
-        FrozenDictionary<string, DefinitionRecord<ComponentDefinition>> components,
-        DateTimeOffset loadedAt
+        FrozenDictionary<string, DefinitionRecord<ComponentDefinition>> components
     ) : DefinitionRules.IDefinitionLookup
     {
         private readonly System.Collections.Concurrent.ConcurrentDictionary<string, ContentSchema> _schemas = new(StringComparer.Ordinal);
@@ -422,8 +387,6 @@ public sealed partial class ContentTypeRegistry(
         public FrozenDictionary<string, DefinitionRecord<ContentType>> Types { get; } = types;
 
         public FrozenDictionary<string, DefinitionRecord<ComponentDefinition>> Components { get; } = components;
-
-        public DateTimeOffset LoadedAt { get; } = loadedAt;
 
         public ComponentDefinition? FindComponent(string key) => Components.GetValueOrDefault(key)?.Definition;
 
@@ -453,7 +416,7 @@ public sealed partial class ContentTypeRegistry(
             {
                 [component.Definition.Key] = component,
             };
-            return new(Types, components.ToFrozenDictionary(StringComparer.Ordinal), LoadedAt);
+            return new(Types, components.ToFrozenDictionary(StringComparer.Ordinal));
         }
 
         public IEnumerable<string> TypesUsing(string component) =>

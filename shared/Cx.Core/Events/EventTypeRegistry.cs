@@ -29,8 +29,13 @@ public sealed partial class EventTypeRegistry(
 
     public const string SettingsId = "settings";
 
-    private readonly SemaphoreSlim _reload = new(1, 1);
-    private volatile Snapshot? _snapshot;
+    private CachedSnapshot<Snapshot>? _cache;
+
+    private CachedSnapshot<Snapshot> Cache =>
+        LazyInitializer.EnsureInitialized(
+            ref _cache,
+            () => new CachedSnapshot<Snapshot>(LoadAsync, () => TimeSpan.FromSeconds(options.Value.DefinitionCacheSeconds), time)
+        );
 
     /// <summary>Creates the built-in event types when missing. Idempotent; safe on every start.</summary>
     public async Task InitializeAsync(CancellationToken cancellationToken)
@@ -392,46 +397,13 @@ public sealed partial class EventTypeRegistry(
         }
     }
 
-    public void Dispose() => _reload.Dispose();
+    public void Dispose() => _cache?.Dispose();
 
-    public void Invalidate() => _snapshot = null;
+    public void Invalidate() => _cache?.Invalidate();
 
-    private ValueTask<Snapshot> GetSnapshotAsync(CancellationToken cancellationToken)
-    {
-        var snapshot = _snapshot;
-        if (snapshot is not null && time.GetUtcNow() - snapshot.LoadedAt < TimeSpan.FromSeconds(options.Value.DefinitionCacheSeconds))
-        {
-            return ValueTask.FromResult(snapshot);
-        }
-        return new ValueTask<Snapshot>(ReloadIfStaleAsync(snapshot, cancellationToken));
-    }
+    private ValueTask<Snapshot> GetSnapshotAsync(CancellationToken cancellationToken) => Cache.GetAsync(cancellationToken);
 
-    private async Task<Snapshot> ReloadIfStaleAsync(Snapshot? seen, CancellationToken cancellationToken)
-    {
-        await _reload.WaitAsync(cancellationToken);
-        try
-        {
-            var snapshot = _snapshot;
-            return snapshot is not null && !ReferenceEquals(snapshot, seen) ? snapshot : _snapshot = await LoadAsync(cancellationToken);
-        }
-        finally
-        {
-            _reload.Release();
-        }
-    }
-
-    private async Task<Snapshot> ReloadAsync(CancellationToken cancellationToken)
-    {
-        await _reload.WaitAsync(cancellationToken);
-        try
-        {
-            return _snapshot = await LoadAsync(cancellationToken);
-        }
-        finally
-        {
-            _reload.Release();
-        }
-    }
+    private Task<Snapshot> ReloadAsync(CancellationToken cancellationToken) => Cache.ReloadAsync(cancellationToken);
 
     private async Task<Snapshot> LoadAsync(CancellationToken cancellationToken)
     {
@@ -458,19 +430,13 @@ public sealed partial class EventTypeRegistry(
                 DefinitionDocuments.FromDocument<EventTypeSettings>(settingsDocument),
                 settingsDocument
             );
-        return new Snapshot(
-            types,
-            types.ToFrozenDictionary(t => t.Key, t => t.Value.Definition, StringComparer.Ordinal),
-            settings,
-            time.GetUtcNow()
-        );
+        return new Snapshot(types, types.ToFrozenDictionary(t => t.Key, t => t.Value.Definition, StringComparer.Ordinal), settings);
     }
 
     private sealed record Snapshot(
         FrozenDictionary<string, DefinitionRecord<EventTypeDefinition>> Types,
         FrozenDictionary<string, EventTypeDefinition> Definitions,
-        DefinitionRecord<EventTypeSettings>? Settings,
-        DateTimeOffset LoadedAt
+        DefinitionRecord<EventTypeSettings>? Settings
     );
 
     [LoggerMessage(EventId = 1100, Level = LogLevel.Information, Message = "Built-in event type {Key} created")]

@@ -62,8 +62,13 @@ public sealed class SegmentRegistry(IDocumentStore store, TimeProvider time, IOp
     private static readonly FieldPath SegmentField = FieldPath.Parse("segment");
     private static readonly FieldPath VersionField = FieldPath.Parse("version");
 
-    private readonly SemaphoreSlim _reload = new(1, 1);
-    private volatile Snapshot? _snapshot;
+    private CachedSnapshot<SegmentSnapshot>? _cache;
+
+    private CachedSnapshot<SegmentSnapshot> Cache =>
+        LazyInitializer.EnsureInitialized(
+            ref _cache,
+            () => new CachedSnapshot<SegmentSnapshot>(LoadAsync, () => TimeSpan.FromSeconds(options.Value.DefinitionCacheSeconds), time)
+        );
 
     /// <summary>The indexes the version history and membership lists use. Idempotent.</summary>
     public async Task InitializeAsync(CancellationToken cancellationToken)
@@ -73,14 +78,10 @@ public sealed class SegmentRegistry(IDocumentStore store, TimeProvider time, IOp
     }
 
     /// <summary>Every segment by key (a cached, immutable view), with a fingerprint that changes whenever one does.</summary>
-    public async ValueTask<SegmentSnapshot> GetAllAsync(CancellationToken cancellationToken)
-    {
-        var snapshot = await GetSnapshotAsync(cancellationToken);
-        return snapshot.View;
-    }
+    public ValueTask<SegmentSnapshot> GetAllAsync(CancellationToken cancellationToken) => GetSnapshotAsync(cancellationToken);
 
     public async ValueTask<DefinitionRecord<SegmentDefinition>> GetAsync(string key, CancellationToken cancellationToken) =>
-        (await GetSnapshotAsync(cancellationToken)).View.Segments.GetValueOrDefault(key) ?? throw new NotFoundException("Segment", key);
+        (await GetSnapshotAsync(cancellationToken)).Segments.GetValueOrDefault(key) ?? throw new NotFoundException("Segment", key);
 
     /// <summary>The current document, read from the store (not the cache): what writes compare against.</summary>
     public async ValueTask<DefinitionRecord<SegmentDefinition>?> ReadCurrentAsync(string key, CancellationToken cancellationToken)
@@ -254,52 +255,29 @@ public sealed class SegmentRegistry(IDocumentStore store, TimeProvider time, IOp
         );
     }
 
-    public void Invalidate() => _snapshot = null;
+    public void Invalidate() => _cache?.Invalidate();
 
-    public void Dispose() => _reload.Dispose();
+    public void Dispose() => _cache?.Dispose();
 
-    private ValueTask<Snapshot> GetSnapshotAsync(CancellationToken cancellationToken)
+    private ValueTask<SegmentSnapshot> GetSnapshotAsync(CancellationToken cancellationToken) => Cache.GetAsync(cancellationToken);
+
+    private async Task<SegmentSnapshot> LoadAsync(CancellationToken cancellationToken)
     {
-        var snapshot = _snapshot;
-        if (snapshot is not null && time.GetUtcNow() - snapshot.LoadedAt < TimeSpan.FromSeconds(options.Value.DefinitionCacheSeconds))
+        var records = new List<DefinitionRecord<SegmentDefinition>>();
+        Keyset? after = null;
+        do
         {
-            return ValueTask.FromResult(snapshot);
-        }
-        return new ValueTask<Snapshot>(ReloadIfStaleAsync(snapshot, cancellationToken));
-    }
-
-    private async Task<Snapshot> ReloadIfStaleAsync(Snapshot? seen, CancellationToken cancellationToken)
-    {
-        await _reload.WaitAsync(cancellationToken);
-        try
-        {
-            var snapshot = _snapshot;
-            if (snapshot is not null && !ReferenceEquals(snapshot, seen))
+            var (items, next) = await ListAsync(500, after, cancellationToken);
+            foreach (var item in items)
             {
-                return snapshot;
+                records.Add(new(DefinitionDocuments.FromDocument<SegmentDefinition>(item), item));
             }
-            var records = new List<DefinitionRecord<SegmentDefinition>>();
-            Keyset? after = null;
-            do
-            {
-                var (items, next) = await ListAsync(500, after, cancellationToken);
-                foreach (var item in items)
-                {
-                    records.Add(new(DefinitionDocuments.FromDocument<SegmentDefinition>(item), item));
-                }
-                after = next;
-            } while (after is not null);
-            var segments = records.ToFrozenDictionary(r => r.Definition.Key, StringComparer.Ordinal);
-            var fingerprint = string.Join("|", records.Select(r => r.Definition.Key + "@" + r.Document.ETag));
-            return _snapshot = new Snapshot(new SegmentSnapshot(segments, fingerprint), time.GetUtcNow());
-        }
-        finally
-        {
-            _reload.Release();
-        }
+            after = next;
+        } while (after is not null);
+        var segments = records.ToFrozenDictionary(r => r.Definition.Key, StringComparer.Ordinal);
+        var fingerprint = string.Join("|", records.Select(r => r.Definition.Key + "@" + r.Document.ETag));
+        return new SegmentSnapshot(segments, fingerprint);
     }
-
-    private sealed record Snapshot(SegmentSnapshot View, DateTimeOffset LoadedAt);
 }
 
 /// <summary>Every segment document at one moment; <see cref="Fingerprint"/> differs whenever any of them does.</summary>

@@ -13,11 +13,14 @@ namespace Cx.Core.Tests.Segments;
 /// (what Cx enforces). These tests validate the documented examples with an independent
 /// validator (NJsonSchema) and hold the two to the same answers on a set of rules.
 /// </summary>
-public sealed partial class SegmentCriteriaSchemaTests
+public sealed partial class SegmentCriteriaSchemaTests : IAsyncLifetime
 {
-    private static readonly Lazy<JsonSchema> Schema = new(() =>
-        JsonSchema.FromFileAsync(Path.Combine(RepositoryRoot(), "docs", "schemas", "segment-criteria.schema.json")).GetAwaiter().GetResult()
-    );
+    private JsonSchema _schema = null!;
+
+    public async Task InitializeAsync() =>
+        _schema = await JsonSchema.FromFileAsync(Path.Combine(RepositoryRoot(), "docs", "schemas", "segment-criteria.schema.json"));
+
+    public Task DisposeAsync() => Task.CompletedTask;
 
     [GeneratedRegex(@"```json criteria\n(?<body>.*?)```", RegexOptions.Singleline | RegexOptions.CultureInvariant)]
     private static partial Regex CriteriaBlock();
@@ -34,7 +37,7 @@ public sealed partial class SegmentCriteriaSchemaTests
         throw new InvalidOperationException("No Functions.sln above the test binaries.");
     }
 
-    private static ICollection<NJsonSchema.Validation.ValidationError> SchemaErrors(string json) => Schema.Value.Validate(json);
+    private ICollection<NJsonSchema.Validation.ValidationError> SchemaErrors(string json) => _schema.Validate(json);
 
     private static IReadOnlyList<FieldError> ParserErrors(string json)
     {
