@@ -19,15 +19,22 @@ public static class EventArchive
             $"{partition}/{receivedAt.UtcDateTime:yyyy}/{receivedAt.UtcDateTime:MM}/{receivedAt.UtcDateTime:dd}/{firstPosition:D19}.ndjson.gz"
         );
 
-    public static byte[] Compress(IEnumerable<ReadOnlyMemory<byte>> ndjsonChunks)
-    {
-        using var output = new MemoryStream();
-        using (var gzip = new GZipStream(output, CompressionLevel.Fastest, leaveOpen: true))
+    public static byte[] Compress(IEnumerable<ReadOnlyMemory<byte>> ndjsonChunks) =>
+        Compress(gzip =>
         {
             foreach (var chunk in ndjsonChunks)
             {
                 gzip.Write(chunk.Span);
             }
+        });
+
+    /// <summary>Compresses what <paramref name="writeNdjson"/> writes to the stream it is given.</summary>
+    public static byte[] Compress(Action<Stream> writeNdjson)
+    {
+        using var output = new MemoryStream();
+        using (var gzip = new GZipStream(output, CompressionLevel.Fastest, leaveOpen: true))
+        {
+            writeNdjson(gzip);
         }
         return output.ToArray();
     }

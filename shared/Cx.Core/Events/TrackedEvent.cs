@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Text;
 using System.Text.Json;
+using CommunityToolkit.HighPerformance.Buffers;
 
 namespace Cx.Core.Events;
 
@@ -125,7 +126,17 @@ public static class EventCodec
     /// <summary>Encodes events as NDJSON (one object per line, each line ending in '\n').</summary>
     public static byte[] EncodeLines(IReadOnlyList<TrackedEvent> events)
     {
-        var buffer = new ArrayBufferWriter<byte>(events.Count * 256);
+        using var lines = EncodeLinesPooled(events);
+        return lines.WrittenSpan.ToArray();
+    }
+
+    /// <summary>
+    /// <see cref="EncodeLines"/> into a buffer rented from the shared pool, so a batch of hundreds of
+    /// events does not become a large object on the heap; dispose it to give the buffer back.
+    /// </summary>
+    public static ArrayPoolBufferWriter<byte> EncodeLinesPooled(IReadOnlyList<TrackedEvent> events)
+    {
+        var buffer = new ArrayPoolBufferWriter<byte>(Math.Max(256, events.Count * 256));
         using var writer = new Utf8JsonWriter(buffer, WriterOptions);
         foreach (var e in events)
         {
@@ -134,7 +145,7 @@ public static class EventCodec
             writer.Reset();
             buffer.Write("\n"u8);
         }
-        return buffer.WrittenSpan.ToArray();
+        return buffer;
     }
 
     /// <summary>Decodes NDJSON produced by <see cref="EncodeLines"/>; properties slice the input (no copy).</summary>
@@ -148,14 +159,33 @@ public static class EventCodec
             rest = end < 0 ? ReadOnlyMemory<byte>.Empty : rest[(end + 1)..];
             if (!line.IsEmpty)
             {
-                into.Add(Decode(line));
+                into.Add(Decode(line.Span, line));
             }
         }
     }
 
-    public static TrackedEvent Decode(ReadOnlyMemory<byte> json)
+    /// <summary>Decodes NDJSON produced by <see cref="EncodeLines"/> from memory the caller does not keep: each event's properties are copied.</summary>
+    public static void DecodeLines(ReadOnlySpan<byte> lines, List<TrackedEvent> into)
     {
-        var reader = new Utf8JsonReader(json.Span);
+        var rest = lines;
+        while (!rest.IsEmpty)
+        {
+            var end = rest.IndexOf((byte)'\n');
+            var line = end < 0 ? rest : rest[..end];
+            rest = end < 0 ? [] : rest[(end + 1)..];
+            if (!line.IsEmpty)
+            {
+                into.Add(Decode(line, default));
+            }
+        }
+    }
+
+    public static TrackedEvent Decode(ReadOnlyMemory<byte> json) => Decode(json.Span, json);
+
+    /// <summary>Decodes one record; its properties slice <paramref name="owner"/> (the same bytes as <paramref name="json"/>) or, without one, are copied.</summary>
+    private static TrackedEvent Decode(ReadOnlySpan<byte> json, ReadOnlyMemory<byte> owner)
+    {
+        var reader = new Utf8JsonReader(json);
         string? id = null,
             type = null,
             cid = null,
@@ -177,7 +207,7 @@ public static class EventCodec
                 reader.Read();
                 var start = (int)reader.TokenStartIndex;
                 reader.Skip();
-                props = json[start..(int)reader.BytesConsumed];
+                props = owner.IsEmpty ? json[start..(int)reader.BytesConsumed].ToArray() : owner[start..(int)reader.BytesConsumed];
                 continue;
             }
             var name = reader.ValueSpan;

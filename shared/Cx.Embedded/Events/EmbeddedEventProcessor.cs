@@ -107,23 +107,20 @@ public sealed partial class EmbeddedEventProcessor(
             }
             rows = log.Read(checkpoint, settings.MaxBatchEvents);
         }
-        return await PrepareAsync(rows, stoppingToken);
+        return await PrepareAsync(checkpoint, rows, stoppingToken);
     }
 
     /// <summary>The batch after <paramref name="position"/> when a full one is already waiting; otherwise null.</summary>
     private async Task<AnalyticsBatch?> PrepareBacklogAsync(long position, AnalyticsOptions settings, CancellationToken stoppingToken)
     {
         var rows = log.Read(position, Math.Max(settings.MaxBatchEvents, settings.MaxCatchUpBatchEvents));
-        return rows.Sum(r => r.Count) >= settings.MaxBatchEvents ? await PrepareAsync(rows, stoppingToken) : null;
+        return rows.Sum(r => r.Count) >= settings.MaxBatchEvents ? await PrepareAsync(position, rows, stoppingToken) : null;
     }
 
-    private Task<AnalyticsBatch> PrepareAsync(IReadOnlyList<LogRow> rows, CancellationToken stoppingToken)
+    private Task<AnalyticsBatch> PrepareAsync(long after, IReadOnlyList<LogRow> rows, CancellationToken stoppingToken)
     {
         var events = new List<TrackedEvent>(rows.Sum(r => r.Count));
-        foreach (var row in rows)
-        {
-            EventCodec.DecodeLines(row.Data, events);
-        }
+        log.ReadData(after, rows[^1].Seq, (_, data) => EventCodec.DecodeLines(data, events));
         return processor.PrepareAsync(events, new StreamCheckpoint(SqliteEventLog.Partition, rows[^1].Seq), stoppingToken);
     }
 
@@ -220,13 +217,8 @@ public sealed partial class EmbeddedEventMaintenance(
             DateTimeOffset.FromUnixTimeMilliseconds(rows[0].AppendedAtMs),
             rows[0].Seq
         );
-        await blobs.PutAsync(
-            settings.ArchiveContainer,
-            name,
-            EventArchive.Compress(rows.Select(r => r.Data)),
-            EventArchive.ContentType,
-            cancellationToken
-        );
+        var archive = EventArchive.Compress(gzip => log.ReadData(archived, rows[^1].Seq, (_, data) => gzip.Write(data)));
+        await blobs.PutAsync(settings.ArchiveContainer, name, archive, EventArchive.ContentType, cancellationToken);
         await store.SetCheckpointAsync(ArchivePartition, rows[^1].Seq, cancellationToken);
         var count = rows.Sum(r => r.Count);
         LogArchived(logger, count, name);

@@ -1,4 +1,5 @@
 using System.Threading.Channels;
+using CommunityToolkit.HighPerformance.Buffers;
 using Cx.Core.Events;
 using Cx.Embedded.Sqlite;
 using Microsoft.Extensions.Logging;
@@ -6,8 +7,11 @@ using Microsoft.Extensions.Options;
 
 namespace Cx.Embedded.Events;
 
-/// <summary>One row of the log: a request's events as NDJSON, appended at <see cref="AppendedAtMs"/>.</summary>
-public sealed record LogRow(long Seq, long AppendedAtMs, int Count, ReadOnlyMemory<byte> Data);
+/// <summary>One row of the log without its data: a request's <see cref="Count"/> events, appended at <see cref="AppendedAtMs"/>.</summary>
+public readonly record struct LogRow(long Seq, long AppendedAtMs, int Count);
+
+/// <summary>Receives a log row and its events as NDJSON; the span is SQLite's memory, valid during the call only.</summary>
+public delegate void LogRowReader(LogRow row, ReadOnlySpan<byte> data);
 
 /// <summary>
 /// The embedded event stream: an append-only log in its own SQLite file (WAL). Appends go
@@ -95,8 +99,16 @@ public sealed partial class SqliteEventLog : IEventStream, IAsyncDisposable
             return;
         }
         EnsureWriter();
-        var pending = new PendingAppend(EventCodec.EncodeLines(events), events.Count);
-        await _queue.Writer.WriteAsync(pending, cancellationToken);
+        var pending = new PendingAppend(EventCodec.EncodeLinesPooled(events), events.Count);
+        try
+        {
+            await _queue.Writer.WriteAsync(pending, cancellationToken);
+        }
+        catch
+        {
+            pending.Release(); // never queued: the writer will not see it
+            throw;
+        }
         // Once queued the append is committed whatever the caller does; waiting is what makes the 202 honest.
         await pending.Completion.Task.WaitAsync(cancellationToken);
     }
@@ -119,23 +131,57 @@ public sealed partial class SqliteEventLog : IEventStream, IAsyncDisposable
         return new StreamStatus("Embedded", head, processed, lag);
     }
 
-    /// <summary>Rows after <paramref name="afterSeq"/>, in order, until they hold at least <paramref name="maxEvents"/> events.</summary>
+    /// <summary>
+    /// Rows after <paramref name="afterSeq"/>, in order, until they hold at least <paramref name="maxEvents"/>
+    /// events, without their data (read that with <see cref="ReadData"/>).
+    /// </summary>
     public IReadOnlyList<LogRow> Read(long afterSeq, int maxEvents, int maxRows = 10_000) =>
         _database.Read(session =>
         {
-            var command = session.Command("SELECT seq, at, count, data FROM event_log WHERE seq > $after ORDER BY seq LIMIT $limit");
-            command.Parameters.AddWithValue("$after", afterSeq);
-            command.Parameters.AddWithValue("$limit", Math.Min(maxRows, maxEvents));
+            var query = session.Statement("SELECT seq, at, count FROM event_log WHERE seq > ?1 ORDER BY seq LIMIT ?2");
             var rows = new List<LogRow>();
-            var events = 0;
-            using var reader = command.ExecuteReader();
-            while (events < maxEvents && reader.Read())
+            try
             {
-                var row = new LogRow(reader.GetInt64(0), reader.GetInt64(1), reader.GetInt32(2), (byte[])reader.GetValue(3));
-                rows.Add(row);
-                events += row.Count;
+                query.Bind(1, afterSeq);
+                query.Bind(2, Math.Min(maxRows, maxEvents));
+                var events = 0;
+                while (events < maxEvents && query.Step())
+                {
+                    var row = new LogRow(query.Int64(0), query.Int64(1), (int)query.Int64(2));
+                    rows.Add(row);
+                    events += row.Count;
+                }
+            }
+            finally
+            {
+                query.Reset();
             }
             return (IReadOnlyList<LogRow>)rows;
+        });
+
+    /// <summary>
+    /// Hands each row after <paramref name="afterSeq"/> through <paramref name="throughSeq"/> to
+    /// <paramref name="reader"/>, in order, with its data straight from SQLite (no copy, so a large
+    /// batch never becomes a large object on the managed heap).
+    /// </summary>
+    public void ReadData(long afterSeq, long throughSeq, LogRowReader reader) =>
+        _database.Read(session =>
+        {
+            var query = session.Statement("SELECT seq, at, count, data FROM event_log WHERE seq > ?1 AND seq <= ?2 ORDER BY seq");
+            try
+            {
+                query.Bind(1, afterSeq);
+                query.Bind(2, throughSeq);
+                while (query.Step())
+                {
+                    reader(new LogRow(query.Int64(0), query.Int64(1), (int)query.Int64(2)), query.Blob(3));
+                }
+            }
+            finally
+            {
+                query.Reset();
+            }
+            return 0;
         });
 
     /// <summary>How many events are in rows after <paramref name="afterSeq"/>, and when the oldest of them was appended.</summary>
@@ -191,16 +237,13 @@ public sealed partial class SqliteEventLog : IEventStream, IAsyncDisposable
                 await _database.WriteAsync(
                     (session, _) =>
                     {
-                        var command = session.Command("INSERT INTO event_log (at, count, data) VALUES ($at, $count, $data)");
-                        var pAt = command.Parameters.Add("$at", Microsoft.Data.Sqlite.SqliteType.Integer);
-                        var pCount = command.Parameters.Add("$count", Microsoft.Data.Sqlite.SqliteType.Integer);
-                        var pData = command.Parameters.Add("$data", Microsoft.Data.Sqlite.SqliteType.Blob);
+                        var insert = session.Statement("INSERT INTO event_log (at, count, data) VALUES (?1, ?2, ?3)");
                         foreach (var append in group)
                         {
-                            pAt.Value = at;
-                            pCount.Value = append.Count;
-                            pData.Value = append.Data;
-                            command.ExecuteNonQuery();
+                            insert.Bind(1, at);
+                            insert.Bind(2, append.Count);
+                            insert.Bind(3, append.Data);
+                            insert.Execute();
                         }
                         return 0;
                     },
@@ -220,6 +263,10 @@ public sealed partial class SqliteEventLog : IEventStream, IAsyncDisposable
                     append.Completion.TrySetException(ex);
                 }
             }
+            foreach (var append in group)
+            {
+                append.Release();
+            }
             group.Clear();
         }
     }
@@ -234,11 +281,14 @@ public sealed partial class SqliteEventLog : IEventStream, IAsyncDisposable
         _database.Dispose();
     }
 
-    private sealed class PendingAppend(byte[] data, int count)
+    /// <summary>An append waiting for the writer; its encoded events are in a pooled buffer until it is committed or failed.</summary>
+    private sealed class PendingAppend(ArrayPoolBufferWriter<byte> lines, int count)
     {
-        public byte[] Data { get; } = data;
+        public ReadOnlySpan<byte> Data => lines.WrittenSpan;
 
         public int Count { get; } = count;
+
+        public void Release() => lines.Dispose();
 
         public TaskCompletionSource Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }

@@ -48,9 +48,40 @@ public sealed class SqliteStatement : IDisposable
         }
         finally
         {
-            raw.sqlite3_reset(_stmt);
-            raw.sqlite3_clear_bindings(_stmt);
+            Reset();
         }
+    }
+
+    /// <summary>
+    /// Steps to the next row of a query: true when there is one (read it with <see cref="Int64"/>
+    /// and <see cref="Blob"/>), false when the query is done. Call <see cref="Reset"/> after the
+    /// last row read (in a finally), which also clears the bindings.
+    /// </summary>
+    public bool Step()
+    {
+        var rc = raw.sqlite3_step(_stmt);
+        if (rc == raw.SQLITE_ROW)
+        {
+            return true;
+        }
+        if (rc != raw.SQLITE_DONE)
+        {
+            Check(rc);
+        }
+        return false;
+    }
+
+    /// <summary>The integer in the 0-based <paramref name="column"/> of the current row.</summary>
+    public long Int64(int column) => raw.sqlite3_column_int64(_stmt, column);
+
+    /// <summary>The blob in the 0-based <paramref name="column"/> of the current row: SQLite's own memory, valid until the next step.</summary>
+    public ReadOnlySpan<byte> Blob(int column) => raw.sqlite3_column_blob(_stmt, column);
+
+    /// <summary>Makes the statement ready to run again and clears its bindings.</summary>
+    public void Reset()
+    {
+        raw.sqlite3_reset(_stmt);
+        raw.sqlite3_clear_bindings(_stmt);
     }
 
     private void Check(int rc)

@@ -49,10 +49,19 @@ public sealed class SqliteEventLogTests : IAsyncLifetime
         Assert.Equal(200, rows.Count);
         Assert.Equal(rows.Select(r => r.Seq).Order(), rows.Select(r => r.Seq));
         var events = new List<TrackedEvent>();
-        foreach (var row in rows)
-        {
-            EventCodec.DecodeLines(row.Data, events);
-        }
+        var read = new List<LogRow>();
+        _log.ReadData(
+            0,
+            rows[^1].Seq,
+            (row, data) =>
+            {
+                read.Add(row);
+                EventCodec.DecodeLines(data, events);
+            }
+        );
+        Assert.Equal(rows, read);
+        Assert.Equal(rows.Skip(10).Select(r => r.Seq), ReadSeqs(rows[9].Seq, rows[^1].Seq));
+        Assert.Equal([rows[0].Seq], ReadSeqs(0, rows[0].Seq));
         Assert.Equal(
             Enumerable.Range(0, 400),
             events.Select(e => int.Parse(e.Id[1..], System.Globalization.CultureInfo.InvariantCulture)).Order()
@@ -69,6 +78,13 @@ public sealed class SqliteEventLogTests : IAsyncLifetime
         Assert.Equal(1, await _log.PruneAsync(first, long.MaxValue, CancellationToken.None));
         await _log.AppendAsync([Event(2)], CancellationToken.None);
         Assert.True(_log.Read(0, 10).Single().Seq > first);
+    }
+
+    private List<long> ReadSeqs(long after, long through)
+    {
+        var seqs = new List<long>();
+        _log.ReadData(after, through, (row, _) => seqs.Add(row.Seq));
+        return seqs;
     }
 
     public async Task DisposeAsync()
