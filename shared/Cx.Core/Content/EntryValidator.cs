@@ -83,10 +83,7 @@ public static class EntryValidator
         List<FieldError> errors
     )
     {
-        var context = new Context(schema);
-        var result = context.ValidateField(field, value, pointer, null, WriteActor.System);
-        errors.AddRange(context.Errors);
-        return result;
+        return new Context(schema, errors).ValidateField(field, value, pointer, null, WriteActor.System);
     }
 
     /// <summary>The canonical text of an instant: UTC, millisecond precision, so strings sort by time.</summary>
@@ -131,13 +128,14 @@ public static class EntryValidator
     internal static Regex GetPattern(string pattern) =>
         Patterns.GetOrAdd(pattern, static p => new Regex("^(?:" + p + ")$", RegexOptions.CultureInvariant, TimeSpan.FromMilliseconds(50)));
 
-    private sealed class Context(ContentSchema? schema)
+    /// <summary>One validation: its errors go to <paramref name="errors"/> (a new list when null); the other lists are made when first used.</summary>
+    private sealed class Context(ContentSchema? schema, List<FieldError>? errors = null)
     {
-        public List<FieldError> Errors { get; } = [];
+        public List<FieldError> Errors { get; } = errors ?? [];
 
-        public List<UniqueValue> UniqueValues { get; } = [];
+        public List<UniqueValue> UniqueValues => field ??= [];
 
-        public List<RelationReference> Relations { get; } = [];
+        public List<RelationReference> Relations => field ??= [];
 
         private int _depth;
 

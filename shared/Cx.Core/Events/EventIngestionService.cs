@@ -60,10 +60,12 @@ public sealed class EventIngestionService(
         var accepted = new List<TrackedEvent>(inputs.Count);
         var rejected = new List<RejectedEvent>();
         var errors = new List<FieldError>();
+        var scratch = new ArrayBufferWriter<byte>(256);
+        using var writer = new Utf8JsonWriter(scratch, WriterOptions);
         for (var i = 0; i < inputs.Count; i++)
         {
             errors.Clear();
-            var tracked = Validate(inputs[i], types, unknownTypes, now, errors);
+            var tracked = Validate(inputs[i], types, unknownTypes, now, errors, writer, scratch);
             if (tracked is null)
             {
                 rejected.Add(new RejectedEvent(i, [.. errors]));
@@ -101,13 +103,18 @@ public sealed class EventIngestionService(
         }
     }
 
-    /// <summary>Validates one event; returns null and fills <paramref name="errors"/> when it is not valid.</summary>
-    public TrackedEvent? Validate(
+    /// <summary>
+    /// Validates one event; returns null and fills <paramref name="errors"/> when it is not valid.
+    /// <paramref name="writer"/> over <paramref name="scratch"/> is reused from event to event for the properties.
+    /// </summary>
+    private TrackedEvent? Validate(
         EventInput input,
         IReadOnlyDictionary<string, EventTypeDefinition> types,
         UnknownEventTypePolicy unknownTypes,
         DateTimeOffset now,
-        List<FieldError> errors
+        List<FieldError> errors,
+        Utf8JsonWriter writer,
+        ArrayBufferWriter<byte> scratch
     )
     {
         var limits = options.Value;
@@ -211,20 +218,18 @@ public sealed class EventIngestionService(
         }
 
         byte[] properties = [(byte)'{', (byte)'}'];
-        if (element.TryGetProperty("properties", out var props))
+        var hasProperties = element.TryGetProperty("properties", out var props);
+        if (hasProperties && props.ValueKind != JsonValueKind.Object)
         {
-            if (props.ValueKind != JsonValueKind.Object)
-            {
-                errors.Add(new(JsonPointer.Append(pointer, "properties"), "type", "Must be a JSON object."));
-            }
-            else
-            {
-                properties = WriteProperties(props, definition, JsonPointer.Append(pointer, "properties"), errors, ref page);
-            }
+            errors.Add(new(JsonPointer.Append(pointer, "properties"), "type", "Must be a JSON object."));
         }
-        else if (definition is not null)
+        else if (hasProperties || definition is not null)
         {
-            properties = WriteProperties(default, definition, JsonPointer.Append(pointer, "properties"), errors, ref page);
+            scratch.ResetWrittenCount();
+            writer.Reset();
+            WriteProperties(props, definition, pointer, errors, ref page, writer);
+            writer.Flush();
+            properties = scratch.WrittenSpan.ToArray();
         }
 
         if (errors.Count > 0)
@@ -245,88 +250,124 @@ public sealed class EventIngestionService(
         };
     }
 
-    private static byte[] WriteProperties(
+    /// <summary>
+    /// Writes the normalised properties of an event (<paramref name="props"/> is default when it has
+    /// none): declared ones validated against their field, defaults filled in, nulls dropped. Pointers
+    /// are built only for errors.
+    /// </summary>
+    private static void WriteProperties(
         JsonElement props,
         EventTypeDefinition? definition,
-        string pointer,
+        string eventPointer,
         List<FieldError> errors,
-        ref string? page
+        ref string? page,
+        Utf8JsonWriter writer
     )
     {
-        var buffer = new ArrayBufferWriter<byte>(256);
-        using (var writer = new Utf8JsonWriter(buffer, WriterOptions))
+        writer.WriteStartObject();
+        var declared = definition?.Properties.Count ?? 0;
+        Span<bool> present = declared <= 64 ? stackalloc bool[declared] : new bool[declared];
+        if (props.ValueKind == JsonValueKind.Object)
         {
-            writer.WriteStartObject();
-            if (props.ValueKind == JsonValueKind.Object)
+            foreach (var property in props.EnumerateObject())
             {
-                foreach (var property in props.EnumerateObject())
+                var index = IndexOfProperty(definition, property);
+                if (index < 0)
                 {
-                    var propertyPointer = JsonPointer.Append(pointer, property.Name);
-                    var field = definition?.FindProperty(property.Name);
-                    if (field is null)
+                    if (definition is { AdditionalProperties: false })
                     {
-                        if (definition is { AdditionalProperties: false })
-                        {
-                            errors.Add(
-                                new(propertyPointer, "unknown-property", $"'{property.Name}' is not a property of '{definition.Key}'.")
-                            );
-                            continue;
-                        }
-                        if (property.Value.ValueKind == JsonValueKind.Null)
-                        {
-                            continue;
-                        }
-                        property.WriteTo(writer);
-                    }
-                    else if (property.Value.ValueKind != JsonValueKind.Null)
-                    {
-                        var normalised = EntryValidator.ValidateValue(null, field, ToNode(property.Value), propertyPointer, errors);
-                        if (normalised is not null)
-                        {
-                            writer.WritePropertyName(property.Name);
-                            normalised.WriteTo(writer);
-                        }
+                        var name = property.Name;
+                        errors.Add(
+                            new(
+                                PropertyPointer(eventPointer, name),
+                                "unknown-property",
+                                $"'{name}' is not a property of '{definition.Key}'."
+                            )
+                        );
                         continue;
                     }
-                    if (page is null && property.Name == "page" && property.Value.ValueKind == JsonValueKind.String)
+                    if (property.Value.ValueKind == JsonValueKind.Null)
+                    {
+                        continue;
+                    }
+                    property.WriteTo(writer);
+                    if (page is null && property.Value.ValueKind == JsonValueKind.String && property.NameEquals("page"u8))
                     {
                         page = property.Value.GetString();
                     }
+                    continue;
                 }
-            }
-            if (definition is not null)
-            {
-                foreach (var field in definition.Properties)
+                if (property.Value.ValueKind == JsonValueKind.Null)
                 {
-                    var present =
-                        props.ValueKind == JsonValueKind.Object
-                        && props.TryGetProperty(field.Name, out var value)
-                        && value.ValueKind != JsonValueKind.Null;
-                    if (present)
+                    continue; // a declared property sent as null counts as absent: its default applies, or it is missing
+                }
+                var field = definition!.Properties[index];
+                present[index] = true;
+                var before = errors.Count;
+                var normalised = EntryValidator.ValidateValue(null, field, ToNode(property.Value), "", errors);
+                for (var i = before; i < errors.Count; i++)
+                {
+                    // Validated against an empty pointer, so the property's own pointer is built only when it is wrong.
+                    errors[i] = errors[i] with
                     {
-                        if (page is null && field.Name == "page" && props.GetProperty("page").ValueKind == JsonValueKind.String)
-                        {
-                            page = props.GetProperty("page").GetString();
-                        }
-                        continue;
-                    }
-                    if (field.Default is not null)
-                    {
-                        writer.WritePropertyName(field.Name);
-                        writer.WriteRawValue(field.Default.Json);
-                    }
-                    else if (field.Required)
-                    {
-                        errors.Add(
-                            new(JsonPointer.Append(pointer, field.Name), "required", $"'{field.Name}' is required for '{definition.Key}'.")
-                        );
-                    }
+                        Path = PropertyPointer(eventPointer, field.Name) + errors[i].Path,
+                    };
+                }
+                if (normalised is not null)
+                {
+                    writer.WritePropertyName(field.Name);
+                    normalised.WriteTo(writer);
+                }
+                if (page is null && field.Name == "page" && property.Value.ValueKind == JsonValueKind.String)
+                {
+                    page = property.Value.GetString();
                 }
             }
-            writer.WriteEndObject();
         }
-        return buffer.WrittenSpan.ToArray();
+        if (definition is not null)
+        {
+            for (var i = 0; i < present.Length; i++)
+            {
+                var field = definition.Properties[i];
+                if (present[i])
+                {
+                    continue;
+                }
+                if (field.Default is not null)
+                {
+                    writer.WritePropertyName(field.Name);
+                    writer.WriteRawValue(field.Default.Json);
+                }
+                else if (field.Required)
+                {
+                    errors.Add(
+                        new(PropertyPointer(eventPointer, field.Name), "required", $"'{field.Name}' is required for '{definition.Key}'.")
+                    );
+                }
+            }
+        }
+        writer.WriteEndObject();
     }
+
+    /// <summary>The index of the declared property named like <paramref name="property"/> (compared without reading its name into a string), or -1.</summary>
+    private static int IndexOfProperty(EventTypeDefinition? definition, JsonProperty property)
+    {
+        if (definition is null)
+        {
+            return -1;
+        }
+        for (var i = 0; i < definition.Properties.Count; i++)
+        {
+            if (property.NameEquals(definition.Properties[i].Name))
+            {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    private static string PropertyPointer(string eventPointer, string name) =>
+        JsonPointer.Append(JsonPointer.Append(eventPointer, "properties"), name);
 
     /// <summary>A scalar wraps the element (no parse, no copy); objects and arrays become a DOM.</summary>
     private static JsonNode? ToNode(JsonElement value) =>

@@ -102,6 +102,26 @@ public sealed class EventIngestionServiceTests : IAsyncLifetime, IDisposable
     }
 
     [Fact]
+    public async Task Should_give_each_event_of_a_batch_exactly_its_own_properties()
+    {
+        var result = await CreateSut()
+            .IngestAsync(
+                Inputs(
+                    """{"type":"purchase","customerId":"c1","properties":{"amount":10,"category":"shoes","note":"a much longer first value"}}""",
+                    """{"type":"purchase","customerId":"c1","properties":{"amount":-1,"category":"half written"}}""",
+                    """{"type":"page_view","anonymousId":"a-1"}""",
+                    """{"type":"purchase","customerId":"c2","properties":{"amount":2.5,"gone":null}}"""
+                ),
+                CancellationToken.None
+            );
+        Assert.Equal([1], result.Rejected.Select(r => r.Index));
+        Assert.Equal(
+            ["""{"amount":10,"category":"shoes","note":"a much longer first value"}""", "{}", """{"amount":2.5}"""],
+            _appended.Select(e => System.Text.Encoding.UTF8.GetString(e.Properties.Span))
+        );
+    }
+
+    [Fact]
     public async Task Should_accept_unknown_type_as_custom_when_the_policy_is_custom()
     {
         var result = await CreateSut()
