@@ -77,42 +77,25 @@ public sealed partial class EventBatchProcessor(
         return applied;
     }
 
-    /// <summary>The fact of one event: idempotency key, subject, value and the roll-up rows it adds to.</summary>
+    /// <summary>The fact of one event: idempotency key, subject, value and what its roll-up rows are made of.</summary>
     public static EventFact ToFact(TrackedEvent e, EventTypeDefinition? type)
     {
-        var ts = e.Timestamp.ToUnixTimeMilliseconds();
-        var page = RollupMath.NormalizePage(e.Page);
-        var dimensions = new List<(string Name, string Value)>();
-        if (type is not null)
+        IReadOnlyList<(string Name, string Value)> dimensions = [];
+        if (type is not null && type.RollupDimensions.Count > 0)
         {
+            List<(string Name, string Value)>? found = null;
             foreach (var name in type.RollupDimensions)
             {
                 if (PropertyReader.ReadText(e.Properties.Span, name) is { } value)
                 {
-                    dimensions.Add((name, RollupMath.TruncateDimension(value)));
+                    (found ??= new(type.RollupDimensions.Count)).Add((name, RollupMath.TruncateDimension(value)));
                 }
             }
-        }
-        var rollups = new List<RollupKey>(3 + (2 * ((page is null ? 0 : 1) + dimensions.Count)));
-        foreach (var granularity in RollupMath.Granularities)
-        {
-            var bucket = RollupMath.BucketStart(ts, granularity);
-            rollups.Add(new RollupKey(granularity, bucket, e.Type, RollupBreakdown.Total, "", ""));
-            if (granularity == Granularity.Minute)
-            {
-                continue; // minute buckets keep totals only: breakdowns by page and dimension start at the hour
-            }
-            if (page is not null)
-            {
-                rollups.Add(new RollupKey(granularity, bucket, e.Type, RollupBreakdown.Page, "page", page));
-            }
-            foreach (var (name, value) in dimensions)
-            {
-                rollups.Add(new RollupKey(granularity, bucket, e.Type, RollupBreakdown.Dimension, name, value));
-            }
+            dimensions = found ?? dimensions;
         }
         var amount = type?.ValueProperty is { } valueProperty ? PropertyReader.ReadNumber(e.Properties.Span, valueProperty) : null;
-        return new EventFact(e, e.DedupeKey, e.Subject, amount, rollups);
+        var subject = e.Subject;
+        return new EventFact(e, EventCodec.DedupeKey(subject, e.Id), subject, amount, RollupMath.NormalizePage(e.Page), dimensions);
     }
 
     [LoggerMessage(EventId = 1200, Level = LogLevel.Debug, Message = "{Count} duplicate events ignored in partition {Partition}")]

@@ -55,10 +55,13 @@ public static class RollupMath
     public static Dictionary<RollupKey, (long Count, long Sum)> Totals(IEnumerable<EventFact> facts)
     {
         var totals = new Dictionary<RollupKey, (long Count, long Sum)>();
+        var keys = new List<RollupKey>();
         foreach (var fact in facts)
         {
             var scaled = fact.Value is { } value ? ScaleSum(value) : 0;
-            foreach (var key in fact.Rollups)
+            keys.Clear();
+            fact.AddRollups(keys);
+            foreach (var key in keys)
             {
                 ref var row = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(totals, key, out _);
                 row = (row.Count + 1, row.Sum + scaled);

@@ -13,7 +13,10 @@ namespace Cx.Core.Segments;
 public sealed class SegmentWorkQueue : IDisposable
 {
     private readonly Lock _lock = new();
-    private readonly Dictionary<string, HashSet<string>?> _pending = new(StringComparer.Ordinal);
+
+    // The types of a customer: null for every behavioural rule; else the collection of the batch
+    // that queued it (shared by all its customers, never changed), or a union of several.
+    private readonly Dictionary<string, IReadOnlyCollection<string>?> _pending = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _signal = new(0, 1);
 
     public int Count
@@ -27,6 +30,7 @@ public sealed class SegmentWorkQueue : IDisposable
         }
     }
 
+    /// <summary>Queues customers; <paramref name="eventTypes"/> is kept as given, so it must not change afterwards.</summary>
     public void Enqueue(IEnumerable<string> customerIds, IReadOnlyCollection<string> eventTypes)
     {
         lock (_lock)
@@ -39,11 +43,11 @@ public sealed class SegmentWorkQueue : IDisposable
                 }
                 else if (!_pending.TryGetValue(id, out var types))
                 {
-                    _pending[id] = new HashSet<string>(eventTypes, StringComparer.Ordinal);
+                    _pending[id] = eventTypes;
                 }
-                else
+                else if (types is not null && !ReferenceEquals(types, eventTypes) && !eventTypes.All(types.Contains))
                 {
-                    types?.UnionWith(eventTypes);
+                    _pending[id] = new HashSet<string>(types.Concat(eventTypes), StringComparer.Ordinal);
                 }
             }
         }
@@ -65,7 +69,7 @@ public sealed class SegmentWorkQueue : IDisposable
     {
         lock (_lock)
         {
-            var taken = _pending.Take(max).Select(p => (p.Key, (IReadOnlyCollection<string>?)p.Value ?? [])).ToList();
+            var taken = _pending.Take(max).Select(p => (p.Key, p.Value ?? [])).ToList();
             foreach (var (id, _) in taken)
             {
                 _pending.Remove(id);
@@ -117,6 +121,10 @@ public sealed partial class SegmentBehaviorWorker(
         {
             total += batch.Count;
             var set = await catalog.GetAsync(cancellationToken);
+            if (!set.Active.Any(s => s.ReadsBehavior))
+            {
+                continue; // no rule reads behaviour: nothing for these customers to change
+            }
             await Parallel.ForEachAsync(
                 batch,
                 new ParallelOptions { MaxDegreeOfParallelism = SegmentEvaluator.Parallelism, CancellationToken = cancellationToken },
