@@ -18,8 +18,9 @@ namespace Cx.Benchmarks;
 /// <list type="bullet">
 /// <item><c>events-stream</c>: the embedded stream port alone, in process: append events
 /// (500 per append, several appenders) and wait until the batch processor has applied them.</item>
-/// <item><c>events-http</c>: batches of 500 through <c>POST /api/v1/events</c> of a running DevHost,
-/// then the processing rate until the stream lag is 0.</item>
+/// <item><c>events-http</c>: batches of 500 through <c>POST /api/v1/events</c> of a running DevHost
+/// after a warm-up, as fast as accepted or offered at a fixed rate, with the stream lag sampled
+/// meanwhile, then the processing rate until the lag is 0.</item>
 /// <item><c>events-latency</c>: single-event POST latency (p50/p95/p99) while a background
 /// batch load keeps the batcher busy.</item>
 /// <item><c>events-funnel</c>: a three-step funnel (Cx.Core's <see cref="FunnelService"/>) over
@@ -54,7 +55,7 @@ public static class EventLoad
     private static int Usage()
     {
         Console.Error.WriteLine(
-            "usage: events-stream [--events N] [--appenders N] [--data DIR] | events-http --url URL --token T [--seconds N] [--concurrency N] "
+            "usage: events-stream [--events N] [--appenders N] [--data DIR] | events-http --url URL --token T [--seconds N] [--concurrency N] [--warmup S] [--rate EVENTS_PER_S] "
                 + "| events-latency --url URL --token T [--seconds N] [--background-rate EVENTS_PER_S] | events-funnel --data DIR [--runs N] "
                 + "| events-funnel-http --url URL --token TOKEN [--runs N]"
         );
@@ -287,22 +288,42 @@ public static class EventLoad
         var url = options.GetValueOrDefault("url") ?? "http://127.0.0.1:7103";
         var seconds = Int(options, "seconds", 20);
         var concurrency = Int(options, "concurrency", 8);
+        var warmup = Int(options, "warmup", 10);
+        int? rate = options.ContainsKey("rate") ? Int(options, "rate", 0) : null;
         const int size = 500;
         using var client = Client(url, concurrency);
         var bodies = Enumerable.Range(0, 200).Select(b => BatchBody(b, size)).ToList();
         Console.WriteLine(
-            $"events-http: {url}, batches of {size}, {concurrency} concurrent, {seconds} s (no client event ids: every event is distinct)"
+            $"events-http: {url}, batches of {size}, {concurrency} concurrent, {warmup} s warm-up, then {seconds} s "
+                + (rate is { } r ? $"offered at {r:N0} events/s" : "as fast as accepted")
+                + " (no client event ids: every event is distinct)"
         );
+        async Task<StreamStatus> StatusAsync() => Status((await client.GetFromJsonObjectAsync("events/status"))!);
+        if (warmup > 0)
+        {
+            // The same traffic until the JIT has tiered the hot paths up, then until the processor has caught up.
+            await PostBatchesAsync(client, bodies, size, TimeSpan.FromSeconds(warmup), concurrency, rate);
+            await WaitForLagZeroAsync(StatusAsync);
+        }
         var clock = Stopwatch.StartNew();
-        var accepted = await PostBatchesAsync(client, bodies, size, TimeSpan.FromSeconds(seconds), concurrency, null);
+        var load = PostBatchesAsync(client, bodies, size, TimeSpan.FromSeconds(seconds), concurrency, rate);
+        long maxLag = 0;
+        while (!load.IsCompleted)
+        {
+            await Task.WhenAny(load, Task.Delay(500));
+            maxLag = Math.Max(maxLag, (await StatusAsync()).Lag);
+        }
+        var accepted = await load;
         var acceptedTime = clock.Elapsed;
-        await WaitForLagZeroAsync(async () => Status((await client.GetFromJsonObjectAsync("events/status"))!));
+        var lagAtEnd = (await StatusAsync()).Lag;
+        await WaitForLagZeroAsync(StatusAsync);
         var processedTime = clock.Elapsed;
         Console.WriteLine(
             $"accepted (202, durable): {accepted / acceptedTime.TotalSeconds:N0} events/s ({accepted:N0} events in {acceptedTime.TotalSeconds:N2} s)"
         );
         Console.WriteLine(
-            $"processed (lag back to 0): {accepted / processedTime.TotalSeconds:N0} events/s ({processedTime.TotalSeconds:N2} s)"
+            $"processed (lag back to 0): {accepted / processedTime.TotalSeconds:N0} events/s ({processedTime.TotalSeconds:N2} s); "
+                + $"lag sampled every 0.5 s: max {maxLag:N0}, {lagAtEnd:N0} when the load stopped, drained {(processedTime - acceptedTime).TotalSeconds:N2} s later"
         );
         return 0;
     }
