@@ -1,6 +1,3 @@
-using System.Globalization;
-using System.Xml;
-
 namespace Cx.Core.Analytics;
 
 /// <summary>What a behaviour query computes over a customer's events in a window.</summary>
@@ -71,52 +68,3 @@ public sealed record BehaviorResult(
     DateTimeOffset? At,
     IReadOnlyList<string> Values
 );
-
-/// <summary>ISO 8601 durations as rule windows use them: <c>P90D</c>, <c>P7D</c>, <c>PT24H</c>, <c>PT30M</c>, <c>P2W</c>.</summary>
-public static class IsoDuration
-{
-    /// <summary>Parses days, weeks, hours, minutes and seconds (no years or months: their length varies).</summary>
-    public static bool TryParse(string? text, out TimeSpan duration)
-    {
-        duration = default;
-        if (string.IsNullOrEmpty(text) || text.Length > 32 || text[0] != 'P' || text.Contains('Y') || text.Contains('-'))
-        {
-            return false;
-        }
-        var designator = text.IndexOf('T');
-        var datePart = designator < 0 ? text : text[..designator];
-        if (datePart.Contains('M'))
-        {
-            return false; // months vary in length
-        }
-        try
-        {
-            duration = XmlConvert.ToTimeSpan(text);
-        }
-        catch (FormatException)
-        {
-            if (
-                text.EndsWith('W')
-                && int.TryParse(text.AsSpan(1, text.Length - 2), NumberStyles.None, CultureInfo.InvariantCulture, out var weeks)
-            )
-            {
-                duration = TimeSpan.FromDays(weeks * 7);
-                return weeks > 0;
-            }
-            return false;
-        }
-        catch (OverflowException)
-        {
-            return false;
-        }
-        return duration > TimeSpan.Zero;
-    }
-
-    public static TimeSpan Parse(string text) =>
-        TryParse(text, out var duration)
-            ? duration
-            : throw new FormatException($"'{text}' is not an ISO 8601 duration such as P90D or PT24H.");
-
-    /// <summary>The canonical text: days and time (<c>P90D</c>, <c>PT24H</c> becomes <c>P1D</c>).</summary>
-    public static string Format(TimeSpan duration) => XmlConvert.ToString(duration);
-}

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
+using Cx.Core.Common;
 
 namespace Cx.Core.Rules;
 
@@ -84,10 +85,10 @@ public static class RuleExplainer
         var upper = nowMs - (long)(relative.UpperAgo?.TotalMilliseconds ?? 0);
         var text = relative.Operator switch
         {
-            RelativeOperator.Within => $"{relative.Field} within the last {Durations.Format(relative.Ago)} (after {Instant(threshold)})",
+            RelativeOperator.Within => $"{relative.Field} within the last {IsoDuration.Format(relative.Ago)} (after {Instant(threshold)})",
             RelativeOperator.Between => $"{relative.Field} between {Instant(threshold)} and {Instant(upper)}",
             _ =>
-                $"{relative.Field} {relative.Operator.ToString().ToLowerInvariant()} now - {Durations.Format(relative.Ago)} ({Instant(threshold)})",
+                $"{relative.Field} {relative.Operator.ToString().ToLowerInvariant()} now - {IsoDuration.Format(relative.Ago)} ({Instant(threshold)})",
         };
         return new Explanation(text, RuleCompiler.AnyInstant(observed, relative.Operator, threshold, upper, nowMs), observed.ToString());
     }
@@ -95,7 +96,7 @@ public static class RuleExplainer
     private static Explanation ExplainBehavior(BehaviorCondition behavior, RuleSlots slots, ProfileFacts facts, long nowMs)
     {
         var value = facts.Behaviors[slots.Behavior(behavior.Key)];
-        var window = behavior.Window is { } w ? $" in the last {Durations.Format(w)}" : "";
+        var window = behavior.Window is { } w ? $" in the last {IsoDuration.Format(w)}" : "";
         var of = behavior.Property is { } p ? $" of {p}" : "";
         var subject = $"{behavior.Aggregate.ToString().ToLowerInvariant()}{of} of {behavior.EventType} events{window}";
         if (behavior.When is { } when)

@@ -476,7 +476,7 @@ public static partial class RuleParser
 
         private TimeSpan? Duration(JsonElement value, string at)
         {
-            if (value.ValueKind == JsonValueKind.String && Durations.TryParse(value.GetString(), out var duration))
+            if (value.ValueKind == JsonValueKind.String && IsoDuration.TryParse(value.GetString(), out var duration))
             {
                 return duration;
             }

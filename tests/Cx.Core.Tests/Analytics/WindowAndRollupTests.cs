@@ -1,4 +1,5 @@
 using Cx.Core.Analytics;
+using Cx.Core.Common;
 using Cx.Core.Events;
 
 namespace Cx.Core.Tests.Analytics;
@@ -11,6 +12,7 @@ public sealed class IsoDurationTests
     [InlineData("PT24H", 24)]
     [InlineData("P2W", 14 * 24)]
     [InlineData("P1DT12H", 36)]
+    [InlineData("P3660D", 3660 * 24)]
     public void Should_parse_day_week_and_hour_durations(string text, int hours)
     {
         Assert.True(IsoDuration.TryParse(text, out var duration));
@@ -25,6 +27,9 @@ public sealed class IsoDurationTests
     [InlineData("P0D")]
     [InlineData("-P1D")]
     [InlineData("PXD")]
+    [InlineData("P3661D")]
+    [InlineData("P523W")]
+    [InlineData("P0W")]
     public void Should_reject_duration_when_it_is_not_a_fixed_positive_length(string text)
     {
         Assert.False(IsoDuration.TryParse(text, out _));
