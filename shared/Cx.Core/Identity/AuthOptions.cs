@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using Microsoft.Extensions.Options;
 
 namespace Cx.Core.Identity;
 
@@ -54,12 +55,14 @@ public sealed class AuthOptions
     /// In Azure each PEM is a Key Vault reference. The newest active key signs; all validate, so
     /// rotation is: add a key, make it active, remove the old one after the longest token lifetime.
     /// </summary>
+    [ValidateEnumeratedItems]
     public List<SigningKeyOptions> SigningKeys { get; set; } = [];
 
     /// <summary>Browser origins allowed to call the API (CORS); empty allows none.</summary>
     public List<string> AllowedOrigins { get; set; } = [];
 
     /// <summary>External OpenID Connect issuers whose id_tokens can be exchanged for Cx tokens.</summary>
+    [ValidateEnumeratedItems]
     public List<SsoIssuerOptions> SsoIssuers { get; set; } = [];
 
     /// <summary>Mark the refresh cookie Secure (keep true in production; false only for plain-HTTP local runs).</summary>

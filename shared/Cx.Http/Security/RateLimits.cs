@@ -24,12 +24,16 @@ public sealed class RateLimitOptions
     /// <summary>Turns limiting off (load tests only; never in production).</summary>
     public bool Enabled { get; set; } = true;
 
+    [ValidateObjectMembers]
     public RateLimitRule Auth { get; set; } = new() { Burst = 10, PerSecond = 10.0 / 60 };
 
+    [ValidateObjectMembers]
     public RateLimitRule Events { get; set; } = new() { Burst = 10_000, PerSecond = 5_000 };
 
+    [ValidateObjectMembers]
     public RateLimitRule Read { get; set; } = new() { Burst = 2_000, PerSecond = 1_000 };
 
+    [ValidateObjectMembers]
     public RateLimitRule Write { get; set; } = new() { Burst = 400, PerSecond = 200 };
 
     public RateLimitRule For(string group) =>
