@@ -127,10 +127,10 @@ public sealed class CosmosOptionsTests
     {
         using var services = Build(new() { ["Cx:Storage:Cosmos:TombstoneTtlSeconds"] = "1" });
 
-        var error = Assert.Throws<OptionsValidationException>(() => services.GetRequiredService<IOptions<CosmosOptions>>().Value);
+        var failures = Configuration.CxServices.ValidationFailures<CosmosOptions>(services);
 
-        Assert.Contains(error.Failures, f => f.Contains("TombstoneTtlSeconds", StringComparison.Ordinal));
-        Assert.Contains(error.Failures, f => f.Contains("CosmosDb__accountEndpoint", StringComparison.Ordinal));
+        Assert.Contains(failures, f => f.Contains("TombstoneTtlSeconds", StringComparison.Ordinal));
+        Assert.Contains(failures, f => f.Contains("CosmosDb__accountEndpoint", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -178,9 +178,5 @@ public sealed class CosmosOptionsTests
         return new ServiceCollection().AddLogging().AddCxCosmosStorage(configuration).BuildServiceProvider();
     }
 
-    private static ServiceProvider BuildCx(Dictionary<string, string?> settings)
-    {
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
-        return new ServiceCollection().AddLogging().AddCx(configuration).BuildServiceProvider();
-    }
+    private static ServiceProvider BuildCx(Dictionary<string, string?> settings) => Configuration.CxServices.Build(settings);
 }
