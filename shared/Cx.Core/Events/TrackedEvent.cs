@@ -123,18 +123,12 @@ public static class EventCodec
         writer.WriteEndObject();
     }
 
-    /// <summary>Encodes events as NDJSON (one object per line, each line ending in '\n').</summary>
-    public static byte[] EncodeLines(IReadOnlyList<TrackedEvent> events)
-    {
-        using var lines = EncodeLinesPooled(events);
-        return lines.WrittenSpan.ToArray();
-    }
-
     /// <summary>
-    /// <see cref="EncodeLines"/> into a buffer rented from the shared pool, so a batch of hundreds of
-    /// events does not become a large object on the heap; dispose it to give the buffer back.
+    /// Encodes events as NDJSON (one object per line, each line ending in '\n') into a buffer rented
+    /// from the shared pool, so a batch of hundreds of events does not become a large object on the
+    /// heap; dispose it to give the buffer back.
     /// </summary>
-    public static ArrayPoolBufferWriter<byte> EncodeLinesPooled(IReadOnlyList<TrackedEvent> events)
+    public static ArrayPoolBufferWriter<byte> EncodeLines(IReadOnlyList<TrackedEvent> events)
     {
         var buffer = new ArrayPoolBufferWriter<byte>(Math.Max(256, events.Count * 256));
         using var writer = new Utf8JsonWriter(buffer, WriterOptions);
@@ -146,22 +140,6 @@ public static class EventCodec
             buffer.Write("\n"u8);
         }
         return buffer;
-    }
-
-    /// <summary>Decodes NDJSON produced by <see cref="EncodeLines"/>; properties slice the input (no copy).</summary>
-    public static void DecodeLines(ReadOnlyMemory<byte> lines, List<TrackedEvent> into)
-    {
-        var rest = lines;
-        while (!rest.IsEmpty)
-        {
-            var end = rest.Span.IndexOf((byte)'\n');
-            var line = end < 0 ? rest : rest[..end];
-            rest = end < 0 ? ReadOnlyMemory<byte>.Empty : rest[(end + 1)..];
-            if (!line.IsEmpty)
-            {
-                into.Add(Decode(line.Span, line));
-            }
-        }
     }
 
     /// <summary>Decodes NDJSON produced by <see cref="EncodeLines"/> from memory the caller does not keep: each event's properties are copied.</summary>

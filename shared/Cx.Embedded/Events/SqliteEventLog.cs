@@ -99,7 +99,7 @@ public sealed partial class SqliteEventLog : IEventStream, IAsyncDisposable
             return;
         }
         EnsureWriter();
-        var pending = new PendingAppend(EventCodec.EncodeLinesPooled(events), events.Count);
+        var pending = new PendingAppend(EventCodec.EncodeLines(events), events.Count);
         try
         {
             await _queue.Writer.WriteAsync(pending, cancellationToken);

@@ -21,9 +21,9 @@ public sealed class EventCodecTests
     [Fact]
     public void Should_round_trip_events_through_ndjson()
     {
-        var lines = EventCodec.EncodeLines([Sample(), Sample("e-2", null, "anon-1")]);
+        using var lines = EventCodec.EncodeLines([Sample(), Sample("e-2", null, "anon-1")]);
         var decoded = new List<TrackedEvent>();
-        EventCodec.DecodeLines(lines, decoded);
+        EventCodec.DecodeLines(lines.WrittenSpan, decoded);
         Assert.Equal(2, decoded.Count);
         var first = decoded[0];
         Assert.Equal("e-1", first.Id);
