@@ -307,14 +307,12 @@ public static class EventLoad
         }
         var clock = Stopwatch.StartNew();
         var load = PostBatchesAsync(client, bodies, size, TimeSpan.FromSeconds(seconds), concurrency, rate);
-        long maxLag = 0;
-        while (!load.IsCompleted)
-        {
-            await Task.WhenAny(load, Task.Delay(500));
-            maxLag = Math.Max(maxLag, (await StatusAsync()).Lag);
-        }
+        using var stopSampling = new CancellationTokenSource();
+        var sampler = MaxLagAsync(StatusAsync, stopSampling.Token);
         var accepted = await load;
         var acceptedTime = clock.Elapsed;
+        await stopSampling.CancelAsync();
+        var maxLag = await sampler;
         var lagAtEnd = (await StatusAsync()).Lag;
         await WaitForLagZeroAsync(StatusAsync);
         var processedTime = clock.Elapsed;
@@ -326,6 +324,22 @@ public static class EventLoad
                 + $"lag sampled every 0.5 s: max {maxLag:N0}, {lagAtEnd:N0} when the load stopped, drained {(processedTime - acceptedTime).TotalSeconds:N2} s later"
         );
         return 0;
+    }
+
+    /// <summary>The largest stream lag seen, sampled every 0.5 s until <paramref name="stop"/> is cancelled.</summary>
+    private static async Task<long> MaxLagAsync(Func<Task<StreamStatus>> status, CancellationToken stop)
+    {
+        long max = 0;
+        using var sampling = new PeriodicTimer(TimeSpan.FromMilliseconds(500));
+        try
+        {
+            while (await sampling.WaitForNextTickAsync(stop))
+            {
+                max = Math.Max(max, (await status()).Lag);
+            }
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested) { }
+        return max;
     }
 
     private static StreamStatus Status(JsonObject json) =>

@@ -14,8 +14,8 @@ dotnet build -c Release tests/Cx.Benchmarks -v q >/dev/null
 
 export Cx__Storage__Sqlite__Path="$DATA/cx.db"
 export Cx__Auth__LocalKeyFolder="$DATA/keys"
-export Cx__RateLimits__Read__Burst=10000000 Cx__RateLimits__Read__PerSecond=10000000
-export Cx__RateLimits__Write__Burst=10000000 Cx__RateLimits__Write__PerSecond=10000000
+export Cx__RateLimits__Read__Burst=1000000 Cx__RateLimits__Read__PerSecond=1000000
+export Cx__RateLimits__Write__Burst=1000000 Cx__RateLimits__Write__PerSecond=1000000
 export Logging__LogLevel__Default=Warning
 
 dotnet functions/Cx.DevHost/bin/Release/net10.0/Cx.DevHost.dll --port "$PORT" > "$DATA/devhost.log" 2>&1 &
