@@ -70,10 +70,6 @@ public sealed class MembershipProjector(IDocumentStore store, IEventStream strea
         return operations.Count;
     }
 
-    /// <summary>Projects one change (see <see cref="ProjectAsync(IReadOnlyList{ChangeRecord}, IReadOnlyCollection{string}, CancellationToken)"/>).</summary>
-    public Task<int> ProjectAsync(ChangeRecord change, IReadOnlyCollection<string> knownSegments, CancellationToken cancellationToken) =>
-        ProjectAsync([change], knownSegments, cancellationToken);
-
     private async Task PlanAsync(
         ChangeRecord change,
         IReadOnlyCollection<string> knownSegments,
