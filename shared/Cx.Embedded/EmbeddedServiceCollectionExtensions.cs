@@ -1,4 +1,5 @@
 using Cx.Core.Analytics;
+using Cx.Core.Blobs;
 using Cx.Core.Documents;
 using Cx.Core.Events;
 using Cx.Embedded.Blobs;

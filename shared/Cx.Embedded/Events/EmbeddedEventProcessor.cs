@@ -1,4 +1,5 @@
 using Cx.Core.Analytics;
+using Cx.Core.Blobs;
 using Cx.Core.Events;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
