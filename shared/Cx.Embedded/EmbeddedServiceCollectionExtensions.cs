@@ -58,7 +58,7 @@ public static class EmbeddedServiceCollectionExtensions
         services.AddSingleton<SqliteAnalyticsStore>();
         services.AddSingleton<IAnalyticsStore>(sp => sp.GetRequiredService<SqliteAnalyticsStore>());
         services.AddSingleton<IBehaviorStore>(sp => sp.GetRequiredService<SqliteAnalyticsStore>());
-        services.AddSingleton<IIdentityStore>(sp => sp.GetRequiredService<SqliteAnalyticsStore>());
+        services.AddSingleton<IIdentityLinkStore>(sp => sp.GetRequiredService<SqliteAnalyticsStore>());
         services.AddSingleton<ITimelineReader>(sp => sp.GetRequiredService<SqliteAnalyticsStore>());
         services.AddSingleton<IRollupReader>(sp => sp.GetRequiredService<SqliteAnalyticsStore>());
         services.AddSingleton<IEventOccurrenceReader>(sp => sp.GetRequiredService<SqliteAnalyticsStore>());

@@ -26,7 +26,7 @@ namespace Cx.Embedded.Events;
 public sealed class SqliteAnalyticsStore
     : IAnalyticsStore,
         IBehaviorStore,
-        IIdentityStore,
+        IIdentityLinkStore,
         ITimelineReader,
         IRollupReader,
         IEventOccurrenceReader,
