@@ -57,6 +57,7 @@ public static class EmbeddedServiceCollectionExtensions
         services.TryAddSingleton<EmbeddedEventsPaths>();
         services.AddSingleton<SqliteAnalyticsStore>();
         services.AddSingleton<IAnalyticsStore>(sp => sp.GetRequiredService<SqliteAnalyticsStore>());
+        services.AddSingleton<IStreamCheckpointReader>(sp => sp.GetRequiredService<SqliteAnalyticsStore>());
         services.AddSingleton<IBehaviorStore>(sp => sp.GetRequiredService<SqliteAnalyticsStore>());
         services.AddSingleton<IIdentityLinkStore>(sp => sp.GetRequiredService<SqliteAnalyticsStore>());
         services.AddSingleton<ITimelineReader>(sp => sp.GetRequiredService<SqliteAnalyticsStore>());

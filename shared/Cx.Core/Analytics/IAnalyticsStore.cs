@@ -23,11 +23,21 @@ public sealed record AppliedBatch(
 );
 
 /// <summary>
+/// Where the batch processor stands: the checkpoint stored with its last committed batch of a
+/// partition. What a stream needs to tell its lag, without the rest of the analytics store.
+/// </summary>
+public interface IStreamCheckpointReader
+{
+    /// <summary>The stored checkpoint of a partition, or null before the first batch.</summary>
+    ValueTask<long?> GetCheckpointAsync(string partition, CancellationToken cancellationToken);
+}
+
+/// <summary>
 /// The analytics store port, written by the batch processor only. Applying a batch is
 /// idempotent per event (the <see cref="EventFact.DedupeKey"/> is remembered for the fact
 /// retention), so at-least-once delivery never counts an event twice.
 /// </summary>
-public interface IAnalyticsStore
+public interface IAnalyticsStore : IStreamCheckpointReader
 {
     ValueTask InitializeAsync(CancellationToken cancellationToken);
 
@@ -36,9 +46,6 @@ public interface IAnalyticsStore
     /// Embedded: one transaction (exactly-once effects). Other stores: idempotent writes, then the checkpoint.
     /// </summary>
     ValueTask<AppliedBatch> ApplyAsync(AnalyticsBatch batch, CancellationToken cancellationToken);
-
-    /// <summary>The stored checkpoint of a partition, or null before the first batch.</summary>
-    ValueTask<long?> GetCheckpointAsync(string partition, CancellationToken cancellationToken);
 
     /// <summary>Drops facts older than the retention and minute roll-ups older than theirs; returns rows removed.</summary>
     ValueTask<long> PruneAsync(DateTimeOffset factsBefore, DateTimeOffset minuteRollupsBefore, CancellationToken cancellationToken);

@@ -1,3 +1,4 @@
+using Cx.Core.Analytics;
 using Cx.Core.Events;
 using Cx.Embedded.Events;
 using Cx.Embedded.Sqlite;
@@ -78,6 +79,32 @@ public sealed class SqliteEventLogTests : IAsyncLifetime
         Assert.Equal(1, await _log.PruneAsync(first, long.MaxValue, CancellationToken.None));
         await _log.AppendAsync([Event(2)], CancellationToken.None);
         Assert.True(_log.Read(0, 10).Single().Seq > first);
+    }
+
+    [Fact]
+    public async Task Should_count_the_lag_after_the_checkpoint_the_processor_stored()
+    {
+        var sqlite = Options.Create(new SqliteOptions { Path = Path.Combine(_folder, "lag", "cx.db") });
+        var options = Options.Create(new EmbeddedEventsOptions());
+        var checkpoints = new Mock<IStreamCheckpointReader>(MockBehavior.Strict);
+        await using var log = new SqliteEventLog(
+            new EmbeddedEventsPaths(options, sqlite),
+            options,
+            sqlite,
+            TimeProvider.System,
+            NullLogger<SqliteEventLog>.Instance,
+            checkpoints.Object
+        );
+        for (var i = 0; i < 3; i++)
+        {
+            await log.AppendAsync([Event(2 * i), Event((2 * i) + 1)], CancellationToken.None);
+        }
+        var first = log.Read(0, 10)[0].Seq;
+        checkpoints.Setup(c => c.GetCheckpointAsync(SqliteEventLog.Partition, It.IsAny<CancellationToken>())).ReturnsAsync(first);
+
+        var status = await log.GetStatusAsync(CancellationToken.None);
+
+        Assert.Equal((first + 2, first, 4L), (status.Appended, status.Processed, status.Lag));
     }
 
     private List<long> ReadSeqs(long after, long through)
