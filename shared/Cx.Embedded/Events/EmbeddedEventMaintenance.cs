@@ -1,5 +1,6 @@
 using Cx.Core.Analytics;
 using Cx.Core.Blobs;
+using Cx.Embedded.Analytics;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;

@@ -1,5 +1,6 @@
 using Cx.Core.Analytics;
 using Cx.Core.Events;
+using Cx.Embedded.Analytics;
 using Cx.Embedded.Events;
 using Cx.Embedded.Sqlite;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -12,7 +13,7 @@ public sealed class SqliteEventLogTests : IAsyncLifetime
 {
     private readonly string _folder = Path.Combine(Path.GetTempPath(), "cx-log-tests", Guid.NewGuid().ToString("n"));
     private SqliteEventLog _log = null!;
-    private SqliteAnalyticsStore _analytics = null!;
+    private AnalyticsDatabase _analytics = null!;
 
     public Task InitializeAsync()
     {
@@ -25,8 +26,15 @@ public sealed class SqliteEventLogTests : IAsyncLifetime
         var sqlite = Options.Create(new SqliteOptions { Path = Path.Combine(_folder, "cx.db") });
         var options = Options.Create(new EmbeddedEventsOptions { Durability = durability, MaxAppendsPerCommit = 16 });
         var paths = new EmbeddedEventsPaths(options, sqlite);
-        _analytics = new SqliteAnalyticsStore(paths, sqlite);
-        return new SqliteEventLog(paths, options, sqlite, TimeProvider.System, NullLogger<SqliteEventLog>.Instance, _analytics);
+        _analytics = new AnalyticsDatabase(paths, sqlite);
+        return new SqliteEventLog(
+            paths,
+            options,
+            sqlite,
+            TimeProvider.System,
+            NullLogger<SqliteEventLog>.Instance,
+            new SqliteAnalyticsStore(_analytics)
+        );
     }
 
     private static TrackedEvent Event(int n) =>
