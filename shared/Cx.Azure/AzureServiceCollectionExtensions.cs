@@ -2,7 +2,7 @@ using Azure.Storage.Blobs;
 using Cx.Azure.Blobs;
 using Cx.Azure.Cosmos;
 using Cx.Azure.EventHubs;
-using Cx.Core.Analytics;
+using Cx.Core.Blobs;
 using Cx.Core.Documents;
 using Cx.Core.Events;
 using Microsoft.Extensions.Configuration;

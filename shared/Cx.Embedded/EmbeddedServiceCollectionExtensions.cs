@@ -1,6 +1,8 @@
 using Cx.Core.Analytics;
+using Cx.Core.Blobs;
 using Cx.Core.Documents;
 using Cx.Core.Events;
+using Cx.Embedded.Analytics;
 using Cx.Embedded.Blobs;
 using Cx.Embedded.Events;
 using Cx.Embedded.Sqlite;
@@ -50,17 +52,22 @@ public static class EmbeddedServiceCollectionExtensions
         return services;
     }
 
-    /// <summary>Registers the embedded analytics store behind every analytics read and write port.</summary>
+    /// <summary>
+    /// Registers the embedded analytics store: one class per analytics port, all singletons over the
+    /// one <see cref="AnalyticsDatabase"/> (its file, schema and id cache). Idempotent.
+    /// </summary>
     public static IServiceCollection AddCxEmbeddedAnalytics(this IServiceCollection services)
     {
         services.TryAddSingleton<EmbeddedEventsPaths>();
-        services.AddSingleton<SqliteAnalyticsStore>();
-        services.AddSingleton<IAnalyticsStore>(sp => sp.GetRequiredService<SqliteAnalyticsStore>());
-        services.AddSingleton<IBehaviorStore>(sp => sp.GetRequiredService<SqliteAnalyticsStore>());
-        services.AddSingleton<IIdentityStore>(sp => sp.GetRequiredService<SqliteAnalyticsStore>());
-        services.AddSingleton<ITimelineReader>(sp => sp.GetRequiredService<SqliteAnalyticsStore>());
-        services.AddSingleton<IRollupReader>(sp => sp.GetRequiredService<SqliteAnalyticsStore>());
-        services.AddSingleton<IEventOccurrenceReader>(sp => sp.GetRequiredService<SqliteAnalyticsStore>());
+        services.TryAddSingleton<AnalyticsDatabase>();
+        services.TryAddSingleton<SqliteAnalyticsStore>();
+        services.TryAddSingleton<IAnalyticsStore>(sp => sp.GetRequiredService<SqliteAnalyticsStore>());
+        services.TryAddSingleton<IStreamCheckpointReader>(sp => sp.GetRequiredService<SqliteAnalyticsStore>());
+        services.TryAddSingleton<IBehaviorStore, SqliteBehaviorStore>();
+        services.TryAddSingleton<IIdentityLinkStore, SqliteIdentityLinkStore>();
+        services.TryAddSingleton<ITimelineReader, SqliteTimelineReader>();
+        services.TryAddSingleton<IRollupReader, SqliteRollupReader>();
+        services.TryAddSingleton<IEventOccurrenceReader, SqliteOccurrenceReader>();
         return services;
     }
 

@@ -3,7 +3,7 @@ using System.Runtime.CompilerServices;
 using Azure;
 using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
-using Cx.Core.Analytics;
+using Cx.Core.Blobs;
 using Microsoft.Extensions.Configuration;
 
 namespace Cx.Azure.Blobs;

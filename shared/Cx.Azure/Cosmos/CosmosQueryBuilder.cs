@@ -12,8 +12,8 @@ public sealed record CosmosParameter(string Name, object? Value);
 public sealed record CosmosSql(string Text, IReadOnlyList<CosmosParameter> Parameters);
 
 /// <summary>
-/// Translates the condition tree and keyset pagination into parameterised Cosmos SQL, with the
-/// semantics of <c>SqliteQueryBuilder</c>:
+/// The Cosmos SQL dialect of <see cref="QueryTranslator"/>: pages, counts and point reads as
+/// parameterised Cosmos SQL, with the semantics of <c>SqliteQueryBuilder</c>:
 /// <list type="bullet">
 /// <item>A missing value (or JSON null) matches no comparison except <c>ne</c>, <c>nin</c> and
 /// <c>exists=false</c>. Cosmos compares values of different types (and undefined) as
@@ -36,11 +36,18 @@ public sealed record CosmosSql(string Text, IReadOnlyList<CosmosParameter> Param
 /// validator drops them), so pages stay stable; a sort field that mixes both could repeat or
 /// skip those rows across pages.
 /// </remarks>
-public sealed class CosmosQueryBuilder
+public sealed class CosmosQueryBuilder : QueryTranslator
 {
     private static readonly ScalarKind[] OrderedKinds = [ScalarKind.Boolean, ScalarKind.Number, ScalarKind.String];
-    private readonly StringBuilder _sql = new();
     private readonly List<CosmosParameter> _parameters = [];
+
+    protected override string StoreName => "The Cosmos DB store";
+
+    protected override string True => "true";
+
+    protected override string False => "false";
+
+    protected override string Expression(FieldPath field) => Field(field);
 
     /// <summary>The Cosmos SQL expression of a field of the document body.</summary>
     public static string Field(FieldPath path)
@@ -58,7 +65,7 @@ public sealed class CosmosQueryBuilder
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(query.Limit, 1);
         var builder = new CosmosQueryBuilder();
-        var sql = builder._sql;
+        var sql = builder.Text;
         sql.Append("SELECT TOP ").Append(builder.Parameter(query.Limit + 1)).Append(" * FROM c WHERE ");
         builder.AppendScope(query.Type, query.PartitionKey);
         if (query.Filter is not null)
@@ -88,11 +95,11 @@ public sealed class CosmosQueryBuilder
     public static CosmosSql Count(string type, Condition? filter)
     {
         var builder = new CosmosQueryBuilder();
-        builder._sql.Append("SELECT VALUE COUNT(1) FROM c WHERE ");
+        builder.Text.Append("SELECT VALUE COUNT(1) FROM c WHERE ");
         builder.AppendScope(type, partitionKey: null);
         if (filter is not null)
         {
-            builder._sql.Append(" AND ");
+            builder.Text.Append(" AND ");
             builder.Append(filter);
         }
         return builder.Build();
@@ -103,7 +110,7 @@ public sealed class CosmosQueryBuilder
     {
         var builder = new CosmosQueryBuilder();
         builder
-            ._sql.Append("SELECT * FROM c WHERE c.pk = ")
+            .Text.Append("SELECT * FROM c WHERE c.pk = ")
             .Append(builder.Parameter(partitionKey))
             .Append(" AND ARRAY_CONTAINS(")
             .Append(builder.Parameter(ids.ToArray()))
@@ -111,131 +118,59 @@ public sealed class CosmosQueryBuilder
         return builder.Build();
     }
 
-    private CosmosSql Build() => new(_sql.ToString(), _parameters);
+    private CosmosSql Build() => new(Text.ToString(), _parameters);
 
     private void AppendScope(string type, string? partitionKey)
     {
-        _sql.Append("c.type = ").Append(Parameter(type));
+        Text.Append("c.type = ").Append(Parameter(type));
         if (partitionKey is not null)
         {
-            _sql.Append(" AND c.pk = ").Append(Parameter(partitionKey));
+            Text.Append(" AND c.pk = ").Append(Parameter(partitionKey));
         }
-        _sql.Append(" AND NOT IS_DEFINED(c._deleted)");
+        Text.Append(" AND NOT IS_DEFINED(c._deleted)");
     }
 
-    private void Append(Condition condition)
+    /// <summary>Every leaf is a definite boolean (see the class remarks), so NOT is null-safe.</summary>
+    protected override void AppendNot(Condition condition)
     {
-        switch (condition)
-        {
-            case Comparison comparison:
-                AppendComparison(comparison);
-                break;
-            case AllOf all:
-                AppendGroup(all.Conditions, " AND ", "true");
-                break;
-            case AnyOf any:
-                AppendGroup(any.Conditions, " OR ", "false");
-                break;
-            case Not not:
-                // Every leaf is a definite boolean (see the class remarks), so NOT is null-safe.
-                _sql.Append("NOT (");
-                Append(not.Condition);
-                _sql.Append(')');
-                break;
-            default:
-                throw new NotSupportedException($"The Cosmos DB store cannot evaluate {condition.GetType().Name}.");
-        }
+        Text.Append("NOT (");
+        Append(condition);
+        Text.Append(')');
     }
 
-    private void AppendGroup(IReadOnlyList<Condition> conditions, string separator, string empty)
+    protected override void AppendEqual(string field, ScalarValue operand) => Typed(field, "=", operand);
+
+    protected override void AppendNotEqual(string field, ScalarValue operand)
     {
-        if (conditions.Count == 0)
+        Text.Append("NOT ");
+        Typed(field, "=", operand);
+    }
+
+    protected override void AppendOrdered(string field, string op, ScalarValue operand) => Typed(field, op, operand);
+
+    protected override void AppendBetween(string field, ScalarValue low, ScalarValue high)
+    {
+        if (low.IsNull || high.IsNull)
         {
-            _sql.Append(empty);
+            Text.Append("false");
             return;
         }
-        _sql.Append('(');
-        for (var i = 0; i < conditions.Count; i++)
-        {
-            if (i > 0)
-            {
-                _sql.Append(separator);
-            }
-            Append(conditions[i]);
-        }
-        _sql.Append(')');
+        Text.Append('(');
+        Typed(field, ">=", low);
+        Text.Append(" AND ");
+        Typed(field, "<=", high);
+        Text.Append(')');
     }
 
-    private void AppendComparison(Comparison comparison)
+    protected override void AppendNotIn(string field, IReadOnlyList<ScalarValue> operands)
     {
-        var field = Field(comparison.Field);
-        var operands = comparison.Operands;
-        switch (comparison.Operator)
-        {
-            case ComparisonOperator.Eq when comparison.Operand.IsNull:
-                AppendMissing(field);
-                break;
-            case ComparisonOperator.Ne when comparison.Operand.IsNull:
-                AppendPresent(field);
-                break;
-            case ComparisonOperator.Eq:
-                Typed(field, "=", comparison.Operand);
-                break;
-            case ComparisonOperator.Ne:
-                _sql.Append("NOT ");
-                Typed(field, "=", comparison.Operand);
-                break;
-            case ComparisonOperator.Gt:
-                Typed(field, ">", comparison.Operand);
-                break;
-            case ComparisonOperator.Gte:
-                Typed(field, ">=", comparison.Operand);
-                break;
-            case ComparisonOperator.Lt:
-                Typed(field, "<", comparison.Operand);
-                break;
-            case ComparisonOperator.Lte:
-                Typed(field, "<=", comparison.Operand);
-                break;
-            case ComparisonOperator.Between:
-                if (operands[0].IsNull || operands[1].IsNull)
-                {
-                    _sql.Append("false");
-                    break;
-                }
-                _sql.Append('(');
-                Typed(field, ">=", operands[0]);
-                _sql.Append(" AND ");
-                Typed(field, "<=", operands[1]);
-                _sql.Append(')');
-                break;
-            case ComparisonOperator.In:
-                AppendIn(field, operands);
-                break;
-            case ComparisonOperator.Nin:
-                _sql.Append("NOT ");
-                AppendIn(field, operands);
-                break;
-            case ComparisonOperator.Exists:
-                if (comparison.Operand.Kind == ScalarKind.Boolean && comparison.Operand.AsBoolean)
-                {
-                    AppendPresent(field);
-                }
-                else
-                {
-                    AppendMissing(field);
-                }
-                break;
-            case ComparisonOperator.StartsWith:
-                AppendStringFunction("STARTSWITH", field, comparison.Operand);
-                break;
-            case ComparisonOperator.Contains:
-                AppendStringFunction("CONTAINS", field, comparison.Operand);
-                break;
-            default:
-                throw new NotSupportedException($"Operator {comparison.Operator} is not supported.");
-        }
+        Text.Append("NOT ");
+        AppendIn(field, operands);
     }
+
+    protected override void AppendStartsWith(string field, ScalarValue operand) => AppendStringFunction("STARTSWITH", field, operand);
+
+    protected override void AppendContains(string field, ScalarValue operand) => AppendStringFunction("CONTAINS", field, operand);
 
     /// <summary><c>(IS_K(f) AND f op @p)</c>: false, never undefined, for a missing value or another type.</summary>
     private void Typed(string field, string op, ScalarValue operand)
@@ -243,58 +178,50 @@ public sealed class CosmosQueryBuilder
         if (operand.IsNull)
         {
             // Ordering against null matches nothing (SQL NULL semantics in SQLite).
-            _sql.Append("false");
+            Text.Append("false");
             return;
         }
-        _sql.Append('(')
-            .Append(TypeCheck(operand.Kind))
-            .Append('(')
-            .Append(field)
-            .Append(") AND ")
-            .Append(field)
-            .Append(' ')
-            .Append(op)
-            .Append(' ')
-            .Append(Parameter(operand))
-            .Append(')');
+        Text.Append('(');
+        TypedTerm(field, op, operand);
+        Text.Append(')');
     }
 
     /// <summary>Membership, one typed IN per operand type; null operands match nothing (as SQL IN).</summary>
-    private void AppendIn(string field, IReadOnlyList<ScalarValue> operands)
+    protected override void AppendIn(string field, IReadOnlyList<ScalarValue> operands)
     {
         var groups = operands.Where(o => !o.IsNull).Distinct().GroupBy(o => o.Kind).ToList();
         if (groups.Count == 0)
         {
-            _sql.Append("false");
+            Text.Append("false");
             return;
         }
-        _sql.Append('(');
+        Text.Append('(');
         for (var g = 0; g < groups.Count; g++)
         {
             if (g > 0)
             {
-                _sql.Append(" OR ");
+                Text.Append(" OR ");
             }
-            _sql.Append('(').Append(TypeCheck(groups[g].Key)).Append('(').Append(field).Append(") AND ").Append(field).Append(" IN (");
+            Text.Append('(').Append(TypeCheck(groups[g].Key)).Append('(').Append(field).Append(") AND ").Append(field).Append(" IN (");
             var first = true;
             foreach (var operand in groups[g])
             {
-                _sql.Append(first ? "" : ", ").Append(Parameter(operand));
+                Text.Append(first ? "" : ", ").Append(Parameter(operand));
                 first = false;
             }
-            _sql.Append("))");
+            Text.Append("))");
         }
-        _sql.Append(')');
+        Text.Append(')');
     }
 
     private void AppendStringFunction(string function, string field, ScalarValue operand)
     {
         if (operand.Kind != ScalarKind.String)
         {
-            _sql.Append("false");
+            Text.Append("false");
             return;
         }
-        _sql.Append("(IS_STRING(")
+        Text.Append("(IS_STRING(")
             .Append(field)
             .Append(") AND ")
             .Append(function)
@@ -305,61 +232,39 @@ public sealed class CosmosQueryBuilder
             .Append("))");
     }
 
-    private void AppendMissing(string field) =>
-        _sql.Append("(NOT IS_DEFINED(").Append(field).Append(") OR IS_NULL(").Append(field).Append("))");
+    protected override void AppendMissing(string field) =>
+        Text.Append("(NOT IS_DEFINED(").Append(field).Append(") OR IS_NULL(").Append(field).Append("))");
 
-    private void AppendPresent(string field) =>
-        _sql.Append("(IS_DEFINED(").Append(field).Append(") AND NOT IS_NULL(").Append(field).Append("))");
+    protected override void AppendPresent(string field) =>
+        Text.Append("(IS_DEFINED(").Append(field).Append(") AND NOT IS_NULL(").Append(field).Append("))");
 
     /// <summary>
-    /// Rows strictly after the keyset in (sort keys..., id) order, following Cosmos's ORDER BY
-    /// across types: missing, booleans, numbers, strings. Written flat, relying on AND binding
-    /// tighter than OR: <c>(k0 &gt; v0 OR k0 = v0 AND k1 &gt; v1 OR ... OR k0 = v0 AND ... AND c.id &gt; @id)</c>,
-    /// where each typed comparison is <c>IS_K(f) AND f op @p</c>.
+    /// A keyset term follows Cosmos's ORDER BY across types (missing, booleans, numbers, strings):
+    /// equal means the same type and value, <c>IS_K(f) AND f = @p</c>.
     /// </summary>
-    private void AppendKeyset(IReadOnlyList<SortField> sort, Keyset after)
+    protected override void AppendKeyEqual(string field, ScalarValue value)
     {
-        _sql.Append('(');
-        for (var i = 0; i <= sort.Count; i++)
+        if (value.IsNull)
         {
-            if (i > 0)
-            {
-                _sql.Append(" OR ");
-            }
-            for (var j = 0; j < i; j++)
-            {
-                var value = after.Values[j];
-                if (value.IsNull)
-                {
-                    AppendMissing(Field(sort[j].Field));
-                }
-                else
-                {
-                    TypedTerm(Field(sort[j].Field), "=", value);
-                }
-                _sql.Append(" AND ");
-            }
-            if (i == sort.Count)
-            {
-                _sql.Append("c.id > ").Append(Parameter(after.Id));
-            }
-            else
-            {
-                AppendAfter(Field(sort[i].Field), after.Values[i], sort[i].Descending);
-            }
+            AppendMissing(field);
         }
-        _sql.Append(')');
+        else
+        {
+            TypedTerm(field, "=", value);
+        }
     }
 
+    protected override void AppendIdAfter(string id) => Text.Append("c.id > ").Append(Parameter(id));
+
     /// <summary>Values after <paramref name="value"/> in the direction of the sort, as one AND-term.</summary>
-    private void AppendAfter(string field, ScalarValue value, bool descending)
+    protected override void AppendKeyAfter(string field, ScalarValue value, bool descending)
     {
         if (value.IsNull)
         {
             if (descending)
             {
                 // Missing values come last in descending order: nothing follows them.
-                _sql.Append("false");
+                Text.Append("false");
             }
             else
             {
@@ -374,22 +279,22 @@ public sealed class CosmosQueryBuilder
             TypedTerm(field, ">", value);
             return;
         }
-        _sql.Append('(');
+        Text.Append('(');
         TypedTerm(field, descending ? "<" : ">", value);
         foreach (var kind in others)
         {
-            _sql.Append(" OR ").Append(TypeCheck(kind)).Append('(').Append(field).Append(')');
+            Text.Append(" OR ").Append(TypeCheck(kind)).Append('(').Append(field).Append(')');
         }
         if (descending)
         {
-            _sql.Append(" OR NOT IS_DEFINED(").Append(field).Append(") OR IS_NULL(").Append(field).Append(')');
+            Text.Append(" OR NOT IS_DEFINED(").Append(field).Append(") OR IS_NULL(").Append(field).Append(')');
         }
-        _sql.Append(')');
+        Text.Append(')');
     }
 
     /// <summary><c>IS_K(f) AND f op @p</c> without parentheses, for AND chains.</summary>
     private void TypedTerm(string field, string op, ScalarValue operand) =>
-        _sql.Append(TypeCheck(operand.Kind))
+        Text.Append(TypeCheck(operand.Kind))
             .Append('(')
             .Append(field)
             .Append(") AND ")

@@ -2,6 +2,7 @@ using Azure.Messaging.EventHubs;
 using Azure.Messaging.EventHubs.Primitives;
 using Azure.Messaging.EventHubs.Processor;
 using Cx.Core.Analytics;
+using Cx.Core.Blobs;
 using Cx.Core.Events;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Hosting;

@@ -120,7 +120,7 @@ public sealed record JourneyReport(
 /// <summary>
 /// Journey definitions: CRUD with ETags and versions over the definitions container (partition
 /// <c>journey</c>). No cache: journeys are read by staff and by the daily report timer, never on
-/// a hot path, so every read is current.
+/// a hot path, so every read is current (a snapshot is every journey read from the store).
 /// </summary>
 public sealed partial class JourneyRegistry(
     IDocumentStore store,
@@ -128,7 +128,7 @@ public sealed partial class JourneyRegistry(
     TimeProvider time,
     ILogger<JourneyRegistry> logger,
     Audit.AuditLog? audit = null
-)
+) : DefinitionTypeRegistry<JourneyDefinition, IReadOnlyList<DefinitionRecord<JourneyDefinition>>>(store, time, cache: null, Document)
 {
     public const string Document = "journey";
 
@@ -142,30 +142,7 @@ public sealed partial class JourneyRegistry(
         {
             throw new NotFoundException("Journey", key);
         }
-        var document =
-            await store.ReadAsync(Containers.Definitions, new DocumentKey(Document, key), cancellationToken)
-            ?? throw new NotFoundException("Journey", key);
-        return new(DefinitionDocuments.FromDocument<JourneyDefinition>(document), document);
-    }
-
-    public async ValueTask<(IReadOnlyList<StoredDocument> Items, Keyset? Next)> ListAsync(
-        int limit,
-        Keyset? after,
-        CancellationToken cancellationToken
-    )
-    {
-        var page = await store.QueryAsync(
-            Containers.Definitions,
-            new DocumentQuery
-            {
-                Type = Document,
-                PartitionKey = Document,
-                Limit = limit,
-                After = after,
-            },
-            cancellationToken
-        );
-        return (page.Items, page.Next);
+        return await ReadAsync<JourneyDefinition>(Document, key, cancellationToken) ?? throw new NotFoundException("Journey", key);
     }
 
     /// <summary>Every journey, in key order (the report timer's input).</summary>
@@ -173,32 +150,19 @@ public sealed partial class JourneyRegistry(
         [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken
     )
     {
-        Keyset? after = null;
-        do
+        foreach (var record in await GetSnapshotAsync(cancellationToken))
         {
-            var (items, next) = await ListAsync(200, after, cancellationToken);
-            foreach (var item in items)
-            {
-                yield return DefinitionDocuments.FromDocument<JourneyDefinition>(item);
-            }
-            after = next;
-        } while (after is not null);
+            yield return record.Definition;
+        }
     }
 
-    public Task<DefinitionRecord<JourneyDefinition>> CreateAsync(JourneyDefinition journey, CancellationToken cancellationToken) =>
-        SaveAsync(journey, routeKey: null, ifMatch: null, create: true, cancellationToken);
-
-    public Task<DefinitionRecord<JourneyDefinition>> ReplaceAsync(
-        string key,
-        JourneyDefinition journey,
-        string? ifMatch,
-        CancellationToken cancellationToken
-    ) => SaveAsync(journey, key, ifMatch, create: false, cancellationToken);
+    protected override async Task<IReadOnlyList<DefinitionRecord<JourneyDefinition>>> LoadAsync(CancellationToken cancellationToken) =>
+        await LoadAllAsync<JourneyDefinition>(Document, cancellationToken);
 
     public async Task DeleteAsync(string key, string? ifMatch, CancellationToken cancellationToken)
     {
         var current = await GetAsync(key, cancellationToken);
-        await store.DeleteAsync(Containers.Definitions, current.Document.Key, ifMatch ?? current.Document.ETag, cancellationToken);
+        await DeleteDocumentAsync(current.Document, ifMatch, cancellationToken);
         LogDeleted(logger, key);
         if (audit is not null)
         {
@@ -214,73 +178,49 @@ public sealed partial class JourneyRegistry(
         CancellationToken cancellationToken
     )
     {
-        var computedAt = time.GetUtcNow();
+        var computedAt = Time.GetUtcNow();
         var funnel = await funnels.RunAsync(journey.ToFunnel(from, to), cancellationToken);
         return JourneyReport.Of(journey, funnel, computedAt);
     }
 
-    private async Task<DefinitionRecord<JourneyDefinition>> SaveAsync(
+    protected override async Task<DefinitionRecord<JourneyDefinition>> SaveAsync(
         JourneyDefinition journey,
-        string? routeKey,
         string? ifMatch,
         bool create,
         CancellationToken cancellationToken
     )
     {
-        if (routeKey is not null && journey.Key != routeKey)
-        {
-            throw new ValidationException(DefinitionDocuments.KeyMismatch(routeKey));
-        }
         journey = Validate(journey);
-        var now = EntryValidator.FormatInstant(time.GetUtcNow());
-        StoredDocument stored;
-        if (create)
+        var current = create ? null : await GetAsync(journey.Key, cancellationToken);
+        journey = journey with { Version = current?.Definition.Version ?? 1 };
+        var (saved, written) = await WriteAsync(
+            Document,
+            journey.Key,
+            journey,
+            current,
+            ifMatch,
+            j => j with { Version = j.Version + 1 },
+            cancellationToken
+        );
+        if (!written)
         {
-            journey = journey with { Version = 1 };
-            stored = await store.CreateAsync(
-                Containers.Definitions,
-                new DocumentWrite(journey.Key, Document, Document, DefinitionDocuments.ToJson(journey, journey.Key, Document, now, now)),
-                cancellationToken
-            );
+            return saved;
         }
-        else
-        {
-            var current = await GetAsync(journey.Key, cancellationToken);
-            if (ifMatch is not null && ifMatch != "*" && ifMatch != current.Document.ETag)
-            {
-                throw new ETagMismatchException(current.Document.Key);
-            }
-            journey = journey with { Version = current.Definition.Version };
-            if (journey == current.Definition)
-            {
-                return current;
-            }
-            journey = journey with { Version = current.Definition.Version + 1 };
-            stored = await store.ReplaceAsync(
-                Containers.Definitions,
-                new DocumentWrite(
-                    journey.Key,
-                    Document,
-                    Document,
-                    DefinitionDocuments.ToJson(journey, journey.Key, Document, DefinitionDocuments.CreatedAt(current.Document), now)
-                ),
-                ifMatch ?? current.Document.ETag,
-                cancellationToken
-            );
-        }
-        LogSaved(logger, journey.Key, journey.Version);
+        LogSaved(logger, saved.Definition.Key, saved.Definition.Version);
         if (audit is not null)
         {
             await audit.RecordAsync(
                 Audit.AuditActions.JourneySaved,
                 Document,
-                journey.Key,
-                details: new { created = create, version = journey.Version },
+                saved.Definition.Key,
+                details: new { created = create, version = saved.Definition.Version },
                 cancellationToken: cancellationToken
             );
         }
-        return new DefinitionRecord<JourneyDefinition>(journey, stored);
+        return saved;
     }
+
+    protected override string KeyOf(JourneyDefinition definition) => definition.Key;
 
     /// <summary>Journey keys: a lower-case letter, then up to 47 lower-case letters, digits or '-', not ending with '-'.</summary>
     public static bool IsJourneyKey(string? key) => key is { Length: <= MaxKeyLength } && DefinitionRules.IsKey(key);

@@ -18,7 +18,7 @@ public sealed partial class ContentTypeRegistry(
     IOptions<ContentOptions> options,
     ILogger<ContentTypeRegistry> logger,
     Audit.AuditLog? audit = null
-) : IDisposable
+) : DefinitionRegistry<ContentTypeRegistry.Snapshot>(store, time, options)
 {
     public const string ContentTypeDocument = "contentType";
 
@@ -31,54 +31,31 @@ public sealed partial class ContentTypeRegistry(
     public static IReadOnlyList<ComponentDefinition> BuiltInComponents { get; } =
     [.. CustomerProfile.Components, .. Analytics.JourneyReports.Components];
 
-    private CachedSnapshot<Snapshot>? _cache;
-
-    private CachedSnapshot<Snapshot> Cache =>
-        LazyInitializer.EnsureInitialized(
-            ref _cache,
-            () => new CachedSnapshot<Snapshot>(LoadAsync, () => TimeSpan.FromSeconds(options.Value.DefinitionCacheSeconds), time)
-        );
-
     /// <summary>Creates the built-in definitions when missing and the indexes of every type.</summary>
     public async Task InitializeAsync(CancellationToken cancellationToken)
     {
-        var now = EntryValidator.FormatInstant(time.GetUtcNow());
         foreach (var component in BuiltInComponents)
         {
-            await EnsureBuiltInAsync(component.Key, ComponentDocument, component, now, cancellationToken);
+            await CreateBuiltInAsync(ComponentDocument, component.Key, component, cancellationToken);
         }
         foreach (var type in BuiltInTypes)
         {
-            await EnsureBuiltInAsync(type.Key, ContentTypeDocument, type, now, cancellationToken);
+            await CreateBuiltInAsync(ContentTypeDocument, type.Key, type, cancellationToken);
         }
         var snapshot = await ReloadAsync(cancellationToken);
         foreach (var type in snapshot.Types.Values)
         {
             var schema = snapshot.GetSchema(type.Definition.Key)!;
-            await store.EnsureIndexesAsync(schema.Container, schema.Key, schema.IndexedPaths, cancellationToken);
+            await Store.EnsureIndexesAsync(schema.Container, schema.Key, schema.IndexedPaths, cancellationToken);
         }
     }
 
-    private async Task EnsureBuiltInAsync<T>(string key, string documentType, T definition, string now, CancellationToken cancellationToken)
+    private async Task CreateBuiltInAsync<T>(string documentType, string key, T definition, CancellationToken cancellationToken)
         where T : class
     {
-        var existing = await store.ReadAsync(Containers.Definitions, new DocumentKey(documentType, key), cancellationToken);
-        if (existing is not null)
+        if (await EnsureBuiltInAsync(documentType, key, definition, cancellationToken))
         {
-            return;
-        }
-        try
-        {
-            await store.CreateAsync(
-                Containers.Definitions,
-                new DocumentWrite(key, documentType, documentType, DefinitionDocuments.ToJson(definition, key, documentType, now, now)),
-                cancellationToken
-            );
             LogBuiltInCreated(logger, documentType, key);
-        }
-        catch (DocumentExistsException)
-        {
-            // Another instance created it first.
         }
     }
 
@@ -102,26 +79,12 @@ public sealed partial class ContentTypeRegistry(
     }
 
     /// <summary>Definitions in key order, one page at a time.</summary>
-    public async ValueTask<(IReadOnlyList<StoredDocument> Items, Keyset? Next)> ListAsync(
+    public ValueTask<(IReadOnlyList<StoredDocument> Items, Keyset? Next)> ListAsync(
         string documentType,
         int limit,
         Keyset? after,
         CancellationToken cancellationToken
-    )
-    {
-        var page = await store.QueryAsync(
-            Containers.Definitions,
-            new DocumentQuery
-            {
-                Type = documentType,
-                PartitionKey = documentType,
-                Limit = limit,
-                After = after,
-            },
-            cancellationToken
-        );
-        return (page.Items, page.Next);
-    }
+    ) => ListDocumentsAsync(documentType, limit, after, cancellationToken);
 
     public Task<DefinitionRecord<ContentType>> CreateContentTypeAsync(ContentType type, CancellationToken cancellationToken) =>
         SaveContentTypeAsync(type, routeKey: null, ifMatch: null, create: true, cancellationToken);
@@ -153,10 +116,7 @@ public sealed partial class ContentTypeRegistry(
         CancellationToken cancellationToken
     )
     {
-        if (routeKey is not null && type.Key != routeKey)
-        {
-            throw new ValidationException(DefinitionDocuments.KeyMismatch(routeKey));
-        }
+        CheckRouteKey(routeKey, type.Key);
         var snapshot = await ReloadAsync(cancellationToken);
         var current = snapshot.Types.GetValueOrDefault(type.Key);
         if (!create && current is null)
@@ -189,7 +149,7 @@ public sealed partial class ContentTypeRegistry(
             cancellationToken
         );
         var schema = snapshot.Compile(saved.Definition);
-        await store.EnsureIndexesAsync(schema.Container, schema.Key, schema.IndexedPaths, cancellationToken);
+        await Store.EnsureIndexesAsync(schema.Container, schema.Key, schema.IndexedPaths, cancellationToken);
         return saved;
     }
 
@@ -201,10 +161,7 @@ public sealed partial class ContentTypeRegistry(
         CancellationToken cancellationToken
     )
     {
-        if (routeKey is not null && component.Key != routeKey)
-        {
-            throw new ValidationException(DefinitionDocuments.KeyMismatch(routeKey));
-        }
+        CheckRouteKey(routeKey, component.Key);
         var snapshot = await ReloadAsync(cancellationToken);
         var current = snapshot.Components.GetValueOrDefault(component.Key);
         if (!create && current is null)
@@ -234,7 +191,7 @@ public sealed partial class ContentTypeRegistry(
         foreach (var type in updated.TypesUsing(component.Key))
         {
             var schema = updated.GetSchema(type)!;
-            await store.EnsureIndexesAsync(schema.Container, schema.Key, schema.IndexedPaths, cancellationToken);
+            await Store.EnsureIndexesAsync(schema.Container, schema.Key, schema.IndexedPaths, cancellationToken);
         }
         return saved;
     }
@@ -251,35 +208,18 @@ public sealed partial class ContentTypeRegistry(
     )
         where T : class
     {
-        var now = EntryValidator.FormatInstant(time.GetUtcNow());
-        StoredDocument stored;
-        if (create)
+        var (saved, written) = await WriteAsync(
+            documentType,
+            key,
+            definition,
+            create ? null : current,
+            ifMatch,
+            nextVersion,
+            cancellationToken
+        );
+        if (!written)
         {
-            var json = DefinitionDocuments.ToJson(definition, key, documentType, now, now);
-            stored = await store.CreateAsync(
-                Containers.Definitions,
-                new DocumentWrite(key, documentType, documentType, json),
-                cancellationToken
-            );
-        }
-        else
-        {
-            if (ifMatch is not null && ifMatch != "*" && ifMatch != current!.Document.ETag)
-            {
-                throw new ETagMismatchException(current.Document.Key);
-            }
-            if (EqualityComparer<T>.Default.Equals(definition, current!.Definition))
-            {
-                return current;
-            }
-            definition = nextVersion(definition);
-            var json = DefinitionDocuments.ToJson(definition, key, documentType, DefinitionDocuments.CreatedAt(current.Document), now);
-            stored = await store.ReplaceAsync(
-                Containers.Definitions,
-                new DocumentWrite(key, documentType, documentType, json),
-                ifMatch ?? current.Document.ETag,
-                cancellationToken
-            );
+            return saved;
         }
         Invalidate();
         LogDefinitionSaved(logger, documentType, key);
@@ -288,7 +228,7 @@ public sealed partial class ContentTypeRegistry(
             var action = documentType == ContentTypeDocument ? Audit.AuditActions.ContentTypeSaved : Audit.AuditActions.ComponentSaved;
             await audit.RecordAsync(action, documentType, key, details: new { created = create }, cancellationToken: cancellationToken);
         }
-        return new DefinitionRecord<T>(definition, stored);
+        return saved;
     }
 
     public async Task DeleteContentTypeAsync(string key, string? ifMatch, CancellationToken cancellationToken)
@@ -308,11 +248,11 @@ public sealed partial class ContentTypeRegistry(
             throw new ConflictException("in-use", $"Content types {string.Join(", ", referrers)} have relations to '{key}'.");
         }
         var schema = snapshot.GetSchema(key)!;
-        if (await store.CountAsync(schema.Container, key, null, cancellationToken) > 0)
+        if (await Store.CountAsync(schema.Container, key, null, cancellationToken) > 0)
         {
             throw new ConflictException("has-entries", $"'{key}' still has entries; delete them first.");
         }
-        await store.DeleteAsync(Containers.Definitions, current.Document.Key, ifMatch ?? current.Document.ETag, cancellationToken);
+        await DeleteDocumentAsync(current.Document, ifMatch, cancellationToken);
         Invalidate();
         if (audit is not null)
         {
@@ -333,7 +273,7 @@ public sealed partial class ContentTypeRegistry(
         {
             throw new ConflictException("in-use", $"'{key}' is used by {string.Join(", ", users)}.");
         }
-        await store.DeleteAsync(Containers.Definitions, current.Document.Key, ifMatch ?? current.Document.ETag, cancellationToken);
+        await DeleteDocumentAsync(current.Document, ifMatch, cancellationToken);
         Invalidate();
         if (audit is not null)
         {
@@ -341,16 +281,7 @@ public sealed partial class ContentTypeRegistry(
         }
     }
 
-    public void Dispose() => _cache?.Dispose();
-
-    /// <summary>Drops the cache; the next read reloads every definition.</summary>
-    public void Invalidate() => _cache?.Invalidate();
-
-    private ValueTask<Snapshot> GetSnapshotAsync(CancellationToken cancellationToken) => Cache.GetAsync(cancellationToken);
-
-    private Task<Snapshot> ReloadAsync(CancellationToken cancellationToken) => Cache.ReloadAsync(cancellationToken);
-
-    private async Task<Snapshot> LoadAsync(CancellationToken cancellationToken)
+    protected override async Task<Snapshot> LoadAsync(CancellationToken cancellationToken)
     {
         var types = await LoadAllAsync<ContentType>(ContentTypeDocument, cancellationToken);
         var components = await LoadAllAsync<ComponentDefinition>(ComponentDocument, cancellationToken);
@@ -360,24 +291,8 @@ public sealed partial class ContentTypeRegistry(
         );
     }
 
-    private async Task<List<DefinitionRecord<T>>> LoadAllAsync<T>(string documentType, CancellationToken cancellationToken)
-        where T : class
-    {
-        var result = new List<DefinitionRecord<T>>();
-        Keyset? after = null;
-        do
-        {
-            var (items, next) = await ListAsync(documentType, 500, after, cancellationToken);
-            foreach (var item in items)
-            {
-                result.Add(new DefinitionRecord<T>(DefinitionDocuments.FromDocument<T>(item), item));
-            }
-            after = next;
-        } while (after is not null);
-        return result;
-    }
-
-    private sealed class Snapshot(
+    /// <summary>Every content type and component at one moment, with their compiled schemas.</summary>
+    public sealed class Snapshot(
         FrozenDictionary<string, DefinitionRecord<ContentType>> types,
         FrozenDictionary<string, DefinitionRecord<ComponentDefinition>> components
     ) : DefinitionRules.IDefinitionLookup

@@ -19,7 +19,7 @@ public sealed partial class EventTypeRegistry(
     IOptions<ContentOptions> options,
     ILogger<EventTypeRegistry> logger,
     Audit.AuditLog? audit = null
-) : IDisposable
+) : DefinitionTypeRegistry<EventTypeDefinition, EventTypeRegistry.Snapshot>(store, time, options, Document)
 {
     public const string Document = "eventType";
 
@@ -29,37 +29,14 @@ public sealed partial class EventTypeRegistry(
 
     public const string SettingsId = "settings";
 
-    private CachedSnapshot<Snapshot>? _cache;
-
-    private CachedSnapshot<Snapshot> Cache =>
-        LazyInitializer.EnsureInitialized(
-            ref _cache,
-            () => new CachedSnapshot<Snapshot>(LoadAsync, () => TimeSpan.FromSeconds(options.Value.DefinitionCacheSeconds), time)
-        );
-
     /// <summary>Creates the built-in event types when missing. Idempotent; safe on every start.</summary>
     public async Task InitializeAsync(CancellationToken cancellationToken)
     {
-        var now = EntryValidator.FormatInstant(time.GetUtcNow());
         foreach (var type in BuiltInEventTypes.All)
         {
-            var key = new DocumentKey(Document, type.Key);
-            if (await store.ReadAsync(Containers.Definitions, key, cancellationToken) is not null)
+            if (await EnsureBuiltInAsync(Document, type.Key, type, cancellationToken))
             {
-                continue;
-            }
-            try
-            {
-                await store.CreateAsync(
-                    Containers.Definitions,
-                    new DocumentWrite(type.Key, Document, Document, DefinitionDocuments.ToJson(type, type.Key, Document, now, now)),
-                    cancellationToken
-                );
                 LogBuiltInCreated(logger, type.Key);
-            }
-            catch (DocumentExistsException)
-            {
-                // Another instance created it first.
             }
         }
         Invalidate();
@@ -85,7 +62,7 @@ public sealed partial class EventTypeRegistry(
     )
     {
         var current = (await ReloadAsync(cancellationToken)).Settings;
-        var now = EntryValidator.FormatInstant(time.GetUtcNow());
+        var now = Now();
         var key = new DocumentKey(SettingsDocument, SettingsId);
         if (ifMatch is not null && ifMatch != "*" && ifMatch != current?.Document.ETag)
         {
@@ -102,7 +79,7 @@ public sealed partial class EventTypeRegistry(
             current is null ? now : DefinitionDocuments.CreatedAt(current.Document),
             now
         );
-        var stored = await store.UpsertAsync(
+        var stored = await Store.UpsertAsync(
             Containers.Definitions,
             new DocumentWrite(SettingsId, SettingsDocument, SettingsDocument, json),
             cancellationToken
@@ -115,36 +92,6 @@ public sealed partial class EventTypeRegistry(
     public async ValueTask<DefinitionRecord<EventTypeDefinition>> GetAsync(string key, CancellationToken cancellationToken) =>
         (await GetSnapshotAsync(cancellationToken)).Types.GetValueOrDefault(key) ?? throw new NotFoundException("Event type", key);
 
-    public async ValueTask<(IReadOnlyList<StoredDocument> Items, Keyset? Next)> ListAsync(
-        int limit,
-        Keyset? after,
-        CancellationToken cancellationToken
-    )
-    {
-        var page = await store.QueryAsync(
-            Containers.Definitions,
-            new DocumentQuery
-            {
-                Type = Document,
-                PartitionKey = Document,
-                Limit = limit,
-                After = after,
-            },
-            cancellationToken
-        );
-        return (page.Items, page.Next);
-    }
-
-    public Task<DefinitionRecord<EventTypeDefinition>> CreateAsync(EventTypeDefinition type, CancellationToken cancellationToken) =>
-        SaveAsync(type, routeKey: null, ifMatch: null, create: true, cancellationToken);
-
-    public Task<DefinitionRecord<EventTypeDefinition>> ReplaceAsync(
-        string key,
-        EventTypeDefinition type,
-        string? ifMatch,
-        CancellationToken cancellationToken
-    ) => SaveAsync(type, key, ifMatch, create: false, cancellationToken);
-
     public async Task DeleteAsync(string key, string? ifMatch, CancellationToken cancellationToken)
     {
         var current = (await ReloadAsync(cancellationToken)).Types.GetValueOrDefault(key) ?? throw new NotFoundException("Event type", key);
@@ -152,7 +99,7 @@ public sealed partial class EventTypeRegistry(
         {
             throw new ConflictException("built-in", $"The built-in event type '{key}' cannot be deleted.");
         }
-        await store.DeleteAsync(Containers.Definitions, current.Document.Key, ifMatch ?? current.Document.ETag, cancellationToken);
+        await DeleteDocumentAsync(current.Document, ifMatch, cancellationToken);
         Invalidate();
         await RecordAsync(Audit.AuditActions.EventTypeDeleted, Document, key, null, cancellationToken);
     }
@@ -165,60 +112,37 @@ public sealed partial class EventTypeRegistry(
         }
     }
 
-    private async Task<DefinitionRecord<EventTypeDefinition>> SaveAsync(
+    protected override async Task<DefinitionRecord<EventTypeDefinition>> SaveAsync(
         EventTypeDefinition type,
-        string? routeKey,
         string? ifMatch,
         bool create,
         CancellationToken cancellationToken
     )
     {
-        if (routeKey is not null && type.Key != routeKey)
-        {
-            throw new ValidationException(
-                new FieldError("/key", "key-mismatch", $"The key in the body must equal the key in the URL ('{routeKey}').")
-            );
-        }
         Validate(type);
         var current = (await ReloadAsync(cancellationToken)).Types.GetValueOrDefault(type.Key);
         if (!create && current is null)
         {
             throw new NotFoundException("Event type", type.Key);
         }
-        var now = EntryValidator.FormatInstant(time.GetUtcNow());
-        StoredDocument stored;
-        if (create)
+        if (!create)
         {
-            stored = await store.CreateAsync(
-                Containers.Definitions,
-                new DocumentWrite(type.Key, Document, Document, DefinitionDocuments.ToJson(type, type.Key, Document, now, now)),
-                cancellationToken
-            );
-        }
-        else
-        {
-            if (ifMatch is not null && ifMatch != "*" && ifMatch != current!.Document.ETag)
-            {
-                throw new ETagMismatchException(current.Document.Key);
-            }
-            type = type with { BuiltIn = current!.Definition.BuiltIn, Version = current.Definition.Version };
+            CheckIfMatch(ifMatch, current!.Document);
+            type = type with { BuiltIn = current.Definition.BuiltIn, Version = current.Definition.Version };
             ValidateChange(current.Definition, type);
-            if (type == current.Definition)
-            {
-                return current;
-            }
-            type = type with { Version = current.Definition.Version + 1 };
-            stored = await store.ReplaceAsync(
-                Containers.Definitions,
-                new DocumentWrite(
-                    type.Key,
-                    Document,
-                    Document,
-                    DefinitionDocuments.ToJson(type, type.Key, Document, DefinitionDocuments.CreatedAt(current.Document), now)
-                ),
-                ifMatch ?? current.Document.ETag,
-                cancellationToken
-            );
+        }
+        var (saved, written) = await WriteAsync(
+            Document,
+            type.Key,
+            type,
+            create ? null : current,
+            ifMatch,
+            t => t with { Version = t.Version + 1 },
+            cancellationToken
+        );
+        if (!written)
+        {
+            return saved;
         }
         Invalidate();
         LogSaved(logger, type.Key);
@@ -226,11 +150,13 @@ public sealed partial class EventTypeRegistry(
             Audit.AuditActions.EventTypeSaved,
             Document,
             type.Key,
-            new { created = create, version = type.Version },
+            new { created = create, version = saved.Definition.Version },
             cancellationToken
         );
-        return new DefinitionRecord<EventTypeDefinition>(type, stored);
+        return saved;
     }
+
+    protected override string KeyOf(EventTypeDefinition definition) => definition.Key;
 
     /// <summary>Event names clients send: a lower-case letter, then up to 63 of <c>a-z 0-9 _ . -</c>.</summary>
     public static bool IsEventTypeKey(string? key)
@@ -397,43 +323,16 @@ public sealed partial class EventTypeRegistry(
         }
     }
 
-    public void Dispose() => _cache?.Dispose();
-
-    public void Invalidate() => _cache?.Invalidate();
-
-    private ValueTask<Snapshot> GetSnapshotAsync(CancellationToken cancellationToken) => Cache.GetAsync(cancellationToken);
-
-    private Task<Snapshot> ReloadAsync(CancellationToken cancellationToken) => Cache.ReloadAsync(cancellationToken);
-
-    private async Task<Snapshot> LoadAsync(CancellationToken cancellationToken)
+    protected override async Task<Snapshot> LoadAsync(CancellationToken cancellationToken)
     {
-        var records = new List<DefinitionRecord<EventTypeDefinition>>();
-        Keyset? after = null;
-        do
-        {
-            var (items, next) = await ListAsync(500, after, cancellationToken);
-            foreach (var item in items)
-            {
-                records.Add(new(DefinitionDocuments.FromDocument<EventTypeDefinition>(item), item));
-            }
-            after = next;
-        } while (after is not null);
+        var records = await LoadAllAsync<EventTypeDefinition>(Document, cancellationToken);
         var types = records.ToFrozenDictionary(r => r.Definition.Key, StringComparer.Ordinal);
-        var settingsDocument = await store.ReadAsync(
-            Containers.Definitions,
-            new DocumentKey(SettingsDocument, SettingsId),
-            cancellationToken
-        );
-        var settings = settingsDocument is null
-            ? null
-            : new DefinitionRecord<EventTypeSettings>(
-                DefinitionDocuments.FromDocument<EventTypeSettings>(settingsDocument),
-                settingsDocument
-            );
+        var settings = await ReadAsync<EventTypeSettings>(SettingsDocument, SettingsId, cancellationToken);
         return new Snapshot(types, types.ToFrozenDictionary(t => t.Key, t => t.Value.Definition, StringComparer.Ordinal), settings);
     }
 
-    private sealed record Snapshot(
+    /// <summary>Every event type and the registry's settings at one moment.</summary>
+    public sealed record Snapshot(
         FrozenDictionary<string, DefinitionRecord<EventTypeDefinition>> Types,
         FrozenDictionary<string, EventTypeDefinition> Definitions,
         DefinitionRecord<EventTypeSettings>? Settings

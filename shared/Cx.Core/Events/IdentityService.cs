@@ -9,37 +9,6 @@ using Microsoft.Extensions.Options;
 
 namespace Cx.Core.Events;
 
-/// <summary>The outcome of linking an anonymous id to a customer.</summary>
-public enum LinkOutcome
-{
-    /// <summary>Linked now: the anonymous history joins the customer.</summary>
-    Linked,
-
-    /// <summary>It was already linked to this customer (identify is idempotent).</summary>
-    AlreadyLinked,
-
-    /// <summary>It is linked to another customer; the first link wins.</summary>
-    LinkedToAnother,
-
-    /// <summary>The customer has absorbed the maximum number of anonymous ids.</summary>
-    LimitReached,
-}
-
-/// <summary>The identity links the analytics store keeps (anonymous id → customer id).</summary>
-public interface IIdentityStore
-{
-    /// <summary>Links atomically, enforcing first-link-wins and the per-customer cap.</summary>
-    ValueTask<LinkOutcome> LinkAsync(
-        string anonymousId,
-        string customerId,
-        int maxAliases,
-        DateTimeOffset at,
-        CancellationToken cancellationToken
-    );
-
-    ValueTask<IReadOnlyList<string>> GetAnonymousIdsAsync(string customerId, CancellationToken cancellationToken);
-}
-
 /// <summary>An identify call: the anonymous id and exactly one way to name the customer.</summary>
 public sealed record IdentifyRequest(string? AnonymousId, string? CustomerId, string? Email, string? AuthId);
 
@@ -58,7 +27,7 @@ public sealed record IdentifyResult(string AnonymousId, string CustomerId, bool 
 /// events alike) counts for the customer exactly once, whatever the order of events and identify.
 /// </summary>
 public sealed partial class IdentityService(
-    IIdentityStore identities,
+    IIdentityLinkStore identities,
     IDocumentStore documents,
     IEnumerable<IEventBatchObserver> observers,
     TimeProvider time,

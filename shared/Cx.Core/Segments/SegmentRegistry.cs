@@ -57,24 +57,17 @@ public sealed record SegmentSaveResult(
 /// (<see cref="ContentOptions.DefinitionCacheSeconds"/>; instant on the instance that saved).
 /// Validation is the caller's (<see cref="SegmentService"/>); this class stores.
 /// </summary>
-public sealed class SegmentRegistry(IDocumentStore store, TimeProvider time, IOptions<ContentOptions> options) : IDisposable
+public sealed class SegmentRegistry(IDocumentStore store, TimeProvider time, IOptions<ContentOptions> options)
+    : DefinitionRegistry<SegmentSnapshot>(store, time, options)
 {
     private static readonly FieldPath SegmentField = FieldPath.Parse("segment");
     private static readonly FieldPath VersionField = FieldPath.Parse("version");
 
-    private CachedSnapshot<SegmentSnapshot>? _cache;
-
-    private CachedSnapshot<SegmentSnapshot> Cache =>
-        LazyInitializer.EnsureInitialized(
-            ref _cache,
-            () => new CachedSnapshot<SegmentSnapshot>(LoadAsync, () => TimeSpan.FromSeconds(options.Value.DefinitionCacheSeconds), time)
-        );
-
     /// <summary>The indexes the version history and membership lists use. Idempotent.</summary>
     public async Task InitializeAsync(CancellationToken cancellationToken)
     {
-        await store.EnsureIndexesAsync(Containers.Definitions, SegmentDocuments.Version, [SegmentField, VersionField], cancellationToken);
-        await store.EnsureIndexesAsync(Containers.Definitions, SegmentDocuments.Job, [FieldPath.Parse("state")], cancellationToken);
+        await Store.EnsureIndexesAsync(Containers.Definitions, SegmentDocuments.Version, [SegmentField, VersionField], cancellationToken);
+        await Store.EnsureIndexesAsync(Containers.Definitions, SegmentDocuments.Job, [FieldPath.Parse("state")], cancellationToken);
     }
 
     /// <summary>Every segment by key (a cached, immutable view), with a fingerprint that changes whenever one does.</summary>
@@ -84,37 +77,18 @@ public sealed class SegmentRegistry(IDocumentStore store, TimeProvider time, IOp
         (await GetSnapshotAsync(cancellationToken)).Segments.GetValueOrDefault(key) ?? throw new NotFoundException("Segment", key);
 
     /// <summary>The current document, read from the store (not the cache): what writes compare against.</summary>
-    public async ValueTask<DefinitionRecord<SegmentDefinition>?> ReadCurrentAsync(string key, CancellationToken cancellationToken)
-    {
-        var document = await store.ReadAsync(Containers.Definitions, new DocumentKey(SegmentDocuments.Segment, key), cancellationToken);
-        return document is null || document.Type != SegmentDocuments.Segment
-            ? null
-            : new DefinitionRecord<SegmentDefinition>(DefinitionDocuments.FromDocument<SegmentDefinition>(document), document);
-    }
+    public ValueTask<DefinitionRecord<SegmentDefinition>?> ReadCurrentAsync(string key, CancellationToken cancellationToken) =>
+        ReadAsync<SegmentDefinition>(SegmentDocuments.Segment, key, cancellationToken);
 
-    public async ValueTask<(IReadOnlyList<StoredDocument> Items, Keyset? Next)> ListAsync(
+    public ValueTask<(IReadOnlyList<StoredDocument> Items, Keyset? Next)> ListAsync(
         int limit,
         Keyset? after,
         CancellationToken cancellationToken
-    )
-    {
-        var page = await store.QueryAsync(
-            Containers.Definitions,
-            new DocumentQuery
-            {
-                Type = SegmentDocuments.Segment,
-                PartitionKey = SegmentDocuments.Segment,
-                Limit = limit,
-                After = after,
-            },
-            cancellationToken
-        );
-        return (page.Items, page.Next);
-    }
+    ) => ListDocumentsAsync(SegmentDocuments.Segment, limit, after, cancellationToken);
 
     /// <summary>The rule versions of a segment, newest first.</summary>
     public async ValueTask<DocumentPage> ListVersionsAsync(string key, int limit, Keyset? after, CancellationToken cancellationToken) =>
-        await store.QueryAsync(
+        await Store.QueryAsync(
             Containers.Definitions,
             new DocumentQuery
             {
@@ -142,56 +116,33 @@ public sealed class SegmentRegistry(IDocumentStore store, TimeProvider time, IOp
         CancellationToken cancellationToken
     )
     {
-        var now = EntryValidator.FormatInstant(time.GetUtcNow());
-        var key = new DocumentKey(SegmentDocuments.Segment, segment.Key);
         if (create)
         {
             segment = segment with { Version = 1 };
-            var created = await store.CreateAsync(
-                Containers.Definitions,
-                new DocumentWrite(
-                    segment.Key,
-                    SegmentDocuments.Segment,
-                    SegmentDocuments.Segment,
-                    DefinitionDocuments.ToJson(segment, segment.Key, SegmentDocuments.Segment, now, now)
-                ),
-                cancellationToken
-            );
-            await WriteVersionAsync(segment, savedBy, now, cancellationToken);
+            var created = await CreateDocumentAsync(SegmentDocuments.Segment, segment.Key, segment, cancellationToken);
+            await WriteVersionAsync(segment, savedBy, cancellationToken);
             Invalidate();
             return new(new(segment, created), SegmentSaveOutcome.Created, null);
         }
         var current = await ReadCurrentAsync(segment.Key, cancellationToken) ?? throw new NotFoundException("Segment", segment.Key);
-        if (ifMatch is not null && ifMatch != "*" && ifMatch != current.Document.ETag)
-        {
-            throw new ETagMismatchException(key);
-        }
+        CheckIfMatch(ifMatch, current.Document);
         var changed = criteriaChanged(current.Definition);
         segment = segment with { Version = current.Definition.Version + (changed ? 1 : 0) };
         if (!changed && SameApartFromCriteriaText(segment, current.Definition))
         {
             return new(current, SegmentSaveOutcome.Unchanged, current.Definition.Status);
         }
-        var stored = await store.ReplaceAsync(
-            Containers.Definitions,
-            new DocumentWrite(
-                segment.Key,
-                SegmentDocuments.Segment,
-                SegmentDocuments.Segment,
-                DefinitionDocuments.ToJson(
-                    segment,
-                    segment.Key,
-                    SegmentDocuments.Segment,
-                    DefinitionDocuments.CreatedAt(current.Document),
-                    now
-                )
-            ),
-            ifMatch ?? current.Document.ETag,
+        var stored = await ReplaceDocumentAsync(
+            SegmentDocuments.Segment,
+            segment.Key,
+            segment,
+            current.Document,
+            ifMatch,
             cancellationToken
         );
         if (changed)
         {
-            await WriteVersionAsync(segment, savedBy, now, cancellationToken);
+            await WriteVersionAsync(segment, savedBy, cancellationToken);
         }
         Invalidate();
         return new(
@@ -210,12 +161,12 @@ public sealed class SegmentRegistry(IDocumentStore store, TimeProvider time, IOp
 
     public async Task DeleteAsync(DefinitionRecord<SegmentDefinition> current, string? ifMatch, CancellationToken cancellationToken)
     {
-        await store.DeleteAsync(Containers.Definitions, current.Document.Key, ifMatch ?? current.Document.ETag, cancellationToken);
+        await DeleteDocumentAsync(current.Document, ifMatch, cancellationToken);
         for (var version = 1; version <= current.Definition.Version; version++)
         {
             try
             {
-                await store.DeleteAsync(
+                await Store.DeleteAsync(
                     Containers.Definitions,
                     new DocumentKey(SegmentDocuments.Version, SegmentDocuments.VersionId(current.Definition.Key, version)),
                     null,
@@ -230,8 +181,9 @@ public sealed class SegmentRegistry(IDocumentStore store, TimeProvider time, IOp
         Invalidate();
     }
 
-    private async Task WriteVersionAsync(SegmentDefinition segment, string savedBy, string now, CancellationToken cancellationToken)
+    private async Task WriteVersionAsync(SegmentDefinition segment, string savedBy, CancellationToken cancellationToken)
     {
+        var now = Now();
         var version = new SegmentVersion
         {
             Segment = segment.Key,
@@ -243,7 +195,7 @@ public sealed class SegmentRegistry(IDocumentStore store, TimeProvider time, IOp
             SavedBy = savedBy,
         };
         var id = SegmentDocuments.VersionId(segment.Key, segment.Version);
-        await store.UpsertAsync(
+        await Store.UpsertAsync(
             Containers.Definitions,
             new DocumentWrite(
                 id,
@@ -255,25 +207,9 @@ public sealed class SegmentRegistry(IDocumentStore store, TimeProvider time, IOp
         );
     }
 
-    public void Invalidate() => _cache?.Invalidate();
-
-    public void Dispose() => _cache?.Dispose();
-
-    private ValueTask<SegmentSnapshot> GetSnapshotAsync(CancellationToken cancellationToken) => Cache.GetAsync(cancellationToken);
-
-    private async Task<SegmentSnapshot> LoadAsync(CancellationToken cancellationToken)
+    protected override async Task<SegmentSnapshot> LoadAsync(CancellationToken cancellationToken)
     {
-        var records = new List<DefinitionRecord<SegmentDefinition>>();
-        Keyset? after = null;
-        do
-        {
-            var (items, next) = await ListAsync(500, after, cancellationToken);
-            foreach (var item in items)
-            {
-                records.Add(new(DefinitionDocuments.FromDocument<SegmentDefinition>(item), item));
-            }
-            after = next;
-        } while (after is not null);
+        var records = await LoadAllAsync<SegmentDefinition>(SegmentDocuments.Segment, cancellationToken);
         var segments = records.ToFrozenDictionary(r => r.Definition.Key, StringComparer.Ordinal);
         var fingerprint = string.Join("|", records.Select(r => r.Definition.Key + "@" + r.Document.ETag));
         return new SegmentSnapshot(segments, fingerprint);

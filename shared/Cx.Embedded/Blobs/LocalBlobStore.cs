@@ -1,6 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 using System.Runtime.CompilerServices;
-using Cx.Core.Analytics;
+using Cx.Core.Blobs;
 using Microsoft.Extensions.Options;
 
 namespace Cx.Embedded.Blobs;

@@ -1,5 +1,6 @@
 using System.Threading.Channels;
 using CommunityToolkit.HighPerformance.Buffers;
+using Cx.Core.Analytics;
 using Cx.Core.Events;
 using Cx.Embedded.Sqlite;
 using Microsoft.Extensions.Logging;
@@ -30,7 +31,7 @@ public sealed partial class SqliteEventLog : IEventStream, IAsyncDisposable
     private readonly ILogger<SqliteEventLog> _logger;
     private readonly AsyncSignal _appended = new();
     private readonly Lock _startLock = new();
-    private readonly SqliteAnalyticsStore _analytics;
+    private readonly IStreamCheckpointReader _checkpoints;
     private Task? _writer;
     private volatile bool _initialized;
 
@@ -40,13 +41,13 @@ public sealed partial class SqliteEventLog : IEventStream, IAsyncDisposable
         IOptions<SqliteOptions> sqlite,
         TimeProvider time,
         ILogger<SqliteEventLog> logger,
-        SqliteAnalyticsStore analytics
+        IStreamCheckpointReader checkpoints
     )
     {
         _options = options.Value;
         _time = time;
         _logger = logger;
-        _analytics = analytics;
+        _checkpoints = checkpoints;
         _database = new SqliteDatabase(
             Options.Create(
                 new SqliteOptions
@@ -116,7 +117,7 @@ public sealed partial class SqliteEventLog : IEventStream, IAsyncDisposable
     public async ValueTask<StreamStatus> GetStatusAsync(CancellationToken cancellationToken)
     {
         await InitializeAsync(cancellationToken);
-        var processed = await _analytics.GetCheckpointAsync(Partition, cancellationToken) ?? 0;
+        var processed = await _checkpoints.GetCheckpointAsync(Partition, cancellationToken) ?? 0;
         var (head, lag) = _database.Read(session =>
         {
             var command = session.Command(

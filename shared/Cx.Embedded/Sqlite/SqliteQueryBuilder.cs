@@ -6,29 +6,35 @@ using Cx.Core.Rules;
 namespace Cx.Embedded.Sqlite;
 
 /// <summary>
-/// Translates the condition tree and keyset pagination into SQLite SQL. Field values are
+/// The SQLite dialect of <see cref="QueryTranslator"/>: pages and counts as SQLite SQL. Field values are
 /// read with <c>json_extract(body, '$.path')</c>, the same expression the indexes are built
 /// on, so the planner uses them; values are always parameters, paths are validated
 /// identifiers. Missing values are SQL NULL: they sort first and match no comparison but
 /// <c>ne</c>, <c>nin</c> and <c>exists=false</c>, as the condition tree specifies.
 /// </summary>
-public sealed class SqliteQueryBuilder
+public sealed class SqliteQueryBuilder : QueryTranslator
 {
-    private readonly StringBuilder _sql = new();
-
     public List<object> Parameters { get; } = [];
+
+    protected override string StoreName => "The SQLite store";
+
+    protected override string True => "1";
+
+    protected override string False => "0";
+
+    protected override string Expression(FieldPath field) => FieldExpression(field);
 
     public static string FieldExpression(FieldPath path) => path.Value == "id" ? "id" : $"json_extract(body, '$.{path.Value}')";
 
     public static string Quote(string identifier) => "\"" + identifier.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
 
-    public string Sql => _sql.ToString();
+    public string Sql => Text.ToString();
 
     /// <summary>Builds the page query: rows, sort values of each row, one extra row to detect a next page.</summary>
     public static (string Sql, List<object> Parameters) Page(string container, DocumentQuery query)
     {
         var builder = new SqliteQueryBuilder();
-        var sql = builder._sql;
+        var sql = builder.Text;
         sql.Append("SELECT id, pk, type, etag, body");
         for (var i = 0; i < query.Sort.Count; i++)
         {
@@ -61,129 +67,62 @@ public sealed class SqliteQueryBuilder
     public static (string Sql, List<object> Parameters) Count(string container, string type, Condition? filter)
     {
         var builder = new SqliteQueryBuilder();
-        builder._sql.Append("SELECT count(*) FROM ").Append(Quote(container)).Append(" WHERE type = ").Append(builder.Parameter(type));
+        builder.Text.Append("SELECT count(*) FROM ").Append(Quote(container)).Append(" WHERE type = ").Append(builder.Parameter(type));
         if (filter is not null)
         {
-            builder._sql.Append(" AND ");
+            builder.Text.Append(" AND ");
             builder.Append(filter);
         }
         return (builder.Sql, builder.Parameters);
     }
 
-    public void Append(Condition condition)
+    /// <summary>A NULL (unknown) inside counts as false, so NOT of it is true: missing values stay definite.</summary>
+    protected override void AppendNot(Condition condition)
     {
-        switch (condition)
-        {
-            case Comparison comparison:
-                AppendComparison(comparison);
-                break;
-            case AllOf all:
-                AppendGroup(all.Conditions, " AND ", "1");
-                break;
-            case AnyOf any:
-                AppendGroup(any.Conditions, " OR ", "0");
-                break;
-            case Not not:
-                _sql.Append("NOT IFNULL((");
-                Append(not.Condition);
-                _sql.Append("), 0)");
-                break;
-            default:
-                throw new NotSupportedException($"The SQLite store cannot evaluate {condition.GetType().Name}.");
-        }
+        Text.Append("NOT IFNULL((");
+        Append(condition);
+        Text.Append("), 0)");
     }
 
-    private void AppendGroup(IReadOnlyList<Condition> conditions, string separator, string empty)
+    protected override void AppendMissing(string field) => Text.Append(field).Append(" IS NULL");
+
+    protected override void AppendPresent(string field) => Text.Append(field).Append(" IS NOT NULL");
+
+    protected override void AppendEqual(string field, ScalarValue operand) => Binary(field, "=", operand);
+
+    protected override void AppendNotEqual(string field, ScalarValue operand) =>
+        Text.Append('(').Append(field).Append(" IS NULL OR ").Append(field).Append(" <> ").Append(Parameter(operand)).Append(')');
+
+    protected override void AppendOrdered(string field, string op, ScalarValue operand) => Binary(field, op, operand);
+
+    protected override void AppendBetween(string field, ScalarValue low, ScalarValue high) =>
+        Text.Append(field).Append(" BETWEEN ").Append(Parameter(low)).Append(" AND ").Append(Parameter(high));
+
+    protected override void AppendIn(string field, IReadOnlyList<ScalarValue> operands)
     {
-        if (conditions.Count == 0)
-        {
-            _sql.Append(empty);
-            return;
-        }
-        _sql.Append('(');
-        for (var i = 0; i < conditions.Count; i++)
-        {
-            if (i > 0)
-            {
-                _sql.Append(separator);
-            }
-            Append(conditions[i]);
-        }
-        _sql.Append(')');
+        Text.Append(field).Append(" IN (");
+        AppendList(operands);
+        Text.Append(')');
     }
 
-    private void AppendComparison(Comparison comparison)
+    protected override void AppendNotIn(string field, IReadOnlyList<ScalarValue> operands)
     {
-        var field = FieldExpression(comparison.Field);
-        var operands = comparison.Operands;
-        switch (comparison.Operator)
-        {
-            case ComparisonOperator.Eq when comparison.Operand.IsNull:
-                _sql.Append(field).Append(" IS NULL");
-                break;
-            case ComparisonOperator.Ne when comparison.Operand.IsNull:
-                _sql.Append(field).Append(" IS NOT NULL");
-                break;
-            case ComparisonOperator.Eq:
-                Binary(field, "=", comparison.Operand);
-                break;
-            case ComparisonOperator.Ne:
-                _sql.Append('(')
-                    .Append(field)
-                    .Append(" IS NULL OR ")
-                    .Append(field)
-                    .Append(" <> ")
-                    .Append(Parameter(comparison.Operand))
-                    .Append(')');
-                break;
-            case ComparisonOperator.Gt:
-                Binary(field, ">", comparison.Operand);
-                break;
-            case ComparisonOperator.Gte:
-                Binary(field, ">=", comparison.Operand);
-                break;
-            case ComparisonOperator.Lt:
-                Binary(field, "<", comparison.Operand);
-                break;
-            case ComparisonOperator.Lte:
-                Binary(field, "<=", comparison.Operand);
-                break;
-            case ComparisonOperator.Between:
-                _sql.Append(field).Append(" BETWEEN ").Append(Parameter(operands[0])).Append(" AND ").Append(Parameter(operands[1]));
-                break;
-            case ComparisonOperator.In:
-                _sql.Append(field).Append(" IN (");
-                AppendList(operands);
-                _sql.Append(')');
-                break;
-            case ComparisonOperator.Nin:
-                _sql.Append('(').Append(field).Append(" IS NULL OR ").Append(field).Append(" NOT IN (");
-                AppendList(operands);
-                _sql.Append("))");
-                break;
-            case ComparisonOperator.Exists:
-                _sql.Append(field)
-                    .Append(comparison.Operand.Kind == ScalarKind.Boolean && comparison.Operand.AsBoolean ? " IS NOT NULL" : " IS NULL");
-                break;
-            case ComparisonOperator.StartsWith:
-                AppendStartsWith(field, comparison.Operand);
-                break;
-            case ComparisonOperator.Contains:
-                _sql.Append("(typeof(")
-                    .Append(field)
-                    .Append(") = 'text' AND instr(")
-                    .Append(field)
-                    .Append(", ")
-                    .Append(Parameter(comparison.Operand))
-                    .Append(") > 0)");
-                break;
-            default:
-                throw new NotSupportedException($"Operator {comparison.Operator} is not supported.");
-        }
+        Text.Append('(').Append(field).Append(" IS NULL OR ").Append(field).Append(" NOT IN (");
+        AppendList(operands);
+        Text.Append("))");
     }
+
+    protected override void AppendContains(string field, ScalarValue operand) =>
+        Text.Append("(typeof(")
+            .Append(field)
+            .Append(") = 'text' AND instr(")
+            .Append(field)
+            .Append(", ")
+            .Append(Parameter(operand))
+            .Append(") > 0)");
 
     private void Binary(string field, string op, ScalarValue operand) =>
-        _sql.Append(field).Append(' ').Append(op).Append(' ').Append(Parameter(operand));
+        Text.Append(field).Append(' ').Append(op).Append(' ').Append(Parameter(operand));
 
     private void AppendList(IReadOnlyList<ScalarValue> operands)
     {
@@ -191,9 +130,9 @@ public sealed class SqliteQueryBuilder
         {
             if (i > 0)
             {
-                _sql.Append(", ");
+                Text.Append(", ");
             }
-            _sql.Append(Parameter(operands[i]));
+            Text.Append(Parameter(operands[i]));
         }
     }
 
@@ -201,28 +140,28 @@ public sealed class SqliteQueryBuilder
     /// A prefix match as an index range: values at or above the prefix and below the prefix
     /// with its last code point incremented (UTF-8 compares in code point order).
     /// </summary>
-    private void AppendStartsWith(string field, ScalarValue operand)
+    protected override void AppendStartsWith(string field, ScalarValue operand)
     {
         if (operand.Kind != ScalarKind.String)
         {
-            _sql.Append('0');
+            Text.Append('0');
             return;
         }
         var prefix = operand.AsString;
         if (prefix.Length == 0)
         {
-            _sql.Append("typeof(").Append(field).Append(") = 'text'");
+            Text.Append("typeof(").Append(field).Append(") = 'text'");
             return;
         }
         var upper = UpperBound(prefix);
-        _sql.Append('(').Append(field).Append(" >= ").Append(Parameter(operand)).Append(" AND ");
+        Text.Append('(').Append(field).Append(" >= ").Append(Parameter(operand)).Append(" AND ");
         if (upper is not null)
         {
-            _sql.Append(field).Append(" < ").Append(Parameter(ScalarValue.From(upper))).Append(')');
+            Text.Append(field).Append(" < ").Append(Parameter(ScalarValue.From(upper))).Append(')');
         }
         else
         {
-            _sql.Append("substr(")
+            Text.Append("substr(")
                 .Append(field)
                 .Append(", 1, ")
                 .Append(Parameter(ScalarValue.From(prefix.Length)))
@@ -253,52 +192,32 @@ public sealed class SqliteQueryBuilder
         return builder.ToString();
     }
 
-    /// <summary>Rows strictly after the keyset in (sort keys..., id) order.</summary>
-    private void AppendKeyset(IReadOnlyList<SortField> sort, Keyset after)
+    protected override void AppendKeyEqual(string field, ScalarValue value)
     {
-        _sql.Append('(');
-        for (var i = 0; i <= sort.Count; i++)
+        if (value.IsNull)
         {
-            if (i > 0)
-            {
-                _sql.Append(" OR ");
-            }
-            _sql.Append('(');
-            for (var j = 0; j < i; j++)
-            {
-                var field = FieldExpression(sort[j].Field);
-                var value = after.Values[j];
-                _sql.Append(field);
-                if (value.IsNull)
-                {
-                    _sql.Append(" IS NULL AND ");
-                }
-                else
-                {
-                    _sql.Append(" = ").Append(Parameter(value)).Append(" AND ");
-                }
-            }
-            if (i == sort.Count)
-            {
-                _sql.Append("id > ").Append(Parameter(ScalarValue.From(after.Id)));
-            }
-            else
-            {
-                var field = FieldExpression(sort[i].Field);
-                var value = after.Values[i];
-                if (!sort[i].Descending)
-                {
-                    _sql.Append(value.IsNull ? field + " IS NOT NULL" : field + " > " + Parameter(value));
-                }
-                else
-                {
-                    _sql.Append(value.IsNull ? "0" : "(" + field + " < " + Parameter(value) + " OR " + field + " IS NULL)");
-                }
-            }
-            _sql.Append(')');
+            AppendMissing(field);
         }
-        _sql.Append(')');
+        else
+        {
+            Binary(field, "=", value);
+        }
     }
+
+    /// <summary>Missing values are NULL and sort first: after them in ascending order is any value, in descending order nothing.</summary>
+    protected override void AppendKeyAfter(string field, ScalarValue value, bool descending)
+    {
+        if (!descending)
+        {
+            Text.Append(value.IsNull ? field + " IS NOT NULL" : field + " > " + Parameter(value));
+        }
+        else
+        {
+            Text.Append(value.IsNull ? "0" : "(" + field + " < " + Parameter(value) + " OR " + field + " IS NULL)");
+        }
+    }
+
+    protected override void AppendIdAfter(string id) => Text.Append("id > ").Append(Parameter(ScalarValue.From(id)));
 
     private string Parameter(ScalarValue value) =>
         Parameter(

@@ -2,6 +2,7 @@ using Azure.Messaging.EventHubs;
 using Azure.Messaging.EventHubs.Producer;
 using Cx.Azure.EventHubs;
 using Cx.Core.Analytics;
+using Cx.Core.Blobs;
 using Cx.Core.Content;
 using Cx.Core.Documents;
 using Cx.Core.Events;

@@ -171,7 +171,7 @@ public sealed class SegmentBehaviorTests : IAsyncLifetime
         await _fixture.SettleAsync();
         Assert.Empty(await _fixture.SegmentsOfAsync("c1"));
 
-        await _fixture.Analytics.LinkAsync("anon-1", "c1", 100, Start, CancellationToken.None);
+        await _fixture.IdentityLinks.LinkAsync("anon-1", "c1", 100, Start, CancellationToken.None);
         // What identify tells the observers after a merge: this customer, no particular event type.
         await new SegmentEventObserver(_fixture.Queue).OnBatchCommittedAsync(new(["c1"], ["anon-1"], [], Start), CancellationToken.None);
         await _fixture.SettleAsync();

@@ -9,6 +9,7 @@ using Cx.Core.Events;
 using Cx.Core.Lifecycle;
 using Cx.Core.Profiles;
 using Cx.Core.Segments;
+using Cx.Embedded.Analytics;
 using Cx.Embedded.Events;
 using Cx.Embedded.Sqlite;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -72,7 +73,10 @@ public sealed class SegmentFixture : IAsyncDisposable
         Audit = new AuditLog(Store, Time, NullLogger<AuditLog>.Instance);
         Entries = new EntryService(Content, Store, Time, contentOptions, Audit);
         EventTypes = new EventTypeRegistry(Store, Time, contentOptions, NullLogger<EventTypeRegistry>.Instance);
-        Analytics = new SqliteAnalyticsStore(new EmbeddedEventsPaths(Options.Create(new EmbeddedEventsOptions()), sqlite), sqlite);
+        AnalyticsDatabase = new AnalyticsDatabase(new EmbeddedEventsPaths(Options.Create(new EmbeddedEventsOptions()), sqlite), sqlite);
+        Analytics = new SqliteAnalyticsStore(AnalyticsDatabase);
+        Behaviors = new SqliteBehaviorStore(AnalyticsDatabase);
+        IdentityLinks = new SqliteIdentityLinkStore(AnalyticsDatabase);
         Stream = new RecordingEventStream();
         Settings = Microsoft.Extensions.Options.Options.Create(new SegmentOptions { PageSize = pageSize });
 
@@ -80,7 +84,7 @@ public sealed class SegmentFixture : IAsyncDisposable
         Catalog = new SegmentCatalog(Registry, Content, NullLogger<SegmentCatalog>.Instance);
         Writer = new MembershipWriter(Entries, Time);
         Projector = new MembershipProjector(Store, Stream, Time);
-        Evaluator = new SegmentEvaluator(Store, Analytics, Writer, Time, Settings, NullLogger<SegmentEvaluator>.Instance);
+        Evaluator = new SegmentEvaluator(Store, Behaviors, Writer, Time, Settings, NullLogger<SegmentEvaluator>.Instance);
         Hook = new SegmentHook(Catalog, Evaluator, Projector, NullLogger<SegmentHook>.Instance);
         Queue = new SegmentWorkQueue();
         Worker = new SegmentBehaviorWorker(Queue, Catalog, Evaluator, NullLogger<SegmentBehaviorWorker>.Instance);
@@ -118,7 +122,13 @@ public sealed class SegmentFixture : IAsyncDisposable
 
     public EventTypeRegistry EventTypes { get; }
 
+    public AnalyticsDatabase AnalyticsDatabase { get; }
+
     public SqliteAnalyticsStore Analytics { get; }
+
+    public SqliteBehaviorStore Behaviors { get; }
+
+    public SqliteIdentityLinkStore IdentityLinks { get; }
 
     public RecordingEventStream Stream { get; }
 
@@ -261,7 +271,7 @@ public sealed class SegmentFixture : IAsyncDisposable
         Dispatcher.Dispose();
         Content.Dispose();
         EventTypes.Dispose();
-        Analytics.Dispose();
+        AnalyticsDatabase.Dispose();
         Database.Dispose();
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
         try

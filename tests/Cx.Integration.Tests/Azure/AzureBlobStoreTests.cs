@@ -1,5 +1,6 @@
 using Cx.Azure.Blobs;
 using Cx.Core.Analytics;
+using Cx.Core.Blobs;
 
 namespace Cx.Integration.Tests.Azure;
 

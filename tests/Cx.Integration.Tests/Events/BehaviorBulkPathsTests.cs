@@ -1,10 +1,7 @@
 using System.Globalization;
-using System.Text;
 using Cx.Core.Analytics;
 using Cx.Core.Events;
-using Cx.Embedded.Events;
-using Cx.Embedded.Sqlite;
-using Microsoft.Extensions.Options;
+using Cx.Embedded.Analytics;
 
 namespace Cx.Integration.Tests.Events;
 
@@ -16,40 +13,12 @@ namespace Cx.Integration.Tests.Events;
 public sealed class BehaviorBulkPathsTests : IDisposable
 {
     private static readonly DateTimeOffset Now = new(2026, 11, 25, 12, 0, 0, TimeSpan.Zero);
-    private readonly string _folder = Path.Combine(Path.GetTempPath(), "cx-bulk-tests", Guid.NewGuid().ToString("n"));
-    private readonly SqliteAnalyticsStore _store;
+    private readonly EmbeddedAnalyticsFiles _files = new();
 
-    public BehaviorBulkPathsTests()
-    {
-        var sqlite = Options.Create(new SqliteOptions { Path = Path.Combine(_folder, "cx.db") });
-        _store = new SqliteAnalyticsStore(new EmbeddedEventsPaths(Options.Create(new EmbeddedEventsOptions()), sqlite), sqlite);
-    }
-
-    public void Dispose()
-    {
-        _store.Dispose();
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        try
-        {
-            Directory.Delete(_folder, recursive: true);
-        }
-        catch (IOException) { }
-    }
+    public void Dispose() => _files.Dispose();
 
     private static EventFact Fact(string id, string? customer, string? anonymous, string type, DateTimeOffset at, string properties) =>
-        EventBatchProcessor.ToFact(
-            new TrackedEvent
-            {
-                Id = id,
-                Type = type,
-                CustomerId = customer,
-                AnonymousId = anonymous,
-                Timestamp = at,
-                ReceivedAt = at,
-                Properties = Encoding.UTF8.GetBytes(properties),
-            },
-            null
-        );
+        EmbeddedAnalyticsFiles.Fact(id, customer, anonymous, type, at, properties);
 
     /// <summary>300 customers with purchases and page views over 120 days; every third has a linked anonymous history.</summary>
     private async Task SeedAsync()
@@ -71,10 +40,10 @@ public sealed class BehaviorBulkPathsTests : IDisposable
                 facts.Add(Fact("a1", null, "anon-" + customer, "purchase", Now.AddDays(-(c % 50)), """{"amount":5,"category":"anon"}"""));
             }
         }
-        await _store.ApplyAsync(new AnalyticsBatch(facts, new StreamCheckpoint("0", 1)), CancellationToken.None);
+        await _files.Store.ApplyAsync(new AnalyticsBatch(facts, new StreamCheckpoint("0", 1)), CancellationToken.None);
         for (var c = 0; c < 300; c += 3)
         {
-            await _store.LinkAsync(
+            await _files.Links.LinkAsync(
                 "anon-c" + c.ToString(CultureInfo.InvariantCulture),
                 "c" + c.ToString(CultureInfo.InvariantCulture),
                 100,
@@ -110,13 +79,13 @@ public sealed class BehaviorBulkPathsTests : IDisposable
         // Few customers against the whole window: read through the subject index.
         var few = everyone.Where((_, i) => i % 60 == 0).ToList();
 
-        var all = await _store.AggregateManyAsync(everyone, query, Now, CancellationToken.None);
-        var some = await _store.AggregateManyAsync(few, query, Now, CancellationToken.None);
+        var all = await _files.Behaviors.AggregateManyAsync(everyone, query, Now, CancellationToken.None);
+        var some = await _files.Behaviors.AggregateManyAsync(few, query, Now, CancellationToken.None);
 
         Assert.Equal(few.Order(), some.Keys.Order());
         foreach (var customer in everyone)
         {
-            var one = await _store.AggregateAsync(customer, query, Now, CancellationToken.None);
+            var one = await _files.Behaviors.AggregateAsync(customer, query, Now, CancellationToken.None);
             Assert.Equal(Describe(one), Describe(all[customer]));
             if (some.TryGetValue(customer, out var bulk))
             {

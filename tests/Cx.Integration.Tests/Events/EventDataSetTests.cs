@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text.Json.Nodes;
 using Cx.Core.Analytics;
+using Cx.Core.Blobs;
 using Cx.Integration.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 using static Cx.Integration.Tests.Events.EventApi;

@@ -1,8 +1,6 @@
 using Cx.Core.Analytics;
 using Cx.Core.Events;
-using Cx.Embedded.Events;
-using Cx.Embedded.Sqlite;
-using Microsoft.Extensions.Options;
+using Cx.Embedded.Analytics;
 
 namespace Cx.Integration.Tests.Events;
 
@@ -10,44 +8,28 @@ namespace Cx.Integration.Tests.Events;
 public sealed class SqliteAnalyticsStoreTests : IDisposable
 {
     private static readonly DateTimeOffset Hour = new(2026, 11, 20, 10, 0, 0, TimeSpan.Zero);
-    private readonly string _folder = Path.Combine(Path.GetTempPath(), "cx-analytics-tests", Guid.NewGuid().ToString("n"));
-    private readonly SqliteAnalyticsStore _store;
+    private readonly EmbeddedAnalyticsFiles _files = new();
 
-    public SqliteAnalyticsStoreTests()
-    {
-        var sqlite = Options.Create(new SqliteOptions { Path = Path.Combine(_folder, "cx.db") });
-        _store = new SqliteAnalyticsStore(new EmbeddedEventsPaths(Options.Create(new EmbeddedEventsOptions()), sqlite), sqlite);
-    }
+    private SqliteAnalyticsStore Store => _files.Store;
 
     private static EventFact Fact(string id, string? customer, string? anonymous, DateTimeOffset at, string type = "page_view") =>
-        EventBatchProcessor.ToFact(
-            new TrackedEvent
-            {
-                Id = id,
-                Type = type,
-                CustomerId = customer,
-                AnonymousId = anonymous,
-                Timestamp = at,
-                ReceivedAt = at,
-            },
-            null
-        );
+        EmbeddedAnalyticsFiles.Fact(id, customer, anonymous, type, at);
 
     private async Task<List<SubjectOccurrence>> ScanAsync(string type, DateTimeOffset from, DateTimeOffset to)
     {
         var all = new List<SubjectOccurrence>();
-        await _store.ScanAsync(type, from, to, block => all.AddRange(block.ToArray()), CancellationToken.None);
+        await _files.Occurrences.ScanAsync(type, from, to, block => all.AddRange(block.ToArray()), CancellationToken.None);
         return all;
     }
 
     [Fact]
     public async Task Should_keep_the_blocks_of_two_partitions_at_the_same_position()
     {
-        await _store.ApplyAsync(
+        await Store.ApplyAsync(
             new AnalyticsBatch([Fact("a", "c1", null, Hour.AddMinutes(1))], new StreamCheckpoint("0", 7)),
             CancellationToken.None
         );
-        await _store.ApplyAsync(
+        await Store.ApplyAsync(
             new AnalyticsBatch([Fact("b", "c2", null, Hour.AddMinutes(2))], new StreamCheckpoint("1", 7)),
             CancellationToken.None
         );
@@ -56,8 +38,8 @@ public sealed class SqliteAnalyticsStoreTests : IDisposable
         Assert.Equal(
             (7L, 7L),
             (
-                (await _store.GetCheckpointAsync("0", CancellationToken.None))!.Value,
-                (await _store.GetCheckpointAsync("1", CancellationToken.None))!.Value
+                (await Store.GetCheckpointAsync("0", CancellationToken.None))!.Value,
+                (await Store.GetCheckpointAsync("1", CancellationToken.None))!.Value
             )
         );
     }
@@ -65,15 +47,15 @@ public sealed class SqliteAnalyticsStoreTests : IDisposable
     [Fact]
     public async Task Should_skip_a_batch_at_or_behind_the_checkpoint_and_ignore_duplicates_from_a_replay()
     {
-        var first = await _store.ApplyAsync(
+        var first = await Store.ApplyAsync(
             new AnalyticsBatch([Fact("a", "c1", null, Hour), Fact("b", "c1", null, Hour)], new StreamCheckpoint("0", 10)),
             CancellationToken.None
         );
-        var behind = await _store.ApplyAsync(
+        var behind = await Store.ApplyAsync(
             new AnalyticsBatch([Fact("c", "c1", null, Hour)], new StreamCheckpoint("0", 10)),
             CancellationToken.None
         );
-        var replay = await _store.ApplyAsync(
+        var replay = await Store.ApplyAsync(
             new AnalyticsBatch([Fact("b", "c1", null, Hour), Fact("d", "c1", null, Hour)], new StreamCheckpoint("0", 12)),
             CancellationToken.None
         );
@@ -81,14 +63,14 @@ public sealed class SqliteAnalyticsStoreTests : IDisposable
         Assert.Equal((2, 0), (first.Applied, first.Duplicates));
         Assert.Equal(0, behind.Applied);
         Assert.Equal((1, 1), (replay.Applied, replay.Duplicates));
-        var count = await _store.AggregateAsync(
+        var count = await _files.Behaviors.AggregateAsync(
             "c1",
             new BehaviorQuery("page_view", BehaviorAggregate.Count),
             Hour.AddDays(1),
             CancellationToken.None
         );
         Assert.Equal(3, count.Count);
-        var rollup = await _store.ReadRollupsAsync(
+        var rollup = await _files.Rollups.ReadRollupsAsync(
             new RollupQuery("page_view", Granularity.Day, Hour.AddDays(-1), Hour.AddDays(1)),
             CancellationToken.None
         );
@@ -118,10 +100,10 @@ public sealed class SqliteAnalyticsStoreTests : IDisposable
                 },
                 purchase
             );
-        await _store.ApplyAsync(new AnalyticsBatch([Purchase("a", "/x", "10")], new StreamCheckpoint("0", 1)), CancellationToken.None);
+        await Store.ApplyAsync(new AnalyticsBatch([Purchase("a", "/x", "10")], new StreamCheckpoint("0", 1)), CancellationToken.None);
 
         // "a" again (its page /x gets nothing from this batch), then "b" twice in the same batch.
-        var mixed = await _store.ApplyAsync(
+        var mixed = await Store.ApplyAsync(
             new AnalyticsBatch(
                 [Purchase("a", "/x", "10"), Purchase("b", "/y", "2.5"), Purchase("b", "/y", "2.5")],
                 new StreamCheckpoint("0", 2)
@@ -131,13 +113,13 @@ public sealed class SqliteAnalyticsStoreTests : IDisposable
 
         Assert.Equal((1, 2), (mixed.Applied, mixed.Duplicates));
         var total = Assert.Single(
-            await _store.ReadRollupsAsync(
+            await _files.Rollups.ReadRollupsAsync(
                 new RollupQuery("purchase", Granularity.Day, Hour.AddDays(-1), Hour.AddDays(1)),
                 CancellationToken.None
             )
         );
         Assert.Equal((2L, 12.5m), (total.Count, total.Sum));
-        var pages = await _store.ReadRollupsAsync(
+        var pages = await _files.Rollups.ReadRollupsAsync(
             new RollupQuery("purchase", Granularity.Hour, Hour, Hour.AddHours(1), RollupBreakdown.Page, "page"),
             CancellationToken.None
         );
@@ -150,7 +132,7 @@ public sealed class SqliteAnalyticsStoreTests : IDisposable
     [Fact]
     public async Task Should_scan_occurrences_inside_the_range_and_map_merged_subjects_to_their_customer()
     {
-        await _store.ApplyAsync(
+        await Store.ApplyAsync(
             new AnalyticsBatch(
                 [
                     Fact("a", null, "anon-1", Hour.AddMinutes(5)),
@@ -161,29 +143,20 @@ public sealed class SqliteAnalyticsStoreTests : IDisposable
             ),
             CancellationToken.None
         );
-        Assert.Equal(LinkOutcome.Linked, await _store.LinkAsync("anon-1", "c1", 10, Hour, CancellationToken.None));
-        await _store.CompactBlocksAsync(Hour.AddDays(1), CancellationToken.None);
+        Assert.Equal(LinkOutcome.Linked, await _files.Links.LinkAsync("anon-1", "c1", 10, Hour, CancellationToken.None));
+        await Store.CompactBlocksAsync(Hour.AddDays(1), CancellationToken.None);
 
         var inside = await ScanAsync("page_view", Hour.AddMinutes(5), Hour.AddMinutes(50));
-        var merges = await _store.ReadSubjectMergesAsync(CancellationToken.None);
-        var subjects = await _store.ReadSubjectsAsync([.. inside.Select(o => o.SubjectId)], CancellationToken.None);
+        var merges = await _files.Occurrences.ReadSubjectMergesAsync(CancellationToken.None);
+        var subjects = await _files.Occurrences.ReadSubjectsAsync([.. inside.Select(o => o.SubjectId)], CancellationToken.None);
 
         var only = Assert.Single(inside); // [from, to): the event at +50 min is out
         Assert.Equal(Hour.AddMinutes(5).ToUnixTimeMilliseconds(), only.TimestampMs);
         Assert.Equal("a:anon-1", subjects[only.SubjectId]);
         var customer = merges[only.SubjectId];
-        Assert.Equal("c:c1", (await _store.ReadSubjectsAsync([customer], CancellationToken.None))[customer]);
+        Assert.Equal("c:c1", (await _files.Occurrences.ReadSubjectsAsync([customer], CancellationToken.None))[customer]);
         Assert.Equal(3, (await ScanAsync("page_view", Hour, Hour.AddHours(3))).Count);
     }
 
-    public void Dispose()
-    {
-        _store.Dispose();
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        try
-        {
-            Directory.Delete(_folder, recursive: true);
-        }
-        catch (IOException) { }
-    }
+    public void Dispose() => _files.Dispose();
 }

@@ -1,4 +1,6 @@
+using Cx.Core.Analytics;
 using Cx.Core.Events;
+using Cx.Embedded.Analytics;
 using Cx.Embedded.Events;
 using Cx.Embedded.Sqlite;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -11,7 +13,7 @@ public sealed class SqliteEventLogTests : IAsyncLifetime
 {
     private readonly string _folder = Path.Combine(Path.GetTempPath(), "cx-log-tests", Guid.NewGuid().ToString("n"));
     private SqliteEventLog _log = null!;
-    private SqliteAnalyticsStore _analytics = null!;
+    private AnalyticsDatabase _analytics = null!;
 
     public Task InitializeAsync()
     {
@@ -24,8 +26,15 @@ public sealed class SqliteEventLogTests : IAsyncLifetime
         var sqlite = Options.Create(new SqliteOptions { Path = Path.Combine(_folder, "cx.db") });
         var options = Options.Create(new EmbeddedEventsOptions { Durability = durability, MaxAppendsPerCommit = 16 });
         var paths = new EmbeddedEventsPaths(options, sqlite);
-        _analytics = new SqliteAnalyticsStore(paths, sqlite);
-        return new SqliteEventLog(paths, options, sqlite, TimeProvider.System, NullLogger<SqliteEventLog>.Instance, _analytics);
+        _analytics = new AnalyticsDatabase(paths, sqlite);
+        return new SqliteEventLog(
+            paths,
+            options,
+            sqlite,
+            TimeProvider.System,
+            NullLogger<SqliteEventLog>.Instance,
+            new SqliteAnalyticsStore(_analytics)
+        );
     }
 
     private static TrackedEvent Event(int n) =>
@@ -78,6 +87,32 @@ public sealed class SqliteEventLogTests : IAsyncLifetime
         Assert.Equal(1, await _log.PruneAsync(first, long.MaxValue, CancellationToken.None));
         await _log.AppendAsync([Event(2)], CancellationToken.None);
         Assert.True(_log.Read(0, 10).Single().Seq > first);
+    }
+
+    [Fact]
+    public async Task Should_count_the_lag_after_the_checkpoint_the_processor_stored()
+    {
+        var sqlite = Options.Create(new SqliteOptions { Path = Path.Combine(_folder, "lag", "cx.db") });
+        var options = Options.Create(new EmbeddedEventsOptions());
+        var checkpoints = new Mock<IStreamCheckpointReader>(MockBehavior.Strict);
+        await using var log = new SqliteEventLog(
+            new EmbeddedEventsPaths(options, sqlite),
+            options,
+            sqlite,
+            TimeProvider.System,
+            NullLogger<SqliteEventLog>.Instance,
+            checkpoints.Object
+        );
+        for (var i = 0; i < 3; i++)
+        {
+            await log.AppendAsync([Event(2 * i), Event((2 * i) + 1)], CancellationToken.None);
+        }
+        var first = log.Read(0, 10)[0].Seq;
+        checkpoints.Setup(c => c.GetCheckpointAsync(SqliteEventLog.Partition, It.IsAny<CancellationToken>())).ReturnsAsync(first);
+
+        var status = await log.GetStatusAsync(CancellationToken.None);
+
+        Assert.Equal((first + 2, first, 4L), (status.Appended, status.Processed, status.Lag));
     }
 
     private List<long> ReadSeqs(long after, long through)
