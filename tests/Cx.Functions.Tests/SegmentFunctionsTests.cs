@@ -207,9 +207,14 @@ public sealed class SegmentFunctionsTests
         hook.Setup(h => h.Wants(It.IsAny<ChangeRecord>())).Returns(true);
         hook.Setup(h => h.HandleAsync(It.IsAny<IReadOnlyList<ChangeRecord>>(), It.IsAny<CancellationToken>()))
             .Returns(ValueTask.CompletedTask);
+        var store = new Mock<IDocumentStore>();
+        store
+            .Setup(s => s.QueryAsync(Containers.DeadLetters, It.IsAny<DocumentQuery>(), It.IsAny<CancellationToken>()))
+            .ReturnsAsync(new DocumentPage([], null));
         using var dispatcher = new ChangeDispatcher(
             [hook.Object],
             feed.Object,
+            new HookFailureStore(store.Object, _host.Time),
             Options.Create(new HookOptions()),
             NullLogger<ChangeDispatcher>.Instance
         );

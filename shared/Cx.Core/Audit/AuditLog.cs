@@ -60,6 +60,8 @@ public static class AuditActions
     public const string SegmentSaved = "segment.saved";
     public const string SegmentDeleted = "segment.deleted";
     public const string SegmentRecomputeRequested = "segment.recompute-requested";
+    public const string DeadLetterReplayed = "dead-letter.replayed";
+    public const string DeadLetterDiscarded = "dead-letter.discarded";
 }
 
 /// <summary>
