@@ -32,6 +32,7 @@ public static class HttpServiceCollectionExtensions
         services.AddSingleton<EventEndpoints>();
         services.AddSingleton<AnalyticsEndpoints>();
         services.AddSingleton<SegmentEndpoints>();
+        services.AddSingleton<Lifecycle.DeadLetterEndpoints>();
         return services;
     }
 }

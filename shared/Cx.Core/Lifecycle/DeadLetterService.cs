@@ -47,6 +47,13 @@ public sealed class DeadLetterService(HookFailureStore failures, ChangeDispatche
         var failure = await GetAsync(hook, id, cancellationToken);
         if (failure.Status == HookFailureStatus.Replayed)
         {
+            await audit.RecordAsync(
+                AuditActions.DeadLetterReplayed,
+                TargetType,
+                hook + "/" + id,
+                details: Details(failure, null, "already-replayed"),
+                cancellationToken: cancellationToken
+            );
             return (ReplayOutcome.AlreadyReplayed, failure);
         }
         RequireSettled(failure, "replayed");
@@ -105,7 +112,7 @@ public sealed class DeadLetterService(HookFailureStore failures, ChangeDispatche
             TargetType,
             hook + "/" + id,
             success: error is null,
-            details: Details(failure, error),
+            details: Details(failure, error, error is null ? "replayed" : "failed"),
             cancellationToken: cancellationToken
         );
         return (error is null ? ReplayOutcome.Replayed : ReplayOutcome.Failed, failure);
@@ -131,7 +138,7 @@ public sealed class DeadLetterService(HookFailureStore failures, ChangeDispatche
             AuditActions.DeadLetterDiscarded,
             TargetType,
             hook + "/" + id,
-            details: Details(failure, null),
+            details: Details(failure, null, "discarded"),
             cancellationToken: cancellationToken
         );
     }
@@ -147,10 +154,11 @@ public sealed class DeadLetterService(HookFailureStore failures, ChangeDispatche
         }
     }
 
-    private static Dictionary<string, object?> Details(HookFailure failure, Exception? error)
+    private static Dictionary<string, object?> Details(HookFailure failure, Exception? error, string outcome)
     {
         var details = new Dictionary<string, object?>(StringComparer.Ordinal)
         {
+            ["outcome"] = outcome,
             ["hook"] = failure.Hook,
             ["status"] = HookFailureStore.StatusName(failure.Status),
             ["attempts"] = failure.Attempts,
