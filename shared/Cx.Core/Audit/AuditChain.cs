@@ -1,0 +1,398 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Cx.Core.Common;
+using Cx.Core.Content;
+using Cx.Core.Documents;
+using Cx.Core.Rules;
+using Microsoft.Extensions.Logging;
+
+namespace Cx.Core.Audit;
+
+/// <summary>Why a chain is broken at an entry.</summary>
+public static class AuditBreaks
+{
+    /// <summary>The entry's content does not match its hash (changed after it was written), or it no longer links to its predecessor.</summary>
+    public const string Edited = "edited";
+
+    /// <summary>An entry is missing inside the chain (a gap in the sequence), or the head is missing.</summary>
+    public const string Deleted = "deleted";
+
+    /// <summary>The entry is not where its sequence number puts it (moved, or entries swapped).</summary>
+    public const string Reordered = "reordered";
+
+    /// <summary>The chain ends before the entry the head anchors: entries were removed from the end.</summary>
+    public const string Truncated = "truncated";
+
+    /// <summary>The entry has no chain fields (not written by the audit log, or they were removed).</summary>
+    public const string Unchained = "unchained";
+}
+
+/// <summary>Where a chain breaks first: the entry named, its sequence number when known, the reason and what was seen.</summary>
+public sealed record AuditBreak(string EntryId, long? Seq, string Reason, string Detail);
+
+/// <summary>The result of checking one partition's chain.</summary>
+public sealed record AuditVerification(string Partition, long Entries, long? HeadSeq, string? HeadHash, AuditBreak? Break)
+{
+    public bool Ok => Break is null;
+}
+
+/// <summary>
+/// The hash chain of the audit log, one per partition (month). Each entry stores <c>seq</c> (1, 2,
+/// ...), <c>prevHash</c> (the previous entry's <c>hash</c>; 64 zeros for the first) and <c>hash</c>:
+/// lower-case hex SHA-256 of the entry's <see cref="CanonicalJson"/> without <c>hash</c>. The
+/// entry's id is its position (<c>{partition}.{seq:D10}</c>), so creating it is the conditional
+/// write: two appenders that read the same tail cannot both create the next entry (the loser reloads
+/// the tail and retries), and the chain cannot fork. A head document per partition
+/// (<c>audit-head</c>, id <c>head</c>) anchors the latest sequence number and hash, advanced after
+/// each append with a conditional replace; it is what makes a truncated tail detectable.
+/// </summary>
+public sealed partial class AuditChain(IDocumentStore store, ILogger logger) : IDisposable
+{
+    public const string HeadType = "audit-head";
+
+    public const string HeadId = "head";
+
+    public static readonly string Genesis = new('0', 64);
+
+    private const int MaxAttempts = 10;
+    private const int VerifyPage = 500;
+
+    private readonly SemaphoreSlim _gate = new(1, 1);
+    private readonly Dictionary<string, (long Seq, string Hash)> _tails = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, (long Seq, string ETag)> _heads = new(StringComparer.Ordinal);
+
+    /// <summary>The id of the entry at <paramref name="seq"/> in <paramref name="partition"/>.</summary>
+    public static string EntryId(string partition, long seq) => string.Create(CultureInfo.InvariantCulture, $"{partition}.{seq:D10}");
+
+    /// <summary>The hash of an entry: SHA-256 of its canonical JSON without <c>hash</c>.</summary>
+    public static string Hash(JsonElement entry) => Convert.ToHexStringLower(SHA256.HashData(CanonicalJson.Serialize(entry, "hash")));
+
+    /// <summary>Adds <paramref name="entry"/> (without id, seq and hashes) at the end of the partition's chain.</summary>
+    public async Task<StoredDocument> AppendAsync(string partition, JsonObject entry, CancellationToken cancellationToken)
+    {
+        await _gate.WaitAsync(cancellationToken);
+        try
+        {
+            var tail = _tails.TryGetValue(partition, out var cached) ? cached : await LoadTailAsync(partition, cancellationToken);
+            for (var attempt = 1; ; attempt++)
+            {
+                var seq = tail.Seq + 1;
+                var id = EntryId(partition, seq);
+                entry["id"] = id;
+                entry["seq"] = seq;
+                entry["prevHash"] = tail.Hash;
+                entry.Remove("hash");
+                var hash = Hash(JsonSerializer.SerializeToElement(entry, CxJson.SerializerOptions));
+                entry["hash"] = hash;
+                try
+                {
+                    var stored = await store.CreateAsync(
+                        Containers.Audit,
+                        new DocumentWrite(
+                            id,
+                            partition,
+                            AuditLog.EntryType,
+                            JsonSerializer.SerializeToUtf8Bytes(entry, CxJson.SerializerOptions)
+                        ),
+                        cancellationToken
+                    );
+                    _tails[partition] = (seq, hash);
+                    await AdvanceHeadAsync(partition, seq, hash, cancellationToken);
+                    return stored;
+                }
+                catch (DocumentExistsException) when (attempt < MaxAttempts)
+                {
+                    // Another instance appended there first: continue after its entries.
+                    LogAppendRaced(logger, partition, seq);
+                    tail = await LoadTailAsync(partition, cancellationToken);
+                }
+            }
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <summary>The last entry of the chain: the highest of the stored entries and the head (which anchors an entry even when it was deleted).</summary>
+    private async Task<(long Seq, string Hash)> LoadTailAsync(string partition, CancellationToken cancellationToken)
+    {
+        var page = await store.QueryAsync(
+            Containers.Audit,
+            new DocumentQuery
+            {
+                Type = AuditLog.EntryType,
+                PartitionKey = partition,
+                Sort = [new SortField(FieldPath.Parse("seq"), Descending: true)],
+                Limit = 1,
+            },
+            cancellationToken
+        );
+        (long Seq, string Hash) tail = (0, Genesis);
+        if (page.Items.Count == 1)
+        {
+            using var json = JsonDocument.Parse(page.Items[0].Json);
+            if (json.RootElement.TryGetProperty("seq", out var seq) && seq.TryGetInt64(out var value))
+            {
+                tail = (value, json.RootElement.GetProperty("hash").GetString()!);
+            }
+        }
+        var head = await ReadHeadAsync(partition, cancellationToken);
+        return head is { } h && h.Seq > tail.Seq ? (h.Seq, h.Hash) : tail;
+    }
+
+    /// <summary>Moves the head forward to <paramref name="seq"/> (never back), conditionally on its ETag.</summary>
+    private async Task AdvanceHeadAsync(string partition, long seq, string hash, CancellationToken cancellationToken)
+    {
+        var write = new DocumentWrite(
+            HeadId,
+            partition,
+            HeadType,
+            JsonSerializer.SerializeToUtf8Bytes(
+                new JsonObject
+                {
+                    ["id"] = HeadId,
+                    ["type"] = HeadType,
+                    ["seq"] = seq,
+                    ["hash"] = hash,
+                },
+                CxJson.SerializerOptions
+            )
+        );
+        for (var attempt = 1; attempt <= MaxAttempts; attempt++)
+        {
+            if (!_heads.TryGetValue(partition, out var known))
+            {
+                var head = await ReadHeadAsync(partition, cancellationToken);
+                known = head is { } h ? (h.Seq, h.ETag) : (0, "");
+            }
+            if (known.Seq >= seq)
+            {
+                _heads[partition] = known;
+                return;
+            }
+            try
+            {
+                var stored =
+                    known.ETag.Length == 0
+                        ? await store.CreateAsync(Containers.Audit, write, cancellationToken)
+                        : await store.ReplaceAsync(Containers.Audit, write, known.ETag, cancellationToken);
+                _heads[partition] = (seq, stored.ETag);
+                return;
+            }
+            catch (Exception e) when (e is DocumentExistsException or ETagMismatchException or DocumentNotFoundException)
+            {
+                _heads.Remove(partition); // moved by another instance: read it again
+            }
+        }
+        // The entry is stored; the next append moves the head past it.
+        LogHeadNotAdvanced(logger, partition, seq);
+    }
+
+    private async Task<(long Seq, string Hash, string ETag)?> ReadHeadAsync(string partition, CancellationToken cancellationToken)
+    {
+        var document = await store.ReadAsync(Containers.Audit, new DocumentKey(partition, HeadId), cancellationToken);
+        if (document is null || document.Type != HeadType)
+        {
+            return null;
+        }
+        using var json = JsonDocument.Parse(document.Json);
+        return (json.RootElement.GetProperty("seq").GetInt64(), json.RootElement.GetProperty("hash").GetString()!, document.ETag);
+    }
+
+    /// <summary>The partitions that have a chain (a head), oldest first.</summary>
+    public async Task<IReadOnlyList<string>> PartitionsAsync(CancellationToken cancellationToken)
+    {
+        var partitions = new List<string>();
+        Keyset? after = null;
+        do
+        {
+            var page = await store.QueryAsync(
+                Containers.Audit,
+                new DocumentQuery
+                {
+                    Type = HeadType,
+                    Limit = VerifyPage,
+                    After = after,
+                },
+                cancellationToken
+            );
+            partitions.AddRange(page.Items.Select(d => d.PartitionKey));
+            after = page.Next;
+        } while (after is not null);
+        return [.. partitions.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal)];
+    }
+
+    /// <summary>
+    /// Walks the partition's entries in sequence order and names the first break: an entry whose
+    /// content no longer matches its hash or that does not link to its predecessor (edited), a gap
+    /// (deleted), an entry out of its place (reordered), an entry without chain fields (unchained),
+    /// or a chain that ends before the entry the head anchors (truncated). Entries appended after
+    /// the head was read are checked as chain too; the tail beyond the head is only as safe as the
+    /// head itself (see docs/security.md).
+    /// </summary>
+    public async Task<AuditVerification> VerifyAsync(string partition, CancellationToken cancellationToken)
+    {
+        var head = await ReadHeadAsync(partition, cancellationToken);
+        long expected = 1;
+        var previous = Genesis;
+        long entries = 0;
+        Keyset? after = null;
+        do
+        {
+            var page = await store.QueryAsync(
+                Containers.Audit,
+                new DocumentQuery
+                {
+                    Type = AuditLog.EntryType,
+                    PartitionKey = partition,
+                    Limit = VerifyPage,
+                    After = after,
+                },
+                cancellationToken
+            );
+            foreach (var document in page.Items)
+            {
+                entries++;
+                var problem = Check(partition, document, expected, previous, head, out var seq, out var hash);
+                if (problem is not null)
+                {
+                    return new AuditVerification(partition, entries, head?.Seq, head?.Hash, problem);
+                }
+                expected = seq + 1;
+                previous = hash;
+            }
+            after = page.Next;
+        } while (after is not null);
+
+        AuditBreak? end = null;
+        if (head is null && entries > 0)
+        {
+            end = new AuditBreak(
+                HeadId,
+                null,
+                AuditBreaks.Deleted,
+                "The chain head of this partition is missing, so a truncated tail cannot be detected."
+            );
+        }
+        else if (head is { } h && h.Seq >= expected)
+        {
+            end = new AuditBreak(
+                EntryId(partition, expected),
+                expected,
+                AuditBreaks.Truncated,
+                $"The head anchors entry {h.Seq}, but the chain ends at {expected - 1}: the entries from {expected} on were removed."
+            );
+        }
+        return new AuditVerification(partition, entries, head?.Seq, head?.Hash, end);
+    }
+
+    private static AuditBreak? Check(
+        string partition,
+        StoredDocument document,
+        long expected,
+        string previous,
+        (long Seq, string Hash, string ETag)? head,
+        out long seq,
+        out string hash
+    )
+    {
+        seq = 0;
+        hash = "";
+        using var json = JsonDocument.Parse(document.Json);
+        var root = json.RootElement;
+        if (
+            !root.TryGetProperty("seq", out var seqValue)
+            || !seqValue.TryGetInt64(out seq)
+            || !root.TryGetProperty("hash", out var hashValue)
+            || hashValue.ValueKind != JsonValueKind.String
+            || !root.TryGetProperty("prevHash", out var prevValue)
+            || prevValue.ValueKind != JsonValueKind.String
+        )
+        {
+            return new AuditBreak(
+                document.Id,
+                null,
+                AuditBreaks.Unchained,
+                "The entry has no seq, prevHash and hash: it is not part of the chain."
+            );
+        }
+        hash = hashValue.GetString()!;
+        string actual;
+        try
+        {
+            actual = Hash(root);
+        }
+        catch (FormatException)
+        {
+            actual = "";
+        }
+        if (actual != hash)
+        {
+            return new AuditBreak(
+                document.Id,
+                seq,
+                AuditBreaks.Edited,
+                "Its content does not match its hash: it was changed after it was written."
+            );
+        }
+        var bodyId = root.TryGetProperty("id", out var id) && id.ValueKind == JsonValueKind.String ? id.GetString() : null;
+        if (document.Id != EntryId(partition, seq) || bodyId != document.Id)
+        {
+            return new AuditBreak(
+                document.Id,
+                seq,
+                AuditBreaks.Reordered,
+                $"It holds entry {seq} ({bodyId}), which belongs at {EntryId(partition, seq)}: entries were moved."
+            );
+        }
+        if (seq > expected)
+        {
+            return new AuditBreak(
+                EntryId(partition, expected),
+                expected,
+                AuditBreaks.Deleted,
+                seq == expected + 1
+                    ? $"Entry {expected} is missing before {document.Id}."
+                    : $"Entries {expected} to {seq - 1} are missing before {document.Id}."
+            );
+        }
+        if (prevValue.GetString() != previous)
+        {
+            return new AuditBreak(
+                document.Id,
+                seq,
+                AuditBreaks.Edited,
+                $"It does not link to entry {seq - 1} (its prevHash is not that entry's hash): one of the two was rewritten and its hash recomputed."
+            );
+        }
+        if (head is { } h && h.Seq == seq && h.Hash != hash)
+        {
+            return new AuditBreak(
+                document.Id,
+                seq,
+                AuditBreaks.Edited,
+                "Its hash is not the one the head anchored: it was rewritten and its hash recomputed."
+            );
+        }
+        return null;
+    }
+
+    public void Dispose() => _gate.Dispose();
+
+    [LoggerMessage(
+        EventId = 1501,
+        Level = LogLevel.Debug,
+        Message = "Audit partition {Partition}: entry {Seq} was taken by another writer; appending after it"
+    )]
+    private static partial void LogAppendRaced(ILogger logger, string partition, long seq);
+
+    [LoggerMessage(
+        EventId = 1502,
+        Level = LogLevel.Warning,
+        Message = "Audit partition {Partition}: could not move the chain head to entry {Seq}; the next append will"
+    )]
+    private static partial void LogHeadNotAdvanced(ILogger logger, string partition, long seq);
+}
