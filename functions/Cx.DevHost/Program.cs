@@ -41,6 +41,10 @@ if (commandLine.Command == "token")
 {
     return await TokenCommand.RunAsync(commandLine.CommandArguments, app.Services);
 }
+if (commandLine.Command == "audit")
+{
+    return await AuditCommand.RunAsync(commandLine.CommandArguments, app.Services);
+}
 
 var origins = app.Services.GetRequiredService<IOptions<AuthOptions>>().Value.AllowedOrigins;
 app.UseMiddleware<ProblemDetailsMiddleware>();

@@ -33,6 +33,7 @@ public static class HttpServiceCollectionExtensions
         services.AddSingleton<AnalyticsEndpoints>();
         services.AddSingleton<SegmentEndpoints>();
         services.AddSingleton<Lifecycle.DeadLetterEndpoints>();
+        services.AddSingleton<Audit.AuditVerifyEndpoints>();
         return services;
     }
 }

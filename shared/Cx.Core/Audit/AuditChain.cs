@@ -202,10 +202,13 @@ public sealed partial class AuditChain(IDocumentStore store, ILogger logger) : I
         return (json.RootElement.GetProperty("seq").GetInt64(), json.RootElement.GetProperty("hash").GetString()!, document.ETag);
     }
 
-    /// <summary>The partitions that have a chain (a head), oldest first.</summary>
-    public async Task<IReadOnlyList<string>> PartitionsAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// Every month from the oldest one that holds a chain head or an entry through
+    /// <paramref name="current"/>, oldest first, so a month whose head was removed is still checked.
+    /// </summary>
+    public async Task<IReadOnlyList<string>> PartitionsAsync(string current, CancellationToken cancellationToken)
     {
-        var partitions = new List<string>();
+        var oldest = current;
         Keyset? after = null;
         do
         {
@@ -219,10 +222,41 @@ public sealed partial class AuditChain(IDocumentStore store, ILogger logger) : I
                 },
                 cancellationToken
             );
-            partitions.AddRange(page.Items.Select(d => d.PartitionKey));
+            foreach (var head in page.Items.Where(h => string.CompareOrdinal(h.PartitionKey, oldest) < 0))
+            {
+                oldest = head.PartitionKey;
+            }
             after = page.Next;
         } while (after is not null);
-        return [.. partitions.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal)];
+        var first = await store.QueryAsync(
+            Containers.Audit,
+            new DocumentQuery
+            {
+                Type = AuditLog.EntryType,
+                Sort = [new SortField(FieldPath.Parse("at"))],
+                Limit = 1,
+            },
+            cancellationToken
+        );
+        if (first.Items.Count == 1 && string.CompareOrdinal(first.Items[0].PartitionKey, oldest) < 0)
+        {
+            oldest = first.Items[0].PartitionKey;
+        }
+        if (!DateTime.TryParseExact(oldest, AuditLog.PartitionFormat, CultureInfo.InvariantCulture, DateTimeStyles.None, out var start))
+        {
+            return [current];
+        }
+        var partitions = new List<string>();
+        for (var month = start; ; month = month.AddMonths(1))
+        {
+            var name = month.ToString(AuditLog.PartitionFormat, CultureInfo.InvariantCulture);
+            if (string.CompareOrdinal(name, current) > 0)
+            {
+                break;
+            }
+            partitions.Add(name);
+        }
+        return partitions;
     }
 
     /// <summary>

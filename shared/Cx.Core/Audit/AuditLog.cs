@@ -226,8 +226,9 @@ public sealed partial class AuditLog(IDocumentStore store, TimeProvider time, IL
         return _chain.VerifyAsync(partition, cancellationToken);
     }
 
-    /// <summary>The partitions that hold a chain, oldest first.</summary>
-    public Task<IReadOnlyList<string>> PartitionsAsync(CancellationToken cancellationToken) => _chain.PartitionsAsync(cancellationToken);
+    /// <summary>Every month from the oldest that holds audit data through the current one, oldest first.</summary>
+    public Task<IReadOnlyList<string>> PartitionsAsync(CancellationToken cancellationToken) =>
+        _chain.PartitionsAsync(CurrentPartition, cancellationToken);
 
     /// <summary>The partition of the current month.</summary>
     public string CurrentPartition => time.GetUtcNow().UtcDateTime.ToString(PartitionFormat, CultureInfo.InvariantCulture);

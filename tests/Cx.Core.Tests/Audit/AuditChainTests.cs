@@ -263,13 +263,18 @@ public sealed class AuditChainTests : IAsyncLifetime
     {
         await RecordAsync(2);
         _fixture.Time.Advance(TimeSpan.FromDays(10));
-
         await RecordAsync(1);
+        _fixture.Time.Advance(TimeSpan.FromDays(62));
 
-        Assert.Equal([Month, "2026-12"], await _audit.PartitionsAsync(CancellationToken.None));
+        // Every month from the oldest with audit data through the current one, an empty one included.
+        Assert.Equal([Month, "2026-12", "2027-01", "2027-02"], await _audit.PartitionsAsync(CancellationToken.None));
         var december = await _audit.VerifyAsync("2026-12", CancellationToken.None);
-        Assert.Equal((true, 1L), (december.Ok, december.Entries));
-        Assert.Equal("2026-12", _audit.CurrentPartition);
+        Assert.Equal((true, 1L, 1L), (december.Ok, december.Entries, december.HeadSeq!.Value));
+        Assert.Equal(
+            AuditChain.Genesis,
+            (string?)(await StoredEntriesAsync()).Single(e => (string?)e["id"] == AuditChain.EntryId("2026-12", 1))["prevHash"]
+        );
+        Assert.Equal("2027-02", _audit.CurrentPartition);
     }
 
     [Theory]
@@ -283,6 +288,18 @@ public sealed class AuditChainTests : IAsyncLifetime
         var error = await Assert.ThrowsAsync<ValidationException>(() => _audit.VerifyAsync(partition, CancellationToken.None));
 
         Assert.Equal("partition", Assert.Single(error.Errors).Path);
+    }
+
+    [Fact]
+    public async Task Should_list_a_month_whose_head_was_removed()
+    {
+        await RecordAsync(1);
+        _fixture.Time.Advance(TimeSpan.FromDays(10));
+        await RecordAsync(1);
+
+        Sql("DELETE FROM audit WHERE type = 'audit-head' AND pk = $pk", ("$pk", Month));
+
+        Assert.Equal([Month, "2026-12"], await _audit.PartitionsAsync(CancellationToken.None));
     }
 
     [Fact]

@@ -85,6 +85,7 @@ public sealed class AccessMatrixTests(UnlimitedDevHostFactory host) : IClassFixt
         ["CreateApiKey"] = [Admin],
         ["RevokeApiKey"] = [Admin],
         ["QueryAudit"] = [Admin],
+        ["VerifyAudit"] = [Admin],
         ["GetClaimsMapping"] = [Admin],
         ["PutClaimsMapping"] = [Admin],
         ["DeleteClaimsMapping"] = [Admin],
