@@ -78,6 +78,7 @@ var cosmosContainerNames = [
   'identity'
   'audit'
   'memberships'
+  'dead-letters'
   'uniques'
   'leases'
 ]

@@ -12,7 +12,7 @@ namespace Cx.DevHost;
 /// </summary>
 public sealed record DevHostCommandLine(int? SeedDemo, string? SettingsPath, int Port, string[] Remaining)
 {
-    /// <summary>A sub-command (<c>token</c>) instead of serving, and its arguments.</summary>
+    /// <summary>A sub-command (<c>token</c>, <c>audit</c>) instead of serving, and its arguments.</summary>
     public string? Command { get; init; }
 
     public string[] CommandArguments { get; init; } = [];
@@ -23,7 +23,7 @@ public sealed record DevHostCommandLine(int? SeedDemo, string? SettingsPath, int
 
     public static DevHostCommandLine Parse(string[] args)
     {
-        if (args.Length > 0 && args[0] == "token")
+        if (args.Length > 0 && args[0] is "token" or "audit")
         {
             var rest = new List<string>();
             string? settingsPath = null;
@@ -38,7 +38,7 @@ public sealed record DevHostCommandLine(int? SeedDemo, string? SettingsPath, int
                     rest.Add(args[i]);
                 }
             }
-            return new DevHostCommandLine(null, settingsPath, DefaultPort, []) { Command = "token", CommandArguments = [.. rest] };
+            return new DevHostCommandLine(null, settingsPath, DefaultPort, []) { Command = args[0], CommandArguments = [.. rest] };
         }
         int? seed = null;
         string? settings = null;

@@ -27,6 +27,11 @@ if (string.IsNullOrEmpty(builder.Configuration["urls"]) && string.IsNullOrEmpty(
 var functionApp = typeof(Cx.Functions.ProblemDetailsMiddleware).Assembly;
 var functions = FunctionMetadata.Load(Path.Combine(AppContext.BaseDirectory, FunctionMetadata.FileName));
 builder.Services.AddCx(builder.Configuration);
+if (FaultInjection.Add(builder) is { } refused)
+{
+    Console.Error.WriteLine(refused);
+    return 2;
+}
 builder.Services.AddSingleton<DemoData>();
 builder.Services.AddHostedService(sp => ActivatorUtilities.CreateInstance<TimerFunctionScheduler>(sp, functions, functionApp));
 builder.Services.AddCors();
@@ -35,6 +40,10 @@ var app = builder.Build();
 if (commandLine.Command == "token")
 {
     return await TokenCommand.RunAsync(commandLine.CommandArguments, app.Services);
+}
+if (commandLine.Command == "audit")
+{
+    return await AuditCommand.RunAsync(commandLine.CommandArguments, app.Services);
 }
 
 var origins = app.Services.GetRequiredService<IOptions<AuthOptions>>().Value.AllowedOrigins;

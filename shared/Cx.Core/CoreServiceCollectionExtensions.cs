@@ -77,7 +77,9 @@ public static class CoreServiceCollectionExtensions
         services.TryAddSingleton<Segments.SegmentJobs>();
         services.TryAddSingleton<Segments.SegmentSweeper>();
         services.TryAddSingleton<Segments.SegmentService>();
+        services.TryAddSingleton<Lifecycle.HookFailureStore>();
         services.TryAddSingleton<Lifecycle.ChangeDispatcher>();
+        services.TryAddSingleton<Lifecycle.DeadLetterService>();
         return services;
     }
 }

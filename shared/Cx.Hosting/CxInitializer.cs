@@ -18,6 +18,7 @@ public sealed partial class CxInitializer(
     ContentTypeRegistry registry,
     Cx.Core.Segments.SegmentRegistry segments,
     AuditLog audit,
+    Cx.Core.Lifecycle.HookFailureStore hookFailures,
     AccountService accounts,
     ISigningKeyStore keys,
     IOptions<BootstrapOptions> bootstrap,
@@ -30,6 +31,7 @@ public sealed partial class CxInitializer(
         await registry.InitializeAsync(cancellationToken);
         await audit.InitializeAsync(cancellationToken);
         await segments.InitializeAsync(cancellationToken);
+        await hookFailures.InitializeAsync(cancellationToken);
         await keys.GetKeysAsync(cancellationToken);
         await BootstrapAdminAsync(cancellationToken);
         LogReady(logger, store.GetType().Name);

@@ -32,6 +32,8 @@ public static class HttpServiceCollectionExtensions
         services.AddSingleton<EventEndpoints>();
         services.AddSingleton<AnalyticsEndpoints>();
         services.AddSingleton<SegmentEndpoints>();
+        services.AddSingleton<Lifecycle.DeadLetterEndpoints>();
+        services.AddSingleton<Audit.AuditVerifyEndpoints>();
         return services;
     }
 }

@@ -47,6 +47,13 @@ public sealed class SegmentFunctionsTests
         store
             .Setup(s => s.UpsertAsync(It.IsAny<string>(), It.IsAny<DocumentWrite>(), It.IsAny<CancellationToken>()))
             .Returns((string _, DocumentWrite w, CancellationToken _) => Written(w));
+        // The audit chain of an empty month: no entry, no head yet.
+        store
+            .Setup(s => s.QueryAsync(Containers.Audit, It.IsAny<DocumentQuery>(), It.IsAny<CancellationToken>()))
+            .ReturnsAsync(new DocumentPage([], null));
+        store
+            .Setup(s => s.ReadAsync(Containers.Audit, It.IsAny<DocumentKey>(), It.IsAny<CancellationToken>()))
+            .ReturnsAsync((StoredDocument?)null);
         var content = Options.Create(new ContentOptions { DefinitionCacheSeconds = 0 });
         var options = Options.Create(new SegmentOptions());
         var registry = new SegmentRegistry(store.Object, _host.Time, content);
@@ -126,12 +133,13 @@ public sealed class SegmentFunctionsTests
             [
                 (SegmentDocuments.Segment, "vip"),
                 (SegmentDocuments.Version, "vip.1"),
-                (AuditLog.EntryType, _writes[2].Id),
+                (AuditLog.EntryType, AuditChain.EntryId("2026-11", 1)),
+                (AuditChain.HeadType, AuditChain.HeadId),
                 (SegmentDocuments.Job, "vip"),
             ],
             _writes.Select(w => (w.Type, w.Id))
         );
-        using var job = JsonDocument.Parse(_writes[3].Json);
+        using var job = JsonDocument.Parse(_writes[4].Json);
         Assert.Equal(
             ("queued", "created", 1),
             (
@@ -207,9 +215,14 @@ public sealed class SegmentFunctionsTests
         hook.Setup(h => h.Wants(It.IsAny<ChangeRecord>())).Returns(true);
         hook.Setup(h => h.HandleAsync(It.IsAny<IReadOnlyList<ChangeRecord>>(), It.IsAny<CancellationToken>()))
             .Returns(ValueTask.CompletedTask);
+        var store = new Mock<IDocumentStore>();
+        store
+            .Setup(s => s.QueryAsync(Containers.DeadLetters, It.IsAny<DocumentQuery>(), It.IsAny<CancellationToken>()))
+            .ReturnsAsync(new DocumentPage([], null));
         using var dispatcher = new ChangeDispatcher(
             [hook.Object],
             feed.Object,
+            new HookFailureStore(store.Object, _host.Time),
             Options.Create(new HookOptions()),
             NullLogger<ChangeDispatcher>.Instance
         );

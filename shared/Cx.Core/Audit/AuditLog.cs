@@ -60,16 +60,24 @@ public static class AuditActions
     public const string SegmentSaved = "segment.saved";
     public const string SegmentDeleted = "segment.deleted";
     public const string SegmentRecomputeRequested = "segment.recompute-requested";
+    public const string DeadLetterReplayed = "dead-letter.replayed";
+    public const string DeadLetterDiscarded = "dead-letter.discarded";
 }
 
 /// <summary>
 /// The append-only audit log: who did what to which document, when, from where, and whether it
 /// worked. Entries live in the audit container (partitioned by month) and are only ever created;
-/// the API offers no way to change or delete them.
+/// the API offers no way to change or delete them, and each month's entries form a hash chain
+/// (<see cref="AuditChain"/>), so a change below the API is detected by <see cref="VerifyAsync"/>.
 /// </summary>
-public sealed partial class AuditLog(IDocumentStore store, TimeProvider time, ILogger<AuditLog> logger)
+public sealed partial class AuditLog(IDocumentStore store, TimeProvider time, ILogger<AuditLog> logger) : IDisposable
 {
     public const string EntryType = "audit";
+
+    /// <summary>The partition key format: the month of the entry, UTC.</summary>
+    public const string PartitionFormat = "yyyy-MM";
+
+    private readonly AuditChain _chain = new(store, logger);
 
     private static readonly FieldPath[] IndexedFields =
     [
@@ -79,6 +87,7 @@ public sealed partial class AuditLog(IDocumentStore store, TimeProvider time, IL
         FieldPath.Parse("actor"),
         FieldPath.Parse("targetType"),
         FieldPath.Parse("targetId"),
+        FieldPath.Parse("seq"),
     ];
 
     public static IReadOnlyList<string> FilterableFields { get; } = ["action", "outcome", "actor", "targetType", "targetId"];
@@ -113,10 +122,8 @@ public sealed partial class AuditLog(IDocumentStore store, TimeProvider time, IL
     )
     {
         var now = time.GetUtcNow();
-        var id = Ids.New(time);
         var entry = new JsonObject
         {
-            ["id"] = id,
             ["type"] = EntryType,
             ["at"] = EntryValidator.FormatInstant(now),
             ["actor"] = actor,
@@ -135,16 +142,7 @@ public sealed partial class AuditLog(IDocumentStore store, TimeProvider time, IL
         }
         try
         {
-            await store.CreateAsync(
-                Containers.Audit,
-                new DocumentWrite(
-                    id,
-                    now.ToString("yyyy-MM", CultureInfo.InvariantCulture),
-                    EntryType,
-                    JsonSerializer.SerializeToUtf8Bytes(entry, CxJson.SerializerOptions)
-                ),
-                cancellationToken
-            );
+            await _chain.AppendAsync(now.UtcDateTime.ToString(PartitionFormat, CultureInfo.InvariantCulture), entry, cancellationToken);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
@@ -215,6 +213,32 @@ public sealed partial class AuditLog(IDocumentStore store, TimeProvider time, IL
             cancellationToken
         );
     }
+
+    /// <summary>Checks the hash chain of one partition (a month, <c>yyyy-MM</c>) and names its first break.</summary>
+    public Task<AuditVerification> VerifyAsync(string partition, CancellationToken cancellationToken)
+    {
+        if (!IsPartition(partition))
+        {
+            throw new ValidationException(
+                new FieldError("partition", "pattern", "A month as yyyy-MM, such as 2026-12.", ErrorLocation.Query)
+            );
+        }
+        return _chain.VerifyAsync(partition, cancellationToken);
+    }
+
+    /// <summary>Every month from the oldest that holds audit data through the current one, oldest first.</summary>
+    public Task<IReadOnlyList<string>> PartitionsAsync(CancellationToken cancellationToken) =>
+        _chain.PartitionsAsync(CurrentPartition, cancellationToken);
+
+    /// <summary>The partition of the current month.</summary>
+    public string CurrentPartition => time.GetUtcNow().UtcDateTime.ToString(PartitionFormat, CultureInfo.InvariantCulture);
+
+    public static bool IsPartition(string text) =>
+        text.Length == 7
+        && DateTime.TryParseExact(text, PartitionFormat, CultureInfo.InvariantCulture, DateTimeStyles.None, out var month)
+        && month.Year >= 2000;
+
+    public void Dispose() => _chain.Dispose();
 
     [LoggerMessage(EventId = 1500, Level = LogLevel.Error, Message = "Could not write the audit entry {Action} on {TargetType} {TargetId}")]
     private static partial void LogAuditFailed(ILogger logger, Exception exception, string action, string targetType, string? targetId);

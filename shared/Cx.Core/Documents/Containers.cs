@@ -24,7 +24,13 @@ public static class Containers
     /// <summary>Segment membership, one document per (segment, customer), partitioned by segment key.</summary>
     public const string Memberships = "memberships";
 
-    public static IReadOnlyList<string> All { get; } = [Definitions, Customers, Content, Identity, Audit, Memberships];
+    /// <summary>
+    /// Lifecycle hook failures: a change's attempts while a hook retries it, then its dead letter;
+    /// one document per (hook, change), partitioned by hook name.
+    /// </summary>
+    public const string DeadLetters = "dead-letters";
+
+    public static IReadOnlyList<string> All { get; } = [Definitions, Customers, Content, Identity, Audit, Memberships, DeadLetters];
 
     public static bool IsKnown(string container) => All.Contains(container, StringComparer.Ordinal);
 }

@@ -46,6 +46,9 @@ public static class Permissions
     /// <summary>Creating, changing and deleting journey definitions.</summary>
     public const string JourneysWrite = "journeys:write";
 
+    /// <summary>The dead letters of lifecycle hooks: list, inspect, replay, discard (admins only; never an API-key scope).</summary>
+    public const string LifecycleManage = "lifecycle:manage";
+
     public const string SelfSuffix = ":self";
 
     public static IReadOnlyList<string> All { get; } =
@@ -66,10 +69,12 @@ public static class Permissions
         AuditRead,
         AnalyticsRead,
         JourneysWrite,
+        LifecycleManage,
     ];
 
-    /// <summary>Permissions an API key may carry (account and key management stay with people).</summary>
-    public static IReadOnlyList<string> Scopes { get; } = [.. All.Where(p => p is not AccountsManage and not KeysManage)];
+    /// <summary>Permissions an API key may carry (account and key management and dead letters stay with people).</summary>
+    public static IReadOnlyList<string> Scopes { get; } =
+    [.. All.Where(p => p is not AccountsManage and not KeysManage and not LifecycleManage)];
 
     public static string Self(string permission) => permission + SelfSuffix;
 

@@ -5,24 +5,6 @@ using Microsoft.Extensions.Options;
 
 namespace Cx.Core.Lifecycle;
 
-/// <summary>
-/// A lifecycle hook: reacts to committed document changes (segmentation, notifications,
-/// webhooks, realtime, cache invalidation). Delivery is at-least-once, in commit order per
-/// document, so a hook must be idempotent; it must not re-trigger itself (a hook that writes
-/// documents recognises and ignores the changes it caused).
-/// </summary>
-public interface IChangeHook
-{
-    /// <summary>Stable name; the hook's checkpoint is stored under it.</summary>
-    string Name { get; }
-
-    /// <summary>Whether the hook cares about a change (cheap: container and type).</summary>
-    bool Wants(ChangeRecord change);
-
-    /// <summary>Handles changes the hook wants, in feed order. Throwing means "deliver again".</summary>
-    ValueTask HandleAsync(IReadOnlyList<ChangeRecord> changes, CancellationToken cancellationToken);
-}
-
 /// <summary>Settings of the lifecycle dispatcher, bound from <c>Cx:Hooks</c>.</summary>
 public sealed class HookOptions
 {
@@ -36,7 +18,7 @@ public sealed class HookOptions
     [Range(10, 60_000)]
     public int PollMilliseconds { get; set; } = 100;
 
-    /// <summary>Attempts at one change before it is skipped (dead-lettered to the error log).</summary>
+    /// <summary>Attempts at one change before it is dead-lettered (kept in the store for admins) and skipped.</summary>
     [Range(1, 100)]
     public int MaxAttempts { get; set; } = 5;
 }
@@ -44,19 +26,26 @@ public sealed class HookOptions
 /// <summary>
 /// The one dispatcher of lifecycle hooks. It reads the store's change feed with a checkpoint per
 /// hook (so one failing hook never holds the others back), hands each hook the changes it wants,
-/// and commits after the hook returns. A batch that fails is retried change by change; a change
-/// that keeps failing is skipped after <see cref="HookOptions.MaxAttempts"/> and logged as
-/// dead-lettered, so one poison change cannot stop a hook.
+/// and commits after the hook returns. A batch that fails is retried change by change; each failed
+/// attempt is counted in the store (<see cref="HookFailureStore"/>), so the count survives restarts
+/// and is shared by every instance, and a change that has failed
+/// <see cref="HookOptions.MaxAttempts"/> times is dead-lettered there and skipped, so one poison
+/// change cannot stop a hook. Admins list, replay and discard dead letters (<see cref="DeadLetterService"/>).
 /// </summary>
 public sealed partial class ChangeDispatcher(
     IEnumerable<IChangeHook> hooks,
     IChangeFeed feed,
+    HookFailureStore failures,
     IOptions<HookOptions> options,
-    ILogger<ChangeDispatcher> logger
+    ILogger<ChangeDispatcher> logger,
+    IEnumerable<IHookCommitObserver>? observers = null
 ) : IDisposable
 {
     private readonly SemaphoreSlim _gate = new(1, 1);
-    private readonly Dictionary<string, int> _failures = new(StringComparer.Ordinal);
+    private readonly IHookCommitObserver[] _observers = [.. observers ?? []];
+
+    /// <summary>Per hook: the failure documents still in the retrying state (loaded from the store once, then kept).</summary>
+    private readonly Dictionary<string, HashSet<string>> _retrying = new(StringComparer.Ordinal);
 
     public IReadOnlyList<IChangeHook> Hooks { get; } = [.. hooks];
 
@@ -79,9 +68,28 @@ public sealed partial class ChangeDispatcher(
         }
     }
 
+    /// <summary>Hands one stored change to a hook again (a dead letter's replay), between dispatch runs of this process.</summary>
+    public async Task ReplayAsync(IChangeHook hook, ChangeRecord change, CancellationToken cancellationToken)
+    {
+        await _gate.WaitAsync(cancellationToken);
+        try
+        {
+            await hook.HandleAsync([change], cancellationToken);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
     private async Task<int> DrainAsync(IChangeHook hook, CancellationToken cancellationToken)
     {
         var consumer = "hook:" + hook.Name;
+        if (!_retrying.TryGetValue(hook.Name, out var retrying))
+        {
+            retrying = await failures.RetryingIdsAsync(hook.Name, cancellationToken);
+            _retrying[hook.Name] = retrying;
+        }
         var delivered = 0;
         while (true)
         {
@@ -100,15 +108,18 @@ public sealed partial class ChangeDispatcher(
                 catch (Exception ex) when (ex is not OperationCanceledException)
                 {
                     LogBatchFailed(logger, ex, hook.Name, wanted.Count);
-                    if (!await HandleOneByOneAsync(hook, consumer, batch, cancellationToken))
+                    if (!await HandleOneByOneAsync(hook, wanted, retrying, cancellationToken))
                     {
                         return delivered;
                     }
-                    delivered += wanted.Count;
-                    continue;
+                }
+                foreach (var observer in _observers)
+                {
+                    await observer.BeforeCommitAsync(hook.Name, wanted, cancellationToken);
                 }
             }
             await feed.CommitAsync(consumer, batch.Checkpoint, cancellationToken);
+            await ClearRetryingAsync(hook, wanted, retrying, cancellationToken);
             delivered += wanted.Count;
             if (batch.Changes.Count < options.Value.BatchSize)
             {
@@ -118,18 +129,25 @@ public sealed partial class ChangeDispatcher(
     }
 
     /// <summary>
-    /// After a failed batch: each change alone. A change that fails is retried on the next round
-    /// (the whole batch is delivered again: hooks are idempotent); one that has failed
-    /// <see cref="HookOptions.MaxAttempts"/> times is skipped and logged as dead-lettered. The batch
-    /// checkpoint is committed once every change has succeeded or been given up.
+    /// After a failed batch: each change alone. A change that fails has its attempt counted in the
+    /// store and is retried on the next round (the whole batch is delivered again: hooks are
+    /// idempotent); at <see cref="HookOptions.MaxAttempts"/> it is dead-lettered and skipped, as is
+    /// a change already dead-lettered (or replayed) by an earlier round, process or instance. True
+    /// when every change succeeded or was given up, so the batch may be committed.
     /// </summary>
-    private async Task<bool> HandleOneByOneAsync(IChangeHook hook, string consumer, ChangeBatch batch, CancellationToken cancellationToken)
+    private async Task<bool> HandleOneByOneAsync(
+        IChangeHook hook,
+        List<ChangeRecord> wanted,
+        HashSet<string> retrying,
+        CancellationToken cancellationToken
+    )
     {
-        foreach (var change in batch.Changes.Where(hook.Wants))
+        var ids = wanted.Select(c => HookFailureStore.RecordId(hook.Name, c)).ToList();
+        var known = await failures.ReadManyAsync(hook.Name, ids, cancellationToken);
+        for (var i = 0; i < wanted.Count; i++)
         {
-            var key = hook.Name + "|" + change.Position;
-            var attempts = _failures.GetValueOrDefault(key);
-            if (attempts >= options.Value.MaxAttempts)
+            var change = wanted[i];
+            if (known.TryGetValue(ids[i], out var failure) && failure.Status != HookFailureStatus.Retrying)
             {
                 continue;
             }
@@ -139,21 +157,52 @@ public sealed partial class ChangeDispatcher(
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
-                _failures[key] = ++attempts;
-                if (attempts < options.Value.MaxAttempts)
+                failure = await failures.RecordAttemptAsync(hook.Name, change, ex, options.Value.MaxAttempts, cancellationToken);
+                if (failure.Status == HookFailureStatus.Retrying)
                 {
-                    LogChangeFailed(logger, ex, hook.Name, change.Container, change.Id, attempts);
+                    retrying.Add(failure.Id);
+                    LogChangeFailed(logger, ex, hook.Name, change.Container, change.Id, failure.Attempts);
                     return false;
                 }
-                LogDeadLettered(logger, ex, hook.Name, change.Container, change.Id, change.Position, attempts);
+                retrying.Remove(failure.Id);
+                LogDeadLettered(logger, ex, hook.Name, change.Container, change.Id, change.Position, failure.Attempts, failure.Id);
             }
         }
-        await feed.CommitAsync(consumer, batch.Checkpoint, cancellationToken);
-        foreach (var change in batch.Changes)
-        {
-            _failures.Remove(hook.Name + "|" + change.Position);
-        }
         return true;
+    }
+
+    /// <summary>Once a batch is committed, the attempt counts of its changes that were being retried are no longer needed.</summary>
+    private async Task ClearRetryingAsync(
+        IChangeHook hook,
+        List<ChangeRecord> committed,
+        HashSet<string> retrying,
+        CancellationToken cancellationToken
+    )
+    {
+        if (retrying.Count == 0)
+        {
+            return;
+        }
+        foreach (var change in committed)
+        {
+            var id = HookFailureStore.RecordId(hook.Name, change);
+            if (!retrying.Remove(id))
+            {
+                continue;
+            }
+            var failure = await failures.ReadAsync(hook.Name, id, cancellationToken);
+            if (failure?.Status == HookFailureStatus.Retrying)
+            {
+                try
+                {
+                    await failures.DeleteAsync(hook.Name, id, failure.ETag, cancellationToken);
+                }
+                catch (ETagMismatchException)
+                {
+                    // Changed by another instance meanwhile (dead-lettered there): keep its state.
+                }
+            }
+        }
     }
 
     public void Dispose() => _gate.Dispose();
@@ -175,7 +224,7 @@ public sealed partial class ChangeDispatcher(
     [LoggerMessage(
         EventId = 2003,
         Level = LogLevel.Error,
-        Message = "Hook {Hook} gave up on {Container}/{Id} at position {Position} after {Attempts} attempts (dead-lettered)"
+        Message = "Hook {Hook} gave up on {Container}/{Id} at position {Position} after {Attempts} attempts: dead letter {DeadLetterId}"
     )]
     private static partial void LogDeadLettered(
         ILogger logger,
@@ -184,6 +233,7 @@ public sealed partial class ChangeDispatcher(
         string container,
         string id,
         string position,
-        int attempts
+        int attempts,
+        string deadLetterId
     );
 }

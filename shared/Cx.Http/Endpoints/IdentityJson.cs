@@ -11,7 +11,7 @@ public sealed record JwkView(string Kty, string Crv, string Kid, string Use, str
 /// <summary>The JWKS document: the keys that verify Cx access tokens.</summary>
 public sealed record JwksDocument(IReadOnlyList<JwkView> Keys);
 
-/// <summary>An audit entry as the API returns it.</summary>
+/// <summary>An audit entry as the API returns it, with its place in its month's hash chain (seq, prevHash, hash).</summary>
 public sealed record AuditEntryView(
     string Id,
     string Type,
@@ -24,7 +24,10 @@ public sealed record AuditEntryView(
     string? TargetId = null,
     string? ClientIp = null,
     string? TraceId = null,
-    JsonElement? Details = null
+    JsonElement? Details = null,
+    long? Seq = null,
+    string? PrevHash = null,
+    string? Hash = null
 );
 
 /// <summary>The token request (form or JSON), RFC 6749 / RFC 8693 names.</summary>

@@ -46,6 +46,7 @@ public sealed class ChangeDispatcherTests : IAsyncLifetime
         new(
             hooks,
             _fixture.Feed,
+            new HookFailureStore(_fixture.Store, _fixture.Time),
             Options.Create(new HookOptions { BatchSize = 10, MaxAttempts = 3 }),
             NullLogger<ChangeDispatcher>.Instance
         );
@@ -116,5 +117,100 @@ public sealed class ChangeDispatcherTests : IAsyncLifetime
         await CreateCustomerAsync("good3");
         await sut.DispatchAsync(CancellationToken.None);
         Assert.Equal("good3", stuck.Handled[^1].Id);
+    }
+
+    [Fact]
+    public async Task Should_continue_the_attempt_count_in_a_new_dispatcher_on_the_same_store()
+    {
+        var first = new RecordingHook("poisoned");
+        first.Poison.Add("bad");
+        await CreateCustomerAsync("bad");
+        await CreateCustomerAsync("after");
+        using (var sut = CreateSut(first))
+        {
+            // MaxAttempts is 3: two failures, then the process goes away.
+            await sut.DispatchAsync(CancellationToken.None);
+            await sut.DispatchAsync(CancellationToken.None);
+        }
+        Assert.Empty(first.Handled);
+
+        var second = new RecordingHook("poisoned");
+        second.Poison.Add("bad");
+        using (var sut = CreateSut(second))
+        {
+            // The third attempt overall: the change is dead-lettered and the hook moves on.
+            await sut.DispatchAsync(CancellationToken.None);
+        }
+
+        Assert.Equal(["after"], second.Handled.Select(c => c.Id));
+        // The batch, the poison change alone (its last attempt), then the change after it alone.
+        Assert.Equal(3, second.Calls);
+    }
+
+    [Fact]
+    public async Task Should_keep_the_dead_letter_in_the_store_with_the_change_and_the_error()
+    {
+        var hook = new RecordingHook("kept");
+        hook.Poison.Add("bad");
+        using var sut = CreateSut(hook);
+        var stored = await CreateCustomerAsync("bad");
+
+        for (var round = 0; round < 3; round++)
+        {
+            await sut.DispatchAsync(CancellationToken.None);
+        }
+
+        var failures = new HookFailureStore(_fixture.Store, _fixture.Time);
+        var page = await failures.ListAsync("kept", HookFailureStatus.Dead, 10, null, CancellationToken.None);
+        var failure = HookFailureStore.FromDocument(Assert.Single(page.Items));
+        Assert.Equal(("kept", 3, "poison"), (failure.Hook, failure.Attempts, failure.ErrorMessage));
+        Assert.Equal(typeof(InvalidOperationException).FullName, failure.ErrorType);
+        Assert.Equal(
+            (Containers.Customers, "bad", stored.ETag, ChangeKind.Upsert),
+            (failure.Change.Container, failure.Change.Id, failure.Change.ETag, failure.Change.Kind)
+        );
+        Assert.Equal(_fixture.Time.GetUtcNow(), failure.DeadAt);
+        using var after = System.Text.Json.JsonDocument.Parse(failure.Change.After!.Value);
+        Assert.Equal("bad@example.com", after.RootElement.GetProperty("email").GetString());
+        Assert.Null(failure.Change.Before);
+    }
+
+    [Fact]
+    public async Task Should_forget_the_attempts_of_a_change_that_succeeds_on_a_later_round()
+    {
+        var hook = new RecordingHook("transient");
+        hook.Poison.Add("flaky");
+        using var sut = CreateSut(hook);
+        await CreateCustomerAsync("flaky");
+        await sut.DispatchAsync(CancellationToken.None);
+        var failures = new HookFailureStore(_fixture.Store, _fixture.Time);
+        Assert.Single((await failures.ListAsync("transient", HookFailureStatus.Retrying, 10, null, CancellationToken.None)).Items);
+
+        hook.Poison.Clear();
+        await sut.DispatchAsync(CancellationToken.None);
+
+        Assert.Equal(["flaky"], hook.Handled.Select(c => c.Id));
+        Assert.Empty((await failures.ListAsync("transient", null, 10, null, CancellationToken.None)).Items);
+    }
+
+    [Fact]
+    public async Task Should_forget_the_attempts_left_by_an_earlier_process_once_the_batch_succeeds()
+    {
+        var hook = new RecordingHook("restarted");
+        hook.Poison.Add("flaky");
+        await CreateCustomerAsync("flaky");
+        using (var first = CreateSut(hook))
+        {
+            await first.DispatchAsync(CancellationToken.None);
+        }
+        hook.Poison.Clear();
+
+        using (var second = CreateSut(hook))
+        {
+            await second.DispatchAsync(CancellationToken.None);
+        }
+
+        var failures = new HookFailureStore(_fixture.Store, _fixture.Time);
+        Assert.Empty((await failures.ListAsync("restarted", null, 10, null, CancellationToken.None)).Items);
     }
 }

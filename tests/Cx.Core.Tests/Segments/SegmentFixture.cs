@@ -98,9 +98,11 @@ public sealed class SegmentFixture : IAsyncDisposable
             Time,
             NullLogger<EventBatchProcessor>.Instance
         );
+        Failures = new HookFailureStore(Store, Time);
         Dispatcher = new ChangeDispatcher(
             [Hook],
             Feed,
+            Failures,
             Microsoft.Extensions.Options.Options.Create(new HookOptions { MaxAttempts = 3 }),
             NullLogger<ChangeDispatcher>.Instance
         );
@@ -158,6 +160,8 @@ public sealed class SegmentFixture : IAsyncDisposable
 
     public EventBatchProcessor Processor { get; }
 
+    public HookFailureStore Failures { get; }
+
     public ChangeDispatcher Dispatcher { get; }
 
     public static async Task<SegmentFixture> StartAsync(int pageSize = 100)
@@ -166,6 +170,7 @@ public sealed class SegmentFixture : IAsyncDisposable
         await fixture.Store.InitializeAsync(CancellationToken.None);
         await fixture.Content.InitializeAsync(CancellationToken.None);
         await fixture.Audit.InitializeAsync(CancellationToken.None);
+        await fixture.Failures.InitializeAsync(CancellationToken.None);
         await fixture.EventTypes.InitializeAsync(CancellationToken.None);
         await fixture.Analytics.InitializeAsync(CancellationToken.None);
         await fixture.Registry.InitializeAsync(CancellationToken.None);

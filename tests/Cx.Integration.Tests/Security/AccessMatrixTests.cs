@@ -85,6 +85,7 @@ public sealed class AccessMatrixTests(UnlimitedDevHostFactory host) : IClassFixt
         ["CreateApiKey"] = [Admin],
         ["RevokeApiKey"] = [Admin],
         ["QueryAudit"] = [Admin],
+        ["VerifyAudit"] = [Admin],
         ["GetClaimsMapping"] = [Admin],
         ["PutClaimsMapping"] = [Admin],
         ["DeleteClaimsMapping"] = [Admin],
@@ -125,6 +126,11 @@ public sealed class AccessMatrixTests(UnlimitedDevHostFactory host) : IClassFixt
         ["GetSegmentRecompute"] = [Admin, Marketer, Support],
         ["StartSegmentRecompute"] = [Admin, Marketer],
         ["ExplainSegmentMembership"] = [Admin, Marketer, Support],
+        // Dead letters of lifecycle hooks: lifecycle:manage, admins only (no API-key scope grants it).
+        ["ListDeadLetters"] = [Admin],
+        ["GetDeadLetter"] = [Admin],
+        ["ReplayDeadLetter"] = [Admin],
+        ["DiscardDeadLetter"] = [Admin],
     };
 
     private static IReadOnlyList<FunctionDescriptor> HttpFunctions =>
@@ -204,7 +210,9 @@ public sealed class AccessMatrixTests(UnlimitedDevHostFactory host) : IClassFixt
             .Replace("{issuerKey}", "unknown-issuer", StringComparison.Ordinal)
             .Replace("{eventType}", "matrix_event", StringComparison.Ordinal)
             .Replace("{journeyKey}", "matrix-journey", StringComparison.Ordinal)
-            .Replace("{segmentKey}", "matrix-segment", StringComparison.Ordinal);
+            .Replace("{segmentKey}", "matrix-segment", StringComparison.Ordinal)
+            .Replace("{hook}", "segments", StringComparison.Ordinal)
+            .Replace("{deadLetterId}", new string('0', 40), StringComparison.Ordinal);
         var method = new HttpMethod(function.Http.Methods![0]);
         var request = new HttpRequestMessage(method, "/api/" + path);
         if (method != HttpMethod.Get && method != HttpMethod.Delete)
