@@ -37,6 +37,12 @@ public static class CxServiceCollectionExtensions
         switch (Providers.Resolve(Providers.KeyProviderKey, configuration[Providers.KeyProviderKey], Providers.KeyProviders))
         {
             case Providers.LocalKeys:
+                Providers.RefuseInAzure(
+                    configuration,
+                    Providers.KeyProviderKey,
+                    Providers.LocalKeys,
+                    $"{Providers.ConfiguredKeys}, with the keys in Cx__Auth__SigningKeys__N__*"
+                );
                 services.AddSingleton<ISigningKeyStore, Cx.Embedded.Identity.LocalSigningKeyStore>();
                 break;
             case Providers.ConfiguredKeys:
