@@ -51,6 +51,14 @@ public sealed class RevocationCache(IdentityStore store, IOptions<AuthOptions> o
         return state;
     }
 
+    /// <summary>
+    /// The subject's revocations as stored now, bypassing the cache: for decisions that must not be
+    /// stale on any instance, such as spending a refresh token.
+    /// </summary>
+    public async ValueTask<RevocationState> ReadStoredAsync(ActorKind kind, string subject, CancellationToken cancellationToken) =>
+        (await store.ReadAsync<RevocationState>(IdentityStore.SubjectPartition(kind, subject), DocumentId, cancellationToken))?.Record
+        ?? new RevocationState();
+
     /// <summary>Records a revocation (compare-and-swap on the subject's document) and applies it locally at once.</summary>
     public async Task RevokeAsync(
         ActorKind kind,
