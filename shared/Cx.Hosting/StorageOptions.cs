@@ -52,6 +52,18 @@ public static class Providers
     public static IReadOnlyList<string> Blob { get; } = [Local, AzureBlob];
 
     /// <summary>
+    /// <c>Cx:RateLimits:Provider</c>: where rate-limit buckets live: <c>InProcess</c> (per instance,
+    /// the default) or <c>Redis</c> (shared by the instances on one Redis, <c>Cx:RateLimits:Redis</c>).
+    /// </summary>
+    public const string RateLimitsKey = "Cx:RateLimits:Provider";
+
+    public const string InProcess = "InProcess";
+
+    public const string Redis = "Redis";
+
+    public static IReadOnlyList<string> RateLimits { get; } = [InProcess, Redis];
+
+    /// <summary>
     /// Whether this process runs in Azure App Service or Azure Functions: <c>WEBSITE_SITE_NAME</c>
     /// is set there, and the Functions host sets <c>FUNCTIONS_WORKER_RUNTIME</c> with
     /// <c>WEBSITE_INSTANCE_ID</c> (local Core Tools set only the first).
