@@ -17,7 +17,7 @@ public interface IRateLimiter
 {
     /// <summary>
     /// Takes <paramref name="permits"/> (1) from the caller's bucket in <paramref name="group"/>; with 0, answers
-    /// whether a permit is left without taking it. A bucket's shape is fixed by the first call for its group.
+    /// whether a permit is left without taking it. A group has one bucket shape (its configured rule).
     /// </summary>
     ValueTask<RateLimitDecision> AcquireAsync(
         string group,

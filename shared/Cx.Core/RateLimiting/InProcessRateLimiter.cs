@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Globalization;
 using System.Threading.RateLimiting;
 
 namespace Cx.Core.RateLimiting;
@@ -22,7 +21,8 @@ public sealed class InProcessRateLimiter : IRateLimiter, IDisposable
         CancellationToken cancellationToken
     )
     {
-        var limiter = _groups.GetOrAdd(Key(group, bucket), _ => Create(bucket));
+        // The shape is fixed by the group's first call (the rules are options, read once): no key to build per request.
+        var limiter = _groups.GetOrAdd(group, static (_, shape) => Create(shape), bucket);
         using var lease = limiter.AttemptAcquire(caller, permits);
         return ValueTask.FromResult(
             lease.IsAcquired ? RateLimitDecision.Granted
@@ -30,9 +30,6 @@ public sealed class InProcessRateLimiter : IRateLimiter, IDisposable
             : new RateLimitDecision(false, TimeSpan.FromSeconds(1))
         );
     }
-
-    private static string Key(string group, TokenBucket bucket) =>
-        string.Create(CultureInfo.InvariantCulture, $"{group}|{bucket.Burst}|{bucket.PerSecond:R}");
 
     private static PartitionedRateLimiter<string> Create(TokenBucket bucket)
     {
