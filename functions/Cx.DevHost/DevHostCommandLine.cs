@@ -1,4 +1,6 @@
 using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
 
 namespace Cx.DevHost;
 
@@ -70,6 +72,26 @@ public sealed record DevHostCommandLine(int? SeedDemo, string? SettingsPath, int
         }
         return new DevHostCommandLine(seed, settings, port, [.. remaining]);
     }
+
+    /// <summary>Whether nothing listens on 127.0.0.1:<paramref name="port"/> yet.</summary>
+    public static bool IsPortFree(int port)
+    {
+        try
+        {
+            using var listener = new TcpListener(IPAddress.Loopback, port);
+            listener.Start();
+            listener.Stop();
+            return true;
+        }
+        catch (SocketException ex) when (ex.SocketErrorCode is SocketError.AddressAlreadyInUse or SocketError.AccessDenied)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>The one line the DevHost prints when its port is taken.</summary>
+    public static string PortTaken(int port) =>
+        $"Port {port} on 127.0.0.1 is already in use: stop what listens there, or choose another port with --port N.";
 
     private static int ParseNumber(string text, string option, int min, int max) =>
         int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var value) && value >= min && value <= max

@@ -6,7 +6,16 @@ using Microsoft.Extensions.Options;
 
 // Runs the function app's own functions in one process, without Azure Functions Core Tools:
 // the HTTP functions of functions.metadata on Kestrel, its timers on their schedules.
-var commandLine = DevHostCommandLine.Parse(args);
+DevHostCommandLine commandLine;
+try
+{
+    commandLine = DevHostCommandLine.Parse(args);
+}
+catch (ArgumentException ex)
+{
+    await Console.Error.WriteLineAsync(ex.Message);
+    return 2;
+}
 
 // The dev host has no appsettings files to reload; watching them costs an inotify instance per
 // host, and a test run starts dozens of hosts.
@@ -19,8 +28,15 @@ var builder = WebApplication.CreateBuilder(
 );
 builder.Configuration.AddFunctionsLocalSettings(commandLine.SettingsPath ?? Path.Combine(AppContext.BaseDirectory, "local.settings.json"));
 builder.Logging.AddFilter("Microsoft.AspNetCore.Cors", LogLevel.Warning);
-if (string.IsNullOrEmpty(builder.Configuration["urls"]) && string.IsNullOrEmpty(builder.Configuration["ASPNETCORE_URLS"]))
+var ownPort = string.IsNullOrEmpty(builder.Configuration["urls"]) && string.IsNullOrEmpty(builder.Configuration["ASPNETCORE_URLS"]);
+if (ownPort)
 {
+    // Checked before anything starts, so a taken port ends in one line instead of a host that half started.
+    if (commandLine.Command is null && !DevHostCommandLine.IsPortFree(commandLine.Port))
+    {
+        await Console.Error.WriteLineAsync(DevHostCommandLine.PortTaken(commandLine.Port));
+        return 1;
+    }
     builder.WebHost.UseUrls($"http://127.0.0.1:{commandLine.Port}");
 }
 
@@ -58,14 +74,25 @@ app.UseCors(cors =>
 app.UseStatusCodePages(context => ProblemMapper.WriteStatusAsync(context.HttpContext));
 app.MapHttpFunctions(functions, functionApp, FunctionMetadata.ReadRoutePrefix(Path.Combine(AppContext.BaseDirectory, "host.json")));
 
-if (commandLine.SeedDemo is { } customers)
+try
 {
-    await app.StartAsync();
-    await app.Services.GetRequiredService<DemoData>().SeedAsync(customers, app.Lifetime.ApplicationStopping);
-    await app.WaitForShutdownAsync();
+    if (commandLine.SeedDemo is { } customers)
+    {
+        await app.StartAsync();
+        await app.Services.GetRequiredService<DemoData>().SeedAsync(customers, app.Lifetime.ApplicationStopping);
+        await app.WaitForShutdownAsync();
+    }
+    else
+    {
+        await app.RunAsync();
+    }
 }
-else
+catch (IOException ex) when (ex.InnerException is Microsoft.AspNetCore.Connections.AddressInUseException)
 {
-    await app.RunAsync();
+    // Taken between the check above and the bind, or an address given in urls / ASPNETCORE_URLS.
+    await Console.Error.WriteLineAsync(
+        ownPort ? DevHostCommandLine.PortTaken(commandLine.Port) : ex.Message + " Change the address in urls (ASPNETCORE_URLS)."
+    );
+    return 1;
 }
 return 0;

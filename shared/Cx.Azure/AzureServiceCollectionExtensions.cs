@@ -15,6 +15,21 @@ namespace Cx.Azure;
 
 public static class AzureServiceCollectionExtensions
 {
+    /// <summary>
+    /// Registers the Redis rate limiter (<c>Cx:RateLimits:Redis</c>) as the one the request gate
+    /// uses: buckets shared by every instance on the same Redis.
+    /// </summary>
+    public static IServiceCollection AddCxRedisRateLimits(this IServiceCollection services, IConfiguration configuration)
+    {
+        services
+            .AddOptions<Redis.RedisRateLimitOptions>()
+            .Bind(configuration.GetSection(Redis.RedisRateLimitOptions.Section))
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        services.Replace(ServiceDescriptor.Singleton<Core.RateLimiting.IRateLimiter, Redis.RedisRateLimiter>());
+        return services;
+    }
+
     /// <summary>Registers Azure Blob Storage (<c>Blobs__serviceUri</c> or <c>Blobs__connectionString</c>) as the blob store.</summary>
     public static IServiceCollection AddCxAzureBlobs(this IServiceCollection services, IConfiguration configuration)
     {

@@ -5,11 +5,13 @@ using Cx.Core.Content;
 using Cx.Core.Events;
 using Cx.Core.Identity;
 using Cx.Core.Lifecycle;
+using Cx.Core.RateLimiting;
 using Cx.Core.Segments;
 using Cx.Embedded;
 using Cx.Http;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace Cx.Hosting;
 
@@ -33,10 +35,25 @@ public static class CxServiceCollectionExtensions
         services.AddOptions<AuthOptions>().Bind(configuration.GetSection(AuthOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<BootstrapOptions>().Bind(configuration.GetSection(BootstrapOptions.Section));
         services.AddCxHttp(configuration);
+        switch (Providers.Resolve(Providers.RateLimitsKey, configuration[Providers.RateLimitsKey], Providers.RateLimits))
+        {
+            case Providers.InProcess:
+                services.Replace(ServiceDescriptor.Singleton<IRateLimiter, InProcessRateLimiter>());
+                break;
+            case Providers.Redis:
+                services.AddCxRedisRateLimits(configuration);
+                break;
+        }
 
         switch (Providers.Resolve(Providers.KeyProviderKey, configuration[Providers.KeyProviderKey], Providers.KeyProviders))
         {
             case Providers.LocalKeys:
+                Providers.RefuseInAzure(
+                    configuration,
+                    Providers.KeyProviderKey,
+                    Providers.LocalKeys,
+                    $"{Providers.ConfiguredKeys}, with the keys in Cx__Auth__SigningKeys__N__*"
+                );
                 services.AddSingleton<ISigningKeyStore, Cx.Embedded.Identity.LocalSigningKeyStore>();
                 break;
             case Providers.ConfiguredKeys:

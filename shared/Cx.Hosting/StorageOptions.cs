@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Configuration;
+
 namespace Cx.Hosting;
 
 /// <summary>Which adapters Cx runs on; every value is validated at start-up.</summary>
@@ -48,6 +50,41 @@ public static class Providers
     public const string AzureBlob = "AzureBlob";
 
     public static IReadOnlyList<string> Blob { get; } = [Local, AzureBlob];
+
+    /// <summary>
+    /// <c>Cx:RateLimits:Provider</c>: where rate-limit buckets live: <c>InProcess</c> (per instance,
+    /// the default) or <c>Redis</c> (shared by the instances on one Redis, <c>Cx:RateLimits:Redis</c>).
+    /// </summary>
+    public const string RateLimitsKey = "Cx:RateLimits:Provider";
+
+    public const string InProcess = "InProcess";
+
+    public const string Redis = "Redis";
+
+    public static IReadOnlyList<string> RateLimits { get; } = [InProcess, Redis];
+
+    /// <summary>
+    /// Whether this process runs in Azure App Service or Azure Functions: <c>WEBSITE_SITE_NAME</c>
+    /// is set there, and the Functions host sets <c>FUNCTIONS_WORKER_RUNTIME</c> with
+    /// <c>WEBSITE_INSTANCE_ID</c> (local Core Tools set only the first).
+    /// </summary>
+    public static bool IsAzure(IConfiguration configuration) =>
+        !string.IsNullOrEmpty(configuration["WEBSITE_SITE_NAME"])
+        || (
+            !string.IsNullOrEmpty(configuration["FUNCTIONS_WORKER_RUNTIME"]) && !string.IsNullOrEmpty(configuration["WEBSITE_INSTANCE_ID"])
+        );
+
+    /// <summary>Stops start-up when a development-only provider is chosen in Azure, naming the setting and what to use.</summary>
+    public static void RefuseInAzure(IConfiguration configuration, string key, string value, string instead)
+    {
+        if (IsAzure(configuration))
+        {
+            throw new InvalidOperationException(
+                $"{key} is {value}, which is for local runs only, and this process runs in Azure. "
+                    + $"Set {key.Replace(":", "__", StringComparison.Ordinal)} to {instead}."
+            );
+        }
+    }
 
     /// <summary>Resolves a provider setting: the default when unset, the canonical name when known.</summary>
     public static string Resolve(string key, string? value, IReadOnlyList<string> allowed)

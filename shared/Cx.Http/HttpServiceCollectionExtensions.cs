@@ -2,6 +2,7 @@ using Cx.Http.Endpoints;
 using Cx.Http.OpenApi;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace Cx.Http;
 
@@ -20,7 +21,10 @@ public static class HttpServiceCollectionExtensions
             .Bind(configuration.GetSection(Security.RateLimitOptions.Section))
             .ValidateDataAnnotations()
             .ValidateOnStart();
+        // In-process buckets unless the host chose another limiter (Cx:RateLimits:Provider).
+        services.TryAddSingleton<Core.RateLimiting.IRateLimiter, Core.RateLimiting.InProcessRateLimiter>();
         services.AddSingleton<Security.RequestRateLimiter>();
+        services.AddSingleton<Security.AuthFailureLimit>();
         services.AddSingleton<Security.RequestGate>();
         services.AddHttpClient<Core.Identity.IJwksProvider, Security.HttpJwksProvider>(client => client.Timeout = TimeSpan.FromSeconds(10));
         services.AddSingleton<AuthEndpoints>();

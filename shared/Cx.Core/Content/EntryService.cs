@@ -16,7 +16,8 @@ public sealed class EntryService(
     IDocumentStore store,
     TimeProvider time,
     IOptions<ContentOptions> options,
-    Audit.AuditLog? audit = null
+    Audit.AuditLog? audit = null,
+    Identity.SessionService? sessions = null
 )
 {
     /// <summary>
@@ -91,10 +92,18 @@ public sealed class EntryService(
         var schema = await GetCollectionAsync(typeKey, cancellationToken);
         EnsureWritable(schema, WriteActor.Client);
         await DeleteCoreAsync(schema, id, ifMatch, cancellationToken);
-        if (audit is not null && schema.Container == Containers.Customers)
+        if (schema.Container == Containers.Customers)
         {
+            // A deleted customer is signed out everywhere: its sessions end, refresh tokens included.
+            if (sessions is not null && typeKey == Profiles.CustomerProfile.TypeKey)
+            {
+                await sessions.RevokeAllAsync(Identity.ActorKind.Customer, id, cancellationToken);
+            }
             // Erasing a customer's data is always on record.
-            await audit.RecordAsync(Audit.AuditActions.CustomerDeleted, typeKey, id, cancellationToken: cancellationToken);
+            if (audit is not null)
+            {
+                await audit.RecordAsync(Audit.AuditActions.CustomerDeleted, typeKey, id, cancellationToken: cancellationToken);
+            }
         }
     }
 

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Collections.Frozen;
 using Cx.Core.Common;
 using Cx.Core.Documents;
@@ -50,14 +49,19 @@ public sealed record ApiKeyView(
 /// Service API keys: <c>cx_{id}_{secret}</c> with 256 random bits of secret, stored as a
 /// SHA-256 hash (a slow hash adds nothing for random secrets), scoped to permissions,
 /// optionally expiring, revocable. A public key (for browsers and apps, where it cannot be kept
-/// secret) can only write events. Lookups are cached for <see cref="AuthOptions.RevocationCacheSeconds"/>.
+/// secret) can only write events. Lookups, found or not, are cached for
+/// <see cref="AuthOptions.RevocationCacheSeconds"/>, at most <see cref="AuthOptions.MaxCachedEntries"/> of them.
 /// </summary>
-public sealed class ApiKeyService(IdentityStore store, IOptions<AuthOptions> options, TimeProvider time)
+public sealed class ApiKeyService(IdentityStore store, IOptions<AuthOptions> options, TimeProvider time) : IDisposable
 {
     public const string KeyType = "api-key";
     private const string Prefix = "cx_";
 
-    private readonly ConcurrentDictionary<string, (ApiKeyRecord? Record, DateTimeOffset LoadedAt)> _cache = new(StringComparer.Ordinal);
+    /// <summary>Key lookups, found or not, for <see cref="AuthOptions.RevocationCacheSeconds"/>; at most <see cref="AuthOptions.MaxCachedEntries"/>.</summary>
+    private readonly BoundedCache<ApiKeyRecord?> _cache = new(options.Value.MaxCachedEntries, time);
+
+    /// <summary>How many key lookups this instance holds in memory.</summary>
+    internal int CachedEntries => _cache.Count;
 
     /// <summary>Creates a key and returns it with its secret — the only time the secret is shown.</summary>
     public async Task<(ApiKeyView Key, string Secret)> CreateAsync(
@@ -180,7 +184,7 @@ public sealed class ApiKeyService(IdentityStore store, IOptions<AuthOptions> opt
             try
             {
                 await store.ReplaceAsync(id, id, KeyType, revoked, etag, cancellationToken);
-                _cache[id] = (revoked, time.GetUtcNow());
+                Remember(id, revoked);
                 return ApiKeyView.From(revoked);
             }
             catch (ETagMismatchException) when (attempt < 16) { }
@@ -189,15 +193,19 @@ public sealed class ApiKeyService(IdentityStore store, IOptions<AuthOptions> opt
 
     private async ValueTask<ApiKeyRecord?> FindAsync(string id, CancellationToken cancellationToken)
     {
-        var now = time.GetUtcNow();
-        if (_cache.TryGetValue(id, out var cached) && now - cached.LoadedAt < TimeSpan.FromSeconds(options.Value.RevocationCacheSeconds))
+        if (_cache.TryGet(id, out var cached))
         {
-            return cached.Record;
+            return cached;
         }
         var record = (await store.ReadAsync<ApiKeyRecord>(id, id, cancellationToken))?.Record;
-        _cache[id] = (record, now);
+        Remember(id, record);
         return record;
     }
+
+    private void Remember(string id, ApiKeyRecord? record) =>
+        _cache.Set(id, record, time.GetUtcNow().AddSeconds(options.Value.RevocationCacheSeconds));
+
+    public void Dispose() => _cache.Dispose();
 
     private static UnauthorizedException Invalid() => new(UnauthorizedException.InvalidToken, "The API key is not valid.");
 }

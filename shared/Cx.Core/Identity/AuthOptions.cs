@@ -36,6 +36,15 @@ public sealed class AuthOptions
     [Range(0, 300)]
     public int RevocationCacheSeconds { get; set; } = 5;
 
+    /// <summary>
+    /// Most entries each in-memory cache of the authentication path holds (API key lookups,
+    /// validated access tokens, revocation states), whatever callers send; least recently used
+    /// entries make way. Entries also expire with <see cref="RevocationCacheSeconds"/> (tokens with
+    /// their expiry).
+    /// </summary>
+    [Range(100, 1_000_000)]
+    public int MaxCachedEntries { get; set; } = 10_000;
+
     /// <summary>Failed password attempts before an account is locked.</summary>
     [Range(1, 100)]
     public int LockoutAttempts { get; set; } = 5;

@@ -1,4 +1,4 @@
-using System.Collections.Concurrent;
+using Cx.Core.Common;
 using Microsoft.Extensions.Options;
 
 namespace Cx.Core.Identity;
@@ -17,15 +17,19 @@ public sealed record RevokedSession(string SessionId, DateTimeOffset Until);
 
 /// <summary>
 /// Answers "is this token revoked?" on every request at bounded cost: one point read per
-/// subject per <see cref="AuthOptions.RevocationCacheSeconds"/>, an in-memory lookup otherwise.
-/// Revocations made on this instance take effect at once; on other instances within the bound.
+/// subject per <see cref="AuthOptions.RevocationCacheSeconds"/>, an in-memory lookup otherwise
+/// (at most <see cref="AuthOptions.MaxCachedEntries"/> subjects are held). Revocations made on
+/// this instance take effect at once; on other instances within the bound.
 /// </summary>
-public sealed class RevocationCache(IdentityStore store, IOptions<AuthOptions> options, TimeProvider time)
+public sealed class RevocationCache(IdentityStore store, IOptions<AuthOptions> options, TimeProvider time) : IDisposable
 {
     public const string DocumentId = "revocations";
     public const string DocumentType = "revocation";
 
-    private readonly ConcurrentDictionary<string, (RevocationState State, DateTimeOffset LoadedAt)> _cache = new(StringComparer.Ordinal);
+    private readonly BoundedCache<RevocationState> _cache = new(options.Value.MaxCachedEntries, time);
+
+    /// <summary>How many subjects' revocation states this instance holds in memory.</summary>
+    internal int CachedEntries => _cache.Count;
 
     public async ValueTask<bool> IsRevokedAsync(Actor actor, DateTimeOffset issuedAt, CancellationToken cancellationToken)
     {
@@ -40,16 +44,28 @@ public sealed class RevocationCache(IdentityStore store, IOptions<AuthOptions> o
     public async ValueTask<RevocationState> GetAsync(ActorKind kind, string subject, CancellationToken cancellationToken)
     {
         var key = IdentityStore.SubjectPartition(kind, subject);
-        var now = time.GetUtcNow();
-        if (_cache.TryGetValue(key, out var cached) && now - cached.LoadedAt < TimeSpan.FromSeconds(options.Value.RevocationCacheSeconds))
+        if (_cache.TryGet(key, out var cached))
         {
-            return cached.State;
+            return cached;
         }
         var stored = await store.ReadAsync<RevocationState>(key, DocumentId, cancellationToken);
         var state = stored?.Record ?? new RevocationState();
-        _cache[key] = (state, now);
+        Remember(key, state);
         return state;
     }
+
+    public void Dispose() => _cache.Dispose();
+
+    private void Remember(string key, RevocationState state) =>
+        _cache.Set(key, state, time.GetUtcNow().AddSeconds(options.Value.RevocationCacheSeconds));
+
+    /// <summary>
+    /// The subject's revocations as stored now, bypassing the cache: for decisions that must not be
+    /// stale on any instance, such as spending a refresh token.
+    /// </summary>
+    public async ValueTask<RevocationState> ReadStoredAsync(ActorKind kind, string subject, CancellationToken cancellationToken) =>
+        (await store.ReadAsync<RevocationState>(IdentityStore.SubjectPartition(kind, subject), DocumentId, cancellationToken))?.Record
+        ?? new RevocationState();
 
     /// <summary>Records a revocation (compare-and-swap on the subject's document) and applies it locally at once.</summary>
     public async Task RevokeAsync(
@@ -76,7 +92,7 @@ public sealed class RevocationCache(IdentityStore store, IOptions<AuthOptions> o
                 {
                     await store.ReplaceAsync(key, DocumentId, DocumentType, next, stored.Value.ETag, cancellationToken);
                 }
-                _cache[key] = (next, now);
+                Remember(key, next);
                 return;
             }
             catch (Exception ex) when (ex is Documents.ETagMismatchException or Documents.DocumentExistsException && attempt < 16)

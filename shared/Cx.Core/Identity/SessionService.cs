@@ -39,7 +39,8 @@ public interface IStaffDirectory
 /// Sessions and rotating refresh tokens. A refresh token is random (256 bits), stored hashed,
 /// valid for one use: using it returns a new pair; using it again is reuse, which revokes the
 /// whole family (someone holds a stolen copy). Revoking a session or every session of a subject
-/// also invalidates its outstanding access tokens through <see cref="RevocationCache"/>.
+/// ends its refresh tokens and invalidates its outstanding access tokens through
+/// <see cref="RevocationCache"/>.
 /// </summary>
 public sealed class SessionService(
     IdentityStore store,
@@ -77,6 +78,13 @@ public sealed class SessionService(
         return await IssuePairAsync(actor with { SessionId = sessionId }, cancellationToken);
     }
 
+    /// <summary>
+    /// Spends a refresh token for a new pair. Everything that ends a session is checked before the
+    /// token is spent: the session revoked, too old, signed out everywhere after it began (read from
+    /// the store, not the cache, so at once on every instance), the staff account disabled or gone.
+    /// The token is then spent by a write conditional on its ETag: of two uses racing, exactly one
+    /// wins, and the other is reuse and revokes the family (with what the winner got).
+    /// </summary>
     public async Task<TokenPair> RefreshAsync(string refreshToken, CancellationToken cancellationToken)
     {
         var hash = IdentityStore.Hash(refreshToken);
@@ -93,15 +101,30 @@ public sealed class SessionService(
         {
             throw new UnauthorizedException(UnauthorizedException.InvalidGrant, "The refresh token has expired.");
         }
+        var live = await ReadLiveSessionAsync(record, now, cancellationToken);
+        var actor =
+            live.Kind == ActorKind.Staff
+                ? await staff.FindActiveAsync(live.Subject, cancellationToken)
+                    ?? throw new UnauthorizedException(UnauthorizedException.InvalidGrant, "The account is disabled or gone.")
+                : new Actor(live.Kind, live.Subject, live.Roles, Permissions.ForRoles(live.Roles), live.CustomerId, null, live.DisplayName);
         try
         {
             await store.ReplaceAsync(hash, hash, RefreshTokenType, record with { UsedAt = now }, etag, cancellationToken);
         }
         catch (Documents.ETagMismatchException)
         {
-            // Two uses raced: one of them is a copy.
+            // Two uses raced and the other spent it first: this one is the copy.
             throw await ReuseDetectedAsync(record, cancellationToken);
         }
+        return await IssuePairAsync(actor with { SessionId = live.SessionId }, cancellationToken);
+    }
+
+    private async Task<SessionRecord> ReadLiveSessionAsync(
+        RefreshTokenRecord record,
+        DateTimeOffset now,
+        CancellationToken cancellationToken
+    )
+    {
         var session = await store.ReadAsync<SessionRecord>(
             IdentityStore.SubjectPartition(record.Kind, record.Subject),
             record.SessionId,
@@ -115,12 +138,12 @@ public sealed class SessionService(
         {
             throw new UnauthorizedException(UnauthorizedException.InvalidGrant, "The session is too old; sign in again.");
         }
-        var actor =
-            live.Kind == ActorKind.Staff
-                ? await staff.FindActiveAsync(live.Subject, cancellationToken)
-                    ?? throw new UnauthorizedException(UnauthorizedException.InvalidGrant, "The account is disabled or gone.")
-                : new Actor(live.Kind, live.Subject, live.Roles, Permissions.ForRoles(live.Roles), live.CustomerId, null, live.DisplayName);
-        return await IssuePairAsync(actor with { SessionId = live.SessionId }, cancellationToken);
+        var revoked = await revocations.ReadStoredAsync(record.Kind, record.Subject, cancellationToken);
+        if (revoked.NotBefore is { } cut && Truncate(live.CreatedAt) < cut)
+        {
+            throw new UnauthorizedException(UnauthorizedException.InvalidGrant, "The session has ended: signed out everywhere.");
+        }
+        return live;
     }
 
     /// <summary>Revokes the session a refresh token belongs to (RFC 7009: unknown tokens are not an error).</summary>
@@ -180,10 +203,15 @@ public sealed class SessionService(
     public async Task RevokeAllAsync(ActorKind kind, string subject, CancellationToken cancellationToken)
     {
         // Access tokens carry their issue time in milliseconds (cx_iat), so the cut is exact:
-        // a sign-in right after this call gets a token that works.
-        var notBefore = DateTimeOffset.FromUnixTimeMilliseconds(time.GetUtcNow().ToUnixTimeMilliseconds());
+        // a sign-in right after this call gets a token that works. Sessions begun before the cut
+        // end with it: their refresh tokens are refused (RefreshAsync).
+        var notBefore = Truncate(time.GetUtcNow());
         await revocations.RevokeAsync(kind, subject, state => state with { NotBefore = notBefore }, cancellationToken);
     }
+
+    /// <summary>An instant to the millisecond, the precision of the cut and of <c>cx_iat</c>.</summary>
+    private static DateTimeOffset Truncate(DateTimeOffset instant) =>
+        DateTimeOffset.FromUnixTimeMilliseconds(instant.ToUnixTimeMilliseconds());
 
     private async Task<UnauthorizedException> ReuseDetectedAsync(RefreshTokenRecord record, CancellationToken cancellationToken)
     {

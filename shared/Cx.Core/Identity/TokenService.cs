@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Collections.Frozen;
 using System.Security.Claims;
 using Cx.Core.Common;
@@ -17,7 +16,7 @@ public sealed record IssuedAccessToken(string Token, DateTimeOffset ExpiresAt, s
 /// Permissions are derived from the roles at validation time, so a change to the role matrix
 /// applies to tokens already issued.
 /// </summary>
-public sealed class TokenService(ISigningKeyStore keys, IOptions<AuthOptions> options, TimeProvider time)
+public sealed class TokenService(ISigningKeyStore keys, IOptions<AuthOptions> options, TimeProvider time) : IDisposable
 {
     public const string RolesClaim = "roles";
     public const string KindClaim = "cx_kind";
@@ -29,18 +28,19 @@ public sealed class TokenService(ISigningKeyStore keys, IOptions<AuthOptions> op
     public const string IssuedAtMillisecondsClaim = "cx_iat";
     public static readonly TimeSpan ClockSkew = TimeSpan.FromSeconds(30);
 
-    /// <summary>Most tokens remembered as validated; beyond it, expired entries are dropped (all, if none expired).</summary>
-    public const int MaxValidatedTokens = 10_000;
-
     private readonly JsonWebTokenHandler _handler = new() { SetDefaultTimesOnTokenCreation = false, MapInboundClaims = false };
 
     /// <summary>
     /// Tokens whose signature and claims were verified, by their exact text: an ES256 verification
     /// costs about a tenth of a millisecond, paid once per token instead of once per request. A hit
     /// still checks the lifetime against the clock and that the signing key is still configured;
-    /// revocation is checked by the caller on every request either way.
+    /// revocation is checked by the caller on every request either way. At most
+    /// <see cref="AuthOptions.MaxCachedEntries"/> tokens, each until it expires.
     /// </summary>
-    private readonly ConcurrentDictionary<string, ValidatedToken> _validated = new(StringComparer.Ordinal);
+    private readonly BoundedCache<ValidatedToken> _validated = new(options.Value.MaxCachedEntries, time);
+
+    /// <summary>How many validated tokens this instance holds in memory.</summary>
+    internal int CachedEntries => _validated.Count;
 
     private sealed record ValidatedToken(Actor Actor, DateTimeOffset IssuedAt, DateTime NotBefore, DateTime Expires, string KeyId);
 
@@ -91,7 +91,7 @@ public sealed class TokenService(ISigningKeyStore keys, IOptions<AuthOptions> op
     public async ValueTask<(Actor Actor, DateTimeOffset IssuedAt)> ValidateAsync(string token, CancellationToken cancellationToken)
     {
         var signingKeys = await keys.GetKeysAsync(cancellationToken);
-        if (_validated.TryGetValue(token, out var known))
+        if (_validated.TryGet(token, out var known))
         {
             if (
                 ValidateLifetime(known.NotBefore, known.Expires)
@@ -100,7 +100,7 @@ public sealed class TokenService(ISigningKeyStore keys, IOptions<AuthOptions> op
             {
                 return (known.Actor, known.IssuedAt);
             }
-            _validated.TryRemove(token, out _);
+            _validated.Remove(token);
         }
         var result = await _handler.ValidateTokenAsync(
             token,
@@ -126,27 +126,12 @@ public sealed class TokenService(ISigningKeyStore keys, IOptions<AuthOptions> op
             ? DateTimeOffset.FromUnixTimeMilliseconds(milliseconds)
             : new DateTimeOffset(jwt.IssuedAt, TimeSpan.Zero);
         var actor = ToActor(jwt);
-        Remember(token, new ValidatedToken(actor, issuedAt, jwt.ValidFrom, jwt.ValidTo, jwt.Kid ?? ""));
+        _validated.Set(
+            token,
+            new ValidatedToken(actor, issuedAt, jwt.ValidFrom, jwt.ValidTo, jwt.Kid ?? ""),
+            new DateTimeOffset(jwt.ValidTo, TimeSpan.Zero) + ClockSkew
+        );
         return (actor, issuedAt);
-    }
-
-    private void Remember(string token, ValidatedToken validated)
-    {
-        if (_validated.Count >= MaxValidatedTokens)
-        {
-            foreach (var (key, entry) in _validated)
-            {
-                if (!ValidateLifetime(entry.NotBefore, entry.Expires))
-                {
-                    _validated.TryRemove(key, out _);
-                }
-            }
-            if (_validated.Count >= MaxValidatedTokens)
-            {
-                _validated.Clear();
-            }
-        }
-        _validated[token] = validated;
     }
 
     private bool ValidateLifetime(DateTime? notBefore, DateTime? expires, SecurityToken token, TokenValidationParameters parameters) =>
@@ -199,6 +184,8 @@ public sealed class TokenService(ISigningKeyStore keys, IOptions<AuthOptions> op
             SecurityTokenMalformedException or ArgumentException => "The access token is malformed.",
             _ => "The access token is not valid.",
         };
+
+    public void Dispose() => _validated.Dispose();
 
     /// <summary>The public signing keys as a JWKS document, for independent verification.</summary>
     public async ValueTask<IReadOnlyList<JsonWebKey>> PublicKeysAsync(CancellationToken cancellationToken)

@@ -43,5 +43,8 @@ public static class RateLimitGroups
     public const string Read = "read";
     public const string Write = "write";
 
-    public static IReadOnlyList<string> All { get; } = [Auth, Events, Read, Write];
+    /// <summary>Not a route group: failed authentications per client address, counted by the gate on every route.</summary>
+    public const string AuthFailures = "auth-failures";
+
+    public static IReadOnlyList<string> All { get; } = [Auth, AuthFailures, Events, Read, Write];
 }

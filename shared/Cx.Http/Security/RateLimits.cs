@@ -1,7 +1,6 @@
-using System.Collections.Concurrent;
 using System.ComponentModel.DataAnnotations;
-using System.Threading.RateLimiting;
 using Cx.Core.Common;
+using Cx.Core.RateLimiting;
 using Microsoft.Extensions.Options;
 
 namespace Cx.Http.Security;
@@ -27,6 +26,13 @@ public sealed class RateLimitOptions
     [ValidateObjectMembers]
     public RateLimitRule Auth { get; set; } = new() { Burst = 10, PerSecond = 10.0 / 60 };
 
+    /// <summary>
+    /// Failed authentications (401) per client address: once spent, the address is refused with 429
+    /// before its credentials are checked, until a token refills.
+    /// </summary>
+    [ValidateObjectMembers]
+    public RateLimitRule AuthFailures { get; set; } = new() { Burst = 20, PerSecond = 20.0 / 60 };
+
     [ValidateObjectMembers]
     public RateLimitRule Events { get; set; } = new() { Burst = 10_000, PerSecond = 5_000 };
 
@@ -40,6 +46,7 @@ public sealed class RateLimitOptions
         group switch
         {
             RateLimitGroups.Auth => Auth,
+            RateLimitGroups.AuthFailures => AuthFailures,
             RateLimitGroups.Events => Events,
             RateLimitGroups.Read => Read,
             _ => Write,
@@ -56,55 +63,26 @@ public sealed class TooManyRequestsException(TimeSpan retryAfter)
 }
 
 /// <summary>
-/// Token buckets per (group, caller): the API key, else the token's subject, else the client
-/// IP. Public API keys are shared by every browser, so their buckets are per key and IP. Limits
-/// are per instance (each scaled-out instance enforces its own buckets).
+/// The rate limits of the request gate, over the configured <see cref="IRateLimiter"/> (in-process
+/// or Redis): token buckets per (group, caller), where the caller is the API key, else the token's
+/// subject, else the client address. Public API keys are shared by every browser, so their buckets
+/// are per key and address.
 /// </summary>
-public sealed class RequestRateLimiter(IOptions<RateLimitOptions> options) : IDisposable
+public sealed class RequestRateLimiter(IRateLimiter limiter, IOptions<RateLimitOptions> options)
 {
-    private readonly ConcurrentDictionary<string, PartitionedRateLimiter<string>> _groups = new(StringComparer.Ordinal);
-
-    public void Acquire(string group, string caller)
+    /// <summary>Takes a permit from the caller's bucket, or throws <see cref="TooManyRequestsException"/>.</summary>
+    public async ValueTask AcquireAsync(string group, string caller, CancellationToken cancellationToken)
     {
         if (!options.Value.Enabled)
         {
             return;
         }
-        var limiter = _groups.GetOrAdd(group, Create);
-        using var lease = limiter.AttemptAcquire(caller);
-        if (!lease.IsAcquired)
-        {
-            var retryAfter = lease.TryGetMetadata(MetadataName.RetryAfter, out var after) ? after : TimeSpan.FromSeconds(1);
-            throw new TooManyRequestsException(retryAfter);
-        }
-    }
-
-    private PartitionedRateLimiter<string> Create(string group)
-    {
         var rule = options.Value.For(group);
-        // Refill in steps of at least 1 token and at most every 100 ms.
-        var period = TimeSpan.FromSeconds(Math.Max(0.1, 1 / rule.PerSecond));
-        var tokens = Math.Max(1, (int)Math.Round(rule.PerSecond * period.TotalSeconds));
-        return PartitionedRateLimiter.Create<string, string>(caller =>
-            RateLimitPartition.GetTokenBucketLimiter(
-                caller,
-                _ => new TokenBucketRateLimiterOptions
-                {
-                    TokenLimit = rule.Burst,
-                    TokensPerPeriod = tokens,
-                    ReplenishmentPeriod = period,
-                    QueueLimit = 0,
-                    AutoReplenishment = true,
-                }
-            )
-        );
-    }
-
-    public void Dispose()
-    {
-        foreach (var limiter in _groups.Values)
+        var decision = await limiter.AcquireAsync(group, caller, new TokenBucket(rule.Burst, rule.PerSecond), 1, cancellationToken);
+        if (!decision.Allowed)
         {
-            limiter.Dispose();
+            RateLimitMetrics.Rejections.Add(1, new KeyValuePair<string, object?>("group", group));
+            throw new TooManyRequestsException(decision.RetryAfter > TimeSpan.Zero ? decision.RetryAfter : TimeSpan.FromSeconds(1));
         }
     }
 }

@@ -7,15 +7,17 @@ namespace Cx.Http.Security;
 
 /// <summary>
 /// Security applied once, in the API layer, by both hosts before a function runs: credentials
-/// (bearer access token or API key), revocation, the function's declared permission (with
-/// self-only access for customers), rate limits, and the security headers. On success the
-/// actor and client address flow to the services for the rest of the request.
+/// (bearer access token or API key) with failed attempts limited per client address, revocation,
+/// the function's declared permission (with self-only access for customers), rate limits, and
+/// the security headers. On success the actor and client address flow to the services for the
+/// rest of the request.
 /// </summary>
 public sealed class RequestGate(
     TokenService tokens,
     ApiKeyService apiKeys,
     RevocationCache revocations,
     RequestRateLimiter limiter,
+    AuthFailureLimit failures,
     Microsoft.Extensions.Options.IOptions<HttpOptions> httpOptions
 )
 {
@@ -36,10 +38,22 @@ public sealed class RequestGate(
         }
         if (access.Permission == AccessAttribute.Anonymous)
         {
-            limiter.Acquire(access.RateLimit ?? GroupFor(context), "ip:" + clientIp);
+            await limiter.AcquireAsync(access.RateLimit ?? GroupFor(context), "ip:" + clientIp, cancellationToken);
             return new GatePass(null, clientIp);
         }
-        var (actor, callerKey) = await AuthenticateAsync(context, clientIp, cancellationToken);
+        failures.EnsureAllowed(clientIp);
+        Actor actor;
+        string callerKey;
+        try
+        {
+            (actor, callerKey) = await AuthenticateAsync(context, clientIp, cancellationToken);
+        }
+        catch (UnauthorizedException)
+        {
+            // Counted per address; the failure that finds the budget spent is answered 429 instead.
+            await failures.RecordFailureAsync(clientIp, cancellationToken);
+            throw;
+        }
         var customerId = access.Self is { } parameter ? context.Request.RouteValues[parameter]?.ToString() : null;
         var allowed =
             access.Permission == AccessAttribute.Authenticated
@@ -48,7 +62,7 @@ public sealed class RequestGate(
         {
             throw new ForbiddenException($"{DescribeKind(actor)} may not do this ({access.Permission}).");
         }
-        limiter.Acquire(access.RateLimit ?? GroupFor(context), callerKey);
+        await limiter.AcquireAsync(access.RateLimit ?? GroupFor(context), callerKey, cancellationToken);
         return new GatePass(actor, clientIp);
     }
 

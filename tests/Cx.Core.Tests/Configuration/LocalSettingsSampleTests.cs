@@ -35,6 +35,7 @@ public sealed class LocalSettingsSampleTests
         typeof(Cx.Embedded.Blobs.LocalBlobOptions),
         typeof(Cx.Azure.EventHubs.EventHubsOptions),
         typeof(Cx.Azure.Cosmos.CosmosOptions),
+        typeof(Cx.Azure.Redis.RedisRateLimitOptions),
     ];
 
     /// <summary>
@@ -54,6 +55,7 @@ public sealed class LocalSettingsSampleTests
         [Providers.StreamKey] = Providers.Stream[0],
         [Providers.AnalyticsKey] = Providers.Analytics[0],
         [Providers.BlobKey] = Providers.Blob[0],
+        [Providers.RateLimitsKey] = Providers.RateLimits[0],
     };
 
     /// <summary>

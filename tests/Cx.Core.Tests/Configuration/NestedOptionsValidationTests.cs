@@ -21,6 +21,8 @@ public sealed class NestedOptionsValidationTests
     [InlineData("Cx:RateLimits:Events:Burst", "0", "Burst")]
     [InlineData("Cx:RateLimits:Read:PerSecond", "0", "PerSecond")]
     [InlineData("Cx:RateLimits:Auth:Burst", "2000000", "Burst")]
+    [InlineData("Cx:RateLimits:AuthFailures:Burst", "0", "Burst")]
+    [InlineData("Cx:RateLimits:AuthFailures:PerSecond", "0", "PerSecond")]
     public void Should_refuse_a_rate_limit_rule_out_of_range(string key, string value, string member)
     {
         using var services = CxServices.Build(new() { [key] = value });

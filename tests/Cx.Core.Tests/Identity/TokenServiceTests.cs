@@ -97,7 +97,7 @@ public sealed class TokenServiceTests
         var sut = CreateSut();
         var first = await sut.IssueAsync(Marketer, CancellationToken.None);
         await sut.ValidateAsync(first.Token, CancellationToken.None);
-        for (var i = 0; i < TokenService.MaxValidatedTokens; i++)
+        for (var i = 0; i < new AuthOptions().MaxCachedEntries; i++)
         {
             var token = await sut.IssueAsync(Marketer with { Subject = "m-" + i }, CancellationToken.None);
             await sut.ValidateAsync(token.Token, CancellationToken.None);

@@ -237,6 +237,112 @@ public sealed class SessionTests(SessionHostFactory host) : IClassFixture<Sessio
     }
 
     [Fact]
+    public async Task Should_end_the_refresh_tokens_of_every_session_on_sign_out_everywhere()
+    {
+        var email = await CreateAccountAsync();
+        var first = await SignInAsync(email);
+        var second = await SignInAsync(email);
+        var third = await SignInAsync(email);
+
+        await PostAsUserAsync("auth/sign-out-everywhere", second["access_token"]!.GetValue<string>())
+            .ShouldBeAsync(HttpStatusCode.NoContent);
+
+        foreach (var session in new[] { third, first, second })
+        {
+            var refused = await (await RefreshAsync(session["refresh_token"]!.GetValue<string>())).ShouldBeProblemAsync(
+                HttpStatusCode.BadRequest,
+                "invalid-grant"
+            );
+            Assert.Equal("invalid_grant", refused["error"]!.GetValue<string>());
+            await (await MeAsync(session["access_token"]!.GetValue<string>())).ShouldBeProblemAsync(
+                HttpStatusCode.Unauthorized,
+                "unauthorized"
+            );
+        }
+        // A sign-in after the cut is a new session, and it refreshes.
+        var again = await SignInAsync(email);
+        await RefreshAsync(again["refresh_token"]!.GetValue<string>()).ShouldBeAsync(HttpStatusCode.OK);
+    }
+
+    public static TheoryData<string> AdminRevocations() => new() { "password", "roles", "disable", "delete" };
+
+    [Theory]
+    [MemberData(nameof(AdminRevocations))]
+    public async Task Should_end_every_refresh_token_of_an_account_an_admin_changes(string change)
+    {
+        var email = await CreateAccountAsync();
+        var sessions = new[] { await SignInAsync(email), await SignInAsync(email) };
+        var id = (await (await MeAsync(sessions[0]["access_token"]!.GetValue<string>())).ReadObjectAsync())["subject"]!.GetValue<string>();
+
+        var request = change switch
+        {
+            "password" => new HttpRequestMessage(HttpMethod.Put, $"accounts/{id}/password")
+            {
+                Content = HttpAssertions.Json("""{"password":"another correct horse battery staple"}"""),
+            },
+            "roles" => new HttpRequestMessage(HttpMethod.Patch, $"accounts/{id}")
+            {
+                Content = HttpAssertions.Json("""{"roles":["editor"]}""", "application/merge-patch+json"),
+            },
+            "disable" => new HttpRequestMessage(HttpMethod.Patch, $"accounts/{id}")
+            {
+                Content = HttpAssertions.Json("""{"disabled":true}""", "application/merge-patch+json"),
+            },
+            _ => new HttpRequestMessage(HttpMethod.Delete, $"accounts/{id}"),
+        };
+        Assert.True((await _admin.SendAsync(request)).IsSuccessStatusCode);
+
+        foreach (var session in sessions)
+        {
+            await (await RefreshAsync(session["refresh_token"]!.GetValue<string>())).ShouldBeProblemAsync(
+                HttpStatusCode.BadRequest,
+                "invalid-grant"
+            );
+            await (await MeAsync(session["access_token"]!.GetValue<string>())).ShouldBeProblemAsync(
+                HttpStatusCode.Unauthorized,
+                "unauthorized"
+            );
+        }
+    }
+
+    [Fact]
+    public async Task Should_let_exactly_one_of_two_racing_refreshes_win_and_revoke_the_family()
+    {
+        var email = await CreateAccountAsync();
+        for (var round = 0; round < 8; round++)
+        {
+            var tokens = await SignInAsync(email);
+            var refresh = tokens["refresh_token"]!.GetValue<string>();
+            using var start = new SemaphoreSlim(0);
+            var racers = Enumerable
+                .Range(0, 2)
+                .Select(async _ =>
+                {
+                    await start.WaitAsync();
+                    return await RefreshAsync(refresh);
+                })
+                .ToList();
+            start.Release(2);
+            var responses = await Task.WhenAll(racers);
+
+            var winner = Assert.Single(responses, r => r.StatusCode == HttpStatusCode.OK);
+            var loser = Assert.Single(responses, r => r.StatusCode != HttpStatusCode.OK);
+            var reuse = await loser.ShouldBeProblemAsync(HttpStatusCode.BadRequest, "invalid-grant");
+            Assert.Contains("already used", reuse["detail"]!.GetValue<string>(), StringComparison.Ordinal);
+            // The copy revoked the family: the winner's new pair is dead too.
+            var won = await winner.ReadObjectAsync();
+            await (await RefreshAsync(won["refresh_token"]!.GetValue<string>())).ShouldBeProblemAsync(
+                HttpStatusCode.BadRequest,
+                "invalid-grant"
+            );
+            await (await MeAsync(won["access_token"]!.GetValue<string>())).ShouldBeProblemAsync(
+                HttpStatusCode.Unauthorized,
+                "unauthorized"
+            );
+        }
+    }
+
+    [Fact]
     public async Task Should_revoke_a_refresh_token_as_rfc_7009_says()
     {
         var email = await CreateAccountAsync();

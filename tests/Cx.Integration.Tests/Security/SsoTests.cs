@@ -171,6 +171,27 @@ public sealed class SsoTests(SsoHostFactory host) : IClassFixture<SsoHostFactory
     }
 
     [Fact]
+    public async Task Should_end_a_customer_s_sessions_when_the_customer_is_deleted()
+    {
+        var subject = Guid.NewGuid().ToString("n");
+        var tokens = await (
+            await ExchangeAsync(host.Issuer.IdToken(subject, $"gone-{subject[..8]}@example.com")).ShouldBeAsync(HttpStatusCode.OK)
+        ).ReadObjectAsync();
+        var customerId = (await MeAsync(tokens))["customerId"]!.GetValue<string>();
+
+        await host.CreateApiClient().DeleteAsync($"customers/{customerId}").ShouldBeAsync(HttpStatusCode.NoContent);
+
+        var refresh = await _anonymous.PostAsync(
+            "auth/token",
+            HttpAssertions.Json($$"""{"grant_type":"refresh_token","refresh_token":"{{tokens["refresh_token"]!.GetValue<string>()}}"}""")
+        );
+        await refresh.ShouldBeProblemAsync(HttpStatusCode.BadRequest, "invalid-grant");
+        var me = new HttpRequestMessage(HttpMethod.Get, "auth/me");
+        me.Headers.Authorization = new AuthenticationHeaderValue("Bearer", tokens["access_token"]!.GetValue<string>());
+        await (await _anonymous.SendAsync(me)).ShouldBeProblemAsync(HttpStatusCode.Unauthorized, "unauthorized");
+    }
+
+    [Fact]
     public async Task Should_link_an_existing_profile_by_verified_email_only()
     {
         var id = "pre-" + Guid.NewGuid().ToString("n")[..8];
