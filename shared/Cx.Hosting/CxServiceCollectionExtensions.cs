@@ -24,15 +24,9 @@ public static class CxServiceCollectionExtensions
     /// </summary>
     public static IServiceCollection AddCx(this IServiceCollection services, IConfiguration configuration)
     {
-        services
-            .AddOptions<ContentOptions>()
-            .Bind(configuration.GetSection(ContentOptions.Section))
-            .ValidateDataAnnotations()
-            .ValidateOnStart();
         services.AddSingleton(TimeProvider.System);
-        services.AddCxContent();
-        services.AddCxIdentity();
-        services.AddOptions<AuthOptions>().Bind(configuration.GetSection(AuthOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddCxContent(configuration);
+        services.AddCxIdentity(configuration);
         services.AddOptions<BootstrapOptions>().Bind(configuration.GetSection(BootstrapOptions.Section));
         services.AddCxHttp(configuration);
         switch (Providers.Resolve(Providers.RateLimitsKey, configuration[Providers.RateLimitsKey], Providers.RateLimits))
@@ -74,7 +68,7 @@ public static class CxServiceCollectionExtensions
 
         services.AddHostedService<CxInitializer>();
         services.AddCxEventCapture(configuration, storage);
-        services.AddCxLifecycle(configuration);
+        services.AddCxHooks(configuration);
         return services;
     }
 
@@ -84,15 +78,10 @@ public static class CxServiceCollectionExtensions
     /// after storage and event capture are ready. Timer functions run the same work too, so it
     /// progresses on a host that scaled to zero.
     /// </summary>
-    private static void AddCxLifecycle(this IServiceCollection services, IConfiguration configuration)
+    private static void AddCxHooks(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddOptions<HookOptions>().Bind(configuration.GetSection(HookOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
-        services
-            .AddOptions<SegmentOptions>()
-            .Bind(configuration.GetSection(SegmentOptions.Section))
-            .ValidateDataAnnotations()
-            .ValidateOnStart();
-        services.AddCxSegments();
+        services.AddCxLifecycle(configuration);
+        services.AddCxSegments(configuration);
         services.AddHostedService<ChangeDispatcherService>();
         services.AddHostedService(sp => sp.GetRequiredService<SegmentBehaviorWorker>());
         services.AddHostedService<SegmentJobService>();
@@ -105,18 +94,8 @@ public static class CxServiceCollectionExtensions
     /// </summary>
     private static void AddCxEventCapture(this IServiceCollection services, IConfiguration configuration, string storage)
     {
-        services
-            .AddOptions<EventOptions>()
-            .Bind(configuration.GetSection(EventOptions.Section))
-            .ValidateDataAnnotations()
-            .ValidateOnStart();
-        services
-            .AddOptions<AnalyticsOptions>()
-            .Bind(configuration.GetSection(AnalyticsOptions.Section))
-            .ValidateDataAnnotations()
-            .ValidateOnStart();
-        services.AddCxEvents();
-        services.AddCxAnalytics();
+        services.AddCxEvents(configuration);
+        services.AddCxAnalytics(configuration);
 
         var blob = Providers.Resolve(Providers.BlobKey, configuration[Providers.BlobKey], Providers.Blob);
         switch (blob)
