@@ -4,8 +4,9 @@ using Cx.Core.Analytics;
 using Cx.Core.Common;
 using Cx.Core.Content;
 using Cx.Core.Events;
-using Cx.Http.Json;
 using Cx.Http.Paging;
+using Cx.Http.Requests;
+using Cx.Http.Responses;
 using Cx.Http.Routes;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Options;
@@ -40,7 +41,7 @@ public sealed class AnalyticsEndpoints(
     /// <summary><c>GET analytics/rollups?event=&amp;granularity=&amp;from=&amp;to=&amp;breakdown=&amp;name=</c>.</summary>
     public async Task<IResult> RollupsAsync(HttpRequest request, CancellationToken cancellationToken)
     {
-        var query = EventEndpoints.ReadQuery(request, RollupParameters);
+        var query = QueryParameters.Read(request, RollupParameters);
         var errors = new List<FieldError>();
         var eventType = query.GetValueOrDefault("event");
         if (eventType is null)
@@ -171,7 +172,7 @@ public sealed class AnalyticsEndpoints(
     /// <summary><c>POST analytics/funnels</c> with <c>{"steps": [{"event"}...], "window", "from", "to"?}</c>.</summary>
     public async Task<IResult> FunnelAsync(HttpRequest request, CancellationToken cancellationToken)
     {
-        EntryEndpoints.RejectQuery(request);
+        QueryParameters.RejectAny(request);
         var body = await RequestBody.ReadObjectAsync(request, httpOptions.Value, cancellationToken);
         var errors = new List<FieldError>();
         foreach (var (property, _) in body)
@@ -317,36 +318,26 @@ public sealed class AnalyticsEndpoints(
 
     public async Task<IResult> ListJourneysAsync(HttpRequest request, CancellationToken cancellationToken)
     {
-        var parameters = ListParameters.Parse(request.Query, allowFilters: false);
-        if (parameters.Fields is not null || parameters.Sort.Count > 0)
-        {
-            throw new ValidationException(
-                Query(
-                    parameters.Fields is not null ? "fields" : "sort",
-                    "unknown-parameter",
-                    "Journeys are listed by key; use limit and cursor."
-                )
-            );
-        }
-        var limit = parameters.Limit ?? contentOptions.Value.DefaultPageSize;
-        if (limit < 1 || limit > contentOptions.Value.MaxPageSize)
-        {
-            throw new ValidationException(Query("limit", "range", $"limit is between 1 and {contentOptions.Value.MaxPageSize}."));
-        }
-        var (items, next) = await journeys.ListAsync(limit, parameters.DecodeCursor(JourneyRegistry.Document), cancellationToken);
-        return new PageResult(items, next is null ? null : CursorCodec.Encode(next, parameters.FingerprintFor(JourneyRegistry.Document)));
+        var page = PageRequest.Read(
+            request,
+            contentOptions.Value,
+            JourneyRegistry.Document,
+            "Journeys are listed by key; use limit and cursor."
+        );
+        var (items, next) = await journeys.ListAsync(page.Limit, page.After, cancellationToken);
+        return new PageResult(items, page.NextCursor(next));
     }
 
     public async Task<IResult> GetJourneyAsync(HttpRequest request, string key, CancellationToken cancellationToken)
     {
-        EntryEndpoints.RejectQuery(request);
+        QueryParameters.RejectAny(request);
         var document = (await journeys.GetAsync(key, cancellationToken)).Document;
         return ETags.IfNoneMatch(request, document.ETag) ? new NotModifiedResult(document.ETag) : new DocumentResult(document);
     }
 
     public async Task<IResult> CreateJourneyAsync(HttpRequest request, CancellationToken cancellationToken)
     {
-        EntryEndpoints.RejectQuery(request);
+        QueryParameters.RejectAny(request);
         var body = await RequestBody.ReadObjectAsync(request, httpOptions.Value, cancellationToken);
         var saved = await journeys.CreateAsync(DefinitionDocuments.FromRequest<JourneyDefinition>(body), cancellationToken);
         return new DocumentResult(saved.Document, StatusCodes.Status201Created, AnalyticsRoutes.JourneyLocation(saved.Definition.Key));
@@ -354,7 +345,7 @@ public sealed class AnalyticsEndpoints(
 
     public async Task<IResult> ReplaceJourneyAsync(HttpRequest request, string key, CancellationToken cancellationToken)
     {
-        EntryEndpoints.RejectQuery(request);
+        QueryParameters.RejectAny(request);
         var ifMatch = ETags.ReadIfMatch(request);
         var body = await RequestBody.ReadObjectAsync(request, httpOptions.Value, cancellationToken);
         var saved = await journeys.ReplaceAsync(key, DefinitionDocuments.FromRequest<JourneyDefinition>(body), ifMatch, cancellationToken);
@@ -363,7 +354,7 @@ public sealed class AnalyticsEndpoints(
 
     public async Task<IResult> DeleteJourneyAsync(HttpRequest request, string key, CancellationToken cancellationToken)
     {
-        EntryEndpoints.RejectQuery(request);
+        QueryParameters.RejectAny(request);
         await journeys.DeleteAsync(key, ETags.ReadIfMatch(request), cancellationToken);
         return NoContentResult.Instance;
     }
@@ -371,7 +362,7 @@ public sealed class AnalyticsEndpoints(
     /// <summary><c>GET journeys/{key}/report?from=&amp;to=</c>: the journey's stages over the range, computed now.</summary>
     public async Task<IResult> JourneyReportAsync(HttpRequest request, string key, CancellationToken cancellationToken)
     {
-        var query = EventEndpoints.ReadQuery(request, ReportParameters);
+        var query = QueryParameters.Read(request, ReportParameters);
         var errors = new List<FieldError>();
         var (from, to) = ReadRange(query, errors, ErrorLocation.Query);
         if (errors.Count == 0)

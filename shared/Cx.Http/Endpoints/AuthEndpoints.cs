@@ -2,7 +2,8 @@ using System.Text.Json;
 using Cx.Core.Audit;
 using Cx.Core.Common;
 using Cx.Core.Identity;
-using Cx.Http.Json;
+using Cx.Http.Requests;
+using Cx.Http.Responses;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Options;
 
@@ -46,7 +47,7 @@ public sealed class AuthEndpoints(
 
     public async Task<IResult> TokenAsync(HttpRequest request, CancellationToken cancellationToken)
     {
-        EntryEndpoints.RejectQuery(request);
+        QueryParameters.RejectAny(request);
         var parameters = await ReadParametersAsync(request, cancellationToken);
         var clientType = parameters.GetValueOrDefault("client_type") ?? "mobile";
         if (clientType is not ("web" or "mobile"))
@@ -168,7 +169,7 @@ public sealed class AuthEndpoints(
     /// <summary>RFC 7009: revokes the session of a refresh token; answers 200 whether or not the token was known.</summary>
     public async Task<IResult> RevokeAsync(HttpRequest request, CancellationToken cancellationToken)
     {
-        EntryEndpoints.RejectQuery(request);
+        QueryParameters.RejectAny(request);
         var parameters =
             request.ContentLength is null or 0 && !request.HasFormContentType ? [] : await ReadParametersAsync(request, cancellationToken);
         var token = parameters.GetValueOrDefault("token") ?? request.Cookies[RefreshCookie];
@@ -183,7 +184,7 @@ public sealed class AuthEndpoints(
     /// <summary>Ends the caller's session (its refresh tokens and access tokens).</summary>
     public async Task<IResult> SignOutAsync(HttpRequest request, CancellationToken cancellationToken)
     {
-        EntryEndpoints.RejectQuery(request);
+        QueryParameters.RejectAny(request);
         var actor = CurrentActor.Get();
         if (actor.SessionId is { } session)
         {
@@ -206,7 +207,7 @@ public sealed class AuthEndpoints(
     /// <summary>Signs the caller out everywhere: every session, every token issued until now.</summary>
     public async Task<IResult> SignOutEverywhereAsync(HttpRequest request, CancellationToken cancellationToken)
     {
-        EntryEndpoints.RejectQuery(request);
+        QueryParameters.RejectAny(request);
         var actor = CurrentActor.Get();
         await sessions.RevokeAllAsync(actor.Kind, actor.Subject, cancellationToken);
         await audit.RecordAsync(
@@ -221,7 +222,7 @@ public sealed class AuthEndpoints(
 
     public IResult Me(HttpRequest request)
     {
-        EntryEndpoints.RejectQuery(request);
+        QueryParameters.RejectAny(request);
         var actor = CurrentActor.Get();
         return Results.Json(
             new MeResponse(
@@ -240,7 +241,7 @@ public sealed class AuthEndpoints(
     /// <summary>The public keys that verify Cx access tokens (JWKS), for other services and independent libraries.</summary>
     public async Task<IResult> JwksAsync(HttpRequest request, CancellationToken cancellationToken)
     {
-        EntryEndpoints.RejectQuery(request);
+        QueryParameters.RejectAny(request);
         var keys = await tokens.PublicKeysAsync(cancellationToken);
         request.HttpContext.Response.Headers.CacheControl = "public, max-age=300";
         var document = new JwksDocument([.. keys.Select(k => new JwkView(k.Kty, k.Crv, k.Kid, k.Use, k.Alg, k.X, k.Y))]);

@@ -1,7 +1,8 @@
 using Cx.Core.Content;
 using Cx.Core.Documents;
-using Cx.Http.Json;
 using Cx.Http.Paging;
+using Cx.Http.Requests;
+using Cx.Http.Responses;
 using Cx.Http.Routes;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Options;
@@ -23,19 +24,19 @@ public sealed class DefinitionEndpoints(
 
     public async Task<IResult> GetContentTypeAsync(HttpRequest request, string key, CancellationToken cancellationToken)
     {
-        EntryEndpoints.RejectQuery(request);
+        QueryParameters.RejectAny(request);
         return Respond(request, (await registry.GetContentTypeAsync(key, cancellationToken)).Document);
     }
 
     public async Task<IResult> GetComponentAsync(HttpRequest request, string key, CancellationToken cancellationToken)
     {
-        EntryEndpoints.RejectQuery(request);
+        QueryParameters.RejectAny(request);
         return Respond(request, (await registry.GetComponentAsync(key, cancellationToken)).Document);
     }
 
     public async Task<IResult> CreateContentTypeAsync(HttpRequest request, CancellationToken cancellationToken)
     {
-        EntryEndpoints.RejectQuery(request);
+        QueryParameters.RejectAny(request);
         var body = await RequestBody.ReadObjectAsync(request, options.Value, cancellationToken);
         var saved = await registry.CreateContentTypeAsync(DefinitionDocuments.FromRequest<ContentType>(body), cancellationToken);
         return new DocumentResult(saved.Document, StatusCodes.Status201Created, ContentTypeRoutes.Location(saved.Definition.Key));
@@ -43,7 +44,7 @@ public sealed class DefinitionEndpoints(
 
     public async Task<IResult> ReplaceContentTypeAsync(HttpRequest request, string key, CancellationToken cancellationToken)
     {
-        EntryEndpoints.RejectQuery(request);
+        QueryParameters.RejectAny(request);
         var ifMatch = ETags.ReadIfMatch(request);
         var body = await RequestBody.ReadObjectAsync(request, options.Value, cancellationToken);
         var saved = await registry.ReplaceContentTypeAsync(
@@ -57,14 +58,14 @@ public sealed class DefinitionEndpoints(
 
     public async Task<IResult> DeleteContentTypeAsync(HttpRequest request, string key, CancellationToken cancellationToken)
     {
-        EntryEndpoints.RejectQuery(request);
+        QueryParameters.RejectAny(request);
         await registry.DeleteContentTypeAsync(key, ETags.ReadIfMatch(request), cancellationToken);
         return NoContentResult.Instance;
     }
 
     public async Task<IResult> CreateComponentAsync(HttpRequest request, CancellationToken cancellationToken)
     {
-        EntryEndpoints.RejectQuery(request);
+        QueryParameters.RejectAny(request);
         var body = await RequestBody.ReadObjectAsync(request, options.Value, cancellationToken);
         var saved = await registry.CreateComponentAsync(DefinitionDocuments.FromRequest<ComponentDefinition>(body), cancellationToken);
         return new DocumentResult(saved.Document, StatusCodes.Status201Created, ComponentRoutes.Location(saved.Definition.Key));
@@ -72,7 +73,7 @@ public sealed class DefinitionEndpoints(
 
     public async Task<IResult> ReplaceComponentAsync(HttpRequest request, string key, CancellationToken cancellationToken)
     {
-        EntryEndpoints.RejectQuery(request);
+        QueryParameters.RejectAny(request);
         var ifMatch = ETags.ReadIfMatch(request);
         var body = await RequestBody.ReadObjectAsync(request, options.Value, cancellationToken);
         var saved = await registry.ReplaceComponentAsync(
@@ -86,39 +87,16 @@ public sealed class DefinitionEndpoints(
 
     public async Task<IResult> DeleteComponentAsync(HttpRequest request, string key, CancellationToken cancellationToken)
     {
-        EntryEndpoints.RejectQuery(request);
+        QueryParameters.RejectAny(request);
         await registry.DeleteComponentAsync(key, ETags.ReadIfMatch(request), cancellationToken);
         return NoContentResult.Instance;
     }
 
     private async Task<IResult> ListAsync(HttpRequest request, string documentType, CancellationToken cancellationToken)
     {
-        var parameters = ListParameters.Parse(request.Query, allowFilters: false);
-        if (parameters.Fields is not null || parameters.Sort.Count > 0)
-        {
-            throw new Core.Common.ValidationException(
-                new Core.Common.FieldError(
-                    parameters.Fields is not null ? "fields" : "sort",
-                    "unknown-parameter",
-                    "Definitions are listed by key; use limit and cursor.",
-                    Core.Common.ErrorLocation.Query
-                )
-            );
-        }
-        var limit = parameters.Limit ?? contentOptions.Value.DefaultPageSize;
-        if (limit < 1 || limit > contentOptions.Value.MaxPageSize)
-        {
-            throw new Core.Common.ValidationException(
-                new Core.Common.FieldError(
-                    "limit",
-                    "range",
-                    $"limit is between 1 and {contentOptions.Value.MaxPageSize}.",
-                    Core.Common.ErrorLocation.Query
-                )
-            );
-        }
-        var (items, next) = await registry.ListAsync(documentType, limit, parameters.DecodeCursor(documentType), cancellationToken);
-        return new PageResult(items, next is null ? null : CursorCodec.Encode(next, parameters.FingerprintFor(documentType)));
+        var page = PageRequest.Read(request, contentOptions.Value, documentType, "Definitions are listed by key; use limit and cursor.");
+        var (items, next) = await registry.ListAsync(documentType, page.Limit, page.After, cancellationToken);
+        return new PageResult(items, page.NextCursor(next));
     }
 
     private static IResult Respond(HttpRequest request, StoredDocument document) =>

@@ -2,8 +2,9 @@ using Cx.Core.Common;
 using Cx.Core.Content;
 using Cx.Core.Documents;
 using Cx.Core.Identity;
-using Cx.Http.Json;
 using Cx.Http.Paging;
+using Cx.Http.Requests;
+using Cx.Http.Responses;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Options;
 
@@ -50,7 +51,7 @@ public sealed class EntryEndpoints(EntryService entries, ContentTypeRegistry reg
 
     public async Task<IResult> GetAsync(HttpRequest request, string typeKey, string id, CancellationToken cancellationToken)
     {
-        var fieldNames = ReadFieldsParameter(request);
+        var fieldNames = QueryParameters.ReadFields(request);
         var document = await entries.GetAsync(typeKey, id, cancellationToken);
         if (ETags.IfNoneMatch(request, document.ETag))
         {
@@ -69,7 +70,7 @@ public sealed class EntryEndpoints(EntryService entries, ContentTypeRegistry reg
         CancellationToken cancellationToken
     )
     {
-        RejectQuery(request);
+        QueryParameters.RejectAny(request);
         var body = await RequestBody.ReadObjectAsync(request, options.Value, cancellationToken);
         var document = await entries.CreateAsync(typeKey, body, cancellationToken);
         return new DocumentResult(document, StatusCodes.Status201Created, location(document.Id));
@@ -77,7 +78,7 @@ public sealed class EntryEndpoints(EntryService entries, ContentTypeRegistry reg
 
     public async Task<IResult> ReplaceAsync(HttpRequest request, string typeKey, string id, CancellationToken cancellationToken)
     {
-        RejectQuery(request);
+        QueryParameters.RejectAny(request);
         var ifMatch = ETags.ReadIfMatch(request);
         var body = await RequestBody.ReadObjectAsync(request, options.Value, cancellationToken);
         return new DocumentResult(await entries.ReplaceAsync(typeKey, id, body, ifMatch, cancellationToken));
@@ -85,7 +86,7 @@ public sealed class EntryEndpoints(EntryService entries, ContentTypeRegistry reg
 
     public async Task<IResult> PatchAsync(HttpRequest request, string typeKey, string id, CancellationToken cancellationToken)
     {
-        RejectQuery(request);
+        QueryParameters.RejectAny(request);
         var ifMatch = ETags.ReadIfMatch(request);
         var patch = await RequestBody.ReadObjectAsync(request, options.Value, cancellationToken, mergePatch: true);
         return new DocumentResult(await entries.PatchAsync(typeKey, id, patch, ifMatch, cancellationToken));
@@ -93,14 +94,14 @@ public sealed class EntryEndpoints(EntryService entries, ContentTypeRegistry reg
 
     public async Task<IResult> DeleteAsync(HttpRequest request, string typeKey, string id, CancellationToken cancellationToken)
     {
-        RejectQuery(request);
+        QueryParameters.RejectAny(request);
         await entries.DeleteAsync(typeKey, id, ETags.ReadIfMatch(request), cancellationToken);
         return NoContentResult.Instance;
     }
 
     public async Task<IResult> GetSingleAsync(HttpRequest request, string typeKey, CancellationToken cancellationToken)
     {
-        var fieldNames = ReadFieldsParameter(request);
+        var fieldNames = QueryParameters.ReadFields(request);
         var document = await entries.GetSingleAsync(typeKey, cancellationToken);
         if (ETags.IfNoneMatch(request, document.ETag))
         {
@@ -119,7 +120,7 @@ public sealed class EntryEndpoints(EntryService entries, ContentTypeRegistry reg
         CancellationToken cancellationToken
     )
     {
-        RejectQuery(request);
+        QueryParameters.RejectAny(request);
         var ifMatch = ETags.ReadIfMatch(request);
         var body = await RequestBody.ReadObjectAsync(request, options.Value, cancellationToken);
         var (document, created) = await entries.PutSingleAsync(typeKey, body, ifMatch, cancellationToken);
@@ -128,7 +129,7 @@ public sealed class EntryEndpoints(EntryService entries, ContentTypeRegistry reg
 
     public async Task<IResult> PatchSingleAsync(HttpRequest request, string typeKey, CancellationToken cancellationToken)
     {
-        RejectQuery(request);
+        QueryParameters.RejectAny(request);
         var ifMatch = ETags.ReadIfMatch(request);
         var patch = await RequestBody.ReadObjectAsync(request, options.Value, cancellationToken, mergePatch: true);
         return new DocumentResult(await entries.PatchSingleAsync(typeKey, patch, ifMatch, cancellationToken));
@@ -136,46 +137,8 @@ public sealed class EntryEndpoints(EntryService entries, ContentTypeRegistry reg
 
     public async Task<IResult> DeleteSingleAsync(HttpRequest request, string typeKey, CancellationToken cancellationToken)
     {
-        RejectQuery(request);
+        QueryParameters.RejectAny(request);
         await entries.DeleteSingleAsync(typeKey, ETags.ReadIfMatch(request), cancellationToken);
         return NoContentResult.Instance;
-    }
-
-    /// <summary>Reads <c>fields</c>, the only query parameter a single-document read takes.</summary>
-    internal static IReadOnlyList<string>? ReadFieldsParameter(HttpRequest request)
-    {
-        IReadOnlyList<string>? fields = null;
-        var errors = new List<FieldError>();
-        foreach (var (name, values) in request.Query)
-        {
-            if (name == "fields" && values.Count == 1)
-            {
-                fields = (values[0] ?? "").Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
-            }
-            else
-            {
-                errors.Add(new(name, "unknown-parameter", "Only 'fields' (once) is accepted here.", ErrorLocation.Query));
-            }
-        }
-        return errors.Count > 0 ? throw new ValidationException(errors, "The query string is not valid.") : fields;
-    }
-
-    /// <summary>Writes take no query parameters; a stray one is an error rather than silently ignored.</summary>
-    internal static void RejectQuery(HttpRequest request)
-    {
-        if (request.Query.Count > 0)
-        {
-            throw new ValidationException(
-                [
-                    .. request.Query.Keys.Select(k => new FieldError(
-                        k,
-                        "unknown-parameter",
-                        "This operation takes no query parameters.",
-                        ErrorLocation.Query
-                    )),
-                ],
-                "The query string is not valid."
-            );
-        }
     }
 }

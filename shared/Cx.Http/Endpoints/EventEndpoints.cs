@@ -7,9 +7,10 @@ using Cx.Core.Common;
 using Cx.Core.Content;
 using Cx.Core.Events;
 using Cx.Core.Rules;
-using Cx.Http.Json;
 using Cx.Http.Paging;
 using Cx.Http.Problems;
+using Cx.Http.Requests;
+using Cx.Http.Responses;
 using Cx.Http.Routes;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Options;
@@ -48,7 +49,7 @@ public sealed class EventEndpoints(
 
     public async Task<IResult> IngestAsync(HttpRequest request, CancellationToken cancellationToken)
     {
-        EntryEndpoints.RejectQuery(request);
+        QueryParameters.RejectAny(request);
         CheckJsonMediaType(request);
         var limits = eventOptions.Value;
         var (buffer, length) = await ReadBodyAsync(request, limits.MaxBatchBytes, cancellationToken);
@@ -138,7 +139,7 @@ public sealed class EventEndpoints(
 
     public async Task<IResult> IdentifyAsync(HttpRequest request, CancellationToken cancellationToken)
     {
-        EntryEndpoints.RejectQuery(request);
+        QueryParameters.RejectAny(request);
         var body = await RequestBody.ReadObjectAsync(request, httpOptions.Value, cancellationToken);
         var errors = new List<FieldError>();
         string? Read(string name)
@@ -184,7 +185,7 @@ public sealed class EventEndpoints(
 
     public async Task<IResult> StatusAsync(HttpRequest request, CancellationToken cancellationToken)
     {
-        EntryEndpoints.RejectQuery(request);
+        QueryParameters.RejectAny(request);
         var status = await stream.GetStatusAsync(cancellationToken);
         return new JsonWriterResult(
             StatusCodes.Status200OK,
@@ -204,39 +205,26 @@ public sealed class EventEndpoints(
 
     public async Task<IResult> ListTypesAsync(HttpRequest request, CancellationToken cancellationToken)
     {
-        var parameters = ListParameters.Parse(request.Query, allowFilters: false);
-        if (parameters.Fields is not null || parameters.Sort.Count > 0)
-        {
-            throw new ValidationException(
-                new FieldError(
-                    parameters.Fields is not null ? "fields" : "sort",
-                    "unknown-parameter",
-                    "Event types are listed by key; use limit and cursor.",
-                    ErrorLocation.Query
-                )
-            );
-        }
-        var limit = parameters.Limit ?? contentOptions.Value.DefaultPageSize;
-        if (limit < 1 || limit > contentOptions.Value.MaxPageSize)
-        {
-            throw new ValidationException(
-                new FieldError("limit", "range", $"limit is between 1 and {contentOptions.Value.MaxPageSize}.", ErrorLocation.Query)
-            );
-        }
-        var (items, next) = await registry.ListAsync(limit, parameters.DecodeCursor(EventTypeRegistry.Document), cancellationToken);
-        return new PageResult(items, next is null ? null : CursorCodec.Encode(next, parameters.FingerprintFor(EventTypeRegistry.Document)));
+        var page = PageRequest.Read(
+            request,
+            contentOptions.Value,
+            EventTypeRegistry.Document,
+            "Event types are listed by key; use limit and cursor."
+        );
+        var (items, next) = await registry.ListAsync(page.Limit, page.After, cancellationToken);
+        return new PageResult(items, page.NextCursor(next));
     }
 
     public async Task<IResult> GetTypeAsync(HttpRequest request, string key, CancellationToken cancellationToken)
     {
-        EntryEndpoints.RejectQuery(request);
+        QueryParameters.RejectAny(request);
         var document = (await registry.GetAsync(key, cancellationToken)).Document;
         return ETags.IfNoneMatch(request, document.ETag) ? new NotModifiedResult(document.ETag) : new DocumentResult(document);
     }
 
     public async Task<IResult> CreateTypeAsync(HttpRequest request, CancellationToken cancellationToken)
     {
-        EntryEndpoints.RejectQuery(request);
+        QueryParameters.RejectAny(request);
         var body = await RequestBody.ReadObjectAsync(request, httpOptions.Value, cancellationToken);
         var saved = await registry.CreateAsync(DefinitionDocuments.FromRequest<EventTypeDefinition>(body), cancellationToken);
         return new DocumentResult(saved.Document, StatusCodes.Status201Created, EventRoutes.TypeLocation(saved.Definition.Key));
@@ -244,7 +232,7 @@ public sealed class EventEndpoints(
 
     public async Task<IResult> ReplaceTypeAsync(HttpRequest request, string key, CancellationToken cancellationToken)
     {
-        EntryEndpoints.RejectQuery(request);
+        QueryParameters.RejectAny(request);
         var ifMatch = ETags.ReadIfMatch(request);
         var body = await RequestBody.ReadObjectAsync(request, httpOptions.Value, cancellationToken);
         var saved = await registry.ReplaceAsync(
@@ -258,7 +246,7 @@ public sealed class EventEndpoints(
 
     public async Task<IResult> DeleteTypeAsync(HttpRequest request, string key, CancellationToken cancellationToken)
     {
-        EntryEndpoints.RejectQuery(request);
+        QueryParameters.RejectAny(request);
         await registry.DeleteAsync(key, ETags.ReadIfMatch(request), cancellationToken);
         return NoContentResult.Instance;
     }
@@ -266,7 +254,7 @@ public sealed class EventEndpoints(
     /// <summary>The settings document, or the defaults from configuration (no ETag) while none was saved.</summary>
     public async Task<IResult> GetTypeSettingsAsync(HttpRequest request, CancellationToken cancellationToken)
     {
-        EntryEndpoints.RejectQuery(request);
+        QueryParameters.RejectAny(request);
         var settings = await registry.GetSettingsAsync(cancellationToken);
         if (settings is not null)
         {
@@ -291,7 +279,7 @@ public sealed class EventEndpoints(
 
     public async Task<IResult> PutTypeSettingsAsync(HttpRequest request, CancellationToken cancellationToken)
     {
-        EntryEndpoints.RejectQuery(request);
+        QueryParameters.RejectAny(request);
         var ifMatch = ETags.ReadIfMatch(request);
         var body = await RequestBody.ReadObjectAsync(request, httpOptions.Value, cancellationToken);
         var saved = await registry.SaveSettingsAsync(DefinitionDocuments.FromRequest<EventTypeSettings>(body), ifMatch, cancellationToken);
@@ -303,7 +291,7 @@ public sealed class EventEndpoints(
     /// <summary><c>GET customers/{id}/timeline?type=&amp;limit=&amp;cursor=</c>: newest first, merged anonymous history included.</summary>
     public async Task<IResult> TimelineAsync(HttpRequest request, string customerId, CancellationToken cancellationToken)
     {
-        var query = ReadQuery(request, ["type", "limit", "cursor"]);
+        var query = QueryParameters.Read(request, ["type", "limit", "cursor"]);
         var limit = DefaultTimelinePage;
         if (query.TryGetValue("limit", out var limitText))
         {
@@ -389,7 +377,7 @@ public sealed class EventEndpoints(
     /// </summary>
     public async Task<IResult> BehaviorAsync(HttpRequest request, string customerId, CancellationToken cancellationToken)
     {
-        var query = ReadQuery(request, ["event", "aggregate", "property", "window", "asOf"]);
+        var query = QueryParameters.Read(request, ["event", "aggregate", "property", "window", "asOf"]);
         var errors = new List<FieldError>();
         if (
             !query.TryGetValue("event", out var eventType)
@@ -511,30 +499,6 @@ public sealed class EventEndpoints(
     }
 
     // ---------------------------------------------------------------- helpers
-
-    internal static Dictionary<string, string> ReadQuery(HttpRequest request, IReadOnlyList<string> allowed)
-    {
-        var values = new Dictionary<string, string>(StringComparer.Ordinal);
-        var errors = new List<FieldError>();
-        foreach (var (name, value) in request.Query)
-        {
-            if (!allowed.Contains(name))
-            {
-                errors.Add(
-                    new FieldError(name, "unknown-parameter", $"Unknown parameter. Use {string.Join(", ", allowed)}.", ErrorLocation.Query)
-                );
-            }
-            else if (value.Count != 1)
-            {
-                errors.Add(new FieldError(name, "repeated", $"'{name}' may appear once.", ErrorLocation.Query));
-            }
-            else
-            {
-                values[name] = value[0] ?? "";
-            }
-        }
-        return errors.Count > 0 ? throw new ValidationException(errors, "The query string is not valid.") : values;
-    }
 
     private void Collect(JsonElement array, string prefix, List<EventInput> inputs, EventOptions limits)
     {

@@ -4,8 +4,9 @@ using Cx.Core.Common;
 using Cx.Core.Content;
 using Cx.Core.Documents;
 using Cx.Core.Identity;
-using Cx.Http.Json;
 using Cx.Http.Paging;
+using Cx.Http.Requests;
+using Cx.Http.Responses;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Options;
 
@@ -51,17 +52,14 @@ public sealed class IdentityAdminEndpoints(
 {
     public async Task<IResult> ListAccountsAsync(HttpRequest request, CancellationToken cancellationToken)
     {
-        var (limit, after, parameters) = Paging(request, "accounts");
-        var (items, next) = await accounts.ListAsync(limit, after, cancellationToken);
-        return Results.Json(
-            new ItemsPage<AccountView>(items, Cursor(next, parameters, "accounts")),
-            IdentityJsonContext.Relaxed.ItemsPageAccountView
-        );
+        var page = PageRequest.Read(request, content.Value, "accounts");
+        var (items, next) = await accounts.ListAsync(page.Limit, page.After, cancellationToken);
+        return Results.Json(new ItemsPage<AccountView>(items, page.NextCursor(next)), IdentityJsonContext.Relaxed.ItemsPageAccountView);
     }
 
     public async Task<IResult> CreateAccountAsync(HttpRequest request, CancellationToken cancellationToken)
     {
-        EntryEndpoints.RejectQuery(request);
+        QueryParameters.RejectAny(request);
         var body = await ReadAsync<CreateAccountRequest>(request, cancellationToken);
         var created = await accounts.CreateAsync(body.Email, body.Password, body.Roles ?? [], body.DisplayName, cancellationToken);
         await audit.RecordAsync(
@@ -77,13 +75,13 @@ public sealed class IdentityAdminEndpoints(
 
     public async Task<IResult> GetAccountAsync(HttpRequest request, string accountId, CancellationToken cancellationToken)
     {
-        EntryEndpoints.RejectQuery(request);
+        QueryParameters.RejectAny(request);
         return Results.Json(await accounts.GetAsync(accountId, cancellationToken), IdentityJsonContext.Relaxed.AccountView);
     }
 
     public async Task<IResult> UpdateAccountAsync(HttpRequest request, string accountId, CancellationToken cancellationToken)
     {
-        EntryEndpoints.RejectQuery(request);
+        QueryParameters.RejectAny(request);
         var body = await ReadAsync<UpdateAccountRequest>(request, cancellationToken, mergePatch: true);
         var before = await accounts.GetAsync(accountId, cancellationToken);
         var updated = await accounts.UpdateAsync(accountId, body.Roles, body.DisplayName, body.Disabled, body.Unlock, cancellationToken);
@@ -109,7 +107,7 @@ public sealed class IdentityAdminEndpoints(
 
     public async Task<IResult> SetPasswordAsync(HttpRequest request, string accountId, CancellationToken cancellationToken)
     {
-        EntryEndpoints.RejectQuery(request);
+        QueryParameters.RejectAny(request);
         var body = await ReadAsync<SetPasswordRequest>(request, cancellationToken);
         await accounts.SetPasswordAsync(accountId, body.Password, cancellationToken);
         await sessions.RevokeAllAsync(ActorKind.Staff, accountId, cancellationToken);
@@ -125,7 +123,7 @@ public sealed class IdentityAdminEndpoints(
 
     public async Task<IResult> DeleteAccountAsync(HttpRequest request, string accountId, CancellationToken cancellationToken)
     {
-        EntryEndpoints.RejectQuery(request);
+        QueryParameters.RejectAny(request);
         await accounts.DeleteAsync(accountId, cancellationToken);
         await sessions.RevokeAllAsync(ActorKind.Staff, accountId, cancellationToken);
         await audit.RecordAsync(AuditActions.AccountDeleted, "account", accountId, cancellationToken: cancellationToken);
@@ -134,17 +132,14 @@ public sealed class IdentityAdminEndpoints(
 
     public async Task<IResult> ListApiKeysAsync(HttpRequest request, CancellationToken cancellationToken)
     {
-        var (limit, after, parameters) = Paging(request, "api-keys");
-        var (items, next) = await apiKeys.ListAsync(limit, after, cancellationToken);
-        return Results.Json(
-            new ItemsPage<ApiKeyView>(items, Cursor(next, parameters, "api-keys")),
-            IdentityJsonContext.Relaxed.ItemsPageApiKeyView
-        );
+        var page = PageRequest.Read(request, content.Value, "api-keys");
+        var (items, next) = await apiKeys.ListAsync(page.Limit, page.After, cancellationToken);
+        return Results.Json(new ItemsPage<ApiKeyView>(items, page.NextCursor(next)), IdentityJsonContext.Relaxed.ItemsPageApiKeyView);
     }
 
     public async Task<IResult> CreateApiKeyAsync(HttpRequest request, CancellationToken cancellationToken)
     {
-        EntryEndpoints.RejectQuery(request);
+        QueryParameters.RejectAny(request);
         var body = await ReadAsync<CreateApiKeyRequest>(request, cancellationToken);
         var (key, secret) = await apiKeys.CreateAsync(body.Name, body.Scopes ?? [], body.Public, body.ExpiresAt, cancellationToken);
         await audit.RecordAsync(
@@ -170,7 +165,7 @@ public sealed class IdentityAdminEndpoints(
 
     public async Task<IResult> RevokeApiKeyAsync(HttpRequest request, string keyId, CancellationToken cancellationToken)
     {
-        EntryEndpoints.RejectQuery(request);
+        QueryParameters.RejectAny(request);
         var revoked = await apiKeys.RevokeAsync(keyId, cancellationToken);
         await audit.RecordAsync(AuditActions.ApiKeyRevoked, "api-key", keyId, cancellationToken: cancellationToken);
         return Results.Json(revoked, IdentityJsonContext.Relaxed.ApiKeyView);
@@ -178,26 +173,20 @@ public sealed class IdentityAdminEndpoints(
 
     public async Task<IResult> QueryAuditAsync(HttpRequest request, CancellationToken cancellationToken)
     {
-        var parameters = ListParameters.Parse(request.Query);
-        if (parameters.Sort.Count > 0 || parameters.Fields is not null)
-        {
-            throw new ValidationException(
-                new FieldError(
-                    parameters.Sort.Count > 0 ? "sort" : "fields",
-                    "unknown-parameter",
-                    "The audit log is newest first and has no field selection.",
-                    ErrorLocation.Query
-                )
-            );
-        }
-        var limit = Limit(parameters.Limit);
-        var page = await audit.QueryAsync(parameters.Filters, limit, parameters.DecodeCursor("audit"), cancellationToken);
-        return new PageResult(page.Items, page.Next is null ? null : CursorCodec.Encode(page.Next, parameters.FingerprintFor("audit")));
+        var page = PageRequest.Read(
+            request,
+            content.Value,
+            "audit",
+            "The audit log is newest first and has no field selection.",
+            allowFilters: true
+        );
+        var result = await audit.QueryAsync(page.Parameters.Filters, page.Limit, page.After, cancellationToken);
+        return new PageResult(result.Items, page.NextCursor(result.Next));
     }
 
     public async Task<IResult> GetClaimsMappingAsync(HttpRequest request, string issuerKey, CancellationToken cancellationToken)
     {
-        EntryEndpoints.RejectQuery(request);
+        QueryParameters.RejectAny(request);
         var document =
             await sso.GetMappingDocumentAsync(issuerKey, cancellationToken) ?? throw new NotFoundException("Claims mapping", issuerKey);
         return ETags.IfNoneMatch(request, document.ETag)
@@ -207,7 +196,7 @@ public sealed class IdentityAdminEndpoints(
 
     public async Task<IResult> PutClaimsMappingAsync(HttpRequest request, string issuerKey, CancellationToken cancellationToken)
     {
-        EntryEndpoints.RejectQuery(request);
+        QueryParameters.RejectAny(request);
         if (!auth.Value.SsoIssuers.Any(i => i.Key == issuerKey))
         {
             throw new ValidationException(
@@ -247,42 +236,12 @@ public sealed class IdentityAdminEndpoints(
 
     public async Task<IResult> DeleteClaimsMappingAsync(HttpRequest request, string issuerKey, CancellationToken cancellationToken)
     {
-        EntryEndpoints.RejectQuery(request);
+        QueryParameters.RejectAny(request);
         _ = await sso.GetMappingDocumentAsync(issuerKey, cancellationToken) ?? throw new NotFoundException("Claims mapping", issuerKey);
         await sso.DeleteMappingAsync(issuerKey, ETags.ReadIfMatch(request), cancellationToken);
         await audit.RecordAsync(AuditActions.ClaimsMappingDeleted, "claims-mapping", issuerKey, cancellationToken: cancellationToken);
         return NoContentResult.Instance;
     }
-
-    private (int Limit, Keyset? After, ListParameters Parameters) Paging(HttpRequest request, string scope)
-    {
-        var parameters = ListParameters.Parse(request.Query, allowFilters: false);
-        if (parameters.Sort.Count > 0 || parameters.Fields is not null)
-        {
-            throw new ValidationException(
-                new FieldError(
-                    parameters.Sort.Count > 0 ? "sort" : "fields",
-                    "unknown-parameter",
-                    "Use limit and cursor.",
-                    ErrorLocation.Query
-                )
-            );
-        }
-        return (Limit(parameters.Limit), parameters.DecodeCursor(scope), parameters);
-    }
-
-    private int Limit(int? requested)
-    {
-        var limit = requested ?? content.Value.DefaultPageSize;
-        return limit >= 1 && limit <= content.Value.MaxPageSize
-            ? limit
-            : throw new ValidationException(
-                new FieldError("limit", "range", $"limit is between 1 and {content.Value.MaxPageSize}.", ErrorLocation.Query)
-            );
-    }
-
-    private static string? Cursor(Keyset? next, ListParameters parameters, string scope) =>
-        next is null ? null : CursorCodec.Encode(next, parameters.FingerprintFor(scope));
 
     private static void Location(HttpRequest request, string location) => request.HttpContext.Response.Headers.Location = location;
 

@@ -5,8 +5,9 @@ using Cx.Core.Content;
 using Cx.Core.Documents;
 using Cx.Core.Rules;
 using Cx.Core.Segments;
-using Cx.Http.Json;
 using Cx.Http.Paging;
+using Cx.Http.Requests;
+using Cx.Http.Responses;
 using Cx.Http.Routes;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Options;
@@ -22,14 +23,14 @@ public sealed class SegmentEndpoints(SegmentService segments, IOptions<HttpOptio
 {
     public async Task<IResult> ListAsync(HttpRequest request, CancellationToken cancellationToken)
     {
-        var (limit, after, parameters) = Paging(request, SegmentDocuments.Segment);
-        var (items, next) = await segments.ListAsync(limit, after, cancellationToken);
-        return new PageResult(items, Cursor(next, parameters, SegmentDocuments.Segment));
+        var page = PageRequest.Read(request, content.Value, SegmentDocuments.Segment);
+        var (items, next) = await segments.ListAsync(page.Limit, page.After, cancellationToken);
+        return new PageResult(items, page.NextCursor(next));
     }
 
     public async Task<IResult> CreateAsync(HttpRequest request, CancellationToken cancellationToken)
     {
-        EntryEndpoints.RejectQuery(request);
+        QueryParameters.RejectAny(request);
         var body = await RequestBody.ReadObjectAsync(request, http.Value, cancellationToken);
         var saved = await segments.CreateAsync(DefinitionDocuments.FromRequest<SegmentDefinition>(body), cancellationToken);
         return new DocumentResult(saved.Document, StatusCodes.Status201Created, SegmentRoutes.Location(saved.Definition.Key));
@@ -37,14 +38,14 @@ public sealed class SegmentEndpoints(SegmentService segments, IOptions<HttpOptio
 
     public async Task<IResult> GetAsync(HttpRequest request, string key, CancellationToken cancellationToken)
     {
-        EntryEndpoints.RejectQuery(request);
+        QueryParameters.RejectAny(request);
         var document = (await segments.GetAsync(key, cancellationToken)).Document;
         return ETags.IfNoneMatch(request, document.ETag) ? new NotModifiedResult(document.ETag) : new DocumentResult(document);
     }
 
     public async Task<IResult> ReplaceAsync(HttpRequest request, string key, CancellationToken cancellationToken)
     {
-        EntryEndpoints.RejectQuery(request);
+        QueryParameters.RejectAny(request);
         var ifMatch = ETags.ReadIfMatch(request);
         var body = await RequestBody.ReadObjectAsync(request, http.Value, cancellationToken);
         var saved = await segments.ReplaceAsync(key, DefinitionDocuments.FromRequest<SegmentDefinition>(body), ifMatch, cancellationToken);
@@ -53,7 +54,7 @@ public sealed class SegmentEndpoints(SegmentService segments, IOptions<HttpOptio
 
     public async Task<IResult> DeleteAsync(HttpRequest request, string key, CancellationToken cancellationToken)
     {
-        EntryEndpoints.RejectQuery(request);
+        QueryParameters.RejectAny(request);
         await segments.DeleteAsync(key, ETags.ReadIfMatch(request), cancellationToken);
         return NoContentResult.Instance;
     }
@@ -61,7 +62,7 @@ public sealed class SegmentEndpoints(SegmentService segments, IOptions<HttpOptio
     /// <summary><c>POST segments/preview</c> with <c>{"criteria": {...}, "sample": n?}</c>.</summary>
     public async Task<IResult> PreviewAsync(HttpRequest request, CancellationToken cancellationToken)
     {
-        EntryEndpoints.RejectQuery(request);
+        QueryParameters.RejectAny(request);
         var body = await RequestBody.ReadObjectAsync(request, http.Value, cancellationToken);
         var criteria = ReadCriteria(body, ["criteria", "sample"]);
         int? sample = null;
@@ -82,7 +83,7 @@ public sealed class SegmentEndpoints(SegmentService segments, IOptions<HttpOptio
     /// <summary><c>POST segments/{key}/dry-run</c> with <c>{"criteria": {...}}</c>: what saving them would change.</summary>
     public async Task<IResult> DryRunAsync(HttpRequest request, string key, CancellationToken cancellationToken)
     {
-        EntryEndpoints.RejectQuery(request);
+        QueryParameters.RejectAny(request);
         var body = await RequestBody.ReadObjectAsync(request, http.Value, cancellationToken);
         var criteria = ReadCriteria(body, ["criteria"]);
         var current = await segments.GetAsync(key, cancellationToken);
@@ -104,9 +105,8 @@ public sealed class SegmentEndpoints(SegmentService segments, IOptions<HttpOptio
 
     public async Task<IResult> MembersAsync(HttpRequest request, string key, CancellationToken cancellationToken)
     {
-        var scope = "segment-members:" + key;
-        var (limit, after, parameters) = Paging(request, scope);
-        var page = await segments.ListMembersAsync(key, limit, after, cancellationToken);
+        var paging = PageRequest.Read(request, content.Value, "segment-members:" + key);
+        var page = await segments.ListMembersAsync(key, paging.Limit, paging.After, cancellationToken);
         var items = page
             .Items.Select(d =>
             {
@@ -116,16 +116,15 @@ public sealed class SegmentEndpoints(SegmentService segments, IOptions<HttpOptio
             })
             .ToList();
         return Results.Json(
-            new ItemsPage<SegmentMemberView>(items, Cursor(page.Next, parameters, scope)),
+            new ItemsPage<SegmentMemberView>(items, paging.NextCursor(page.Next)),
             SegmentJsonContext.Relaxed.ItemsPageSegmentMemberView
         );
     }
 
     public async Task<IResult> VersionsAsync(HttpRequest request, string key, CancellationToken cancellationToken)
     {
-        var scope = "segment-versions:" + key;
-        var (limit, after, parameters) = Paging(request, scope);
-        var page = await segments.ListVersionsAsync(key, limit, after, cancellationToken);
+        var paging = PageRequest.Read(request, content.Value, "segment-versions:" + key);
+        var page = await segments.ListVersionsAsync(key, paging.Limit, paging.After, cancellationToken);
         var items = page
             .Items.Select(d =>
             {
@@ -144,21 +143,21 @@ public sealed class SegmentEndpoints(SegmentService segments, IOptions<HttpOptio
             })
             .ToList();
         return Results.Json(
-            new ItemsPage<SegmentVersionView>(items, Cursor(page.Next, parameters, scope)),
+            new ItemsPage<SegmentVersionView>(items, paging.NextCursor(page.Next)),
             SegmentJsonContext.Relaxed.ItemsPageSegmentVersionView
         );
     }
 
     public async Task<IResult> GetRecomputeAsync(HttpRequest request, string key, CancellationToken cancellationToken)
     {
-        EntryEndpoints.RejectQuery(request);
+        QueryParameters.RejectAny(request);
         var job = await segments.GetJobAsync(key, cancellationToken);
         return Results.Json(View(job.Definition), SegmentJsonContext.Relaxed.SegmentRecomputeView);
     }
 
     public async Task<IResult> StartRecomputeAsync(HttpRequest request, string key, CancellationToken cancellationToken)
     {
-        EntryEndpoints.RejectQuery(request);
+        QueryParameters.RejectAny(request);
         var job = await segments.StartRecomputeAsync(key, cancellationToken);
         request.HttpContext.Response.Headers.Location = ApiRoutes.Path(
             SegmentRoutes.Recompute.Replace("{segmentKey}", Uri.EscapeDataString(key), StringComparison.Ordinal)
@@ -172,7 +171,7 @@ public sealed class SegmentEndpoints(SegmentService segments, IOptions<HttpOptio
 
     public async Task<IResult> ExplainAsync(HttpRequest request, string customerId, string key, CancellationToken cancellationToken)
     {
-        EntryEndpoints.RejectQuery(request);
+        QueryParameters.RejectAny(request);
         var result = await segments.ExplainAsync(customerId, key, cancellationToken);
         return Results.Json(
             new SegmentExplanationView(
@@ -233,31 +232,4 @@ public sealed class SegmentEndpoints(SegmentService segments, IOptions<HttpOptio
         }
         return JsonSerializer.SerializeToElement(criteria, CxJson.SerializerOptions);
     }
-
-    private (int Limit, Keyset? After, ListParameters Parameters) Paging(HttpRequest request, string scope)
-    {
-        var parameters = ListParameters.Parse(request.Query, allowFilters: false);
-        if (parameters.Sort.Count > 0 || parameters.Fields is not null)
-        {
-            throw new ValidationException(
-                new FieldError(
-                    parameters.Sort.Count > 0 ? "sort" : "fields",
-                    "unknown-parameter",
-                    "Use limit and cursor.",
-                    ErrorLocation.Query
-                )
-            );
-        }
-        var limit = parameters.Limit ?? content.Value.DefaultPageSize;
-        if (limit < 1 || limit > content.Value.MaxPageSize)
-        {
-            throw new ValidationException(
-                new FieldError("limit", "range", $"limit is between 1 and {content.Value.MaxPageSize}.", ErrorLocation.Query)
-            );
-        }
-        return (limit, parameters.DecodeCursor(scope), parameters);
-    }
-
-    private static string? Cursor(Keyset? next, ListParameters parameters, string scope) =>
-        next is null ? null : CursorCodec.Encode(next, parameters.FingerprintFor(scope));
 }

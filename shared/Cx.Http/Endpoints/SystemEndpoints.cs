@@ -1,5 +1,6 @@
 using Cx.Core.Content;
 using Cx.Core.Profiles;
+using Cx.Http.Requests;
 using Microsoft.AspNetCore.Http;
 
 namespace Cx.Http.Endpoints;
@@ -9,7 +10,7 @@ public sealed class SystemEndpoints(ContentTypeRegistry registry, TimeProvider t
 {
     public async Task<IResult> HealthAsync(HttpRequest request, CancellationToken cancellationToken)
     {
-        EntryEndpoints.RejectQuery(request);
+        QueryParameters.RejectAny(request);
         await registry.GetSchemaAsync(CustomerProfile.TypeKey, cancellationToken);
         return Results.Json(new HealthReport("healthy", time.GetUtcNow()), HttpJsonContext.Default.HealthReport);
     }

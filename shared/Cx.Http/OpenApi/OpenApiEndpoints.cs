@@ -1,6 +1,7 @@
 using Cx.Http.Endpoints;
-using Cx.Http.Json;
 using Cx.Http.Paging;
+using Cx.Http.Requests;
+using Cx.Http.Responses;
 using Microsoft.AspNetCore.Http;
 
 namespace Cx.Http.OpenApi;
@@ -10,7 +11,7 @@ public sealed class OpenApiEndpoints(OpenApiDocumentProvider provider)
 {
     public async Task<IResult> GetDocumentAsync(HttpRequest request, CancellationToken cancellationToken)
     {
-        EntryEndpoints.RejectQuery(request);
+        QueryParameters.RejectAny(request);
         var document = await provider.GetAsync(cancellationToken);
         return ETags.IfNoneMatch(request, document.ETag) ? new NotModifiedResult(document.ETag) : new OpenApiDocumentResult(document);
     }

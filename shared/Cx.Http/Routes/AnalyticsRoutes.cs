@@ -1,5 +1,5 @@
-using Cx.Http.Json;
 using Cx.Http.OpenApi;
+using Cx.Http.Requests;
 using Microsoft.OpenApi;
 
 namespace Cx.Http.Routes;

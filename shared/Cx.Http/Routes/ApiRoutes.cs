@@ -1,7 +1,7 @@
 using Cx.Core.Profiles;
 using Cx.Http.Endpoints;
-using Cx.Http.Json;
 using Cx.Http.OpenApi;
+using Cx.Http.Requests;
 using Microsoft.OpenApi;
 
 namespace Cx.Http.Routes;

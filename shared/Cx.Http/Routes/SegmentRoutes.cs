@@ -1,6 +1,6 @@
 using Cx.Http.Endpoints;
-using Cx.Http.Json;
 using Cx.Http.OpenApi;
+using Cx.Http.Requests;
 using Microsoft.OpenApi;
 
 namespace Cx.Http.Routes;

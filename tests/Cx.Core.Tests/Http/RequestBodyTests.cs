@@ -1,8 +1,8 @@
 using System.Text;
 using Cx.Core.Common;
 using Cx.Http;
-using Cx.Http.Json;
 using Cx.Http.Problems;
+using Cx.Http.Requests;
 using Microsoft.AspNetCore.Http;
 
 namespace Cx.Core.Tests.Http;

@@ -2,7 +2,7 @@ using System.Text.Json;
 using Cx.Core.Common;
 using Microsoft.AspNetCore.Http;
 
-namespace Cx.Http.Json;
+namespace Cx.Http.Responses;
 
 /// <summary>A JSON response written straight to the body by a writer callback (no intermediate objects).</summary>
 public sealed class JsonWriterResult(int statusCode, Action<Utf8JsonWriter> write) : IResult

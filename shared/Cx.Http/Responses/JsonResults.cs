@@ -4,7 +4,7 @@ using Cx.Core.Documents;
 using Cx.Http.Paging;
 using Microsoft.AspNetCore.Http;
 
-namespace Cx.Http.Json;
+namespace Cx.Http.Responses;
 
 /// <summary>
 /// A stored document as the response: its UTF-8 JSON is written as stored (no parse, no

@@ -5,7 +5,7 @@ using Cx.Core.Common;
 using Cx.Http.Problems;
 using Microsoft.AspNetCore.Http;
 
-namespace Cx.Http.Json;
+namespace Cx.Http.Requests;
 
 /// <summary>
 /// Reads a JSON object body with the API's limits: media type, size (413), depth, no
