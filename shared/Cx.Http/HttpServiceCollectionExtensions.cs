@@ -1,5 +1,6 @@
 using Cx.Http.Endpoints;
 using Cx.Http.OpenApi;
+using Cx.Http.Platform;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 

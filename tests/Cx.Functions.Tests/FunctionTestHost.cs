@@ -5,6 +5,7 @@ using Cx.Core.Documents;
 using Cx.Core.Profiles;
 using Cx.Http;
 using Cx.Http.Endpoints;
+using Cx.Http.Platform;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;

@@ -1,10 +1,10 @@
-using Cx.Http.Endpoints;
+using Cx.Http.OpenApi;
 using Cx.Http.Paging;
 using Cx.Http.Requests;
 using Cx.Http.Responses;
 using Microsoft.AspNetCore.Http;
 
-namespace Cx.Http.OpenApi;
+namespace Cx.Http.Platform;
 
 /// <summary>HTTP handling of <c>GET /api/v1/openapi.json</c>: the current document, with an ETag and 304s.</summary>
 public sealed class OpenApiEndpoints(OpenApiDocumentProvider provider)

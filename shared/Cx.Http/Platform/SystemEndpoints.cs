@@ -3,7 +3,7 @@ using Cx.Core.Profiles;
 using Cx.Http.Requests;
 using Microsoft.AspNetCore.Http;
 
-namespace Cx.Http.Endpoints;
+namespace Cx.Http.Platform;
 
 /// <summary>Liveness and readiness: answers 200 once storage and the definitions are reachable.</summary>
 public sealed class SystemEndpoints(ContentTypeRegistry registry, TimeProvider time)
