@@ -1,6 +1,8 @@
+using Cx.Http.Content;
 using Cx.Http.Endpoints;
 using Cx.Http.OpenApi;
 using Cx.Http.Platform;
+using Cx.Http.Profiles;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -14,6 +16,7 @@ public static class HttpServiceCollectionExtensions
         services.AddOptions<HttpOptions>().Bind(configuration.GetSection(HttpOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<EntryEndpoints>();
         services.AddSingleton<DefinitionEndpoints>();
+        services.AddSingleton<CustomerEndpoints>();
         services.AddSingleton<ContentEndpoints>();
         services.AddSingleton<SystemEndpoints>();
         services

@@ -4,6 +4,7 @@ using Cx.Core.Content;
 using Cx.Core.Documents;
 using Cx.Core.Profiles;
 using Cx.Http;
+using Cx.Http.Content;
 using Cx.Http.Endpoints;
 using Cx.Http.Platform;
 using Microsoft.AspNetCore.Http;

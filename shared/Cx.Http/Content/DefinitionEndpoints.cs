@@ -3,11 +3,10 @@ using Cx.Core.Documents;
 using Cx.Http.Paging;
 using Cx.Http.Requests;
 using Cx.Http.Responses;
-using Cx.Http.Routes;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Options;
 
-namespace Cx.Http.Endpoints;
+namespace Cx.Http.Content;
 
 /// <summary>HTTP handling of content types and components (the schema admin's API).</summary>
 public sealed class DefinitionEndpoints(

@@ -1,7 +1,6 @@
-using Cx.Http.Routes;
 using Microsoft.AspNetCore.Http;
 
-namespace Cx.Http.Endpoints;
+namespace Cx.Http.Content;
 
 /// <summary>
 /// The generic content routes (<c>/content/{type}</c>, <c>/singles/{type}</c>): entries of any

@@ -8,7 +8,7 @@ using Cx.Http.Responses;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Options;
 
-namespace Cx.Http.Endpoints;
+namespace Cx.Http.Content;
 
 /// <summary>
 /// HTTP handling of content entries (customers are entries of the <c>customer</c> type):
