@@ -1,5 +1,6 @@
 using Cx.Http.Content;
 using Cx.Http.Endpoints;
+using Cx.Http.Events;
 using Cx.Http.OpenApi;
 using Cx.Http.Platform;
 using Cx.Http.Profiles;
@@ -34,6 +35,8 @@ public static class HttpServiceCollectionExtensions
         services.AddSingleton<OpenApiDocumentProvider>();
         services.AddSingleton<OpenApiEndpoints>();
         services.AddSingleton<EventEndpoints>();
+        services.AddSingleton<EventTypeEndpoints>();
+        services.AddSingleton<CustomerBehaviorEndpoints>();
         services.AddSingleton<AnalyticsEndpoints>();
         services.AddSingleton<SegmentEndpoints>();
         return services;

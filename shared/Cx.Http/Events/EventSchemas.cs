@@ -1,10 +1,11 @@
 using Cx.Core.Analytics;
+using Cx.Http.OpenApi;
 using Microsoft.OpenApi;
 
-namespace Cx.Http.OpenApi;
+namespace Cx.Http.Events;
 
 /// <summary>
-/// The wire shapes of the event endpoints (<see cref="Endpoints.EventEndpoints"/> writes them with
+/// The wire shapes of the event endpoints (<see cref="EventEndpoints"/> and <see cref="CustomerBehaviorEndpoints"/> writes them with
 /// a JSON writer, so they are described here; the integration tests validate every response
 /// against them).
 /// </summary>

@@ -1,9 +1,10 @@
 using Cx.Core.Analytics;
 using Cx.Http.OpenApi;
 using Cx.Http.Requests;
+using Cx.Http.Routes;
 using Microsoft.OpenApi;
 
-namespace Cx.Http.Routes;
+namespace Cx.Http.Events;
 
 public static class EventRoutes
 {

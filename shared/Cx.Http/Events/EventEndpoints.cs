@@ -1,0 +1,298 @@
+using System.Buffers;
+using System.Runtime.InteropServices;
+using System.Text.Json;
+using Cx.Core.Analytics;
+using Cx.Core.Common;
+using Cx.Core.Content;
+using Cx.Core.Events;
+using Cx.Http.Problems;
+using Cx.Http.Requests;
+using Cx.Http.Responses;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Options;
+
+namespace Cx.Http.Events;
+
+/// <summary>
+/// HTTP handling of behavioural events: capture (<c>POST /api/v1/events</c>), identify and the
+/// stream status.
+/// </summary>
+/// <remarks>
+/// Capture contract. The body is one event <c>{"type", "customerId" | "anonymousId", "timestamp"?,
+/// "eventId"?, "page"?, "properties"?}</c>, or a batch <c>{"events": [...]}</c> (or a bare array)
+/// of at most <see cref="EventOptions.MaxBatchEvents"/>. A body over
+/// <see cref="EventOptions.MaxBatchBytes"/>, or a single event over <see cref="EventOptions.MaxEventBytes"/>,
+/// is a 413. A single invalid event is a 400 problem. A batch answers 202
+/// <c>{"accepted": n, "rejected": [{"index", "errors": [{"pointer", "code", "detail"}]}], "receivedAt"}</c>
+/// with the valid events durable on the stream, unless every event is invalid (400 problem
+/// listing every error with its pointer, such as <c>/events/3/properties/amount</c>).
+/// </remarks>
+public sealed class EventEndpoints(
+    EventIngestionService ingestion,
+    IdentityService identity,
+    IEventStream stream,
+    IOptions<EventOptions> eventOptions,
+    IOptions<HttpOptions> httpOptions
+)
+{
+    public async Task<IResult> IngestAsync(HttpRequest request, CancellationToken cancellationToken)
+    {
+        QueryParameters.RejectAny(request);
+        CheckJsonMediaType(request);
+        var limits = eventOptions.Value;
+        var (buffer, length) = await ReadBodyAsync(request, limits.MaxBatchBytes, cancellationToken);
+        try
+        {
+            using var document = Parse(buffer.AsMemory(0, length));
+            var root = document.RootElement;
+            var inputs = new List<EventInput>();
+            var single = false;
+            if (root.ValueKind == JsonValueKind.Array)
+            {
+                Collect(root, "", inputs, limits);
+            }
+            else if (root.ValueKind == JsonValueKind.Object && root.TryGetProperty("events", out var events))
+            {
+                foreach (var property in root.EnumerateObject())
+                {
+                    if (property.Name != "events")
+                    {
+                        throw new ValidationException(
+                            new FieldError("/" + property.Name, "unknown-field", "A batch body holds only 'events'.")
+                        );
+                    }
+                }
+                if (events.ValueKind != JsonValueKind.Array)
+                {
+                    throw new ValidationException(new FieldError("/events", "type", "'events' is an array of events."));
+                }
+                Collect(events, "/events", inputs, limits);
+            }
+            else if (root.ValueKind == JsonValueKind.Object)
+            {
+                if (length > limits.MaxEventBytes)
+                {
+                    throw new PayloadTooLargeException(limits.MaxEventBytes);
+                }
+                single = true;
+                inputs.Add(new EventInput(root, "", length));
+            }
+            else
+            {
+                throw new MalformedJsonException("The body is an event object, {\"events\": [...]} or an array of events.");
+            }
+
+            var result = await ingestion.IngestAsync(inputs, cancellationToken);
+            if (result.Accepted == 0)
+            {
+                throw new ValidationException(
+                    [.. result.Rejected.SelectMany(r => r.Errors)],
+                    single ? "The event is not valid." : "No event of the batch is valid."
+                );
+            }
+            return new JsonWriterResult(
+                StatusCodes.Status202Accepted,
+                writer =>
+                {
+                    writer.WriteStartObject();
+                    writer.WriteNumber("accepted", result.Accepted);
+                    writer.WriteStartArray("rejected");
+                    foreach (var rejected in result.Rejected)
+                    {
+                        writer.WriteStartObject();
+                        writer.WriteNumber("index", rejected.Index);
+                        writer.WriteStartArray("errors");
+                        foreach (var error in rejected.Errors)
+                        {
+                            writer.WriteStartObject();
+                            writer.WriteString("pointer", error.Path);
+                            writer.WriteString("code", error.Code);
+                            writer.WriteString("detail", error.Detail);
+                            writer.WriteEndObject();
+                        }
+                        writer.WriteEndArray();
+                        writer.WriteEndObject();
+                    }
+                    writer.WriteEndArray();
+                    writer.WriteString("receivedAt", EntryValidator.FormatInstant(result.ReceivedAt));
+                    writer.WriteEndObject();
+                }
+            );
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    public async Task<IResult> IdentifyAsync(HttpRequest request, CancellationToken cancellationToken)
+    {
+        QueryParameters.RejectAny(request);
+        var body = await RequestBody.ReadObjectAsync(request, httpOptions.Value, cancellationToken);
+        var errors = new List<FieldError>();
+        string? Read(string name)
+        {
+            if (!body.TryGetPropertyValue(name, out var node) || node is null)
+            {
+                return null;
+            }
+            if (node.GetValueKind() != JsonValueKind.String)
+            {
+                errors.Add(new FieldError("/" + name, "type", $"'{name}' must be a string."));
+                return null;
+            }
+            return node.GetValue<string>();
+        }
+        foreach (var (name, _) in body)
+        {
+            if (name is not ("anonymousId" or "customerId" or "email" or "authId"))
+            {
+                errors.Add(
+                    new FieldError("/" + name, "unknown-field", "Identify takes anonymousId and one of customerId, email or authId.")
+                );
+            }
+        }
+        var identifyRequest = new IdentifyRequest(Read("anonymousId"), Read("customerId"), Read("email"), Read("authId"));
+        if (errors.Count > 0)
+        {
+            throw new ValidationException(errors, "The identify request is not valid.");
+        }
+        var result = await identity.IdentifyAsync(identifyRequest, cancellationToken);
+        return new JsonWriterResult(
+            StatusCodes.Status200OK,
+            writer =>
+            {
+                writer.WriteStartObject();
+                writer.WriteString("anonymousId", result.AnonymousId);
+                writer.WriteString("customerId", result.CustomerId);
+                writer.WriteBoolean("linked", result.Linked);
+                writer.WriteEndObject();
+            }
+        );
+    }
+
+    public async Task<IResult> StatusAsync(HttpRequest request, CancellationToken cancellationToken)
+    {
+        QueryParameters.RejectAny(request);
+        var status = await stream.GetStatusAsync(cancellationToken);
+        return new JsonWriterResult(
+            StatusCodes.Status200OK,
+            writer =>
+            {
+                writer.WriteStartObject();
+                writer.WriteString("provider", status.Provider);
+                writer.WriteNumber("appended", status.Appended);
+                writer.WriteNumber("processed", status.Processed);
+                writer.WriteNumber("lag", status.Lag);
+                writer.WriteEndObject();
+            }
+        );
+    }
+
+    // ---------------------------------------------------------------- helpers
+
+    private void Collect(JsonElement array, string prefix, List<EventInput> inputs, EventOptions limits)
+    {
+        var count = array.GetArrayLength();
+        if (count == 0)
+        {
+            throw new ValidationException(new FieldError(prefix, "min-items", "A batch holds at least one event."));
+        }
+        if (count > limits.MaxBatchEvents)
+        {
+            throw new ValidationException(
+                new FieldError(prefix, "max-items", $"A batch holds at most {limits.MaxBatchEvents} events (got {count}); split it.")
+            );
+        }
+        var index = 0;
+        foreach (var element in array.EnumerateArray())
+        {
+            inputs.Add(new EventInput(element, JsonPointer.Append(prefix, index++), JsonMarshal.GetRawUtf8Value(element).Length));
+        }
+    }
+
+    private JsonDocument Parse(ReadOnlyMemory<byte> utf8)
+    {
+        if (utf8.Span.Trim(" \t\r\n"u8).IsEmpty)
+        {
+            throw new MalformedJsonException("A JSON body is required.");
+        }
+        try
+        {
+            return JsonDocument.Parse(
+                utf8,
+                new JsonDocumentOptions
+                {
+                    MaxDepth = httpOptions.Value.MaxJsonDepth,
+                    AllowDuplicateProperties = false,
+                    AllowTrailingCommas = false,
+                    CommentHandling = JsonCommentHandling.Disallow,
+                }
+            );
+        }
+        catch (JsonException ex)
+        {
+            var where = ex.LineNumber is { } line ? $" (line {line + 1}, byte {ex.BytePositionInLine + 1})" : "";
+            var reason = ex
+                .Message.Split(" LineNumber:", 2)[0]
+                .Split(" Path:", 2)[0]
+                .Replace(" Change the reader options.", "", StringComparison.Ordinal);
+            throw new MalformedJsonException(
+                $"The body is not valid JSON{where}: {reason}",
+                new FieldError(DefinitionJson.ToPointer(ex.Path), "malformed-json", reason)
+            );
+        }
+    }
+
+    private static async Task<(byte[] Buffer, int Length)> ReadBodyAsync(
+        HttpRequest request,
+        int limit,
+        CancellationToken cancellationToken
+    )
+    {
+        if (request.ContentLength > limit)
+        {
+            throw new PayloadTooLargeException(limit);
+        }
+        var buffer = ArrayPool<byte>.Shared.Rent(Math.Min(limit + 1, (int)(request.ContentLength ?? 16 * 1024) + 1));
+        var length = 0;
+        try
+        {
+            while (true)
+            {
+                if (length == buffer.Length)
+                {
+                    var larger = ArrayPool<byte>.Shared.Rent(Math.Min(buffer.Length * 2, limit + 1));
+                    buffer.AsSpan(0, length).CopyTo(larger);
+                    ArrayPool<byte>.Shared.Return(buffer);
+                    buffer = larger;
+                }
+                var read = await request.Body.ReadAsync(buffer.AsMemory(length), cancellationToken);
+                if (read == 0)
+                {
+                    return (buffer, length);
+                }
+                length += read;
+                if (length > limit)
+                {
+                    throw new PayloadTooLargeException(limit);
+                }
+            }
+        }
+        catch
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+            throw;
+        }
+    }
+
+    private static void CheckJsonMediaType(HttpRequest request)
+    {
+        var contentType = request.ContentType;
+        var mediaType = contentType?.Split(';', 2)[0].Trim();
+        if (!string.Equals(mediaType, RequestBody.Json, StringComparison.OrdinalIgnoreCase))
+        {
+            throw new UnsupportedMediaTypeException(contentType, [RequestBody.Json]);
+        }
+    }
+}
