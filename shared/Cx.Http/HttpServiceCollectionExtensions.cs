@@ -1,3 +1,4 @@
+using Cx.Http.Analytics;
 using Cx.Http.Content;
 using Cx.Http.Endpoints;
 using Cx.Http.Events;
@@ -38,6 +39,7 @@ public static class HttpServiceCollectionExtensions
         services.AddSingleton<EventTypeEndpoints>();
         services.AddSingleton<CustomerBehaviorEndpoints>();
         services.AddSingleton<AnalyticsEndpoints>();
+        services.AddSingleton<JourneyEndpoints>();
         services.AddSingleton<SegmentEndpoints>();
         return services;
     }

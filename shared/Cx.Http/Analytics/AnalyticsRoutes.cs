@@ -1,8 +1,9 @@
 using Cx.Http.OpenApi;
 using Cx.Http.Requests;
+using Cx.Http.Routes;
 using Microsoft.OpenApi;
 
-namespace Cx.Http.Routes;
+namespace Cx.Http.Analytics;
 
 /// <summary>The analytics read API: roll-up series, funnels, journeys and their reports (staff with analytics:read).</summary>
 public static class AnalyticsRoutes

@@ -1,7 +1,8 @@
 using Cx.Core.Analytics;
+using Cx.Http.OpenApi;
 using Microsoft.OpenApi;
 
-namespace Cx.Http.OpenApi;
+namespace Cx.Http.Analytics;
 
 /// <summary>
 /// The wire shapes of the analytics endpoints (<see cref="Endpoints.AnalyticsEndpoints"/> writes

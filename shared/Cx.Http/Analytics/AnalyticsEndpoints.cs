@@ -11,29 +11,24 @@ using Cx.Http.Routes;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Options;
 
-namespace Cx.Http.Endpoints;
+namespace Cx.Http.Analytics;
 
 /// <summary>
-/// HTTP handling of the analytics read API: roll-up series (<c>GET /analytics/rollups</c>),
-/// funnels (<c>POST /analytics/funnels</c>, a query body), journey definitions
-/// (<c>/journeys</c>) and journey reports (<c>GET /journeys/{key}/report</c>). Every query string
-/// and body is checked strictly: unknown or repeated parameters, bad instants and durations and
-/// ranges beyond the limits are 400 problems naming the parameter or pointer; nothing is written
-/// except journey definitions.
+/// HTTP handling of the analytics read API: roll-up series (<c>GET /analytics/rollups</c>) and
+/// funnels (<c>POST /analytics/funnels</c>, a query body). Every query string and body is checked
+/// strictly: unknown or repeated parameters, bad instants and durations and ranges beyond the
+/// limits are 400 problems naming the parameter or pointer; nothing is written.
 /// </summary>
 public sealed class AnalyticsEndpoints(
     RollupSeriesService rollups,
     FunnelService funnels,
-    JourneyRegistry journeys,
     EventTypeRegistry eventTypes,
     TimeProvider time,
     IOptions<AnalyticsOptions> analyticsOptions,
-    IOptions<HttpOptions> httpOptions,
-    IOptions<ContentOptions> contentOptions
+    IOptions<HttpOptions> httpOptions
 )
 {
     private static readonly string[] RollupParameters = ["event", "granularity", "from", "to", "breakdown", "name"];
-    private static readonly string[] ReportParameters = ["from", "to"];
     private static readonly string[] FunnelProperties = ["steps", "window", "from", "to"];
 
     // ---------------------------------------------------------------- roll-ups
@@ -46,11 +41,11 @@ public sealed class AnalyticsEndpoints(
         var eventType = query.GetValueOrDefault("event");
         if (eventType is null)
         {
-            errors.Add(Query("event", "required", "event names an event type, such as purchase."));
+            errors.Add(AnalyticsInput.Query("event", "required", "event names an event type, such as purchase."));
         }
         else if (!EventTypeRegistry.IsEventTypeKey(eventType))
         {
-            errors.Add(Query("event", "event-type", "event is an event type: [a-z][a-z0-9_.-]{0,63}."));
+            errors.Add(AnalyticsInput.Query("event", "event-type", "event is an event type: [a-z][a-z0-9_.-]{0,63}."));
         }
         Granularity? granularity = query.GetValueOrDefault("granularity") switch
         {
@@ -61,7 +56,13 @@ public sealed class AnalyticsEndpoints(
         };
         if (granularity is null)
         {
-            errors.Add(Query("granularity", query.ContainsKey("granularity") ? "enum" : "required", "granularity is minute, hour or day."));
+            errors.Add(
+                AnalyticsInput.Query(
+                    "granularity",
+                    query.ContainsKey("granularity") ? "enum" : "required",
+                    "granularity is minute, hour or day."
+                )
+            );
         }
         RollupBreakdown? breakdown = query.GetValueOrDefault("breakdown", "total") switch
         {
@@ -72,34 +73,43 @@ public sealed class AnalyticsEndpoints(
         };
         if (breakdown is null)
         {
-            errors.Add(Query("breakdown", "enum", "breakdown is total, page or dimension."));
+            errors.Add(AnalyticsInput.Query("breakdown", "enum", "breakdown is total, page or dimension."));
         }
         else if (breakdown != RollupBreakdown.Total && granularity == Granularity.Minute)
         {
-            errors.Add(Query("breakdown", "granularity", "Minute buckets keep totals only; break down hour or day buckets."));
+            errors.Add(
+                AnalyticsInput.Query("breakdown", "granularity", "Minute buckets keep totals only; break down hour or day buckets.")
+            );
         }
         var name = query.GetValueOrDefault("name");
         if (breakdown == RollupBreakdown.Dimension && name is null)
         {
-            errors.Add(Query("name", "required", "breakdown=dimension needs name, one of the type's rollupDimensions."));
+            errors.Add(AnalyticsInput.Query("name", "required", "breakdown=dimension needs name, one of the type's rollupDimensions."));
         }
         else if (breakdown == RollupBreakdown.Dimension && !EventTypeRegistry.IsPropertyName(name))
         {
-            errors.Add(Query("name", "name", "name is a property name."));
+            errors.Add(AnalyticsInput.Query("name", "name", "name is a property name."));
         }
         else if (breakdown is not RollupBreakdown.Dimension && name is not null)
         {
-            errors.Add(Query("name", "not-allowed", "name goes with breakdown=dimension only."));
+            errors.Add(AnalyticsInput.Query("name", "not-allowed", "name goes with breakdown=dimension only."));
         }
-        var (from, to) = ReadRange(query, errors, ErrorLocation.Query);
+        var (from, to) = AnalyticsInput.ReadRange(query, time, errors, ErrorLocation.Query);
         if (errors.Count == 0)
         {
-            CheckRange(from, to, RollupSeriesService.MaxRange(granularity!.Value), errors, ErrorLocation.Query, UnitOf(granularity.Value));
+            AnalyticsInput.CheckRange(
+                from,
+                to,
+                RollupSeriesService.MaxRange(granularity!.Value),
+                errors,
+                ErrorLocation.Query,
+                AnalyticsInput.UnitOf(granularity.Value)
+            );
             var minuteRetention = TimeSpan.FromDays(analyticsOptions.Value.MinuteRollupRetentionDays);
             if (granularity == Granularity.Minute && from < time.GetUtcNow() - minuteRetention)
             {
                 errors.Add(
-                    Query(
+                    AnalyticsInput.Query(
                         "from",
                         "retention",
                         $"Minute buckets are kept for {analyticsOptions.Value.MinuteRollupRetentionDays} days; use hour or day for older data."
@@ -112,10 +122,12 @@ public sealed class AnalyticsEndpoints(
             var type = await eventTypes.FindAsync(eventType!, cancellationToken);
             if (type is null || !type.RollupDimensions.Contains(name!))
             {
-                errors.Add(Query("name", "not-a-dimension", $"'{name}' is not a rollupDimension of the event type '{eventType}'."));
+                errors.Add(
+                    AnalyticsInput.Query("name", "not-a-dimension", $"'{name}' is not a rollupDimension of the event type '{eventType}'.")
+                );
             }
         }
-        ThrowIfAny(errors);
+        AnalyticsInput.ThrowIfAny(errors);
 
         var series = await rollups.ReadAsync(
             new RollupQuery(eventType!, granularity!.Value, from, to, breakdown!.Value, name),
@@ -124,7 +136,7 @@ public sealed class AnalyticsEndpoints(
         if (series.Points.Count > RollupSeriesService.MaxBreakdownPoints)
         {
             throw new ValidationException(
-                Query(
+                AnalyticsInput.Query(
                     "from",
                     "too-many-points",
                     $"The breakdown has more than {RollupSeriesService.MaxBreakdownPoints} (bucket, value) pairs; narrow the range or use a coarser granularity."
@@ -203,12 +215,21 @@ public sealed class AnalyticsEndpoints(
                 range[name] = text;
             }
         }
-        var (from, to) = errors.Any(e => e.Path is "/from" or "/to") ? default : ReadRange(range, errors, ErrorLocation.Body);
+        var (from, to) = errors.Any(e => e.Path is "/from" or "/to")
+            ? default
+            : AnalyticsInput.ReadRange(range, time, errors, ErrorLocation.Body);
         if (errors.Count == 0)
         {
-            CheckRange(from, to, TimeSpan.FromDays(analyticsOptions.Value.MaxFunnelRangeDays), errors, ErrorLocation.Body, "days");
+            AnalyticsInput.CheckRange(
+                from,
+                to,
+                TimeSpan.FromDays(analyticsOptions.Value.MaxFunnelRangeDays),
+                errors,
+                ErrorLocation.Body,
+                "days"
+            );
         }
-        ThrowIfAny(errors, "The funnel is not valid.");
+        AnalyticsInput.ThrowIfAny(errors, "The funnel is not valid.");
 
         var result = await funnels.RunAsync(new FunnelQuery(steps, window, from, to), cancellationToken);
         return new JsonWriterResult(
@@ -225,10 +246,10 @@ public sealed class AnalyticsEndpoints(
                     writer.WriteStartObject();
                     writer.WriteString("event", step.Step.EventTypes[0]);
                     writer.WriteNumber("count", step.Count);
-                    WriteRate(writer, "conversionFromFirst", step.ConversionFromFirst);
-                    WriteRate(writer, "conversionFromPrevious", step.ConversionFromPrevious);
+                    AnalyticsInput.WriteRate(writer, "conversionFromFirst", step.ConversionFromFirst);
+                    AnalyticsInput.WriteRate(writer, "conversionFromPrevious", step.ConversionFromPrevious);
                     writer.WriteNumber("dropOff", step.DropOff);
-                    WriteRate(writer, "dropOffRate", step.DropOffRate);
+                    AnalyticsInput.WriteRate(writer, "dropOffRate", step.DropOffRate);
                     writer.WriteEndObject();
                 }
                 writer.WriteEndArray();
@@ -312,182 +333,5 @@ public sealed class AnalyticsEndpoints(
             return null;
         }
         return node.GetValue<string>();
-    }
-
-    // ---------------------------------------------------------------- journeys
-
-    public async Task<IResult> ListJourneysAsync(HttpRequest request, CancellationToken cancellationToken)
-    {
-        var page = PageRequest.Read(
-            request,
-            contentOptions.Value,
-            JourneyRegistry.Document,
-            "Journeys are listed by key; use limit and cursor."
-        );
-        var (items, next) = await journeys.ListAsync(page.Limit, page.After, cancellationToken);
-        return new PageResult(items, page.NextCursor(next));
-    }
-
-    public async Task<IResult> GetJourneyAsync(HttpRequest request, string key, CancellationToken cancellationToken)
-    {
-        QueryParameters.RejectAny(request);
-        var document = (await journeys.GetAsync(key, cancellationToken)).Document;
-        return ETags.IfNoneMatch(request, document.ETag) ? new NotModifiedResult(document.ETag) : new DocumentResult(document);
-    }
-
-    public async Task<IResult> CreateJourneyAsync(HttpRequest request, CancellationToken cancellationToken)
-    {
-        QueryParameters.RejectAny(request);
-        var body = await RequestBody.ReadObjectAsync(request, httpOptions.Value, cancellationToken);
-        var saved = await journeys.CreateAsync(DefinitionDocuments.FromRequest<JourneyDefinition>(body), cancellationToken);
-        return new DocumentResult(saved.Document, StatusCodes.Status201Created, AnalyticsRoutes.JourneyLocation(saved.Definition.Key));
-    }
-
-    public async Task<IResult> ReplaceJourneyAsync(HttpRequest request, string key, CancellationToken cancellationToken)
-    {
-        QueryParameters.RejectAny(request);
-        var ifMatch = ETags.ReadIfMatch(request);
-        var body = await RequestBody.ReadObjectAsync(request, httpOptions.Value, cancellationToken);
-        var saved = await journeys.ReplaceAsync(key, DefinitionDocuments.FromRequest<JourneyDefinition>(body), ifMatch, cancellationToken);
-        return new DocumentResult(saved.Document);
-    }
-
-    public async Task<IResult> DeleteJourneyAsync(HttpRequest request, string key, CancellationToken cancellationToken)
-    {
-        QueryParameters.RejectAny(request);
-        await journeys.DeleteAsync(key, ETags.ReadIfMatch(request), cancellationToken);
-        return NoContentResult.Instance;
-    }
-
-    /// <summary><c>GET journeys/{key}/report?from=&amp;to=</c>: the journey's stages over the range, computed now.</summary>
-    public async Task<IResult> JourneyReportAsync(HttpRequest request, string key, CancellationToken cancellationToken)
-    {
-        var query = QueryParameters.Read(request, ReportParameters);
-        var errors = new List<FieldError>();
-        var (from, to) = ReadRange(query, errors, ErrorLocation.Query);
-        if (errors.Count == 0)
-        {
-            CheckRange(from, to, TimeSpan.FromDays(analyticsOptions.Value.MaxFunnelRangeDays), errors, ErrorLocation.Query, "days");
-        }
-        ThrowIfAny(errors);
-        var journey = await journeys.GetAsync(key, cancellationToken);
-        var report = await journeys.ReportAsync(journey.Definition, from, to, cancellationToken);
-        return new JsonWriterResult(
-            StatusCodes.Status200OK,
-            writer =>
-            {
-                writer.WriteStartObject();
-                writer.WriteString("journey", report.Journey);
-                writer.WriteNumber("journeyVersion", report.JourneyVersion);
-                writer.WriteString("from", EntryValidator.FormatInstant(report.From));
-                writer.WriteString("to", EntryValidator.FormatInstant(report.To));
-                writer.WriteString("conversionWindow", report.ConversionWindow);
-                writer.WriteString("computedAt", EntryValidator.FormatInstant(report.ComputedAt));
-                writer.WriteStartArray("stages");
-                foreach (var stage in report.Stages)
-                {
-                    writer.WriteStartObject();
-                    writer.WriteString("stage", JourneyRegistry.Name(stage.Stage));
-                    writer.WriteStartArray("events");
-                    foreach (var type in stage.EventTypes)
-                    {
-                        writer.WriteStringValue(type);
-                    }
-                    writer.WriteEndArray();
-                    writer.WriteNumber("reached", stage.Reached);
-                    if (stage.DroppedOff is { } droppedOff)
-                    {
-                        writer.WriteNumber("droppedOff", droppedOff);
-                    }
-                    else
-                    {
-                        writer.WriteNull("droppedOff");
-                    }
-                    WriteRate(writer, "dropOffRate", stage.DropOffRate);
-                    writer.WriteEndObject();
-                }
-                writer.WriteEndArray();
-                writer.WriteEndObject();
-            }
-        );
-    }
-
-    // ---------------------------------------------------------------- helpers
-
-    /// <summary>Reads <c>from</c> (required) and <c>to</c> (default now) as ISO 8601 instants; a date alone is midnight UTC.</summary>
-    private (DateTimeOffset From, DateTimeOffset To) ReadRange(
-        IReadOnlyDictionary<string, string> values,
-        List<FieldError> errors,
-        ErrorLocation location
-    )
-    {
-        DateTimeOffset from = default;
-        if (!values.TryGetValue("from", out var fromText))
-        {
-            errors.Add(Error("from", "required", "from is an ISO 8601 instant or date, such as 2026-11-01.", location));
-        }
-        else if (!EntryValidator.TryParseInstant(fromText, out from))
-        {
-            errors.Add(Error("from", "date-time", "from is an ISO 8601 instant or date, such as 2026-11-01T00:00:00Z.", location));
-        }
-        var to = time.GetUtcNow();
-        if (values.TryGetValue("to", out var toText) && !EntryValidator.TryParseInstant(toText, out to))
-        {
-            errors.Add(Error("to", "date-time", "to is an ISO 8601 instant or date, such as 2026-11-02T00:00:00Z.", location));
-        }
-        return (from, to);
-    }
-
-    private static void CheckRange(
-        DateTimeOffset from,
-        DateTimeOffset to,
-        TimeSpan max,
-        List<FieldError> errors,
-        ErrorLocation location,
-        string unit
-    )
-    {
-        if (to <= from)
-        {
-            errors.Add(Error("to", "range", "to is after from.", location));
-        }
-        else if (to - from > max)
-        {
-            errors.Add(
-                Error(
-                    "from",
-                    "range-too-large",
-                    $"The range is at most {max.TotalDays:0.##} days{(unit == "days" ? "" : " of " + unit + " buckets; use a coarser granularity or a narrower range")}.",
-                    location
-                )
-            );
-        }
-    }
-
-    private static string UnitOf(Granularity granularity) => granularity.ToString().ToLowerInvariant();
-
-    private static FieldError Error(string name, string code, string detail, ErrorLocation location) =>
-        location == ErrorLocation.Query ? Query(name, code, detail) : new FieldError("/" + name, code, detail);
-
-    private static FieldError Query(string name, string code, string detail) => new(name, code, detail, ErrorLocation.Query);
-
-    private static void ThrowIfAny(List<FieldError> errors, string message = "The query string is not valid.")
-    {
-        if (errors.Count > 0)
-        {
-            throw new ValidationException(errors, message);
-        }
-    }
-
-    private static void WriteRate(Utf8JsonWriter writer, string name, double? rate)
-    {
-        if (rate is { } value)
-        {
-            writer.WriteNumber(name, value);
-        }
-        else
-        {
-            writer.WriteNull(name);
-        }
     }
 }
