@@ -5,6 +5,7 @@ using Cx.Http.Events;
 using Cx.Http.OpenApi;
 using Cx.Http.Platform;
 using Cx.Http.Profiles;
+using Cx.Http.Segments;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 

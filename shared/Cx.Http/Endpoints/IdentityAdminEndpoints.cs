@@ -32,9 +32,6 @@ public sealed record CreateApiKeyRequest(
 
 public sealed record CreatedApiKey(ApiKeyView Key, string Secret);
 
-/// <summary>A page of records: <c>{"items": [...], "nextCursor": ...}</c>.</summary>
-public sealed record ItemsPage<T>(IReadOnlyList<T> Items, string? NextCursor);
-
 /// <summary>
 /// Administration of who may use Cx: staff accounts, API keys, SSO claims mappings, and the
 /// audit log. Every change is audited; role changes and disabling sign the account out everywhere.

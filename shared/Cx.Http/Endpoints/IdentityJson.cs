@@ -2,6 +2,7 @@ using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Cx.Core.Identity;
+using Cx.Http.Responses;
 
 namespace Cx.Http.Endpoints;
 

@@ -47,6 +47,9 @@ public sealed class DocumentResult(
     }
 }
 
+/// <summary>A page of records as a serializer contract: <c>{"items": [...], "nextCursor": ...}</c>.</summary>
+public sealed record ItemsPage<T>(IReadOnlyList<T> Items, string? NextCursor);
+
 /// <summary>A page of documents: <c>{"items": [...], "nextCursor": "..."}</c> plus a <c>Link: rel="next"</c> header.</summary>
 public sealed class PageResult(IReadOnlyList<StoredDocument> items, string? nextCursor, FieldSelection? fields = null) : IResult
 {

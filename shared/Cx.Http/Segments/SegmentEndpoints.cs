@@ -12,7 +12,7 @@ using Cx.Http.Routes;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Options;
 
-namespace Cx.Http.Endpoints;
+namespace Cx.Http.Segments;
 
 /// <summary>
 /// HTTP handling of segments: the segment documents (ETags, If-Match), previews and dry runs of

@@ -1,8 +1,9 @@
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Cx.Http.Responses;
 
-namespace Cx.Http.Endpoints;
+namespace Cx.Http.Segments;
 
 /// <summary>How many customers unsaved criteria match now, and the first of them in id order.</summary>
 public sealed record SegmentPreviewView(long Count, long Evaluated, IReadOnlyList<string> Sample, string AsOf);

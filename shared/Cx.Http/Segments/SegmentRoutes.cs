@@ -1,9 +1,9 @@
-using Cx.Http.Endpoints;
 using Cx.Http.OpenApi;
 using Cx.Http.Requests;
+using Cx.Http.Routes;
 using Microsoft.OpenApi;
 
-namespace Cx.Http.Routes;
+namespace Cx.Http.Segments;
 
 public static class SegmentRoutes
 {
