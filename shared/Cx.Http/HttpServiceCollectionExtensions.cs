@@ -1,7 +1,8 @@
 using Cx.Http.Analytics;
+using Cx.Http.Audit;
 using Cx.Http.Content;
-using Cx.Http.Endpoints;
 using Cx.Http.Events;
+using Cx.Http.Identity;
 using Cx.Http.OpenApi;
 using Cx.Http.Platform;
 using Cx.Http.Profiles;
@@ -32,6 +33,7 @@ public static class HttpServiceCollectionExtensions
         services.AddHttpClient<Core.Identity.IJwksProvider, Security.HttpJwksProvider>(client => client.Timeout = TimeSpan.FromSeconds(10));
         services.AddSingleton<AuthEndpoints>();
         services.AddSingleton<IdentityAdminEndpoints>();
+        services.AddSingleton<AuditEndpoints>();
         // Discovered now, so an inconsistent catalog (a duplicate operation id or route) fails at start-up.
         services.AddSingleton(ApiCatalog.Discover());
         services.AddSingleton<OpenApiDocumentProvider>();

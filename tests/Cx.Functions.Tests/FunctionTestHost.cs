@@ -5,7 +5,6 @@ using Cx.Core.Documents;
 using Cx.Core.Profiles;
 using Cx.Http;
 using Cx.Http.Content;
-using Cx.Http.Endpoints;
 using Cx.Http.Platform;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;

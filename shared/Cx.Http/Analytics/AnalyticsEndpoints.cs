@@ -7,7 +7,6 @@ using Cx.Core.Events;
 using Cx.Http.Paging;
 using Cx.Http.Requests;
 using Cx.Http.Responses;
-using Cx.Http.Routes;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Options;
 

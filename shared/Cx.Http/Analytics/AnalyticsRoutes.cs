@@ -1,6 +1,5 @@
 using Cx.Http.OpenApi;
 using Cx.Http.Requests;
-using Cx.Http.Routes;
 using Microsoft.OpenApi;
 
 namespace Cx.Http.Analytics;

@@ -1,5 +1,4 @@
 using Cx.Http.OpenApi;
-using Cx.Http.Routes;
 
 namespace Cx.Http.Content;
 

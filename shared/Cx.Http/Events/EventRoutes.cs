@@ -1,7 +1,6 @@
 using Cx.Core.Analytics;
 using Cx.Http.OpenApi;
 using Cx.Http.Requests;
-using Cx.Http.Routes;
 using Microsoft.OpenApi;
 
 namespace Cx.Http.Events;

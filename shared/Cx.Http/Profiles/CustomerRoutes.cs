@@ -1,6 +1,5 @@
 using Cx.Core.Profiles;
 using Cx.Http.OpenApi;
-using Cx.Http.Routes;
 
 namespace Cx.Http.Profiles;
 

@@ -7,7 +7,7 @@ using Cx.Http.Responses;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Options;
 
-namespace Cx.Http.Endpoints;
+namespace Cx.Http.Identity;
 
 /// <summary>The token response (RFC 6749 names); the refresh token is omitted for web clients (it is in the cookie).</summary>
 public sealed record TokenResponse(string AccessToken, string TokenType, int ExpiresIn, string? RefreshToken, string SessionId);

@@ -10,7 +10,7 @@ using Cx.Http.Responses;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Options;
 
-namespace Cx.Http.Endpoints;
+namespace Cx.Http.Identity;
 
 public sealed record CreateAccountRequest(string Email, string Password, IReadOnlyList<string> Roles, string? DisplayName = null);
 
@@ -33,8 +33,8 @@ public sealed record CreateApiKeyRequest(
 public sealed record CreatedApiKey(ApiKeyView Key, string Secret);
 
 /// <summary>
-/// Administration of who may use Cx: staff accounts, API keys, SSO claims mappings, and the
-/// audit log. Every change is audited; role changes and disabling sign the account out everywhere.
+/// Administration of who may use Cx: staff accounts, API keys and SSO claims mappings. Every
+/// change is audited; role changes and disabling sign the account out everywhere.
 /// </summary>
 public sealed class IdentityAdminEndpoints(
     AccountService accounts,
@@ -166,19 +166,6 @@ public sealed class IdentityAdminEndpoints(
         var revoked = await apiKeys.RevokeAsync(keyId, cancellationToken);
         await audit.RecordAsync(AuditActions.ApiKeyRevoked, "api-key", keyId, cancellationToken: cancellationToken);
         return Results.Json(revoked, IdentityJsonContext.Relaxed.ApiKeyView);
-    }
-
-    public async Task<IResult> QueryAuditAsync(HttpRequest request, CancellationToken cancellationToken)
-    {
-        var page = PageRequest.Read(
-            request,
-            content.Value,
-            "audit",
-            "The audit log is newest first and has no field selection.",
-            allowFilters: true
-        );
-        var result = await audit.QueryAsync(page.Parameters.Filters, page.Limit, page.After, cancellationToken);
-        return new PageResult(result.Items, page.NextCursor(result.Next));
     }
 
     public async Task<IResult> GetClaimsMappingAsync(HttpRequest request, string issuerKey, CancellationToken cancellationToken)

@@ -4,29 +4,13 @@ using System.Text.Json.Serialization;
 using Cx.Core.Identity;
 using Cx.Http.Responses;
 
-namespace Cx.Http.Endpoints;
+namespace Cx.Http.Identity;
 
 /// <summary>One public signing key of Cx (JWK).</summary>
 public sealed record JwkView(string Kty, string Crv, string Kid, string Use, string Alg, string X, string Y);
 
 /// <summary>The JWKS document: the keys that verify Cx access tokens.</summary>
 public sealed record JwksDocument(IReadOnlyList<JwkView> Keys);
-
-/// <summary>An audit entry as the API returns it.</summary>
-public sealed record AuditEntryView(
-    string Id,
-    string Type,
-    string At,
-    string Actor,
-    string Action,
-    string TargetType,
-    string Outcome,
-    string? ActorName = null,
-    string? TargetId = null,
-    string? ClientIp = null,
-    string? TraceId = null,
-    JsonElement? Details = null
-);
 
 /// <summary>The token request (form or JSON), RFC 6749 / RFC 8693 names.</summary>
 public sealed record TokenRequest(
@@ -55,8 +39,6 @@ public sealed record RevokeRequest(string? Token = null);
 [JsonSerializable(typeof(SetPasswordRequest))]
 [JsonSerializable(typeof(CreateApiKeyRequest))]
 [JsonSerializable(typeof(JwksDocument))]
-[JsonSerializable(typeof(AuditEntryView))]
-[JsonSerializable(typeof(ItemsPage<AuditEntryView>))]
 public sealed partial class IdentityJsonContext : JsonSerializerContext
 {
     /// <summary>The context with readable escaping (no \u0027 for an apostrophe), as every Cx response.</summary>
