@@ -22,15 +22,15 @@ public static class AnalyticsRoutes
 
     public static string JourneyLocation(string key) => ApiRoutes.Path("v1/journeys/" + Uri.EscapeDataString(key));
 
-    private static readonly ApiSchemaRef JourneyDocument = ApiSchemaRef.Named(DefinitionSchemas.JourneyDocument);
+    private static readonly ApiSchemaRef JourneyDocument = ApiSchemaRef.Named(JourneySchemas.JourneyDocument);
 
-    private static readonly ApiSchemaRef JourneyInput = ApiSchemaRef.Named(DefinitionSchemas.JourneyInput);
+    private static readonly ApiSchemaRef JourneyInput = ApiSchemaRef.Named(JourneySchemas.JourneyInput);
 
     private static readonly ApiParameter JourneyKey = new(
         "journeyKey",
         ApiParameterLocation.Path,
         "The journey's key.",
-        ApiSchemaRef.Inline(() => new OpenApiSchema { Type = JsonSchemaType.String, Pattern = DefinitionSchemas.JourneyKeyPattern })
+        ApiSchemaRef.Inline(() => new OpenApiSchema { Type = JsonSchemaType.String, Pattern = JourneySchemas.JourneyKeyPattern })
     )
     {
         Required = true,

@@ -1,4 +1,5 @@
 using Cx.Core.Analytics;
+using Cx.Http.Events;
 using Cx.Http.OpenApi;
 using Microsoft.OpenApi;
 
@@ -50,7 +51,7 @@ internal static class AnalyticsSchemas
         new()
         {
             Type = JsonSchemaType.String,
-            Pattern = DefinitionSchemas.EventTypeKeyPattern,
+            Pattern = EventTypeSchemas.EventTypeKeyPattern,
             Description = description,
         };
 

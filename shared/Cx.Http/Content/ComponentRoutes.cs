@@ -10,7 +10,7 @@ public static class ComponentRoutes
 
     public static string Location(string key) => ApiRoutes.Path("v1/components/" + Uri.EscapeDataString(key));
 
-    private static readonly ApiSchemaRef Document = ApiSchemaRef.Named(DefinitionSchemas.ComponentDocument);
+    private static readonly ApiSchemaRef Document = ApiSchemaRef.Named(ContentTypeSchemas.ComponentDocument);
 
     /// <summary>The OpenAPI operations of these routes, one per function (see <see cref="ApiCatalog"/>).</summary>
     [ApiOperations]
@@ -22,7 +22,7 @@ public static class ComponentRoutes
                 Collection,
                 ApiTags.Components,
                 "Create a component",
-                ApiSchemaRef.Named(DefinitionSchemas.ComponentInput),
+                ApiSchemaRef.Named(ContentTypeSchemas.ComponentInput),
                 Document
             ),
             RestOperations.Get("GetComponent", ByKey, ApiTags.Components, "Read a component", Document, fields: false),
@@ -32,7 +32,7 @@ public static class ComponentRoutes
                     ByKey,
                     ApiTags.Components,
                     "Change a component",
-                    ApiSchemaRef.Named(DefinitionSchemas.ComponentInput),
+                    ApiSchemaRef.Named(ContentTypeSchemas.ComponentInput),
                     Document
                 )
                 .WithoutProblems(409),

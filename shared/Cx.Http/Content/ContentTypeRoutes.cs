@@ -10,7 +10,7 @@ public static class ContentTypeRoutes
 
     public static string Location(string key) => ApiRoutes.Path("v1/content-types/" + Uri.EscapeDataString(key));
 
-    private static readonly ApiSchemaRef Document = ApiSchemaRef.Named(DefinitionSchemas.ContentTypeDocument);
+    private static readonly ApiSchemaRef Document = ApiSchemaRef.Named(ContentTypeSchemas.ContentTypeDocument);
 
     /// <summary>The OpenAPI operations of these routes, one per function (see <see cref="ApiCatalog"/>).</summary>
     [ApiOperations]
@@ -22,7 +22,7 @@ public static class ContentTypeRoutes
                 Collection,
                 ApiTags.ContentTypes,
                 "Create a content type",
-                ApiSchemaRef.Named(DefinitionSchemas.ContentTypeInput),
+                ApiSchemaRef.Named(ContentTypeSchemas.ContentTypeInput),
                 Document
             ),
             RestOperations.Get("GetContentType", ByKey, ApiTags.ContentTypes, "Read a content type", Document, fields: false),
@@ -32,7 +32,7 @@ public static class ContentTypeRoutes
                     ByKey,
                     ApiTags.ContentTypes,
                     "Change a content type",
-                    ApiSchemaRef.Named(DefinitionSchemas.ContentTypeInput),
+                    ApiSchemaRef.Named(ContentTypeSchemas.ContentTypeInput),
                     Document
                 )
                 .WithoutProblems(409)

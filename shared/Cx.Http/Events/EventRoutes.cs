@@ -29,15 +29,15 @@ public static class EventRoutes
 
     public static string TypeLocation(string key) => ApiRoutes.Path("v1/event-types/" + Uri.EscapeDataString(key));
 
-    private static readonly ApiSchemaRef TypeDocument = ApiSchemaRef.Named(DefinitionSchemas.EventTypeDocument);
+    private static readonly ApiSchemaRef TypeDocument = ApiSchemaRef.Named(EventTypeSchemas.EventTypeDocument);
 
-    private static readonly ApiSchemaRef TypeInput = ApiSchemaRef.Named(DefinitionSchemas.EventTypeInput);
+    private static readonly ApiSchemaRef TypeInput = ApiSchemaRef.Named(EventTypeSchemas.EventTypeInput);
 
     private static readonly ApiParameter EventTypeKey = new(
         "eventType",
         ApiParameterLocation.Path,
         "The event type's key.",
-        ApiSchemaRef.Inline(() => new OpenApiSchema { Type = JsonSchemaType.String, Pattern = DefinitionSchemas.EventTypeKeyPattern })
+        ApiSchemaRef.Inline(() => new OpenApiSchema { Type = JsonSchemaType.String, Pattern = EventTypeSchemas.EventTypeKeyPattern })
     )
     {
         Required = true,
@@ -124,7 +124,7 @@ public static class EventRoutes
                 [
                     new(200, "The settings (the configured defaults until a document is saved).")
                     {
-                        Schema = ApiSchemaRef.Named(DefinitionSchemas.EventTypeSettingsDocument),
+                        Schema = ApiSchemaRef.Named(EventTypeSchemas.EventTypeSettingsDocument),
                     },
                     new(304, "Not modified.") { Headers = [ApiHeaders.ETag] },
                 ],
@@ -138,12 +138,12 @@ public static class EventRoutes
                 Tag = ApiTags.Events,
                 Summary = "Change the event registry settings",
                 Parameters = [ApiParameters.IfMatch],
-                RequestBody = new(ApiSchemaRef.Named(DefinitionSchemas.EventTypeSettingsInput), [RequestBody.Json], "The settings."),
+                RequestBody = new(ApiSchemaRef.Named(EventTypeSchemas.EventTypeSettingsInput), [RequestBody.Json], "The settings."),
                 Responses =
                 [
                     new(200, "Saved.")
                     {
-                        Schema = ApiSchemaRef.Named(DefinitionSchemas.EventTypeSettingsDocument),
+                        Schema = ApiSchemaRef.Named(EventTypeSchemas.EventTypeSettingsDocument),
                         Headers = [ApiHeaders.ETag],
                     },
                 ],

@@ -44,7 +44,7 @@ internal static class EventSchemas
                 ["type"] = new OpenApiSchema
                 {
                     Type = JsonSchemaType.String,
-                    Pattern = DefinitionSchemas.EventTypeKeyPattern,
+                    Pattern = EventTypeSchemas.EventTypeKeyPattern,
                     Description = "The event type (page_view, purchase, ... or a custom one when the registry allows it).",
                 },
                 ["customerId"] = SchemaBuilder.String("The customer, when known."),

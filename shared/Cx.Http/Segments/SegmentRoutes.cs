@@ -28,9 +28,9 @@ public static class SegmentRoutes
 
     public static string Location(string key) => ApiRoutes.Path("v1/segments/" + Uri.EscapeDataString(key));
 
-    private static readonly ApiSchemaRef Document = ApiSchemaRef.Named(DefinitionSchemas.SegmentDocument);
+    private static readonly ApiSchemaRef Document = ApiSchemaRef.Named(SegmentSchemas.SegmentDocument);
 
-    private static readonly ApiSchemaRef Input = ApiSchemaRef.Named(DefinitionSchemas.SegmentInput);
+    private static readonly ApiSchemaRef Input = ApiSchemaRef.Named(SegmentSchemas.SegmentInput);
 
     private const string CriteriaDescription =
         "The rule: comparisons, all/any/not, relative dates and behaviour conditions (docs/segments.md; JSON Schema in "
