@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Runtime.InteropServices;
 using System.Text.Json;
 using Cx.Core.Analytics;
@@ -35,94 +34,89 @@ public sealed class EventEndpoints(
     IOptions<HttpOptions> httpOptions
 )
 {
+    private static readonly string[] JsonOnly = [RequestBody.Json];
+
     public async Task<IResult> IngestAsync(HttpRequest request, CancellationToken cancellationToken)
     {
         QueryParameters.RejectAny(request);
-        CheckJsonMediaType(request);
+        RequestBody.CheckMediaType(request, JsonOnly);
         var limits = eventOptions.Value;
-        var (buffer, length) = await ReadBodyAsync(request, limits.MaxBatchBytes, cancellationToken);
-        try
+        using var body = await RequestBody.ReadAsync(request, limits.MaxBatchBytes, cancellationToken);
+        using var document = RequestBody.ParseDocument(body.Memory, httpOptions.Value.MaxJsonDepth);
+        var root = document.RootElement;
+        var inputs = new List<EventInput>();
+        var single = false;
+        if (root.ValueKind == JsonValueKind.Array)
         {
-            using var document = Parse(buffer.AsMemory(0, length));
-            var root = document.RootElement;
-            var inputs = new List<EventInput>();
-            var single = false;
-            if (root.ValueKind == JsonValueKind.Array)
+            Collect(root, "", inputs, limits);
+        }
+        else if (root.ValueKind == JsonValueKind.Object && root.TryGetProperty("events", out var events))
+        {
+            foreach (var property in root.EnumerateObject())
             {
-                Collect(root, "", inputs, limits);
-            }
-            else if (root.ValueKind == JsonValueKind.Object && root.TryGetProperty("events", out var events))
-            {
-                foreach (var property in root.EnumerateObject())
+                if (property.Name != "events")
                 {
-                    if (property.Name != "events")
-                    {
-                        throw new ValidationException(
-                            new FieldError("/" + property.Name, "unknown-field", "A batch body holds only 'events'.")
-                        );
-                    }
+                    throw new ValidationException(
+                        new FieldError("/" + property.Name, "unknown-field", "A batch body holds only 'events'.")
+                    );
                 }
-                if (events.ValueKind != JsonValueKind.Array)
-                {
-                    throw new ValidationException(new FieldError("/events", "type", "'events' is an array of events."));
-                }
-                Collect(events, "/events", inputs, limits);
             }
-            else if (root.ValueKind == JsonValueKind.Object)
+            if (events.ValueKind != JsonValueKind.Array)
             {
-                if (length > limits.MaxEventBytes)
-                {
-                    throw new PayloadTooLargeException(limits.MaxEventBytes);
-                }
-                single = true;
-                inputs.Add(new EventInput(root, "", length));
+                throw new ValidationException(new FieldError("/events", "type", "'events' is an array of events."));
             }
-            else
+            Collect(events, "/events", inputs, limits);
+        }
+        else if (root.ValueKind == JsonValueKind.Object)
+        {
+            if (body.Length > limits.MaxEventBytes)
             {
-                throw new MalformedJsonException("The body is an event object, {\"events\": [...]} or an array of events.");
+                throw new PayloadTooLargeException(limits.MaxEventBytes);
             }
+            single = true;
+            inputs.Add(new EventInput(root, "", body.Length));
+        }
+        else
+        {
+            throw new MalformedJsonException("The body is an event object, {\"events\": [...]} or an array of events.");
+        }
 
-            var result = await ingestion.IngestAsync(inputs, cancellationToken);
-            if (result.Accepted == 0)
+        var result = await ingestion.IngestAsync(inputs, cancellationToken);
+        if (result.Accepted == 0)
+        {
+            throw new ValidationException(
+                [.. result.Rejected.SelectMany(r => r.Errors)],
+                single ? "The event is not valid." : "No event of the batch is valid."
+            );
+        }
+        return new JsonWriterResult(
+            StatusCodes.Status202Accepted,
+            writer =>
             {
-                throw new ValidationException(
-                    [.. result.Rejected.SelectMany(r => r.Errors)],
-                    single ? "The event is not valid." : "No event of the batch is valid."
-                );
-            }
-            return new JsonWriterResult(
-                StatusCodes.Status202Accepted,
-                writer =>
+                writer.WriteStartObject();
+                writer.WriteNumber("accepted", result.Accepted);
+                writer.WriteStartArray("rejected");
+                foreach (var rejected in result.Rejected)
                 {
                     writer.WriteStartObject();
-                    writer.WriteNumber("accepted", result.Accepted);
-                    writer.WriteStartArray("rejected");
-                    foreach (var rejected in result.Rejected)
+                    writer.WriteNumber("index", rejected.Index);
+                    writer.WriteStartArray("errors");
+                    foreach (var error in rejected.Errors)
                     {
                         writer.WriteStartObject();
-                        writer.WriteNumber("index", rejected.Index);
-                        writer.WriteStartArray("errors");
-                        foreach (var error in rejected.Errors)
-                        {
-                            writer.WriteStartObject();
-                            writer.WriteString("pointer", error.Path);
-                            writer.WriteString("code", error.Code);
-                            writer.WriteString("detail", error.Detail);
-                            writer.WriteEndObject();
-                        }
-                        writer.WriteEndArray();
+                        writer.WriteString("pointer", error.Path);
+                        writer.WriteString("code", error.Code);
+                        writer.WriteString("detail", error.Detail);
                         writer.WriteEndObject();
                     }
                     writer.WriteEndArray();
-                    writer.WriteString("receivedAt", EntryValidator.FormatInstant(result.ReceivedAt));
                     writer.WriteEndObject();
                 }
-            );
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
-        }
+                writer.WriteEndArray();
+                writer.WriteString("receivedAt", EntryValidator.FormatInstant(result.ReceivedAt));
+                writer.WriteEndObject();
+            }
+        );
     }
 
     public async Task<IResult> IdentifyAsync(HttpRequest request, CancellationToken cancellationToken)
@@ -208,91 +202,6 @@ public sealed class EventEndpoints(
         foreach (var element in array.EnumerateArray())
         {
             inputs.Add(new EventInput(element, JsonPointer.Append(prefix, index++), JsonMarshal.GetRawUtf8Value(element).Length));
-        }
-    }
-
-    private JsonDocument Parse(ReadOnlyMemory<byte> utf8)
-    {
-        if (utf8.Span.Trim(" \t\r\n"u8).IsEmpty)
-        {
-            throw new MalformedJsonException("A JSON body is required.");
-        }
-        try
-        {
-            return JsonDocument.Parse(
-                utf8,
-                new JsonDocumentOptions
-                {
-                    MaxDepth = httpOptions.Value.MaxJsonDepth,
-                    AllowDuplicateProperties = false,
-                    AllowTrailingCommas = false,
-                    CommentHandling = JsonCommentHandling.Disallow,
-                }
-            );
-        }
-        catch (JsonException ex)
-        {
-            var where = ex.LineNumber is { } line ? $" (line {line + 1}, byte {ex.BytePositionInLine + 1})" : "";
-            var reason = ex
-                .Message.Split(" LineNumber:", 2)[0]
-                .Split(" Path:", 2)[0]
-                .Replace(" Change the reader options.", "", StringComparison.Ordinal);
-            throw new MalformedJsonException(
-                $"The body is not valid JSON{where}: {reason}",
-                new FieldError(DefinitionJson.ToPointer(ex.Path), "malformed-json", reason)
-            );
-        }
-    }
-
-    private static async Task<(byte[] Buffer, int Length)> ReadBodyAsync(
-        HttpRequest request,
-        int limit,
-        CancellationToken cancellationToken
-    )
-    {
-        if (request.ContentLength > limit)
-        {
-            throw new PayloadTooLargeException(limit);
-        }
-        var buffer = ArrayPool<byte>.Shared.Rent(Math.Min(limit + 1, (int)(request.ContentLength ?? 16 * 1024) + 1));
-        var length = 0;
-        try
-        {
-            while (true)
-            {
-                if (length == buffer.Length)
-                {
-                    var larger = ArrayPool<byte>.Shared.Rent(Math.Min(buffer.Length * 2, limit + 1));
-                    buffer.AsSpan(0, length).CopyTo(larger);
-                    ArrayPool<byte>.Shared.Return(buffer);
-                    buffer = larger;
-                }
-                var read = await request.Body.ReadAsync(buffer.AsMemory(length), cancellationToken);
-                if (read == 0)
-                {
-                    return (buffer, length);
-                }
-                length += read;
-                if (length > limit)
-                {
-                    throw new PayloadTooLargeException(limit);
-                }
-            }
-        }
-        catch
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
-            throw;
-        }
-    }
-
-    private static void CheckJsonMediaType(HttpRequest request)
-    {
-        var contentType = request.ContentType;
-        var mediaType = contentType?.Split(';', 2)[0].Trim();
-        if (!string.Equals(mediaType, RequestBody.Json, StringComparison.OrdinalIgnoreCase))
-        {
-            throw new UnsupportedMediaTypeException(contentType, [RequestBody.Json]);
         }
     }
 }

@@ -229,11 +229,6 @@ public sealed class IdentityAdminEndpoints(
 
     private static void Location(HttpRequest request, string location) => request.HttpContext.Response.Headers.Location = location;
 
-    private async Task<T> ReadAsync<T>(HttpRequest request, CancellationToken cancellationToken, bool mergePatch = false)
-        where T : class
-    {
-        var body = await RequestBody.ReadObjectAsync(request, http.Value, cancellationToken, mergePatch);
-        using var document = JsonDocument.Parse(body.ToJsonString());
-        return DefinitionJson.Deserialize<T>(document.RootElement);
-    }
+    private Task<T> ReadAsync<T>(HttpRequest request, CancellationToken cancellationToken, bool mergePatch = false)
+        where T : class => RequestBody.ReadObjectAsync(request, http.Value, DefinitionJson.Deserialize<T>, cancellationToken, mergePatch);
 }
