@@ -143,38 +143,31 @@ public sealed class AnalyticsEndpoints(
                 "The query string is not valid."
             );
         }
-        return new JsonWriterResult(
-            StatusCodes.Status200OK,
-            writer =>
-            {
-                writer.WriteStartObject();
-                writer.WriteString("event", eventType);
-                writer.WriteString("granularity", granularity.Value.ToString().ToLowerInvariant());
-                writer.WriteString("breakdown", breakdown.Value.ToString().ToLowerInvariant());
-                if (name is not null)
-                {
-                    writer.WriteString("name", name);
-                }
-                writer.WriteString("from", EntryValidator.FormatInstant(from));
-                writer.WriteString("to", EntryValidator.FormatInstant(to));
-                writer.WriteNumber("count", series.Count);
-                writer.WriteNumber("sum", series.Sum);
-                writer.WriteStartArray("buckets");
-                foreach (var point in series.Points)
-                {
-                    writer.WriteStartObject();
-                    writer.WriteString("start", EntryValidator.FormatInstant(point.BucketStart));
-                    if (breakdown != RollupBreakdown.Total)
-                    {
-                        writer.WriteString("value", point.Value);
-                    }
-                    writer.WriteNumber("count", point.Count);
-                    writer.WriteNumber("sum", point.Sum);
-                    writer.WriteEndObject();
-                }
-                writer.WriteEndArray();
-                writer.WriteEndObject();
-            }
+        var buckets = new List<RollupBucketView>(series.Points.Count);
+        foreach (var point in series.Points)
+        {
+            buckets.Add(
+                new RollupBucketView(
+                    EntryValidator.FormatInstant(point.BucketStart),
+                    breakdown == RollupBreakdown.Total ? null : point.Value,
+                    point.Count,
+                    point.Sum
+                )
+            );
+        }
+        return new JsonContractResult<RollupSeriesView>(
+            new RollupSeriesView(
+                eventType!,
+                granularity.Value.ToString().ToLowerInvariant(),
+                breakdown.Value.ToString().ToLowerInvariant(),
+                name,
+                EntryValidator.FormatInstant(from),
+                EntryValidator.FormatInstant(to),
+                series.Count,
+                series.Sum,
+                buckets
+            ),
+            AnalyticsJsonContext.Default.RollupSeriesView
         );
     }
 
@@ -231,29 +224,23 @@ public sealed class AnalyticsEndpoints(
         AnalyticsInput.ThrowIfAny(errors, "The funnel is not valid.");
 
         var result = await funnels.RunAsync(new FunnelQuery(steps, window, from, to), cancellationToken);
-        return new JsonWriterResult(
-            StatusCodes.Status200OK,
-            writer =>
-            {
-                writer.WriteStartObject();
-                writer.WriteString("from", EntryValidator.FormatInstant(from));
-                writer.WriteString("to", EntryValidator.FormatInstant(to));
-                writer.WriteString("window", IsoDuration.Format(window));
-                writer.WriteStartArray("steps");
-                foreach (var step in result.Steps)
-                {
-                    writer.WriteStartObject();
-                    writer.WriteString("event", step.Step.EventTypes[0]);
-                    writer.WriteNumber("count", step.Count);
-                    AnalyticsInput.WriteRate(writer, "conversionFromFirst", step.ConversionFromFirst);
-                    AnalyticsInput.WriteRate(writer, "conversionFromPrevious", step.ConversionFromPrevious);
-                    writer.WriteNumber("dropOff", step.DropOff);
-                    AnalyticsInput.WriteRate(writer, "dropOffRate", step.DropOffRate);
-                    writer.WriteEndObject();
-                }
-                writer.WriteEndArray();
-                writer.WriteEndObject();
-            }
+        return new JsonContractResult<FunnelView>(
+            new FunnelView(
+                EntryValidator.FormatInstant(from),
+                EntryValidator.FormatInstant(to),
+                IsoDuration.Format(window),
+                [
+                    .. result.Steps.Select(step => new FunnelStepView(
+                        step.Step.EventTypes[0],
+                        step.Count,
+                        step.ConversionFromFirst,
+                        step.ConversionFromPrevious,
+                        step.DropOff,
+                        step.DropOffRate
+                    )),
+                ]
+            ),
+            AnalyticsJsonContext.Default.FunnelView
         );
     }
 

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Cx.Core.Analytics;
 using Cx.Core.Common;
 using Cx.Core.Content;
@@ -74,18 +73,6 @@ internal static class AnalyticsInput
         if (errors.Count > 0)
         {
             throw new ValidationException(errors, message);
-        }
-    }
-
-    public static void WriteRate(Utf8JsonWriter writer, string name, double? rate)
-    {
-        if (rate is { } value)
-        {
-            writer.WriteNumber(name, value);
-        }
-        else
-        {
-            writer.WriteNull(name);
         }
     }
 }

@@ -6,8 +6,9 @@ using Microsoft.OpenApi;
 namespace Cx.Http.Analytics;
 
 /// <summary>
-/// The wire shapes of the analytics endpoints (<see cref="Endpoints.AnalyticsEndpoints"/> writes
-/// them with a JSON writer; the integration tests validate every response against these).
+/// The wire shapes of the analytics responses (the contracts of <see cref="AnalyticsJsonContext"/>),
+/// described by hand for the enumerations, formats and descriptions the records do not carry; the
+/// integration tests validate every response against these.
 /// </summary>
 internal static class AnalyticsSchemas
 {

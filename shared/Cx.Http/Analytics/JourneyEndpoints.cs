@@ -86,43 +86,25 @@ public sealed class JourneyEndpoints(
         AnalyticsInput.ThrowIfAny(errors);
         var journey = await journeys.GetAsync(key, cancellationToken);
         var report = await journeys.ReportAsync(journey.Definition, from, to, cancellationToken);
-        return new JsonWriterResult(
-            StatusCodes.Status200OK,
-            writer =>
-            {
-                writer.WriteStartObject();
-                writer.WriteString("journey", report.Journey);
-                writer.WriteNumber("journeyVersion", report.JourneyVersion);
-                writer.WriteString("from", EntryValidator.FormatInstant(report.From));
-                writer.WriteString("to", EntryValidator.FormatInstant(report.To));
-                writer.WriteString("conversionWindow", report.ConversionWindow);
-                writer.WriteString("computedAt", EntryValidator.FormatInstant(report.ComputedAt));
-                writer.WriteStartArray("stages");
-                foreach (var stage in report.Stages)
-                {
-                    writer.WriteStartObject();
-                    writer.WriteString("stage", JourneyRegistry.Name(stage.Stage));
-                    writer.WriteStartArray("events");
-                    foreach (var type in stage.EventTypes)
-                    {
-                        writer.WriteStringValue(type);
-                    }
-                    writer.WriteEndArray();
-                    writer.WriteNumber("reached", stage.Reached);
-                    if (stage.DroppedOff is { } droppedOff)
-                    {
-                        writer.WriteNumber("droppedOff", droppedOff);
-                    }
-                    else
-                    {
-                        writer.WriteNull("droppedOff");
-                    }
-                    AnalyticsInput.WriteRate(writer, "dropOffRate", stage.DropOffRate);
-                    writer.WriteEndObject();
-                }
-                writer.WriteEndArray();
-                writer.WriteEndObject();
-            }
+        return new JsonContractResult<JourneyReportView>(
+            new JourneyReportView(
+                report.Journey,
+                report.JourneyVersion,
+                EntryValidator.FormatInstant(report.From),
+                EntryValidator.FormatInstant(report.To),
+                report.ConversionWindow,
+                EntryValidator.FormatInstant(report.ComputedAt),
+                [
+                    .. report.Stages.Select(stage => new JourneyStageView(
+                        JourneyRegistry.Name(stage.Stage),
+                        stage.EventTypes,
+                        stage.Reached,
+                        stage.DroppedOff,
+                        stage.DropOffRate
+                    )),
+                ]
+            ),
+            AnalyticsJsonContext.Default.JourneyReportView
         );
     }
 }

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.Json.Nodes;
 using Cx.Core.Analytics;
 using Cx.Core.Common;
 using Cx.Core.Content;
@@ -56,51 +57,24 @@ public sealed class CustomerBehaviorEndpoints(ITimelineReader timeline, IBehavio
         var next = page.Next is null
             ? null
             : CursorCodec.Encode(new Core.Documents.Keyset([ScalarValue.From(page.Next.TimestampMs)], page.Next.Key), fingerprint);
-        return new JsonWriterResult(
-            StatusCodes.Status200OK,
-            writer =>
-            {
-                writer.WriteStartObject();
-                writer.WriteStartArray("items");
-                foreach (var e in page.Items)
-                {
-                    writer.WriteStartObject();
-                    writer.WriteString("eventId", e.Id);
-                    writer.WriteString("type", e.Type);
-                    if (e.CustomerId is not null)
-                    {
-                        writer.WriteString("customerId", e.CustomerId);
-                    }
-                    if (e.AnonymousId is not null)
-                    {
-                        writer.WriteString("anonymousId", e.AnonymousId);
-                    }
-                    writer.WriteString("timestamp", EntryValidator.FormatInstant(e.Timestamp));
-                    writer.WriteString("receivedAt", EntryValidator.FormatInstant(e.ReceivedAt));
-                    if (e.Page is not null)
-                    {
-                        writer.WriteString("page", e.Page);
-                    }
-                    if (e.Custom)
-                    {
-                        writer.WriteBoolean("custom", true);
-                    }
-                    writer.WritePropertyName("properties");
-                    writer.WriteRawValue(e.Properties.Span, skipInputValidation: true);
-                    writer.WriteEndObject();
-                }
-                writer.WriteEndArray();
-                if (next is null)
-                {
-                    writer.WriteNull("nextCursor");
-                }
-                else
-                {
-                    writer.WriteString("nextCursor", next);
-                }
-                writer.WriteEndObject();
-            }
-        );
+        var items = new List<TimelineEventView>(page.Items.Count);
+        foreach (var e in page.Items)
+        {
+            items.Add(
+                new TimelineEventView(
+                    e.Id,
+                    e.Type,
+                    e.CustomerId,
+                    e.AnonymousId,
+                    EntryValidator.FormatInstant(e.Timestamp),
+                    EntryValidator.FormatInstant(e.ReceivedAt),
+                    e.Page,
+                    e.Custom ? true : null,
+                    new RawJson(e.Properties)
+                )
+            );
+        }
+        return new JsonContractResult<TimelinePageView>(new TimelinePageView(items, next), EventJsonContext.Default.TimelinePageView);
     }
 
     /// <summary>
@@ -171,62 +145,29 @@ public sealed class CustomerBehaviorEndpoints(ITimelineReader timeline, IBehavio
             throw new ValidationException(errors, "The query string is not valid.");
         }
         var result = await behavior.AggregateAsync(customerId, behaviorQuery, asOf, cancellationToken);
-        return new JsonWriterResult(
-            StatusCodes.Status200OK,
-            writer =>
-            {
-                writer.WriteStartObject();
-                writer.WriteString("customerId", customerId);
-                writer.WriteString("event", behaviorQuery.EventType);
-                writer.WriteString("aggregate", aggregate.ToString().ToLowerInvariant());
-                if (property is not null)
-                {
-                    writer.WriteString("property", property);
-                }
-                if (window is { } w)
-                {
-                    writer.WriteString("window", IsoDuration.Format(w));
-                }
-                writer.WriteString("asOf", EntryValidator.FormatInstant(asOf));
-                writer.WriteNumber("count", result.Count);
-                writer.WritePropertyName("value");
-                switch (aggregate)
-                {
-                    case BehaviorAggregate.First or BehaviorAggregate.Last:
-                        if (result.At is { } at)
-                        {
-                            writer.WriteStringValue(EntryValidator.FormatInstant(at));
-                        }
-                        else
-                        {
-                            writer.WriteNullValue();
-                        }
-                        break;
-                    default:
-                        if (result.Number is { } number)
-                        {
-                            writer.WriteNumberValue(number);
-                        }
-                        else
-                        {
-                            writer.WriteNullValue();
-                        }
-                        break;
-                }
-                if (
-                    aggregate is BehaviorAggregate.Distinct
-                    || (aggregate is BehaviorAggregate.First or BehaviorAggregate.Last && property is not null)
-                )
-                {
-                    writer.WriteStartArray("values");
-                    foreach (var value in result.Values)
-                    {
-                        writer.WriteStringValue(value);
-                    }
-                    writer.WriteEndArray();
-                }
-                writer.WriteEndObject();
-            }
+        JsonNode? value = aggregate is BehaviorAggregate.First or BehaviorAggregate.Last
+            ? result.At is { } at
+                ? JsonValue.Create(EntryValidator.FormatInstant(at))
+                : null
+            : result.Number is { } number
+                ? JsonValue.Create(number)
+                : null;
+        var listsValues =
+            aggregate is BehaviorAggregate.Distinct
+            || (aggregate is BehaviorAggregate.First or BehaviorAggregate.Last && property is not null);
+        return new JsonContractResult<BehaviorView>(
+            new BehaviorView(
+                customerId,
+                behaviorQuery.EventType,
+                aggregate.ToString().ToLowerInvariant(),
+                property,
+                window is { } w ? IsoDuration.Format(w) : null,
+                EntryValidator.FormatInstant(asOf),
+                result.Count,
+                value,
+                listsValues ? result.Values : null
+            ),
+            EventJsonContext.Default.BehaviorView
         );
     }
 }

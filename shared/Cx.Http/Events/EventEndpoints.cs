@@ -89,6 +89,7 @@ public sealed class EventEndpoints(
                 single ? "The event is not valid." : "No event of the batch is valid."
             );
         }
+        // Written without a DTO graph: the capture answer is on the hottest path (ADR 0010).
         return new JsonWriterResult(
             StatusCodes.Status202Accepted,
             writer =>
@@ -152,16 +153,9 @@ public sealed class EventEndpoints(
             throw new ValidationException(errors, "The identify request is not valid.");
         }
         var result = await identity.IdentifyAsync(identifyRequest, cancellationToken);
-        return new JsonWriterResult(
-            StatusCodes.Status200OK,
-            writer =>
-            {
-                writer.WriteStartObject();
-                writer.WriteString("anonymousId", result.AnonymousId);
-                writer.WriteString("customerId", result.CustomerId);
-                writer.WriteBoolean("linked", result.Linked);
-                writer.WriteEndObject();
-            }
+        return new JsonContractResult<IdentifiedView>(
+            new IdentifiedView(result.AnonymousId, result.CustomerId, result.Linked),
+            EventJsonContext.Default.IdentifiedView
         );
     }
 
@@ -169,17 +163,9 @@ public sealed class EventEndpoints(
     {
         QueryParameters.RejectAny(request);
         var status = await stream.GetStatusAsync(cancellationToken);
-        return new JsonWriterResult(
-            StatusCodes.Status200OK,
-            writer =>
-            {
-                writer.WriteStartObject();
-                writer.WriteString("provider", status.Provider);
-                writer.WriteNumber("appended", status.Appended);
-                writer.WriteNumber("processed", status.Processed);
-                writer.WriteNumber("lag", status.Lag);
-                writer.WriteEndObject();
-            }
+        return new JsonContractResult<StreamStatusView>(
+            new StreamStatusView(status.Provider, status.Appended, status.Processed, status.Lag),
+            EventJsonContext.Default.StreamStatusView
         );
     }
 

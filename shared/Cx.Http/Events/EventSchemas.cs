@@ -5,9 +5,9 @@ using Microsoft.OpenApi;
 namespace Cx.Http.Events;
 
 /// <summary>
-/// The wire shapes of the event endpoints (<see cref="EventEndpoints"/> and <see cref="CustomerBehaviorEndpoints"/> writes them with
-/// a JSON writer, so they are described here; the integration tests validate every response
-/// against them).
+/// The wire shapes of the event responses (the capture answer and the contracts of
+/// <see cref="EventJsonContext"/>), described by hand for the patterns, formats and descriptions
+/// the records do not carry; the integration tests validate every response against them.
 /// </summary>
 internal static class EventSchemas
 {

@@ -79,17 +79,14 @@ public sealed class EventTypeEndpoints(
                 : new DocumentResult(settings.Document);
         }
         var unknownTypes = eventOptions.Value.UnknownTypes;
-        return new JsonWriterResult(
-            StatusCodes.Status200OK,
-            writer =>
-            {
-                writer.WriteStartObject();
-                writer.WriteString("id", EventTypeRegistry.SettingsId);
-                writer.WriteString("type", EventTypeRegistry.SettingsDocument);
-                writer.WriteNumber("schemaVersion", 1);
-                writer.WriteString("unknownTypes", unknownTypes == UnknownEventTypePolicy.Custom ? "custom" : "reject");
-                writer.WriteEndObject();
-            }
+        return new JsonContractResult<DefaultEventTypeSettingsView>(
+            new DefaultEventTypeSettingsView(
+                EventTypeRegistry.SettingsId,
+                EventTypeRegistry.SettingsDocument,
+                1,
+                unknownTypes == UnknownEventTypePolicy.Custom ? "custom" : "reject"
+            ),
+            EventJsonContext.Default.DefaultEventTypeSettingsView
         );
     }
 
