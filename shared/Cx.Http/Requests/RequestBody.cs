@@ -11,7 +11,9 @@ namespace Cx.Http.Requests;
 /// The one reader of request bodies. It checks the media type (UTF-8 only), reads the body into
 /// a buffer rented from the shared array pool within a size limit (413 beyond it, whether the
 /// length is declared or the body is chunked), and parses JSON with the API's rules: depth, no
-/// duplicate properties, no comments or trailing commas; errors point at the line and byte.
+/// duplicate properties, no comments or trailing commas, every string Unicode text (no bytes that
+/// are not UTF-8, no escaped lone surrogates: <see cref="JsonText"/>); errors point at the line and
+/// byte, or at the string.
 /// </summary>
 /// <remarks>
 /// The event capture route parses the pooled bytes in place (<see cref="ParseDocument(ReadOnlyMemory{byte}, int)"/>, no
@@ -112,6 +114,7 @@ public static class RequestBody
         {
             throw new MalformedJsonException("A JSON object body is required.");
         }
+        JsonText.CheckStrings(utf8, maxDepth);
         JsonNode? node;
         try
         {
@@ -137,6 +140,7 @@ public static class RequestBody
         {
             throw new MalformedJsonException(required);
         }
+        JsonText.CheckStrings(utf8.Span, maxDepth);
         try
         {
             return JsonDocument.Parse(utf8, DocumentOptions(maxDepth));
