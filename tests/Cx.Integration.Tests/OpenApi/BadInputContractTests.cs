@@ -81,6 +81,23 @@ public sealed partial class BadInputContractTests(BadInputDevHost host) : IClass
         Assert.True(failures.Count == 0, string.Join("\n", failures));
     }
 
+    [Fact]
+    public async Task Should_name_mistyped_and_unknown_properties_with_their_pointer_in_api_terms_on_every_operation()
+    {
+        var failures = new List<string>();
+        foreach (var operation in await OperationsAsync())
+        {
+            foreach (var mediaType in operation.MediaTypes.Intersect(JsonMediaTypes).Take(1))
+            {
+                var mistyped = Body(operation, Mistyped);
+                var unknown = Encoding.UTF8.GetBytes("{\"zzUnknownProperty\":{\"nested\":[1]}}");
+                await ExpectProblemAsync(operation, mediaType, mistyped, "every property of the wrong type", failures, pointers: true);
+                await ExpectProblemAsync(operation, mediaType, unknown, "an unknown property", failures, pointers: true);
+            }
+        }
+        Assert.True(failures.Count == 0, string.Join("\n", failures));
+    }
+
     // ---------------------------------------------------------------- helpers
 
     private sealed record Operation(string Id, string Method, string Path, IReadOnlyList<string> MediaTypes, JsonObject? BodySchema);
