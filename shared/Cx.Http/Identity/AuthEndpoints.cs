@@ -259,26 +259,14 @@ public sealed class AuthEndpoints(
             IsEssential = true,
         };
 
+    /// <summary>The grant as a form (through <see cref="RequestForm"/>, with the body limits of JSON) or a JSON object of strings.</summary>
     private async Task<Dictionary<string, string>> ReadParametersAsync(HttpRequest request, CancellationToken cancellationToken)
     {
-        var values = new Dictionary<string, string>(StringComparer.Ordinal);
         if (request.HasFormContentType)
         {
-            if (request.ContentLength > http.Value.MaxBodyBytes)
-            {
-                throw new Problems.PayloadTooLargeException(http.Value.MaxBodyBytes);
-            }
-            var form = await request.ReadFormAsync(cancellationToken);
-            foreach (var (key, value) in form)
-            {
-                if (value.Count != 1)
-                {
-                    throw new ValidationException(new FieldError("/" + key, "repeated", $"'{key}' may appear once."));
-                }
-                values[key] = value[0] ?? "";
-            }
-            return values;
+            return await RequestForm.ReadAsync(request, http.Value, cancellationToken);
         }
+        var values = new Dictionary<string, string>(StringComparer.Ordinal);
         var body = await RequestBody.ReadObjectAsync(request, http.Value, cancellationToken);
         foreach (var (key, value) in body)
         {

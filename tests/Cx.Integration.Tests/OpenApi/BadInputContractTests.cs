@@ -98,6 +98,29 @@ public sealed partial class BadInputContractTests(BadInputDevHost host) : IClass
         Assert.True(failures.Count == 0, string.Join("\n", failures));
     }
 
+    [Fact]
+    public async Task Should_answer_bytes_that_are_not_utf8_in_a_form_body_with_400_on_every_operation()
+    {
+        var failures = new List<string>();
+        var forms = (await OperationsAsync()).Where(o => o.MediaTypes.Contains(Form)).ToList();
+        Assert.NotEmpty(forms);
+        foreach (var operation in forms)
+        {
+            var raw = Encoding.Latin1.GetBytes("grant_type=password&username=\u00ff&password=\u00fe&token=\u00ff");
+            var escaped = Encoding.ASCII.GetBytes("grant_type=password&username=%FF&password=x&token=%C0%80");
+            foreach (var (body, what) in new[] { (raw, "raw bytes"), (escaped, "percent-escaped bytes") })
+            {
+                var response = await SendAsync(operation, Form, body);
+                var text = await response.Content.ReadAsStringAsync();
+                if (response.StatusCode != HttpStatusCode.BadRequest || !IsProblem(response) || !HasPointers(text))
+                {
+                    failures.Add($"{operation.Id} with {what} that are not UTF-8: {(int)response.StatusCode} {Excerpt(text)}");
+                }
+            }
+        }
+        Assert.True(failures.Count == 0, string.Join("\n", failures));
+    }
+
     // ---------------------------------------------------------------- helpers
 
     private sealed record Operation(string Id, string Method, string Path, IReadOnlyList<string> MediaTypes, JsonObject? BodySchema);
