@@ -121,6 +121,30 @@ public sealed partial class BadInputContractTests(BadInputDevHost host) : IClass
         Assert.True(failures.Count == 0, string.Join("\n", failures));
     }
 
+    [Fact]
+    public async Task Should_answer_an_encoded_nul_in_any_path_parameter_with_a_problem()
+    {
+        var failures = new List<string>();
+        var values = await PathValuesAsync();
+        foreach (var operation in (await OperationsAsync()).Where(o => o.Path.Contains('{', StringComparison.Ordinal)))
+        {
+            var parameters = PathParameter().Matches(operation.Path).Select(m => m.Groups[1].Value).ToList();
+            foreach (var nul in parameters)
+            {
+                var path = PathParameter()
+                    .Replace(
+                        operation.Path,
+                        m => m.Groups[1].Value == nul ? "%00" : Uri.EscapeDataString(Value(values, operation, m.Value))
+                    )
+                    .Replace("/api/v1/", "", StringComparison.Ordinal);
+                using var request = new HttpRequestMessage(new HttpMethod(operation.Method), path);
+                var response = await _client.SendAsync(request);
+                await CheckAsync(response, $"{operation.Id} with %00 as {nul}", failures, pointers: false);
+            }
+        }
+        Assert.True(failures.Count == 0, string.Join("\n", failures));
+    }
+
     // ---------------------------------------------------------------- helpers
 
     private sealed record Operation(string Id, string Method, string Path, IReadOnlyList<string> MediaTypes, JsonObject? BodySchema);
