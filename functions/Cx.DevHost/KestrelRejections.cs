@@ -8,7 +8,6 @@ using System.Text.Json;
 using Cx.Core.Common;
 using Cx.Http.Problems;
 using Cx.Http.Security;
-using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.WebUtilities;

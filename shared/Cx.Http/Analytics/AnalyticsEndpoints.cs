@@ -4,7 +4,6 @@ using Cx.Core.Analytics;
 using Cx.Core.Common;
 using Cx.Core.Content;
 using Cx.Core.Events;
-using Cx.Http.Paging;
 using Cx.Http.Requests;
 using Cx.Http.Responses;
 using Microsoft.AspNetCore.Http;

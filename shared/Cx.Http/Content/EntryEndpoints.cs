@@ -1,6 +1,5 @@
 using Cx.Core.Common;
 using Cx.Core.Content;
-using Cx.Core.Documents;
 using Cx.Core.Identity;
 using Cx.Http.Paging;
 using Cx.Http.Requests;

@@ -1,6 +1,5 @@
 using System.Runtime.InteropServices;
 using System.Text.Json;
-using Cx.Core.Analytics;
 using Cx.Core.Common;
 using Cx.Core.Content;
 using Cx.Core.Events;

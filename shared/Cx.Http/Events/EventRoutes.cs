@@ -1,4 +1,3 @@
-using Cx.Core.Analytics;
 using Cx.Http.OpenApi;
 using Cx.Http.Requests;
 using Microsoft.OpenApi;

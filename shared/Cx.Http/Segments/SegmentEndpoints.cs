@@ -2,7 +2,6 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Cx.Core.Common;
 using Cx.Core.Content;
-using Cx.Core.Documents;
 using Cx.Core.Rules;
 using Cx.Core.Segments;
 using Cx.Http.Paging;
