@@ -1,7 +1,9 @@
+using System.Diagnostics;
 using Cx.Core.Identity;
 using Cx.DevHost;
 using Cx.Hosting;
 using Cx.Http.Problems;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Options;
 
 // Runs the function app's own functions in one process, without Azure Functions Core Tools:
@@ -51,6 +53,8 @@ if (FaultInjection.Add(builder) is { } refused)
 builder.Services.AddSingleton<DemoData>();
 builder.Services.AddHostedService(sp => ActivatorUtilities.CreateInstance<TimerFunctionScheduler>(sp, functions, functionApp));
 builder.Services.AddCors();
+builder.Services.AddSingleton<KestrelRejections>();
+builder.Services.AddOptions<KestrelServerOptions>().Configure<KestrelRejections>((options, rejections) => rejections.Configure(options));
 
 var app = builder.Build();
 if (commandLine.Command == "token")
@@ -62,6 +66,9 @@ if (commandLine.Command == "audit")
     return await AuditCommand.RunAsync(commandLine.CommandArguments, app.Services);
 }
 
+using var rejectionEvents = app
+    .Services.GetRequiredService<KestrelRejections>()
+    .Observe(app.Services.GetRequiredService<DiagnosticListener>());
 var origins = app.Services.GetRequiredService<IOptions<AuthOptions>>().Value.AllowedOrigins;
 app.UseMiddleware<ProblemDetailsMiddleware>();
 app.UseCors(cors =>

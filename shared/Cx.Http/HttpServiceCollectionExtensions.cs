@@ -1,5 +1,12 @@
-using Cx.Http.Endpoints;
+using Cx.Http.Analytics;
+using Cx.Http.Audit;
+using Cx.Http.Content;
+using Cx.Http.Events;
+using Cx.Http.Identity;
 using Cx.Http.OpenApi;
+using Cx.Http.Platform;
+using Cx.Http.Profiles;
+using Cx.Http.Segments;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -14,6 +21,7 @@ public static class HttpServiceCollectionExtensions
         services.AddOptions<HttpOptions>().Bind(configuration.GetSection(HttpOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<EntryEndpoints>();
         services.AddSingleton<DefinitionEndpoints>();
+        services.AddSingleton<CustomerEndpoints>();
         services.AddSingleton<ContentEndpoints>();
         services.AddSingleton<SystemEndpoints>();
         services
@@ -29,12 +37,16 @@ public static class HttpServiceCollectionExtensions
         services.AddHttpClient<Core.Identity.IJwksProvider, Security.HttpJwksProvider>(client => client.Timeout = TimeSpan.FromSeconds(10));
         services.AddSingleton<AuthEndpoints>();
         services.AddSingleton<IdentityAdminEndpoints>();
+        services.AddSingleton<AuditEndpoints>();
         // Discovered now, so an inconsistent catalog (a duplicate operation id or route) fails at start-up.
         services.AddSingleton(ApiCatalog.Discover());
         services.AddSingleton<OpenApiDocumentProvider>();
         services.AddSingleton<OpenApiEndpoints>();
         services.AddSingleton<EventEndpoints>();
+        services.AddSingleton<EventTypeEndpoints>();
+        services.AddSingleton<CustomerBehaviorEndpoints>();
         services.AddSingleton<AnalyticsEndpoints>();
+        services.AddSingleton<JourneyEndpoints>();
         services.AddSingleton<SegmentEndpoints>();
         services.AddSingleton<Lifecycle.DeadLetterEndpoints>();
         services.AddSingleton<Audit.AuditVerifyEndpoints>();

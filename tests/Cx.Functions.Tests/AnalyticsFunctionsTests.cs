@@ -5,7 +5,7 @@ using Cx.Core.Documents;
 using Cx.Core.Events;
 using Cx.Functions.Analytics;
 using Cx.Http;
-using Cx.Http.Endpoints;
+using Cx.Http.Analytics;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
@@ -23,6 +23,7 @@ public sealed class AnalyticsFunctionsTests
     private readonly Mock<IEventOccurrenceReader> _occurrences = new(MockBehavior.Strict);
     private readonly JourneyRegistry _journeys;
     private readonly AnalyticsEndpoints _endpoints;
+    private readonly JourneyEndpoints _journeyEndpoints;
     private readonly JourneyReportWriter _writer;
 
     public AnalyticsFunctionsTests()
@@ -35,8 +36,13 @@ public sealed class AnalyticsFunctionsTests
         _endpoints = new AnalyticsEndpoints(
             new RollupSeriesService(_rollups.Object),
             funnels,
-            _journeys,
             eventTypes,
+            _host.Time,
+            analyticsOptions,
+            Options.Create(new HttpOptions())
+        );
+        _journeyEndpoints = new JourneyEndpoints(
+            _journeys,
             _host.Time,
             analyticsOptions,
             Options.Create(new HttpOptions()),
@@ -149,7 +155,7 @@ public sealed class AnalyticsFunctionsTests
                     ValueTask.FromResult(new StoredDocument(w.Id, w.PartitionKey, w.Type, "t", w.Json))
             );
 
-        await new JourneyFunctions(_endpoints, _writer).WriteJourneyReports(new TimerInfo(), CancellationToken.None);
+        await new JourneyFunctions(_journeyEndpoints, _writer).WriteJourneyReports(new TimerInfo(), CancellationToken.None);
 
         Assert.Equal(
             [("shop-2026-11-23", JourneyReports.TypeKey), ("shop-2026-11-24", JourneyReports.TypeKey)],
@@ -186,7 +192,7 @@ public sealed class AnalyticsFunctionsTests
             );
 
         var error = await Assert.ThrowsAsync<InvalidOperationException>(() =>
-            new JourneyFunctions(_endpoints, _writer).WriteJourneyReports(new TimerInfo(), CancellationToken.None)
+            new JourneyFunctions(_journeyEndpoints, _writer).WriteJourneyReports(new TimerInfo(), CancellationToken.None)
         );
 
         Assert.Equal(["shop-2026-11-24"], written);
@@ -225,7 +231,7 @@ public sealed class AnalyticsFunctionsTests
                     ValueTask.FromResult(new StoredDocument(w.Id, w.PartitionKey, w.Type, "new", w.Json))
             );
 
-        await new JourneyFunctions(_endpoints, _writer).WriteJourneyReports(new TimerInfo(), CancellationToken.None);
+        await new JourneyFunctions(_journeyEndpoints, _writer).WriteJourneyReports(new TimerInfo(), CancellationToken.None);
 
         Assert.Equal([("shop-2026-11-23", "old-shop-2026-11-23"), ("shop-2026-11-24", "old-shop-2026-11-24")], replaced);
         _host.Store.Verify(s => s.CreateAsync(Containers.Content, It.IsAny<DocumentWrite>(), It.IsAny<CancellationToken>()), Times.Never);

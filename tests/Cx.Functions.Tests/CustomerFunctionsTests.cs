@@ -2,6 +2,7 @@ using Cx.Core.Common;
 using Cx.Core.Documents;
 using Cx.Core.Rules;
 using Cx.Functions.Profiles;
+using Cx.Http.Profiles;
 using static Cx.Functions.Tests.FunctionTestHost;
 
 namespace Cx.Functions.Tests;
@@ -10,7 +11,7 @@ public sealed class CustomerFunctionsTests
 {
     private readonly FunctionTestHost _host = new();
 
-    private CustomerFunctions CreateSut() => new(_host.Entries);
+    private CustomerFunctions CreateSut() => new(new CustomerEndpoints(_host.Entries));
 
     [Fact]
     public async Task Should_return_the_stored_document_with_its_etag()

@@ -75,7 +75,7 @@ public sealed class DefinitionFunctionsTests
     public async Task Should_throw_not_found_for_an_unknown_content_type_entry_list()
     {
         await Assert.ThrowsAsync<NotFoundException>(() =>
-            new ContentEntryFunctions(new Cx.Http.Endpoints.ContentEndpoints(_host.Entries)).ListEntries(
+            new ContentEntryFunctions(new Cx.Http.Content.ContentEndpoints(_host.Entries)).ListEntries(
                 Request(),
                 "nothing",
                 CancellationToken.None

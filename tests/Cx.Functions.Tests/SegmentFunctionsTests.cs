@@ -10,7 +10,7 @@ using Cx.Core.Segments;
 using Cx.Functions.Lifecycle;
 using Cx.Functions.Segments;
 using Cx.Http;
-using Cx.Http.Endpoints;
+using Cx.Http.Segments;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;

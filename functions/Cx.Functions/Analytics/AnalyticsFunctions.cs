@@ -1,7 +1,6 @@
 using Cx.Core.Analytics;
 using Cx.Core.Identity;
-using Cx.Http.Endpoints;
-using Cx.Http.Routes;
+using Cx.Http.Analytics;
 using Cx.Http.Security;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Azure.Functions.Worker;
@@ -28,21 +27,21 @@ public sealed class AnalyticsFunctions(AnalyticsEndpoints endpoints)
 }
 
 /// <summary>Journey definitions (awareness, consideration, action), their reports, and the daily report timer.</summary>
-public sealed class JourneyFunctions(AnalyticsEndpoints endpoints, JourneyReportWriter reports)
+public sealed class JourneyFunctions(JourneyEndpoints endpoints, JourneyReportWriter reports)
 {
     [Access(Permissions.AnalyticsRead)]
     [Function(nameof(ListJourneys))]
     public Task<IResult> ListJourneys(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = AnalyticsRoutes.Journeys)] HttpRequest request,
         CancellationToken cancellationToken
-    ) => endpoints.ListJourneysAsync(request, cancellationToken);
+    ) => endpoints.ListAsync(request, cancellationToken);
 
     [Access(Permissions.JourneysWrite)]
     [Function(nameof(CreateJourney))]
     public Task<IResult> CreateJourney(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = AnalyticsRoutes.Journeys)] HttpRequest request,
         CancellationToken cancellationToken
-    ) => endpoints.CreateJourneyAsync(request, cancellationToken);
+    ) => endpoints.CreateAsync(request, cancellationToken);
 
     [Access(Permissions.AnalyticsRead)]
     [Function(nameof(GetJourney))]
@@ -50,7 +49,7 @@ public sealed class JourneyFunctions(AnalyticsEndpoints endpoints, JourneyReport
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = AnalyticsRoutes.JourneyByKey)] HttpRequest request,
         string journeyKey,
         CancellationToken cancellationToken
-    ) => endpoints.GetJourneyAsync(request, journeyKey, cancellationToken);
+    ) => endpoints.GetAsync(request, journeyKey, cancellationToken);
 
     [Access(Permissions.JourneysWrite)]
     [Function(nameof(ReplaceJourney))]
@@ -58,7 +57,7 @@ public sealed class JourneyFunctions(AnalyticsEndpoints endpoints, JourneyReport
         [HttpTrigger(AuthorizationLevel.Anonymous, "put", Route = AnalyticsRoutes.JourneyByKey)] HttpRequest request,
         string journeyKey,
         CancellationToken cancellationToken
-    ) => endpoints.ReplaceJourneyAsync(request, journeyKey, cancellationToken);
+    ) => endpoints.ReplaceAsync(request, journeyKey, cancellationToken);
 
     [Access(Permissions.JourneysWrite)]
     [Function(nameof(DeleteJourney))]
@@ -66,7 +65,7 @@ public sealed class JourneyFunctions(AnalyticsEndpoints endpoints, JourneyReport
         [HttpTrigger(AuthorizationLevel.Anonymous, "delete", Route = AnalyticsRoutes.JourneyByKey)] HttpRequest request,
         string journeyKey,
         CancellationToken cancellationToken
-    ) => endpoints.DeleteJourneyAsync(request, journeyKey, cancellationToken);
+    ) => endpoints.DeleteAsync(request, journeyKey, cancellationToken);
 
     [Access(Permissions.AnalyticsRead)]
     [Function(nameof(GetJourneyReport))]
@@ -74,7 +73,7 @@ public sealed class JourneyFunctions(AnalyticsEndpoints endpoints, JourneyReport
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = AnalyticsRoutes.JourneyReport)] HttpRequest request,
         string journeyKey,
         CancellationToken cancellationToken
-    ) => endpoints.JourneyReportAsync(request, journeyKey, cancellationToken);
+    ) => endpoints.ReportAsync(request, journeyKey, cancellationToken);
 
     /// <summary>
     /// Daily at 00:10 UTC: every journey's report of each of the last <c>Cx:Analytics:JourneyReportDays</c>

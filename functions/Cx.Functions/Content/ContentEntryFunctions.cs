@@ -1,6 +1,5 @@
 using Cx.Core.Identity;
-using Cx.Http.Endpoints;
-using Cx.Http.Routes;
+using Cx.Http.Content;
 using Cx.Http.Security;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Azure.Functions.Worker;

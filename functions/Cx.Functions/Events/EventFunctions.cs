@@ -1,6 +1,5 @@
 using Cx.Core.Identity;
-using Cx.Http.Endpoints;
-using Cx.Http.Routes;
+using Cx.Http.Events;
 using Cx.Http.Security;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Azure.Functions.Worker;
@@ -33,21 +32,21 @@ public sealed class EventFunctions(EventEndpoints endpoints)
 }
 
 /// <summary>Event-type definitions: the registry of event names and their property schemas.</summary>
-public sealed class EventTypeFunctions(EventEndpoints endpoints)
+public sealed class EventTypeFunctions(EventTypeEndpoints endpoints)
 {
     [Access(Permissions.SchemaRead)]
     [Function(nameof(ListEventTypes))]
     public Task<IResult> ListEventTypes(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = EventRoutes.Types)] HttpRequest request,
         CancellationToken cancellationToken
-    ) => endpoints.ListTypesAsync(request, cancellationToken);
+    ) => endpoints.ListAsync(request, cancellationToken);
 
     [Access(Permissions.SchemaWrite)]
     [Function(nameof(CreateEventType))]
     public Task<IResult> CreateEventType(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = EventRoutes.Types)] HttpRequest request,
         CancellationToken cancellationToken
-    ) => endpoints.CreateTypeAsync(request, cancellationToken);
+    ) => endpoints.CreateAsync(request, cancellationToken);
 
     [Access(Permissions.SchemaRead)]
     [Function(nameof(GetEventType))]
@@ -55,7 +54,7 @@ public sealed class EventTypeFunctions(EventEndpoints endpoints)
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = EventRoutes.TypeByKey)] HttpRequest request,
         string eventType,
         CancellationToken cancellationToken
-    ) => endpoints.GetTypeAsync(request, eventType, cancellationToken);
+    ) => endpoints.GetAsync(request, eventType, cancellationToken);
 
     [Access(Permissions.SchemaWrite)]
     [Function(nameof(ReplaceEventType))]
@@ -63,21 +62,21 @@ public sealed class EventTypeFunctions(EventEndpoints endpoints)
         [HttpTrigger(AuthorizationLevel.Anonymous, "put", Route = EventRoutes.TypeByKey)] HttpRequest request,
         string eventType,
         CancellationToken cancellationToken
-    ) => endpoints.ReplaceTypeAsync(request, eventType, cancellationToken);
+    ) => endpoints.ReplaceAsync(request, eventType, cancellationToken);
 
     [Access(Permissions.SchemaRead)]
     [Function(nameof(GetEventTypeSettings))]
     public Task<IResult> GetEventTypeSettings(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = EventRoutes.TypeSettings)] HttpRequest request,
         CancellationToken cancellationToken
-    ) => endpoints.GetTypeSettingsAsync(request, cancellationToken);
+    ) => endpoints.GetSettingsAsync(request, cancellationToken);
 
     [Access(Permissions.SchemaWrite)]
     [Function(nameof(ReplaceEventTypeSettings))]
     public Task<IResult> ReplaceEventTypeSettings(
         [HttpTrigger(AuthorizationLevel.Anonymous, "put", Route = EventRoutes.TypeSettings)] HttpRequest request,
         CancellationToken cancellationToken
-    ) => endpoints.PutTypeSettingsAsync(request, cancellationToken);
+    ) => endpoints.PutSettingsAsync(request, cancellationToken);
 
     [Access(Permissions.SchemaWrite)]
     [Function(nameof(DeleteEventType))]
@@ -85,11 +84,11 @@ public sealed class EventTypeFunctions(EventEndpoints endpoints)
         [HttpTrigger(AuthorizationLevel.Anonymous, "delete", Route = EventRoutes.TypeByKey)] HttpRequest request,
         string eventType,
         CancellationToken cancellationToken
-    ) => endpoints.DeleteTypeAsync(request, eventType, cancellationToken);
+    ) => endpoints.DeleteAsync(request, eventType, cancellationToken);
 }
 
 /// <summary>A customer's behaviour: the timeline of events and behavioural aggregates.</summary>
-public sealed class CustomerBehaviorFunctions(EventEndpoints endpoints)
+public sealed class CustomerBehaviorFunctions(CustomerBehaviorEndpoints endpoints)
 {
     [Access(Permissions.EventsRead, Self = "customerId")]
     [Function(nameof(GetCustomerTimeline))]

@@ -1,5 +1,4 @@
-using Cx.Http.Endpoints;
-using Cx.Http.Routes;
+using Cx.Http.Identity;
 using Cx.Http.Security;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Azure.Functions.Worker;

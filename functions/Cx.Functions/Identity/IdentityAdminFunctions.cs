@@ -1,13 +1,12 @@
 using Cx.Core.Identity;
-using Cx.Http.Endpoints;
-using Cx.Http.Routes;
+using Cx.Http.Identity;
 using Cx.Http.Security;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Azure.Functions.Worker;
 
 namespace Cx.Functions.Identity;
 
-/// <summary>Staff accounts, API keys, SSO claims mappings and the audit log.</summary>
+/// <summary>Staff accounts, API keys and SSO claims mappings.</summary>
 public sealed class IdentityAdminFunctions(IdentityAdminEndpoints endpoints)
 {
     [Access(Permissions.AccountsManage)]
@@ -77,13 +76,6 @@ public sealed class IdentityAdminFunctions(IdentityAdminEndpoints endpoints)
         string keyId,
         CancellationToken cancellationToken
     ) => endpoints.RevokeApiKeyAsync(request, keyId, cancellationToken);
-
-    [Access(Permissions.AuditRead)]
-    [Function(nameof(QueryAudit))]
-    public Task<IResult> QueryAudit(
-        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = AuditRoutes.Collection)] HttpRequest request,
-        CancellationToken cancellationToken
-    ) => endpoints.QueryAuditAsync(request, cancellationToken);
 
     [Access(Permissions.AccountsManage)]
     [Function(nameof(GetClaimsMapping))]

@@ -1,5 +1,4 @@
-using Cx.Http.OpenApi;
-using Cx.Http.Routes;
+using Cx.Http.Platform;
 using Cx.Http.Security;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Azure.Functions.Worker;

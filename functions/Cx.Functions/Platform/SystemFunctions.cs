@@ -1,7 +1,6 @@
 using Cx.Core.Documents;
 using Cx.Core.Identity;
-using Cx.Http.Endpoints;
-using Cx.Http.Routes;
+using Cx.Http.Platform;
 using Cx.Http.Security;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Azure.Functions.Worker;

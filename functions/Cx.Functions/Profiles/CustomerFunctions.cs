@@ -1,7 +1,5 @@
 using Cx.Core.Identity;
-using Cx.Core.Profiles;
-using Cx.Http.Endpoints;
-using Cx.Http.Routes;
+using Cx.Http.Profiles;
 using Cx.Http.Security;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Azure.Functions.Worker;
@@ -9,21 +7,21 @@ using Microsoft.Azure.Functions.Worker;
 namespace Cx.Functions.Profiles;
 
 /// <summary>The customer profile API: entries of the built-in <c>customer</c> content type.</summary>
-public sealed class CustomerFunctions(EntryEndpoints endpoints)
+public sealed class CustomerFunctions(CustomerEndpoints endpoints)
 {
     [Access(Permissions.CustomersRead)]
     [Function(nameof(ListCustomers))]
     public Task<IResult> ListCustomers(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = CustomerRoutes.Collection)] HttpRequest request,
         CancellationToken cancellationToken
-    ) => endpoints.ListAsync(request, CustomerProfile.TypeKey, cancellationToken);
+    ) => endpoints.ListAsync(request, cancellationToken);
 
     [Access(Permissions.CustomersWrite)]
     [Function(nameof(CreateCustomer))]
     public Task<IResult> CreateCustomer(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = CustomerRoutes.Collection)] HttpRequest request,
         CancellationToken cancellationToken
-    ) => endpoints.CreateAsync(request, CustomerProfile.TypeKey, CustomerRoutes.Location, cancellationToken);
+    ) => endpoints.CreateAsync(request, cancellationToken);
 
     [Access(Permissions.CustomersRead, Self = "customerId")]
     [Function(nameof(GetCustomer))]
@@ -31,7 +29,7 @@ public sealed class CustomerFunctions(EntryEndpoints endpoints)
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = CustomerRoutes.ById)] HttpRequest request,
         string customerId,
         CancellationToken cancellationToken
-    ) => endpoints.GetAsync(request, CustomerProfile.TypeKey, customerId, cancellationToken);
+    ) => endpoints.GetAsync(request, customerId, cancellationToken);
 
     [Access(Permissions.CustomersWrite, Self = "customerId")]
     [Function(nameof(ReplaceCustomer))]
@@ -39,7 +37,7 @@ public sealed class CustomerFunctions(EntryEndpoints endpoints)
         [HttpTrigger(AuthorizationLevel.Anonymous, "put", Route = CustomerRoutes.ById)] HttpRequest request,
         string customerId,
         CancellationToken cancellationToken
-    ) => endpoints.ReplaceAsync(request, CustomerProfile.TypeKey, customerId, cancellationToken);
+    ) => endpoints.ReplaceAsync(request, customerId, cancellationToken);
 
     [Access(Permissions.CustomersWrite, Self = "customerId")]
     [Function(nameof(PatchCustomer))]
@@ -47,7 +45,7 @@ public sealed class CustomerFunctions(EntryEndpoints endpoints)
         [HttpTrigger(AuthorizationLevel.Anonymous, "patch", Route = CustomerRoutes.ById)] HttpRequest request,
         string customerId,
         CancellationToken cancellationToken
-    ) => endpoints.PatchAsync(request, CustomerProfile.TypeKey, customerId, cancellationToken);
+    ) => endpoints.PatchAsync(request, customerId, cancellationToken);
 
     [Access(Permissions.CustomersDelete)]
     [Function(nameof(DeleteCustomer))]
@@ -55,5 +53,5 @@ public sealed class CustomerFunctions(EntryEndpoints endpoints)
         [HttpTrigger(AuthorizationLevel.Anonymous, "delete", Route = CustomerRoutes.ById)] HttpRequest request,
         string customerId,
         CancellationToken cancellationToken
-    ) => endpoints.DeleteAsync(request, CustomerProfile.TypeKey, customerId, cancellationToken);
+    ) => endpoints.DeleteAsync(request, customerId, cancellationToken);
 }

@@ -1,8 +1,7 @@
 using Cx.Core.Identity;
 using Cx.Core.Segments;
-using Cx.Http.Endpoints;
-using Cx.Http.Routes;
 using Cx.Http.Security;
+using Cx.Http.Segments;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.Extensions.Logging;

@@ -35,7 +35,8 @@ public static class DefinitionJson
 
     /// <summary>
     /// Deserializes a definition from a JSON element, turning serializer errors into a
-    /// <see cref="ValidationException"/> with the JSON Pointer of the bad property.
+    /// <see cref="ValidationException"/> with the JSON Pointer of the bad property and a detail
+    /// in the API's terms (<see cref="JsonContractErrors"/>).
     /// </summary>
     public static T Deserialize<T>(JsonElement element)
         where T : class
@@ -47,9 +48,11 @@ public static class DefinitionJson
         }
         catch (JsonException ex)
         {
+            // The serializer's message names .NET types; the client is told in the API's terms.
             var pointer = ToPointer(ex.Path);
-            var detail = ex.Message.Split(" Path:", 2)[0];
-            throw new ValidationException(new FieldError(pointer, "invalid", detail));
+            throw new ValidationException(
+                new FieldError(pointer, "invalid", JsonContractErrors.Describe(Options, typeof(T), element, pointer))
+            );
         }
     }
 

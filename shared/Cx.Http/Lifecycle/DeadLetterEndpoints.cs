@@ -4,9 +4,9 @@ using Cx.Core.Common;
 using Cx.Core.Content;
 using Cx.Core.Documents;
 using Cx.Core.Lifecycle;
-using Cx.Http.Endpoints;
-using Cx.Http.Json;
 using Cx.Http.Paging;
+using Cx.Http.Requests;
+using Cx.Http.Responses;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Options;
 
@@ -28,22 +28,17 @@ public sealed partial class DeadLetterEndpoints(DeadLetterService deadLetters, I
 
     public async Task<IResult> ListAsync(HttpRequest request, CancellationToken cancellationToken)
     {
-        var parameters = ListParameters.Parse(request.Query);
-        var errors = new List<FieldError>();
-        if (parameters.Sort.Count > 0 || parameters.Fields is not null)
-        {
-            errors.Add(
-                new(
-                    parameters.Sort.Count > 0 ? "sort" : "fields",
-                    "unknown-parameter",
-                    "Dead letters are listed newest failure first, without field selection.",
-                    ErrorLocation.Query
-                )
-            );
-        }
+        var page = PageRequest.Read(
+            request,
+            content.Value,
+            Scope,
+            "Dead letters are listed newest failure first, without field selection.",
+            allowFilters: true
+        );
         string? hook = null;
         HookFailureStatus? status = null;
-        foreach (var filter in parameters.Filters)
+        var errors = new List<FieldError>();
+        foreach (var filter in page.Parameters.Filters)
         {
             if (filter is { Field: "hook", Operator: "eq" } && HookFormat().IsMatch(filter.Value))
             {
@@ -65,21 +60,16 @@ public sealed partial class DeadLetterEndpoints(DeadLetterService deadLetters, I
                 );
             }
         }
-        var limit = parameters.Limit ?? content.Value.DefaultPageSize;
-        if (limit < 1 || limit > content.Value.MaxPageSize)
-        {
-            errors.Add(new("limit", "range", $"limit is between 1 and {content.Value.MaxPageSize}.", ErrorLocation.Query));
-        }
         if (errors.Count > 0)
         {
             throw new ValidationException(errors, "The query string is not valid.");
         }
-        var page = await deadLetters.ListAsync(hook, status, limit, parameters.DecodeCursor(Scope), cancellationToken);
-        var items = page.Items.Select(d => View(HookFailureStore.FromDocument(d), bodies: false)).ToList();
-        var next = page.Next is null ? null : CursorCodec.Encode(page.Next, parameters.FingerprintFor(Scope));
+        var found = await deadLetters.ListAsync(hook, status, page.Limit, page.After, cancellationToken);
+        var items = found.Items.Select(d => View(HookFailureStore.FromDocument(d), bodies: false)).ToList();
+        var next = page.NextCursor(found.Next);
         if (next is not null)
         {
-            request.HttpContext.Response.Headers.Link = $"<{NextLink(request, next)}>; rel=\"next\"";
+            request.HttpContext.Response.Headers.Link = $"<{PageRequest.NextLink(request, next)}>; rel=\"next\"";
         }
         return Results.Json(new ItemsPage<DeadLetterView>(items, next), DeadLetterJsonContext.Relaxed.ItemsPageDeadLetterView);
     }
@@ -116,7 +106,7 @@ public sealed partial class DeadLetterEndpoints(DeadLetterService deadLetters, I
 
     private static void CheckRoute(HttpRequest request, string hook, string deadLetterId)
     {
-        EntryEndpoints.RejectQuery(request);
+        QueryParameters.RejectAny(request);
         var errors = new List<FieldError>();
         if (!HookFormat().IsMatch(hook))
         {
@@ -169,14 +159,5 @@ public sealed partial class DeadLetterEndpoints(DeadLetterService deadLetters, I
         }
         using var document = JsonDocument.Parse(json);
         return document.RootElement.Clone();
-    }
-
-    private static string NextLink(HttpRequest request, string cursor)
-    {
-        var query = request
-            .Query.Where(q => q.Key != "cursor")
-            .Select(q => Uri.EscapeDataString(q.Key) + "=" + Uri.EscapeDataString(q.Value.ToString()))
-            .Append("cursor=" + Uri.EscapeDataString(cursor));
-        return request.PathBase + request.Path + "?" + string.Join("&", query);
     }
 }

@@ -2,8 +2,8 @@ using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Cx.Core.Identity;
-using Cx.Http.Endpoints;
 using Cx.Http.OpenApi;
+using Cx.Http.Responses;
 using Microsoft.OpenApi;
 
 namespace Cx.Http.Lifecycle;

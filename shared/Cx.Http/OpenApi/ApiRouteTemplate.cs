@@ -1,5 +1,4 @@
 using System.Text.RegularExpressions;
-using Cx.Http.Routes;
 
 namespace Cx.Http.OpenApi;
 

@@ -1,48 +1,27 @@
-using Cx.Core.Analytics;
+using System.Reflection;
 using Cx.Core.Content;
 using Cx.Core.Documents;
-using Cx.Core.Events;
-using Cx.Core.Segments;
 using Microsoft.OpenApi;
 
 namespace Cx.Http.OpenApi;
 
 /// <summary>
-/// Schemas of the definition documents (content types, components), derived from the
-/// System.Text.Json contract the registry reads and writes them with, plus the envelope every
-/// stored document has and the rules <see cref="DefinitionRules"/> enforces on keys and names.
+/// Marks a static method <c>void Describe(DefinitionSchemas schemas)</c> in a capability folder
+/// that adds the schemas of the capability's definition documents (content types, event types,
+/// segments, journeys), so a new capability adds its documents without touching this folder.
 /// </summary>
-public static class DefinitionSchemas
+[AttributeUsage(AttributeTargets.Method)]
+public sealed class ApiDefinitionSchemasAttribute : Attribute;
+
+/// <summary>
+/// Schemas of the definition documents, derived from the System.Text.Json contract the
+/// registries read and write them with, plus the envelope every stored document has and the
+/// rules <see cref="DefinitionRules"/> enforces on keys and names. Each capability declares its
+/// documents (<see cref="ApiDefinitionSchemasAttribute"/>); the shared vocabulary of property
+/// descriptions is here, and a capability's own property rules are applied after it.
+/// </summary>
+public sealed class DefinitionSchemas
 {
-    public const string ContentTypeDocument = "ContentTypeDefinition";
-
-    public const string ContentTypeInput = "ContentTypeDefinitionInput";
-
-    public const string ComponentDocument = "ComponentDefinition";
-
-    public const string ComponentInput = "ComponentDefinitionInput";
-
-    public const string EventTypeDocument = "EventTypeDefinition";
-
-    public const string EventTypeInput = "EventTypeDefinitionInput";
-
-    public const string EventTypeSettingsDocument = "EventTypeSettings";
-
-    public const string EventTypeSettingsInput = "EventTypeSettingsInput";
-
-    public const string JourneyDocument = "JourneyDefinition";
-
-    public const string JourneyInput = "JourneyDefinitionInput";
-
-    /// <summary>Journey keys: content-type keys of at most <see cref="JourneyRegistry.MaxKeyLength"/> characters.</summary>
-    public const string JourneyKeyPattern = "^[a-z](?:[a-z0-9-]{0,46}[a-z0-9])?$";
-    public const string SegmentDocument = "SegmentDefinition";
-
-    public const string SegmentInput = "SegmentDefinitionInput";
-
-    /// <summary>Event-type keys: what <see cref="EventTypeRegistry.IsEventTypeKey"/> accepts.</summary>
-    public const string EventTypeKeyPattern = "^[a-z][a-z0-9_.-]{0,63}$";
-
     /// <summary>Properties the server owns: ignored when a client sends them back.</summary>
     private static readonly HashSet<string> ServerOwned = new(StringComparer.Ordinal)
     {
@@ -86,128 +65,98 @@ public static class DefinitionSchemas
         ["container"] = "content or customers.",
         ["systemWritten"] = "Entries are written by Cx only (reports): clients read them but cannot create, change or delete them.",
         ["readPermission"] = "A permission needed, besides content:read, to read the entries (journey reports: analytics:read).",
-        ["stages"] = "The event types of each stage; an event type belongs to one stage at most.",
-        ["awareness"] = "1-20 event types: a subject is aware when it does one of them in the report's range.",
-        ["consideration"] = "1-20 event types, done after an awareness event within the conversion window.",
-        ["action"] = "1-20 event types, done after a consideration event within the conversion window.",
-        ["conversionWindow"] =
-            "ISO 8601 duration (days, hours, minutes, seconds; at most P90D, default P30D): every stage before the awareness time plus this. Stored in canonical form.",
     };
+
+    private readonly List<Action<Type, string, OpenApiSchema>> _customizers = [];
+    private readonly List<(string Name, Func<JsonTypeSchemas, OpenApiSchema> Build)> _schemas = [];
+
+    private DefinitionSchemas() { }
+
+    /// <summary>A rule for properties of the capability's types, applied after the shared descriptions.</summary>
+    public void Customize(Action<Type, string, OpenApiSchema> customize) => _customizers.Add(customize);
+
+    /// <summary>
+    /// The stored document of <typeparamref name="T"/> (its properties inside the document envelope)
+    /// named <paramref name="name"/>; <paramref name="adjust"/> changes the result (required names, ...).
+    /// </summary>
+    public void AddDocument<T>(
+        string name,
+        string documentType,
+        string description,
+        OpenApiSchema? idSchema = null,
+        Action<OpenApiSchema>? adjust = null
+    ) =>
+        _schemas.Add(
+            (
+                name,
+                schemas =>
+                {
+                    var schema = Document(
+                        schemas.BuildObject(DefinitionJson.Options.GetTypeInfo(typeof(T)), JsonSchemaMode.Response),
+                        documentType,
+                        description,
+                        idSchema
+                    );
+                    adjust?.Invoke(schema);
+                    return schema;
+                }
+            )
+        );
+
+    /// <summary><typeparamref name="T"/> as a client sends it (server-owned properties left out) named <paramref name="name"/>.</summary>
+    public void AddInput<T>(string name, string description, Action<OpenApiSchema>? adjust = null) =>
+        _schemas.Add(
+            (
+                name,
+                schemas =>
+                {
+                    var schema = Input(
+                        schemas.BuildObject(DefinitionJson.Options.GetTypeInfo(typeof(T)), JsonSchemaMode.Request, ServerOwned),
+                        description
+                    );
+                    adjust?.Invoke(schema);
+                    return schema;
+                }
+            )
+        );
 
     internal static void Register(SchemaContext context)
     {
-        var schemas = new JsonTypeSchemas(context) { CustomizeProperty = Customize };
-        var options = DefinitionJson.Options;
-        context.AddShared(
-            ContentTypeDocument,
-            Document(
-                schemas.BuildObject(options.GetTypeInfo(typeof(ContentType)), JsonSchemaMode.Response),
-                ContentTypeRegistry.ContentTypeDocument,
-                "A content type: the definition of the fields its entries have."
-            )
-        );
-        context.AddShared(
-            ContentTypeInput,
-            Input(
-                schemas.BuildObject(options.GetTypeInfo(typeof(ContentType)), JsonSchemaMode.Request, ServerOwned),
-                "A content type as a client sends it."
-            )
-        );
-        context.AddShared(
-            ComponentDocument,
-            Document(
-                schemas.BuildObject(options.GetTypeInfo(typeof(ComponentDefinition)), JsonSchemaMode.Response),
-                ContentTypeRegistry.ComponentDocument,
-                "A component: a reusable group of fields for component fields and dynamic zones."
-            )
-        );
-        context.AddShared(
-            ComponentInput,
-            Input(
-                schemas.BuildObject(options.GetTypeInfo(typeof(ComponentDefinition)), JsonSchemaMode.Request, ServerOwned),
-                "A component as a client sends it."
-            )
-        );
-        context.AddShared(
-            EventTypeDocument,
-            Document(
-                schemas.BuildObject(options.GetTypeInfo(typeof(EventTypeDefinition)), JsonSchemaMode.Response),
-                EventTypeRegistry.Document,
-                "An event type: the name clients send and the schema of its properties.",
-                new OpenApiSchema
-                {
-                    Type = JsonSchemaType.String,
-                    Pattern = EventTypeKeyPattern,
-                    Description = "The key.",
-                }
-            )
-        );
-        context.AddShared(
-            EventTypeInput,
-            Input(
-                schemas.BuildObject(options.GetTypeInfo(typeof(EventTypeDefinition)), JsonSchemaMode.Request, ServerOwned),
-                "An event type as a client sends it."
-            )
-        );
-        var settings = Document(
-            schemas.BuildObject(options.GetTypeInfo(typeof(EventTypeSettings)), JsonSchemaMode.Response),
-            EventTypeRegistry.SettingsDocument,
-            "Registry-wide event settings. Until a document is saved, the configured defaults are shown without timestamps or ETag.",
-            SchemaBuilder.Enumeration([EventTypeRegistry.SettingsId], "Always 'settings'.")
-        );
-        settings.Required!.Remove("createdAt");
-        settings.Required.Remove("updatedAt");
-        context.AddShared(EventTypeSettingsDocument, settings);
-        var segment = Document(
-            schemas.BuildObject(options.GetTypeInfo(typeof(SegmentDefinition)), JsonSchemaMode.Response),
-            SegmentDocuments.Segment,
-            "A segment: a rule over customer profiles and behaviour whose membership keeps itself up to date."
-        );
-        foreach (var name in (string[])["key", "name", "criteria"])
+        var definitions = new DefinitionSchemas();
+        foreach (var describe in Discover())
         {
-            segment.Required!.Add(name);
+            describe(definitions);
         }
-        context.AddShared(SegmentDocument, segment);
-        var segmentInput = Input(
-            schemas.BuildObject(options.GetTypeInfo(typeof(SegmentDefinition)), JsonSchemaMode.Request, ServerOwned),
-            "A segment as a client sends it."
-        );
-        foreach (var name in (string[])["key", "name", "criteria"])
+        var schemas = new JsonTypeSchemas(context) { CustomizeProperty = definitions.CustomizeProperty };
+        foreach (var (name, build) in definitions._schemas)
         {
-            segmentInput.Required!.Add(name);
+            context.AddShared(name, build(schemas));
         }
-        context.AddShared(SegmentInput, segmentInput);
-        context.AddShared(
-            JourneyDocument,
-            Document(
-                schemas.BuildObject(options.GetTypeInfo(typeof(JourneyDefinition)), JsonSchemaMode.Response),
-                JourneyRegistry.Document,
-                "A journey: which event types put a subject in the awareness, consideration and action stages.",
-                new OpenApiSchema
-                {
-                    Type = JsonSchemaType.String,
-                    Pattern = JourneyKeyPattern,
-                    Description = "The key.",
-                }
-            )
-        );
-        context.AddShared(
-            JourneyInput,
-            Input(
-                schemas.BuildObject(options.GetTypeInfo(typeof(JourneyDefinition)), JsonSchemaMode.Request, ServerOwned),
-                "A journey as a client sends it."
-            )
-        );
-        context.AddShared(
-            EventTypeSettingsInput,
-            Input(
-                schemas.BuildObject(options.GetTypeInfo(typeof(EventTypeSettings)), JsonSchemaMode.Request, ServerOwned),
-                "The settings as a client sends them."
-            )
-        );
     }
 
-    private static OpenApiSchema Document(OpenApiSchema schema, string documentType, string description, OpenApiSchema? idSchema = null)
+    /// <summary>The <see cref="ApiDefinitionSchemasAttribute"/> methods of Cx.Http, in a stable order.</summary>
+    private static IEnumerable<Action<DefinitionSchemas>> Discover()
+    {
+        const BindingFlags Static = BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Static | BindingFlags.DeclaredOnly;
+        return typeof(DefinitionSchemas)
+            .Assembly.GetTypes()
+            .SelectMany(t => t.GetMethods(Static))
+            .Where(m => m.IsDefined(typeof(ApiDefinitionSchemasAttribute)))
+            .OrderBy(m => m.DeclaringType!.FullName, StringComparer.Ordinal)
+            .ThenBy(m => m.Name, StringComparer.Ordinal)
+            .Select(m => m.CreateDelegate<Action<DefinitionSchemas>>());
+    }
+
+    private void CustomizeProperty(Type declaringType, string name, OpenApiSchema schema)
+    {
+        Describe(declaringType, name, schema);
+        foreach (var customize in _customizers)
+        {
+            customize(declaringType, name, schema);
+        }
+    }
+
+    private static OpenApiSchema Document(OpenApiSchema schema, string documentType, string description, OpenApiSchema? idSchema)
     {
         var properties = CommonSchemas.SystemProperties();
         var id = idSchema ?? SchemaBuilder.Key("The key (definition documents are identified by their key).");
@@ -247,7 +196,8 @@ public static class DefinitionSchemas
         return schema;
     }
 
-    private static void Customize(Type declaringType, string name, OpenApiSchema schema)
+    /// <summary>The shared vocabulary: descriptions and limits of properties every definition document uses.</summary>
+    private static void Describe(Type declaringType, string name, OpenApiSchema schema)
     {
         if (Descriptions.TryGetValue(name, out var description) && !(name == "description" && declaringType == typeof(FieldDefinition)))
         {
@@ -255,19 +205,6 @@ public static class DefinitionSchemas
         }
         switch (name)
         {
-            case "key" when declaringType == typeof(JourneyDefinition):
-                schema.Pattern = JourneyKeyPattern;
-                schema.Description =
-                    $"1-{JourneyRegistry.MaxKeyLength} lower-case letters, digits or '-', starting with a letter; fixed once created.";
-                break;
-            case "awareness" or "consideration" or "action" when schema.Items is OpenApiSchema stageItems:
-                schema.MaxItems = JourneyRegistry.MaxEventTypesPerStage;
-                stageItems.Pattern = EventTypeKeyPattern;
-                break;
-            case "key" when declaringType == typeof(EventTypeDefinition):
-                schema.Pattern = EventTypeKeyPattern;
-                schema.Description = "1-64 of a-z, 0-9, '_', '.', '-', starting with a letter; fixed once created.";
-                break;
             case "key" or "component" or "target":
                 schema.Pattern = SchemaBuilder.KeyPattern;
                 break;
@@ -292,22 +229,6 @@ public static class DefinitionSchemas
                 break;
             case "container":
                 schema.Enum = [Containers.Content, Containers.Customers];
-                break;
-            case "criteria" when declaringType == typeof(SegmentDefinition):
-                schema.Type = JsonSchemaType.Object;
-                schema.Description =
-                    "The rule: comparisons, all/any/not, relative dates and behaviour conditions (docs/segments.md; JSON Schema in docs/schemas/segment-criteria.schema.json).";
-                break;
-            case "name" when declaringType == typeof(SegmentDefinition):
-                schema.MinLength = 1;
-                schema.MaxLength = SegmentRules.MaxNameLength;
-                schema.Description = "1-100 characters, shown to marketers.";
-                break;
-            case "status" when declaringType == typeof(SegmentDefinition):
-                schema.Description = "active: membership follows the rule; paused: frozen; archived: every member removed.";
-                break;
-            case "version" when declaringType == typeof(SegmentDefinition):
-                schema.Description = "The rule version: 1 when created, +1 with every change of the criteria (see .../versions).";
                 break;
         }
     }

@@ -1,4 +1,4 @@
-using Cx.Http.Json;
+using Cx.Http.Requests;
 
 namespace Cx.Http.OpenApi;
 

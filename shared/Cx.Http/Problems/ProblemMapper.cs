@@ -68,6 +68,24 @@ public static class ProblemMapper
             ),
         };
 
+    /// <summary>
+    /// The problem for a request the server rejected before the application saw it: a request line
+    /// or header that is not valid HTTP, such as a path holding an encoded NUL.
+    /// </summary>
+    public static Problem MapRejection(BadHttpRequestException? rejection) =>
+        (rejection?.StatusCode ?? 400) switch
+        {
+            400 => new(
+                400,
+                "bad-request",
+                "Bad request",
+                "The request line or a header is not valid HTTP, for example a path holding an encoded NUL (%00).",
+                []
+            ),
+            413 => new(413, "payload-too-large", "Payload too large", "The request body is too large.", []),
+            var status => new(status, "http-" + status, "HTTP " + status, "The server could not read the request.", []),
+        };
+
     /// <summary>A unique scope is <c>type.field</c>; the pointer is the field.</summary>
     private static string UniquePointer(string scope)
     {

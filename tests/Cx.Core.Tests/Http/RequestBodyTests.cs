@@ -1,8 +1,8 @@
 using System.Text;
 using Cx.Core.Common;
 using Cx.Http;
-using Cx.Http.Json;
 using Cx.Http.Problems;
+using Cx.Http.Requests;
 using Microsoft.AspNetCore.Http;
 
 namespace Cx.Core.Tests.Http;
@@ -74,5 +74,36 @@ public sealed class RequestBodyTests
         var large = "{\"a\":\"" + new string('x', 2000) + "\"}";
         await Assert.ThrowsAsync<PayloadTooLargeException>(() => Read(large));
         await Assert.ThrowsAsync<PayloadTooLargeException>(() => Read(large, declaredLength: 10));
+    }
+
+    [Theory]
+    [InlineData("""{"a":[{"b":"x"},{"b":"\ud800"}]}""", "/a/1/b")]
+    [InlineData("""{"a":{"x~y/z":"\udfff tail"}}""", "/a/x~0y~1z")]
+    [InlineData("""{"a":{"\ud800":1}}""", "/a")]
+    [InlineData("""["ok","\uD83D"]""", "/1")]
+    public void Should_point_at_a_string_holding_an_escaped_lone_surrogate(string json, string pointer)
+    {
+        var error = Assert.Throws<MalformedJsonException>(() => RequestBody.ParseDocument(Encoding.UTF8.GetBytes(json), 8));
+
+        Assert.Equal((pointer, "invalid-string"), (error.Errors[0].Path, error.Errors[0].Code));
+        Assert.Contains("lone surrogate", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Should_point_at_a_string_holding_bytes_that_are_not_utf8()
+    {
+        byte[] json = [.. "{\"a\":{\"b\":\"x"u8, 0xFF, .. "\"}}"u8];
+
+        var error = Assert.Throws<MalformedJsonException>(() => RequestBody.Parse(json, 8));
+
+        Assert.Equal(("/a/b", "invalid-string"), (error.Errors[0].Path, error.Errors[0].Code));
+    }
+
+    [Fact]
+    public void Should_accept_escaped_surrogate_pairs_and_escapes_that_only_look_like_surrogates()
+    {
+        var body = RequestBody.Parse("""{"emoji":"\ud83d\ude00","text":"\\ud800"}"""u8, 8);
+
+        Assert.Equal(("\U0001F600", "\\ud800"), (body["emoji"]!.GetValue<string>(), body["text"]!.GetValue<string>()));
     }
 }

@@ -69,8 +69,5 @@ public sealed class RouteTableTests(DevHostFactory host) : IClassFixture<DevHost
 
     [Fact]
     public void Should_use_the_same_route_prefix_as_the_route_constants() =>
-        Assert.Equal(
-            Cx.Http.Routes.ApiRoutes.Prefix,
-            FunctionMetadata.ReadRoutePrefix(Path.Combine(AppContext.BaseDirectory, "host.json"))
-        );
+        Assert.Equal(Cx.Http.ApiRoutes.Prefix, FunctionMetadata.ReadRoutePrefix(Path.Combine(AppContext.BaseDirectory, "host.json")));
 }

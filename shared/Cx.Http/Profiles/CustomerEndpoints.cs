@@ -1,0 +1,31 @@
+using Cx.Core.Profiles;
+using Cx.Http.Content;
+using Microsoft.AspNetCore.Http;
+
+namespace Cx.Http.Profiles;
+
+/// <summary>
+/// The customer profile API: entries of the built-in <c>customer</c> content type, served by the
+/// entry handling of <see cref="EntryEndpoints"/> under the customer routes, whose access rules
+/// protect each customer's data.
+/// </summary>
+public sealed class CustomerEndpoints(EntryEndpoints entries)
+{
+    public Task<IResult> ListAsync(HttpRequest request, CancellationToken cancellationToken) =>
+        entries.ListAsync(request, CustomerProfile.TypeKey, cancellationToken);
+
+    public Task<IResult> CreateAsync(HttpRequest request, CancellationToken cancellationToken) =>
+        entries.CreateAsync(request, CustomerProfile.TypeKey, CustomerRoutes.Location, cancellationToken);
+
+    public Task<IResult> GetAsync(HttpRequest request, string customerId, CancellationToken cancellationToken) =>
+        entries.GetAsync(request, CustomerProfile.TypeKey, customerId, cancellationToken);
+
+    public Task<IResult> ReplaceAsync(HttpRequest request, string customerId, CancellationToken cancellationToken) =>
+        entries.ReplaceAsync(request, CustomerProfile.TypeKey, customerId, cancellationToken);
+
+    public Task<IResult> PatchAsync(HttpRequest request, string customerId, CancellationToken cancellationToken) =>
+        entries.PatchAsync(request, CustomerProfile.TypeKey, customerId, cancellationToken);
+
+    public Task<IResult> DeleteAsync(HttpRequest request, string customerId, CancellationToken cancellationToken) =>
+        entries.DeleteAsync(request, CustomerProfile.TypeKey, customerId, cancellationToken);
+}
