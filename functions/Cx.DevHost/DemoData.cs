@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Bogus;
+using Cx.Core.Common;
 using Cx.Core.Content;
 using Cx.Core.Documents;
 using Cx.Core.Profiles;
@@ -34,7 +35,7 @@ public sealed partial class DemoData(EntryService entries, ContentTypeRegistry r
                 interactions.Add(
                     new JsonObject
                     {
-                        ["at"] = EntryValidator.FormatInstant(now.AddDays(-daysAgo).AddMinutes(n)),
+                        ["at"] = Instants.Format(now.AddDays(-daysAgo).AddMinutes(n)),
                         ["kind"] = kind,
                         ["channel"] = faker.PickRandom("web", "ios", "android", "kiosk"),
                         ["summary"] = kind == "purchase" ? $"Order of {faker.Commerce.Price(5, 900)} EUR" : null,
@@ -47,7 +48,7 @@ public sealed partial class DemoData(EntryService entries, ContentTypeRegistry r
                 ["email"] = $"{first}.{last}.{i}@example.com".ToLowerInvariant().Replace("'", "", StringComparison.Ordinal),
                 ["name"] = $"{first} {last}",
                 ["phone"] = faker.Random.Bool(0.6f) ? faker.Phone.PhoneNumber("+351 9## ### ###") : null,
-                ["lastLogin"] = EntryValidator.FormatInstant(now.AddHours(-faker.Random.Int(1, 24 * 90))),
+                ["lastLogin"] = Instants.Format(now.AddHours(-faker.Random.Int(1, 24 * 90))),
                 ["loyaltyTier"] = faker.PickRandom("none", "none", "bronze", "silver", "gold", "platinum"),
                 ["preferences"] = new JsonObject
                 {
@@ -124,7 +125,7 @@ public sealed partial class DemoData(EntryService entries, ContentTypeRegistry r
                     ["title"] = title,
                     ["slug"] = $"demo-article-{i:D3}",
                     ["body"] = faker.Lorem.Paragraphs(3),
-                    ["publishedAt"] = EntryValidator.FormatInstant(time.GetUtcNow().AddDays(-i)),
+                    ["publishedAt"] = Instants.Format(time.GetUtcNow().AddDays(-i)),
                     ["audience"] = faker.PickRandom("all", "gold", "platinum"),
                 },
                 cancellationToken

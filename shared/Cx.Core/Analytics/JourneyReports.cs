@@ -175,10 +175,10 @@ public static class JourneyReports
         {
             ["journey"] = report.Journey,
             ["journeyVersion"] = (long)report.JourneyVersion,
-            ["from"] = EntryValidator.FormatInstant(report.From),
-            ["to"] = EntryValidator.FormatInstant(report.To),
+            ["from"] = Instants.Format(report.From),
+            ["to"] = Instants.Format(report.To),
             ["conversionWindow"] = report.ConversionWindow,
-            ["computedAt"] = EntryValidator.FormatInstant(report.ComputedAt),
+            ["computedAt"] = Instants.Format(report.ComputedAt),
             ["stages"] = stages,
         };
     }

@@ -125,7 +125,7 @@ public sealed partial class AuditLog(IDocumentStore store, TimeProvider time, IL
         var entry = new JsonObject
         {
             ["type"] = EntryType,
-            ["at"] = EntryValidator.FormatInstant(now),
+            ["at"] = Instants.Format(now),
             ["actor"] = actor,
             ["actorName"] = actorName,
             ["action"] = action,
@@ -165,13 +165,13 @@ public sealed partial class AuditLog(IDocumentStore store, TimeProvider time, IL
         {
             if (filter.Field == "at" && filter.Operator is "gte" or "lt" or "gt" or "lte")
             {
-                if (EntryValidator.TryParseInstant(filter.Value, out var instant))
+                if (Instants.TryParse(filter.Value, out var instant))
                 {
                     conditions.Add(
                         new Comparison(
                             FieldPath.Parse("at"),
                             Enum.Parse<ComparisonOperator>(filter.Operator, true),
-                            ScalarValue.From(EntryValidator.FormatInstant(instant))
+                            ScalarValue.From(Instants.Format(instant))
                         )
                     );
                 }

@@ -27,7 +27,7 @@ public abstract class DefinitionRegistry<TSnapshot>(IDocumentStore store, TimePr
     protected TimeProvider Time => time;
 
     /// <summary>Now, in the canonical form documents record times in.</summary>
-    protected string Now() => EntryValidator.FormatInstant(time.GetUtcNow());
+    protected string Now() => Instants.Format(time.GetUtcNow());
 
     /// <summary>Reads every definition the snapshot holds from the store.</summary>
     protected abstract Task<TSnapshot> LoadAsync(CancellationToken cancellationToken);

@@ -243,9 +243,9 @@ public static class EntryQuery
                 errors.Add(new(parameter, "value", $"'{text}' is not true or false.", ErrorLocation.Query));
                 return false;
             case FieldType.DateTime:
-                if (EntryValidator.TryParseInstant(text, out var instant))
+                if (Instants.TryParse(text, out var instant))
                 {
-                    value = ScalarValue.From(EntryValidator.FormatInstant(instant));
+                    value = ScalarValue.From(Instants.Format(instant));
                     return true;
                 }
                 errors.Add(new(parameter, "value", $"'{text}' is not an ISO 8601 date or date-time.", ErrorLocation.Query));

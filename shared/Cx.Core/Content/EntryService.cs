@@ -43,7 +43,7 @@ public sealed class EntryService(
         EnsureWritable(schema, actor);
         var id = ReadBodyId(body, routeId: null) ?? Ids.New(time);
         CheckBodyType(schema, body);
-        var now = EntryValidator.FormatInstant(time.GetUtcNow());
+        var now = Instants.Format(time.GetUtcNow());
         var write = await PrepareAsync(schema, id, body, current: null, createdAt: now, now, actor, cancellationToken);
         return await store.CreateAsync(schema.Container, write, cancellationToken);
     }
@@ -144,7 +144,7 @@ public sealed class EntryService(
             {
                 throw new PreconditionFailedException($"'{typeKey}' has no entry yet, so If-Match cannot hold.");
             }
-            var now = EntryValidator.FormatInstant(time.GetUtcNow());
+            var now = Instants.Format(time.GetUtcNow());
             var write = await PrepareAsync(schema, schema.Key, body, null, now, now, WriteActor.Client, cancellationToken);
             return (await store.CreateAsync(schema.Container, write, cancellationToken), true);
         }
@@ -209,14 +209,14 @@ public sealed class EntryService(
                 throw new ETagMismatchException(existing.Key);
             }
             var current = JsonNode.Parse(existing.Json.Span)!.AsObject();
-            var createdAt = current["createdAt"]?.GetValue<string>() ?? EntryValidator.FormatInstant(time.GetUtcNow());
+            var createdAt = current["createdAt"]?.GetValue<string>() ?? Instants.Format(time.GetUtcNow());
             var write = await PrepareAsync(
                 schema,
                 id,
                 change(current.DeepClone().AsObject()),
                 current,
                 createdAt,
-                EntryValidator.FormatInstant(time.GetUtcNow()),
+                Instants.Format(time.GetUtcNow()),
                 actor,
                 cancellationToken
             );

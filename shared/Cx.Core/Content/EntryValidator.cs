@@ -86,26 +86,6 @@ public static class EntryValidator
         return new Context(schema, errors).ValidateField(field, value, pointer, null, WriteActor.System);
     }
 
-    /// <summary>The canonical text of an instant: UTC, millisecond precision, so strings sort by time.</summary>
-    public static string FormatInstant(DateTimeOffset instant) =>
-        instant.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
-
-    /// <summary>Parses an ISO 8601 date or instant (a date alone means midnight UTC).</summary>
-    public static bool TryParseInstant(string text, out DateTimeOffset instant)
-    {
-        instant = default;
-        if (text.Length < 10 || text.Length > 40 || !char.IsAsciiDigit(text[0]) || text[4] != '-' || text[7] != '-')
-        {
-            return false;
-        }
-        return DateTimeOffset.TryParse(
-            text,
-            CultureInfo.InvariantCulture,
-            DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal,
-            out instant
-        );
-    }
-
     public static bool IsEmail(string value)
     {
         if (value.Length is < 3 or > 254 || value.Contains(' ', StringComparison.Ordinal))
@@ -393,8 +373,8 @@ public static class EntryValidator
             {
                 return Fail(pointer, "type", "an ISO 8601 date-time string");
             }
-            return TryParseInstant(value.GetValue<string>(), out var instant)
-                ? JsonValue.Create(FormatInstant(instant))
+            return Instants.TryParse(value.GetValue<string>(), out var instant)
+                ? JsonValue.Create(Instants.Format(instant))
                 : Add(pointer, "date-time", "Must be an ISO 8601 date or date-time, such as 2026-11-25T10:30:00Z.");
         }
 

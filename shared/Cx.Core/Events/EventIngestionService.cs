@@ -183,7 +183,7 @@ public sealed class EventIngestionService(
         var timestampText = ReadString(element, "timestamp", pointer, errors, required: false);
         if (timestampText is not null)
         {
-            if (!EntryValidator.TryParseInstant(timestampText, out var parsed))
+            if (!Instants.TryParse(timestampText, out var parsed))
             {
                 errors.Add(
                     new(JsonPointer.Append(pointer, "timestamp"), "date-time", "Must be an ISO 8601 instant such as 2026-11-25T10:30:00Z.")

@@ -290,7 +290,7 @@ public sealed class SsoService(
     )
     {
         ClaimsMapping.Validate(mapping, key);
-        var now = EntryValidator.FormatInstant(time.GetUtcNow());
+        var now = Instants.Format(time.GetUtcNow());
         var existing = await GetMappingDocumentAsync(key, cancellationToken);
         if (existing is null)
         {

@@ -291,8 +291,8 @@ public sealed class HookFailureStore(IDocumentStore store, TimeProvider time)
             ["hook"] = failure.Hook,
             ["status"] = StatusName(failure.Status),
             ["attempts"] = failure.Attempts,
-            ["firstFailedAt"] = EntryValidator.FormatInstant(failure.FirstFailedAt),
-            ["lastFailedAt"] = EntryValidator.FormatInstant(failure.LastFailedAt),
+            ["firstFailedAt"] = Instants.Format(failure.FirstFailedAt),
+            ["lastFailedAt"] = Instants.Format(failure.LastFailedAt),
             ["error"] = new JsonObject { ["type"] = failure.ErrorType, ["message"] = failure.ErrorMessage },
             ["change"] = new JsonObject
             {
@@ -303,18 +303,18 @@ public sealed class HookFailureStore(IDocumentStore store, TimeProvider time)
                 ["type"] = change.Type,
                 ["kind"] = change.Kind == ChangeKind.Delete ? "delete" : "upsert",
                 ["etag"] = change.ETag,
-                ["committedAt"] = EntryValidator.FormatInstant(change.CommittedAt),
+                ["committedAt"] = Instants.Format(change.CommittedAt),
                 ["before"] = keepBefore && change.Before is { } before ? JsonNode.Parse(before.Span) : null,
                 ["after"] = change.After is { } after ? JsonNode.Parse(after.Span) : null,
             },
         };
         if (failure.DeadAt is { } dead)
         {
-            body["deadAt"] = EntryValidator.FormatInstant(dead);
+            body["deadAt"] = Instants.Format(dead);
         }
         if (failure.ReplayedAt is { } replayed)
         {
-            body["replayedAt"] = EntryValidator.FormatInstant(replayed);
+            body["replayedAt"] = Instants.Format(replayed);
             body["replayedBy"] = failure.ReplayedBy;
         }
         return new DocumentWrite(
@@ -326,7 +326,7 @@ public sealed class HookFailureStore(IDocumentStore store, TimeProvider time)
     }
 
     private static DateTimeOffset? Instant(JsonNode? node) =>
-        node is not null && EntryValidator.TryParseInstant((string)node!, out var instant) ? instant : null;
+        node is not null && Instants.TryParse((string)node!, out var instant) ? instant : null;
 
     // Typed as nullable memory: a null byte[] would convert to an empty body, not to null.
     private static ReadOnlyMemory<byte>? Body(JsonNode? node) =>

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using Cx.Core.Common;
 using Cx.Core.Content;
 
 namespace Cx.Core.Rules;
@@ -189,9 +190,7 @@ public sealed class RuleSlots(ContentSchema schema)
             JsonValueKind.Object or JsonValueKind.Array => Fact.Structure,
             _ when kind == FactKind.Instant
                     && value.ValueKind == JsonValueKind.String
-                    && EntryValidator.TryParseInstant(value.GetString()!, out var instant) => Fact.OfInstant(
-                instant.ToUnixTimeMilliseconds()
-            ),
+                    && Instants.TryParse(value.GetString()!, out var instant) => Fact.OfInstant(instant.ToUnixTimeMilliseconds()),
             JsonValueKind.String => Fact.OfText(value.GetString()!),
             JsonValueKind.Number => Fact.OfNumber(value.GetDouble()),
             JsonValueKind.True => Fact.OfBoolean(true),
@@ -275,8 +274,9 @@ public static class RuleCompiler
     private static Fact Operand(ScalarValue value, FactKind kind) =>
         value.Kind switch
         {
-            ScalarKind.String when kind == FactKind.Instant && EntryValidator.TryParseInstant(value.AsString, out var instant) =>
-                Fact.OfInstant(instant.ToUnixTimeMilliseconds()),
+            ScalarKind.String when kind == FactKind.Instant && Instants.TryParse(value.AsString, out var instant) => Fact.OfInstant(
+                instant.ToUnixTimeMilliseconds()
+            ),
             ScalarKind.String => Fact.OfText(value.AsString),
             ScalarKind.Number => kind == FactKind.Instant ? Fact.OfInstant(value.AsNumber) : Fact.OfNumber(value.AsNumber),
             ScalarKind.Boolean => Fact.OfBoolean(value.AsBoolean),

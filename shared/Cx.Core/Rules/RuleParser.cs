@@ -300,8 +300,8 @@ public static partial class RuleParser
                         ? ScalarValue.From(value.GetBoolean())
                         : FailValue(at, "true or false");
                 case FactKind.Instant:
-                    return value.ValueKind == JsonValueKind.String && EntryValidator.TryParseInstant(value.GetString()!, out var instant)
-                        ? ScalarValue.From(EntryValidator.FormatInstant(instant))
+                    return value.ValueKind == JsonValueKind.String && Instants.TryParse(value.GetString()!, out var instant)
+                        ? ScalarValue.From(Instants.Format(instant))
                         : FailValue(at, "an ISO 8601 date-time or {\"ago\": \"P30D\"}");
                 default:
                     return FailValue(at, "a scalar");

@@ -153,7 +153,7 @@ public sealed class MembershipProjector(IDocumentStore store, IEventStream strea
             ["schemaVersion"] = 1,
             ["segment"] = entry.Segment,
             ["customerId"] = customerId,
-            ["since"] = EntryValidator.FormatInstant(entry.Since),
+            ["since"] = Instants.Format(entry.Since),
             ["ruleVersion"] = entry.RuleVersion,
         };
         return new DocumentWrite(
@@ -225,7 +225,7 @@ public sealed class MembershipProjector(IDocumentStore store, IEventStream strea
             }
             using var json = JsonDocument.Parse(document.Json);
             var root = json.RootElement;
-            if (EntryValidator.TryParseInstant(root.GetProperty("since").GetString()!, out var since))
+            if (Instants.TryParse(root.GetProperty("since").GetString()!, out var since))
             {
                 documents[document.PartitionKey] = new MembershipEntry(
                     document.PartitionKey,
@@ -267,10 +267,7 @@ public sealed class MembershipProjector(IDocumentStore store, IEventStream strea
     private static TrackedEvent ExitEvent(string customerId, MembershipEntry stint, JsonElement profile, DateTimeOffset now)
     {
         var id = SegmentEvents.TransitionId(stint.Segment, stint.Since, entered: false);
-        var at =
-            profile.TryGetProperty("updatedAt", out var updated) && EntryValidator.TryParseInstant(updated.GetString() ?? "", out var u)
-                ? u
-                : now;
+        var at = profile.TryGetProperty("updatedAt", out var updated) && Instants.TryParse(updated.GetString() ?? "", out var u) ? u : now;
         var version = stint.RuleVersion;
         if (profile.TryGetProperty(SegmentProfiles.InteractionsField, out var history) && history.ValueKind == JsonValueKind.Array)
         {
@@ -284,7 +281,7 @@ public sealed class MembershipProjector(IDocumentStore store, IEventStream strea
                     && eventId.GetString() == id
                 )
                 {
-                    if (item.TryGetProperty("at", out var when) && EntryValidator.TryParseInstant(when.GetString() ?? "", out var w))
+                    if (item.TryGetProperty("at", out var when) && Instants.TryParse(when.GetString() ?? "", out var w))
                     {
                         at = w;
                     }

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Cx.Core.Common;
 using Cx.Core.Content;
 using Cx.Core.Documents;
 using Cx.Core.Profiles;
@@ -81,7 +82,7 @@ public sealed class MembershipWriter(EntryService entries, TimeProvider time)
                 history.Add(JsonNode.Parse(item.GetRawText()));
             }
         }
-        var at = EntryValidator.FormatInstant(now);
+        var at = Instants.Format(now);
         foreach (var transition in transitions)
         {
             if (transition.Entered)
@@ -139,7 +140,7 @@ public sealed class MembershipWriter(EntryService entries, TimeProvider time)
             {
                 ["segment"] = transition.Segment,
                 ["ruleVersion"] = transition.RuleVersion,
-                ["since"] = EntryValidator.FormatInstant(transition.Since),
+                ["since"] = Instants.Format(transition.Since),
                 ["eventId"] = transition.Id,
             },
         };

@@ -120,7 +120,7 @@ public sealed partial class SegmentJobs(
         CancellationToken cancellationToken
     )
     {
-        var now = EntryValidator.FormatInstant(time.GetUtcNow());
+        var now = Instants.Format(time.GetUtcNow());
         var job = new SegmentJob
         {
             Segment = segment,
@@ -199,12 +199,12 @@ public sealed partial class SegmentJobs(
 
     private bool IsStale(SegmentJob job) =>
         job.HeartbeatAt is null
-        || !EntryValidator.TryParseInstant(job.HeartbeatAt, out var heartbeat)
+        || !Instants.TryParse(job.HeartbeatAt, out var heartbeat)
         || time.GetUtcNow() - heartbeat > TimeSpan.FromSeconds(options.Value.JobStaleSeconds);
 
     private async Task<DefinitionRecord<SegmentJob>?> ClaimAsync(DefinitionRecord<SegmentJob> job, CancellationToken cancellationToken)
     {
-        var now = EntryValidator.FormatInstant(time.GetUtcNow());
+        var now = Instants.Format(time.GetUtcNow());
         var claimed = job.Definition with
         {
             State = SegmentJobState.Running,
@@ -319,7 +319,7 @@ public sealed partial class SegmentJobs(
                         Exited = job.Exited + exited,
                         Matched = job.Matched + matched,
                         Cursor = page.Profiles[^1].Id,
-                        HeartbeatAt = EntryValidator.FormatInstant(time.GetUtcNow()),
+                        HeartbeatAt = Instants.Format(time.GetUtcNow()),
                     };
                     try
                     {
@@ -348,7 +348,7 @@ public sealed partial class SegmentJobs(
                 job with
                 {
                     State = SegmentJobState.Completed,
-                    CompletedAt = EntryValidator.FormatInstant(time.GetUtcNow()),
+                    CompletedAt = Instants.Format(time.GetUtcNow()),
                     Total = Math.Max(job.Total, job.Processed),
                 },
                 document,
@@ -372,7 +372,7 @@ public sealed partial class SegmentJobs(
 
     private async Task FinishAsync(SegmentJob job, StoredDocument document, CancellationToken cancellationToken)
     {
-        var now = EntryValidator.FormatInstant(time.GetUtcNow());
+        var now = Instants.Format(time.GetUtcNow());
         job = job with { HeartbeatAt = job.State == SegmentJobState.Queued ? null : now };
         try
         {

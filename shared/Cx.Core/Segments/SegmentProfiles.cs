@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Cx.Core.Common;
 using Cx.Core.Content;
 using Cx.Core.Rules;
 
@@ -59,7 +60,7 @@ public static class SegmentProfiles
                 && segment.ValueKind == JsonValueKind.String
                 && item.TryGetProperty("since", out var since)
                 && since.ValueKind == JsonValueKind.String
-                && EntryValidator.TryParseInstant(since.GetString()!, out var sinceAt)
+                && Instants.TryParse(since.GetString()!, out var sinceAt)
             )
             {
                 var version = item.TryGetProperty("ruleVersion", out var v) && v.ValueKind == JsonValueKind.Number ? v.GetInt32() : 1;

@@ -147,7 +147,7 @@ public sealed class AnalyticsEndpoints(
         {
             buckets.Add(
                 new RollupBucketView(
-                    EntryValidator.FormatInstant(point.BucketStart),
+                    Instants.Format(point.BucketStart),
                     breakdown == RollupBreakdown.Total ? null : point.Value,
                     point.Count,
                     point.Sum
@@ -160,8 +160,8 @@ public sealed class AnalyticsEndpoints(
                 granularity.Value.ToString().ToLowerInvariant(),
                 breakdown.Value.ToString().ToLowerInvariant(),
                 name,
-                EntryValidator.FormatInstant(from),
-                EntryValidator.FormatInstant(to),
+                Instants.Format(from),
+                Instants.Format(to),
                 series.Count,
                 series.Sum,
                 buckets
@@ -225,8 +225,8 @@ public sealed class AnalyticsEndpoints(
         var result = await funnels.RunAsync(new FunnelQuery(steps, window, from, to), cancellationToken);
         return new JsonContractResult<FunnelView>(
             new FunnelView(
-                EntryValidator.FormatInstant(from),
-                EntryValidator.FormatInstant(to),
+                Instants.Format(from),
+                Instants.Format(to),
                 IsoDuration.Format(window),
                 [
                     .. result.Steps.Select(step => new FunnelStepView(

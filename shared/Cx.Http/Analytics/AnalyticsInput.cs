@@ -23,12 +23,12 @@ internal static class AnalyticsInput
         {
             errors.Add(Error("from", "required", "from is an ISO 8601 instant or date, such as 2026-11-01.", location));
         }
-        else if (!EntryValidator.TryParseInstant(fromText, out from))
+        else if (!Instants.TryParse(fromText, out from))
         {
             errors.Add(Error("from", "date-time", "from is an ISO 8601 instant or date, such as 2026-11-01T00:00:00Z.", location));
         }
         var to = time.GetUtcNow();
-        if (values.TryGetValue("to", out var toText) && !EntryValidator.TryParseInstant(toText, out to))
+        if (values.TryGetValue("to", out var toText) && !Instants.TryParse(toText, out to))
         {
             errors.Add(Error("to", "date-time", "to is an ISO 8601 instant or date, such as 2026-11-02T00:00:00Z.", location));
         }

@@ -90,10 +90,10 @@ public sealed class JourneyEndpoints(
             new JourneyReportView(
                 report.Journey,
                 report.JourneyVersion,
-                EntryValidator.FormatInstant(report.From),
-                EntryValidator.FormatInstant(report.To),
+                Instants.Format(report.From),
+                Instants.Format(report.To),
                 report.ConversionWindow,
-                EntryValidator.FormatInstant(report.ComputedAt),
+                Instants.Format(report.ComputedAt),
                 [
                     .. report.Stages.Select(stage => new JourneyStageView(
                         JourneyRegistry.Name(stage.Stage),

@@ -66,8 +66,8 @@ public sealed class CustomerBehaviorEndpoints(ITimelineReader timeline, IBehavio
                     e.Type,
                     e.CustomerId,
                     e.AnonymousId,
-                    EntryValidator.FormatInstant(e.Timestamp),
-                    EntryValidator.FormatInstant(e.ReceivedAt),
+                    Instants.Format(e.Timestamp),
+                    Instants.Format(e.ReceivedAt),
                     e.Page,
                     e.Custom ? true : null,
                     new RawJson(e.Properties)
@@ -129,7 +129,7 @@ public sealed class CustomerBehaviorEndpoints(ITimelineReader timeline, IBehavio
             }
         }
         var asOf = time.GetUtcNow();
-        if (query.TryGetValue("asOf", out var asOfText) && !EntryValidator.TryParseInstant(asOfText, out asOf))
+        if (query.TryGetValue("asOf", out var asOfText) && !Instants.TryParse(asOfText, out asOf))
         {
             errors.Add(new FieldError("asOf", "date-time", "asOf is an ISO 8601 instant.", ErrorLocation.Query));
         }
@@ -147,7 +147,7 @@ public sealed class CustomerBehaviorEndpoints(ITimelineReader timeline, IBehavio
         var result = await behavior.AggregateAsync(customerId, behaviorQuery, asOf, cancellationToken);
         JsonNode? value = aggregate is BehaviorAggregate.First or BehaviorAggregate.Last
             ? result.At is { } at
-                ? JsonValue.Create(EntryValidator.FormatInstant(at))
+                ? JsonValue.Create(Instants.Format(at))
                 : null
             : result.Number is { } number
                 ? JsonValue.Create(number)
@@ -162,7 +162,7 @@ public sealed class CustomerBehaviorEndpoints(ITimelineReader timeline, IBehavio
                 aggregate.ToString().ToLowerInvariant(),
                 property,
                 window is { } w ? IsoDuration.Format(w) : null,
-                EntryValidator.FormatInstant(asOf),
+                Instants.Format(asOf),
                 result.Count,
                 value,
                 listsValues ? result.Values : null

@@ -113,7 +113,7 @@ public sealed class EventEndpoints(
                     writer.WriteEndObject();
                 }
                 writer.WriteEndArray();
-                writer.WriteString("receivedAt", EntryValidator.FormatInstant(result.ReceivedAt));
+                writer.WriteString("receivedAt", Instants.Format(result.ReceivedAt));
                 writer.WriteEndObject();
             }
         );

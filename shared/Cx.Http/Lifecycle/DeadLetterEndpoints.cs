@@ -130,8 +130,8 @@ public sealed partial class DeadLetterEndpoints(DeadLetterService deadLetters, I
             failure.Hook,
             HookFailureStore.StatusName(failure.Status),
             failure.Attempts,
-            EntryValidator.FormatInstant(failure.FirstFailedAt),
-            EntryValidator.FormatInstant(failure.LastFailedAt),
+            Instants.Format(failure.FirstFailedAt),
+            Instants.Format(failure.LastFailedAt),
             new DeadLetterErrorView(failure.ErrorType, failure.ErrorMessage),
             new DeadLetterChangeView(
                 change.Position,
@@ -141,12 +141,12 @@ public sealed partial class DeadLetterEndpoints(DeadLetterService deadLetters, I
                 change.Type,
                 change.Kind == ChangeKind.Delete ? "delete" : "upsert",
                 change.ETag,
-                EntryValidator.FormatInstant(change.CommittedAt),
+                Instants.Format(change.CommittedAt),
                 bodies ? Element(change.Before) : null,
                 bodies ? Element(change.After) : null
             ),
-            failure.DeadAt is { } dead ? EntryValidator.FormatInstant(dead) : null,
-            failure.ReplayedAt is { } replayed ? EntryValidator.FormatInstant(replayed) : null,
+            failure.DeadAt is { } dead ? Instants.Format(dead) : null,
+            failure.ReplayedAt is { } replayed ? Instants.Format(replayed) : null,
             failure.ReplayedBy
         );
     }

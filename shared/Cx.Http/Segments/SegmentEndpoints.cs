@@ -73,7 +73,7 @@ public sealed class SegmentEndpoints(SegmentService segments, IOptions<HttpOptio
         }
         var preview = await segments.PreviewAsync(criteria, sample, cancellationToken);
         return Results.Json(
-            new SegmentPreviewView(preview.Count, preview.Evaluated, preview.Sample, EntryValidator.FormatInstant(preview.AsOf)),
+            new SegmentPreviewView(preview.Count, preview.Evaluated, preview.Sample, Instants.Format(preview.AsOf)),
             SegmentJsonContext.Relaxed.SegmentPreviewView
         );
     }
@@ -95,7 +95,7 @@ public sealed class SegmentEndpoints(SegmentService segments, IOptions<HttpOptio
                 result.Total,
                 result.Current,
                 result.Evaluated,
-                EntryValidator.FormatInstant(result.AsOf)
+                Instants.Format(result.AsOf)
             ),
             SegmentJsonContext.Relaxed.SegmentDryRunView
         );
@@ -179,9 +179,9 @@ public sealed class SegmentEndpoints(SegmentService segments, IOptions<HttpOptio
                 Status(result.Status),
                 result.Membership is not null,
                 result.Matches,
-                EntryValidator.FormatInstant(result.AsOf),
+                Instants.Format(result.AsOf),
                 View(result.Explanation),
-                result.Membership is { } m ? new SegmentMembershipView(EntryValidator.FormatInstant(m.Since), m.RuleVersion) : null
+                result.Membership is { } m ? new SegmentMembershipView(Instants.Format(m.Since), m.RuleVersion) : null
             ),
             SegmentJsonContext.Relaxed.SegmentExplanationView
         );

@@ -59,7 +59,7 @@ public sealed class DefinitionRegistryTests : IAsyncLifetime
     private async Task WriteBehindAsync<T>(string documentType, string key, T definition)
         where T : class
     {
-        var now = EntryValidator.FormatInstant(_fixture.Time.GetUtcNow());
+        var now = Instants.Format(_fixture.Time.GetUtcNow());
         await _fixture.Store.CreateAsync(
             Containers.Definitions,
             new DocumentWrite(key, documentType, documentType, DefinitionDocuments.ToJson(definition, key, documentType, now, now)),

@@ -227,8 +227,8 @@ public sealed class EntryValidatorTests
     [InlineData("2026-11-25T10:00:00.1234567-03:00", "2026-11-25T13:00:00.123Z")]
     public void Should_parse_iso_instants_to_canonical_utc(string input, string expected)
     {
-        Assert.True(EntryValidator.TryParseInstant(input, out var instant));
-        Assert.Equal(expected, EntryValidator.FormatInstant(instant));
+        Assert.True(Instants.TryParse(input, out var instant));
+        Assert.Equal(expected, Instants.Format(instant));
     }
 
     [Theory]
@@ -236,7 +236,7 @@ public sealed class EntryValidatorTests
     [InlineData("tomorrow")]
     [InlineData("2026-13-01")]
     [InlineData("")]
-    public void Should_refuse_non_iso_dates(string input) => Assert.False(EntryValidator.TryParseInstant(input, out _));
+    public void Should_refuse_non_iso_dates(string input) => Assert.False(Instants.TryParse(input, out _));
 
     [Theory]
     [InlineData("ana@example.com", true)]

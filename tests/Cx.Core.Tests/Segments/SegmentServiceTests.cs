@@ -217,7 +217,7 @@ public sealed class SegmentServiceTests : IAsyncLifetime
             Processed = 100,
             Cursor = "c099",
             Owner = "gone",
-            HeartbeatAt = EntryValidator.FormatInstant(Start),
+            HeartbeatAt = Instants.Format(Start),
             Total = 150,
         };
         await _fixture.Store.ReplaceAsync(
