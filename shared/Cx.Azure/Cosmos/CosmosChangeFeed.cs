@@ -6,28 +6,10 @@ using Microsoft.Extensions.Logging;
 namespace Cx.Azure.Cosmos;
 
 /// <summary>
-/// The change feed of the Cosmos DB store: the SDK's pull model in latest-version mode over
-/// every feed range of every product container, with each consumer's position (a continuation
-/// token per container and feed range) stored in the <c>leases</c> container.
+/// The change feed of the Cosmos DB store: the SDK's pull model in latest-version mode over every
+/// feed range of every product container, positions in the <c>leases</c> container. Ordering,
+/// deletes, late commits and fairness: ADR 0018.
 /// </summary>
-/// <remarks>
-/// <list type="bullet">
-/// <item>Order holds within a feed range, hence within a partition key, as the port promises.
-/// Latest-version mode shows the latest version of a changed item: several writes to one
-/// document between two reads arrive as one change (the latest); none is lost.</item>
-/// <item>Deletes arrive as the store's tombstones, reported as <see cref="ChangeKind.Delete"/>
-/// with no body. <see cref="ChangeRecord.Before"/> is always null: Cosmos DB does not keep
-/// previous versions.</item>
-/// <item>A checkpoint names the lease version it was read from; a commit applies only when the
-/// lease is still at that version, so committing an older batch late never rewinds a
-/// consumer (it is ignored, and its changes are delivered again: at-least-once).</item>
-/// <item>A page is never split: when it would overflow <c>maxItems</c> it is left for the next
-/// read, unless it is the first page of the batch (then the batch may hold more than
-/// <c>maxItems</c>, so a large transactional batch cannot stall a consumer).</item>
-/// <item>Reads start at the feed range after the one where the previous full batch stopped, so
-/// a busy range does not starve the others.</item>
-/// </list>
-/// </remarks>
 public sealed partial class CosmosChangeFeed : IChangeFeed
 {
     private const int MaxAttempts = 5;

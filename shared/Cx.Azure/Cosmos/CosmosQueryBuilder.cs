@@ -13,29 +13,9 @@ public sealed record CosmosSql(string Text, IReadOnlyList<CosmosParameter> Param
 
 /// <summary>
 /// The Cosmos SQL dialect of <see cref="QueryTranslator"/>: pages, counts and point reads as
-/// parameterised Cosmos SQL, with the semantics of <c>SqliteQueryBuilder</c>:
-/// <list type="bullet">
-/// <item>A missing value (or JSON null) matches no comparison except <c>ne</c>, <c>nin</c> and
-/// <c>exists=false</c>. Cosmos compares values of different types (and undefined) as
-/// <c>undefined</c>, and <c>NOT undefined</c> is still undefined, so every comparison is
-/// guarded by a type check (<c>IS_STRING(f) AND f = @p</c>). Each leaf is therefore a definite
-/// true/false and <c>NOT</c> is null-safe, as in SQLite.</item>
-/// <item>Pages are ordered by <c>type</c>, the sort fields and <c>id</c>: the type prefix lets the
-/// equality filter on type and the ORDER BY share one composite index (type, field, id).</item>
-/// <item>Missing values sort lowest, as Cosmos orders them (undefined, null, booleans,
-/// numbers, strings); the keyset predicate follows that order across types.</item>
-/// <item>Tombstones (deleted documents waiting for the change feed) are excluded.</item>
-/// </list>
-/// Field paths are validated identifiers (<see cref="FieldPath"/>) and are written in bracket
-/// notation (<c>c["a"]["b"]</c>), so names that are Cosmos keywords (<c>value</c>, <c>order</c>)
-/// are safe.
+/// parameterised Cosmos SQL with the semantics of <c>SqliteQueryBuilder</c> (type-guarded
+/// comparisons, missing values lowest, tombstones excluded, bracketed field paths): ADR 0018.
 /// </summary>
-/// <remarks>
-/// Cosmos orders a missing value before an explicit JSON null, while the keyset treats both as
-/// "missing". Documents written through the content model never hold explicit nulls (the
-/// validator drops them), so pages stay stable; a sort field that mixes both could repeat or
-/// skip those rows across pages.
-/// </remarks>
 public sealed class CosmosQueryBuilder : QueryTranslator
 {
     private static readonly ScalarKind[] OrderedKinds = [ScalarKind.Boolean, ScalarKind.Number, ScalarKind.String];

@@ -10,28 +10,10 @@ using Microsoft.Extensions.Options;
 namespace Cx.Azure.Cosmos;
 
 /// <summary>
-/// Unique values across a whole container. Cosmos DB unique keys only hold within one logical
-/// partition and are fixed when a container is created, so each value is a reservation
-/// document in the <c>uniques</c> container instead: id = hash(scope, value), naming its owner
-/// (container, partition key, id). A write claims its new values before it writes the document
-/// and releases the values it dropped after; the document lists the reservations it holds
-/// (<c>_uniques</c>), which is what makes ownership checkable.
+/// Unique values across a whole container, as reservation documents in the <c>uniques</c>
+/// container (Cosmos unique keys hold only within a partition). Claims, releases, orphans and the
+/// grace period: ADR 0018.
 /// </summary>
-/// <remarks>
-/// <para>There is no transaction across containers, so a crash can leave a reservation whose
-/// owner does not hold the value: between claim and write (the document never got the value),
-/// or between write and release (the document moved on). Such an orphan blocks nobody for long:
-/// a claimer that meets a reservation reads its owner, and when the owner does not hold the
-/// value (missing, deleted, or without it in <c>_uniques</c>) and the reservation is older than
-/// <see cref="CosmosOptions.UniqueClaimGraceSeconds"/>, takes it over with an ETag-conditional
-/// replace (two claimers cannot both win). The grace period protects a write that is still in
-/// flight between its claim and its document write.</para>
-/// <para>A writer that stalls longer than half the grace period between claim and write checks
-/// afterwards that it still owns its new reservations; if one was taken over, the store undoes
-/// its write and reports the value as taken, so two documents never keep the same value. A
-/// crash during that undo is the one case that can leave a duplicate, and it needs a stall of
-/// more than the grace period followed by a crash.</para>
-/// </remarks>
 internal sealed partial class CosmosUniqueValues(
     CosmosContainers containers,
     TimeProvider time,
