@@ -92,14 +92,15 @@ public sealed class EventIngestionService(
         var actor = CurrentActor.Get();
         if (!actor.IsSelfOnly(Permissions.EventsWrite))
         {
-            return;
+            return; // the common case, decided once per batch
         }
         foreach (var tracked in accepted)
         {
-            if (!string.Equals(tracked.CustomerId, actor.CustomerId, StringComparison.Ordinal))
-            {
-                throw new ForbiddenException("A customer token sends only its own events: every event needs the caller's customerId.");
-            }
+            actor.EnsureOwns(
+                Permissions.EventsWrite,
+                tracked.CustomerId,
+                "A customer token sends only its own events: every event needs the caller's customerId."
+            );
         }
     }
 

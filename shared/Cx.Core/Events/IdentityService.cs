@@ -63,11 +63,13 @@ public sealed partial class IdentityService(
         {
             throw new ValidationException(errors, "The identify request is not valid.");
         }
-        var actor = CurrentActor.Get();
-        if (actor.IsSelfOnly(Permissions.EventsWrite) && !string.Equals(request.CustomerId, actor.CustomerId, StringComparison.Ordinal))
-        {
-            throw new ForbiddenException("A customer token links anonymous ids to itself only: send the caller's customerId.");
-        }
+        CurrentActor
+            .Get()
+            .EnsureOwns(
+                Permissions.EventsWrite,
+                request.CustomerId,
+                "A customer token links anonymous ids to itself only: send the caller's customerId."
+            );
         var customerId =
             request.CustomerId
             ?? await FindCustomerAsync(

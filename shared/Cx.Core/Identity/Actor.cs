@@ -49,6 +49,20 @@ public sealed record Actor(
     public bool IsSelfOnly(string permission) =>
         !Permissions.Contains(permission) && Permissions.Contains(Identity.Permissions.Self(permission));
 
+    /// <summary>
+    /// The self-only rule for data that names its customer in the body (events, identify): an
+    /// actor holding only the self form of <paramref name="permission"/> may act for its own
+    /// customer id and no other (403). The request gate admits such callers (<c>SelfInBody</c>);
+    /// the service calls this once it has read the body, before anything is written.
+    /// </summary>
+    public void EnsureOwns(string permission, string? customerId, string detail)
+    {
+        if (IsSelfOnly(permission) && !string.Equals(customerId, CustomerId, StringComparison.Ordinal))
+        {
+            throw new ForbiddenException(detail);
+        }
+    }
+
     /// <summary>A short description for logs and the audit log (never a secret).</summary>
     public string Describe() => $"{Kind.ToString().ToLowerInvariant()}:{Subject}";
 }

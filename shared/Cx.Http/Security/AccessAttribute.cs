@@ -27,7 +27,8 @@ public sealed class AccessAttribute(string permission) : Attribute
 
     /// <summary>
     /// The self form of the permission is accepted although the customer id is in the body;
-    /// the handler then enforces that every item belongs to the caller.
+    /// the service enforces that every item belongs to the caller with
+    /// <see cref="Cx.Core.Identity.Actor.EnsureOwns"/>, the one place of that rule.
     /// </summary>
     public bool SelfInBody { get; init; }
 
