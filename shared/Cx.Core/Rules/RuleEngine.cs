@@ -1,3 +1,6 @@
+// Longer than 400 lines on purpose: the compiled form of a rule in one place: the fact values,
+// the slots that map profile fields to them, and the compiler that turns each condition into a
+// delegate over those slots (changing one means reading the other two).
 using System.Globalization;
 using System.Text.Json;
 using System.Text.RegularExpressions;

@@ -1,3 +1,6 @@
+// Longer than 400 lines on purpose: one recursive-descent parser over one grammar (the criteria
+// JSON Schema in docs/schemas); each shape is parsed beside the others, and the schema tests hold
+// the whole parser to the schema.
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Cx.Core.Common;

@@ -1,84 +1,12 @@
-using System.Text.Json.Serialization;
 using Cx.Core.Common;
 using Cx.Core.Content;
 using Cx.Core.Documents;
 using Cx.Core.Profiles;
 using Cx.Core.Rules;
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace Cx.Core.Segments;
-
-public enum SegmentJobState
-{
-    /// <summary>Waiting for the job service.</summary>
-    Queued,
-
-    Running,
-
-    /// <summary>Every customer was evaluated.</summary>
-    Completed,
-
-    /// <summary>The segment changed again (or was deleted) while it ran; a newer job took over.</summary>
-    Superseded,
-
-    Failed,
-}
-
-/// <summary>
-/// The recompute of one segment: every customer re-evaluated after its rule or status changed (or on
-/// request), page by page, with its progress. One document per segment (a new job replaces the
-/// previous one), readable through <c>GET /api/v1/segments/{key}/recompute</c>.
-/// </summary>
-public sealed record SegmentJob
-{
-    public required string Segment { get; init; }
-
-    /// <summary>The rule version being applied.</summary>
-    [JsonIgnore(Condition = JsonIgnoreCondition.Never)]
-    public required int RuleVersion { get; init; }
-
-    /// <summary>Why: created, criteria-changed, resumed, archived, requested.</summary>
-    public required string Reason { get; init; }
-
-    [JsonIgnore(Condition = JsonIgnoreCondition.Never)]
-    public SegmentJobState State { get; init; } = SegmentJobState.Queued;
-
-    /// <summary>Customers evaluated so far.</summary>
-    [JsonIgnore(Condition = JsonIgnoreCondition.Never)]
-    public long Processed { get; init; }
-
-    /// <summary>Customers there were when the job started (an estimate while customers come and go).</summary>
-    [JsonIgnore(Condition = JsonIgnoreCondition.Never)]
-    public long Total { get; init; }
-
-    [JsonIgnore(Condition = JsonIgnoreCondition.Never)]
-    public long Entered { get; init; }
-
-    [JsonIgnore(Condition = JsonIgnoreCondition.Never)]
-    public long Exited { get; init; }
-
-    /// <summary>Customers the rule matched among those evaluated.</summary>
-    [JsonIgnore(Condition = JsonIgnoreCondition.Never)]
-    public long Matched { get; init; }
-
-    /// <summary>The last customer id evaluated: a resumed job continues after it.</summary>
-    public string? Cursor { get; init; }
-
-    public required string QueuedAt { get; init; }
-
-    public string? StartedAt { get; init; }
-
-    public string? CompletedAt { get; init; }
-
-    /// <summary>The instance running it and when it last reported progress (a stale heartbeat lets another take over).</summary>
-    public string? Owner { get; init; }
-
-    public string? HeartbeatAt { get; init; }
-
-    public string? Error { get; init; }
-}
 
 /// <summary>Recompute jobs: queueing, reading, and running them (by the job service and the job timer).</summary>
 public sealed partial class SegmentJobs(
@@ -426,40 +354,4 @@ public sealed partial class SegmentJobs(
 
     [LoggerMessage(EventId = 2143, Level = LogLevel.Error, Message = "Recompute of segment {Segment} failed")]
     private static partial void LogFailed(ILogger logger, Exception exception, string segment);
-}
-
-/// <summary>Runs queued recompute jobs in the background (the job timer function resumes them after a scale-to-zero).</summary>
-public sealed partial class SegmentJobService(SegmentJobs jobs, IOptions<SegmentOptions> options, ILogger<SegmentJobService> logger)
-    : BackgroundService
-{
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            try
-            {
-                await jobs.RunPendingAsync(stoppingToken);
-                await jobs.WaitForWorkAsync(TimeSpan.FromSeconds(options.Value.JobPollSeconds), stoppingToken);
-            }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (Exception ex)
-            {
-                LogLoopFailed(logger, ex);
-                try
-                {
-                    await Task.Delay(TimeSpan.FromSeconds(options.Value.JobPollSeconds), stoppingToken);
-                }
-                catch (OperationCanceledException)
-                {
-                    return;
-                }
-            }
-        }
-    }
-
-    [LoggerMessage(EventId = 2144, Level = LogLevel.Error, Message = "The segment job service failed; it continues")]
-    private static partial void LogLoopFailed(ILogger logger, Exception exception);
 }
