@@ -20,6 +20,7 @@ public static class HttpServiceCollectionExtensions
     {
         services.AddOptions<HttpOptions>().Bind(configuration.GetSection(HttpOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<EntryEndpoints>();
+        services.AddSingleton<Definitions.DefinitionHandler>();
         services.AddSingleton<DefinitionEndpoints>();
         services.AddSingleton<CustomerEndpoints>();
         services.AddSingleton<ContentEndpoints>();

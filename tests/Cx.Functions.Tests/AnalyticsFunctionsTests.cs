@@ -6,6 +6,7 @@ using Cx.Core.Events;
 using Cx.Functions.Analytics;
 using Cx.Http;
 using Cx.Http.Analytics;
+using Cx.Http.Definitions;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
@@ -43,10 +44,9 @@ public sealed class AnalyticsFunctionsTests
         );
         _journeyEndpoints = new JourneyEndpoints(
             _journeys,
+            new DefinitionHandler(Options.Create(new HttpOptions()), contentOptions),
             _host.Time,
-            analyticsOptions,
-            Options.Create(new HttpOptions()),
-            contentOptions
+            analyticsOptions
         );
         var entries = new EntryService(_host.Registry, _host.Store.Object, _host.Time, contentOptions);
         _writer = new JourneyReportWriter(_journeys, entries, _host.Time, analyticsOptions, NullLogger<JourneyReportWriter>.Instance);

@@ -40,7 +40,7 @@ public sealed class FunctionTestHost
         var entries = new EntryService(Registry, Store.Object, Time, contentOptions);
         var httpOptions = Options.Create(new HttpOptions());
         Entries = new EntryEndpoints(entries, Registry, httpOptions);
-        Definitions = new DefinitionEndpoints(Registry, httpOptions, contentOptions);
+        Definitions = new DefinitionEndpoints(Registry, new Cx.Http.Definitions.DefinitionHandler(httpOptions, contentOptions));
         System = new SystemEndpoints(Registry, Time);
     }
 

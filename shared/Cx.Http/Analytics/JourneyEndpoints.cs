@@ -1,7 +1,7 @@
 using Cx.Core.Analytics;
 using Cx.Core.Common;
 using Cx.Core.Content;
-using Cx.Http.Paging;
+using Cx.Http.Definitions;
 using Cx.Http.Requests;
 using Cx.Http.Responses;
 using Microsoft.AspNetCore.Http;
@@ -15,56 +15,42 @@ namespace Cx.Http.Analytics;
 /// </summary>
 public sealed class JourneyEndpoints(
     JourneyRegistry journeys,
+    DefinitionHandler definitions,
     TimeProvider time,
-    IOptions<AnalyticsOptions> analyticsOptions,
-    IOptions<HttpOptions> httpOptions,
-    IOptions<ContentOptions> contentOptions
+    IOptions<AnalyticsOptions> analyticsOptions
 )
 {
     private static readonly string[] ReportParameters = ["from", "to"];
 
-    public async Task<IResult> ListAsync(HttpRequest request, CancellationToken cancellationToken)
-    {
-        var page = PageRequest.Read(
+    public Task<IResult> ListAsync(HttpRequest request, CancellationToken cancellationToken) =>
+        definitions.ListAsync(
             request,
-            contentOptions.Value,
             JourneyRegistry.Document,
-            "Journeys are listed by key; use limit and cursor."
+            "Journeys are listed by key; use limit and cursor.",
+            journeys.ListAsync,
+            cancellationToken
         );
-        var (items, next) = await journeys.ListAsync(page.Limit, page.After, cancellationToken);
-        return new PageResult(items, page.NextCursor(next));
-    }
 
-    public async Task<IResult> GetAsync(HttpRequest request, string key, CancellationToken cancellationToken)
-    {
-        QueryParameters.RejectAny(request);
-        var document = (await journeys.GetAsync(key, cancellationToken)).Document;
-        return ETags.IfNoneMatch(request, document.ETag) ? new NotModifiedResult(document.ETag) : new DocumentResult(document);
-    }
+    public Task<IResult> GetAsync(HttpRequest request, string key, CancellationToken cancellationToken) =>
+        definitions.GetAsync(request, ct => journeys.GetAsync(key, ct), cancellationToken);
 
-    public async Task<IResult> CreateAsync(HttpRequest request, CancellationToken cancellationToken)
-    {
-        QueryParameters.RejectAny(request);
-        var body = await RequestBody.ReadObjectAsync(request, httpOptions.Value, cancellationToken);
-        var saved = await journeys.CreateAsync(DefinitionDocuments.FromRequest<JourneyDefinition>(body), cancellationToken);
-        return new DocumentResult(saved.Document, StatusCodes.Status201Created, AnalyticsRoutes.JourneyLocation(saved.Definition.Key));
-    }
+    public Task<IResult> CreateAsync(HttpRequest request, CancellationToken cancellationToken) =>
+        definitions.CreateAsync<JourneyDefinition>(
+            request,
+            journeys.CreateAsync,
+            journey => AnalyticsRoutes.JourneyLocation(journey.Key),
+            cancellationToken
+        );
 
-    public async Task<IResult> ReplaceAsync(HttpRequest request, string key, CancellationToken cancellationToken)
-    {
-        QueryParameters.RejectAny(request);
-        var ifMatch = ETags.ReadIfMatch(request);
-        var body = await RequestBody.ReadObjectAsync(request, httpOptions.Value, cancellationToken);
-        var saved = await journeys.ReplaceAsync(key, DefinitionDocuments.FromRequest<JourneyDefinition>(body), ifMatch, cancellationToken);
-        return new DocumentResult(saved.Document);
-    }
+    public Task<IResult> ReplaceAsync(HttpRequest request, string key, CancellationToken cancellationToken) =>
+        definitions.ReplaceAsync<JourneyDefinition>(
+            request,
+            (journey, ifMatch, ct) => journeys.ReplaceAsync(key, journey, ifMatch, ct),
+            cancellationToken
+        );
 
-    public async Task<IResult> DeleteAsync(HttpRequest request, string key, CancellationToken cancellationToken)
-    {
-        QueryParameters.RejectAny(request);
-        await journeys.DeleteAsync(key, ETags.ReadIfMatch(request), cancellationToken);
-        return NoContentResult.Instance;
-    }
+    public Task<IResult> DeleteAsync(HttpRequest request, string key, CancellationToken cancellationToken) =>
+        definitions.DeleteAsync(request, (ifMatch, ct) => journeys.DeleteAsync(key, ifMatch, ct), cancellationToken);
 
     /// <summary><c>GET journeys/{key}/report?from=&amp;to=</c>: the journey's stages over the range, computed now.</summary>
     public async Task<IResult> ReportAsync(HttpRequest request, string key, CancellationToken cancellationToken)

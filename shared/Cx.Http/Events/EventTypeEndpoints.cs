@@ -1,5 +1,6 @@
 using Cx.Core.Content;
 using Cx.Core.Events;
+using Cx.Http.Definitions;
 using Cx.Http.Paging;
 using Cx.Http.Requests;
 using Cx.Http.Responses;
@@ -14,58 +15,40 @@ namespace Cx.Http.Events;
 /// </summary>
 public sealed class EventTypeEndpoints(
     EventTypeRegistry registry,
+    DefinitionHandler definitions,
     IOptions<EventOptions> eventOptions,
-    IOptions<HttpOptions> httpOptions,
-    IOptions<ContentOptions> contentOptions
+    IOptions<HttpOptions> httpOptions
 )
 {
-    public async Task<IResult> ListAsync(HttpRequest request, CancellationToken cancellationToken)
-    {
-        var page = PageRequest.Read(
+    public Task<IResult> ListAsync(HttpRequest request, CancellationToken cancellationToken) =>
+        definitions.ListAsync(
             request,
-            contentOptions.Value,
             EventTypeRegistry.Document,
-            "Event types are listed by key; use limit and cursor."
-        );
-        var (items, next) = await registry.ListAsync(page.Limit, page.After, cancellationToken);
-        return new PageResult(items, page.NextCursor(next));
-    }
-
-    public async Task<IResult> GetAsync(HttpRequest request, string key, CancellationToken cancellationToken)
-    {
-        QueryParameters.RejectAny(request);
-        var document = (await registry.GetAsync(key, cancellationToken)).Document;
-        return ETags.IfNoneMatch(request, document.ETag) ? new NotModifiedResult(document.ETag) : new DocumentResult(document);
-    }
-
-    public async Task<IResult> CreateAsync(HttpRequest request, CancellationToken cancellationToken)
-    {
-        QueryParameters.RejectAny(request);
-        var body = await RequestBody.ReadObjectAsync(request, httpOptions.Value, cancellationToken);
-        var saved = await registry.CreateAsync(DefinitionDocuments.FromRequest<EventTypeDefinition>(body), cancellationToken);
-        return new DocumentResult(saved.Document, StatusCodes.Status201Created, EventRoutes.TypeLocation(saved.Definition.Key));
-    }
-
-    public async Task<IResult> ReplaceAsync(HttpRequest request, string key, CancellationToken cancellationToken)
-    {
-        QueryParameters.RejectAny(request);
-        var ifMatch = ETags.ReadIfMatch(request);
-        var body = await RequestBody.ReadObjectAsync(request, httpOptions.Value, cancellationToken);
-        var saved = await registry.ReplaceAsync(
-            key,
-            DefinitionDocuments.FromRequest<EventTypeDefinition>(body),
-            ifMatch,
+            "Event types are listed by key; use limit and cursor.",
+            registry.ListAsync,
             cancellationToken
         );
-        return new DocumentResult(saved.Document);
-    }
 
-    public async Task<IResult> DeleteAsync(HttpRequest request, string key, CancellationToken cancellationToken)
-    {
-        QueryParameters.RejectAny(request);
-        await registry.DeleteAsync(key, ETags.ReadIfMatch(request), cancellationToken);
-        return NoContentResult.Instance;
-    }
+    public Task<IResult> GetAsync(HttpRequest request, string key, CancellationToken cancellationToken) =>
+        definitions.GetAsync(request, ct => registry.GetAsync(key, ct), cancellationToken);
+
+    public Task<IResult> CreateAsync(HttpRequest request, CancellationToken cancellationToken) =>
+        definitions.CreateAsync<EventTypeDefinition>(
+            request,
+            registry.CreateAsync,
+            type => EventRoutes.TypeLocation(type.Key),
+            cancellationToken
+        );
+
+    public Task<IResult> ReplaceAsync(HttpRequest request, string key, CancellationToken cancellationToken) =>
+        definitions.ReplaceAsync<EventTypeDefinition>(
+            request,
+            (type, ifMatch, ct) => registry.ReplaceAsync(key, type, ifMatch, ct),
+            cancellationToken
+        );
+
+    public Task<IResult> DeleteAsync(HttpRequest request, string key, CancellationToken cancellationToken) =>
+        definitions.DeleteAsync(request, (ifMatch, ct) => registry.DeleteAsync(key, ifMatch, ct), cancellationToken);
 
     /// <summary>The settings document, or the defaults from configuration (no ETag) while none was saved.</summary>
     public async Task<IResult> GetSettingsAsync(HttpRequest request, CancellationToken cancellationToken)
