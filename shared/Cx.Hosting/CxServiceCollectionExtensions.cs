@@ -6,6 +6,7 @@ using Cx.Core.Events;
 using Cx.Core.Identity;
 using Cx.Core.Lifecycle;
 using Cx.Core.RateLimiting;
+using Cx.Core.Personalization;
 using Cx.Core.Segments;
 using Cx.Embedded;
 using Cx.Http;
@@ -82,6 +83,7 @@ public static class CxServiceCollectionExtensions
     {
         services.AddCxLifecycle(configuration);
         services.AddCxSegments(configuration);
+        services.AddCxPersonalization(configuration);
         services.AddHostedService<ChangeDispatcherService>();
         services.AddHostedService(sp => sp.GetRequiredService<SegmentBehaviorWorker>());
         services.AddHostedService<SegmentJobService>();

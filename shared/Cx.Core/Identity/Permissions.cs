@@ -49,6 +49,12 @@ public static class Permissions
     /// <summary>The dead letters of lifecycle hooks: list, inspect, replay, discard (admins only; never an API-key scope).</summary>
     public const string LifecycleManage = "lifecycle:manage";
 
+    /// <summary>Reading placements (their variants and targeting) and previewing decisions (staff).</summary>
+    public const string PersonalizationRead = "personalization:read";
+
+    /// <summary>Creating, changing and deleting placements.</summary>
+    public const string PersonalizationWrite = "personalization:write";
+
     public const string SelfSuffix = ":self";
 
     public static IReadOnlyList<string> All { get; } =
@@ -70,6 +76,8 @@ public static class Permissions
         AnalyticsRead,
         JourneysWrite,
         LifecycleManage,
+        PersonalizationRead,
+        PersonalizationWrite,
     ];
 
     /// <summary>Permissions an API key may carry (account and key management and dead letters stay with people).</summary>
@@ -95,6 +103,8 @@ public static class Permissions
             SegmentsWrite,
             AnalyticsRead,
             JourneysWrite,
+            PersonalizationRead,
+            PersonalizationWrite,
         }.ToFrozenSet(StringComparer.Ordinal),
         [Roles.Editor] = new[] { ContentRead, ContentWrite, SchemaRead, SchemaWrite }.ToFrozenSet(StringComparer.Ordinal),
         [Roles.SupportAgent] = new[] { CustomersRead, CustomersWrite, ContentRead, EventsRead, SegmentsRead }.ToFrozenSet(

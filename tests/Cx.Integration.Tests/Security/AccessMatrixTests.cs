@@ -116,6 +116,12 @@ public sealed class AccessMatrixTests(UnlimitedDevHostFactory host) : IClassFixt
         ["DeleteJourney"] = [Admin, Marketer],
         // Segments: segments:read for marketers and support agents, segments:write for marketers.
         // A customer never reads segment rules, its own explanation included.
+        // Placements: personalization:read and :write, marketers and admins.
+        ["ListPlacements"] = [Admin, Marketer],
+        ["GetPlacement"] = [Admin, Marketer],
+        ["CreatePlacement"] = [Admin, Marketer],
+        ["ReplacePlacement"] = [Admin, Marketer],
+        ["DeletePlacement"] = [Admin, Marketer],
         ["ListSegments"] = [Admin, Marketer, Support],
         ["GetSegment"] = [Admin, Marketer, Support],
         ["CreateSegment"] = [Admin, Marketer],
@@ -221,6 +227,7 @@ public sealed class AccessMatrixTests(UnlimitedDevHostFactory host) : IClassFixt
             ["eventType"] = "matrix_event",
             ["journeyKey"] = "matrix-journey",
             ["segmentKey"] = "matrix-segment",
+            ["placementKey"] = "matrix.placement",
             ["hook"] = "segments",
             ["deadLetterId"] = new string('0', 40),
         };
