@@ -17,6 +17,7 @@ public sealed partial class CxInitializer(
     IDocumentStore store,
     ContentTypeRegistry registry,
     Cx.Core.Segments.SegmentRegistry segments,
+    Cx.Core.Personalization.DecisionLog decisionLog,
     AuditLog audit,
     Cx.Core.Lifecycle.HookFailureStore hookFailures,
     AccountService accounts,
@@ -31,6 +32,7 @@ public sealed partial class CxInitializer(
         await registry.InitializeAsync(cancellationToken);
         await audit.InitializeAsync(cancellationToken);
         await segments.InitializeAsync(cancellationToken);
+        await decisionLog.InitializeAsync(cancellationToken);
         await hookFailures.InitializeAsync(cancellationToken);
         await keys.GetKeysAsync(cancellationToken);
         await BootstrapAdminAsync(cancellationToken);

@@ -50,6 +50,7 @@ public static class HttpServiceCollectionExtensions
         services.AddSingleton<JourneyEndpoints>();
         services.AddSingleton<SegmentEndpoints>();
         services.AddSingleton<Personalization.PlacementEndpoints>();
+        services.AddSingleton<Personalization.PersonalizeEndpoints>();
         services.AddSingleton<Lifecycle.DeadLetterEndpoints>();
         services.AddSingleton<Audit.AuditVerifyEndpoints>();
         return services;

@@ -49,6 +49,12 @@ public sealed class DecisionInput
 
     /// <summary>Whether the holdout draw may be stored (a customer); an anonymous visitor's draw is only hashed.</summary>
     public bool CanStoreHoldout { get; init; }
+
+    /// <summary>Entries (<c>{contentType}/{id}</c>) that are missing or invalid: their variants are never served.</summary>
+    public IReadOnlySet<string>? Unavailable { get; init; }
+
+    internal bool IsAvailable(PlacementDefinition placement, PlacementVariant variant) =>
+        Unavailable is null || !Unavailable.Contains(placement.ContentType + "/" + variant.Entry);
 }
 
 /// <summary>
@@ -97,7 +103,7 @@ public static class DecisionEngine
                 heldOut = Unit(input.Subject, definition.Key, "holdout") * 100 < holdout.Percent;
                 newHoldout = input.CanStoreHoldout;
             }
-            if (heldOut == true && definition.FindVariant(holdout.Variant) is { } control)
+            if (heldOut == true && definition.FindVariant(holdout.Variant) is { } control && input.IsAvailable(definition, control))
             {
                 return new Decision(placement, control, DecisionReason.Holdout, [], HeldOut: true, NewHoldout: newHoldout);
             }
@@ -115,7 +121,7 @@ public static class DecisionEngine
     {
         foreach (var variant in placement.ByPriority)
         {
-            if (variant.Holdout)
+            if (variant.Holdout || !input.IsAvailable(placement.Definition, variant.Definition))
             {
                 continue;
             }
@@ -125,7 +131,7 @@ public static class DecisionEngine
                 return new Decision(placement, variant.Definition, DecisionReason.Matched, matched);
             }
         }
-        return Fallback(placement);
+        return Fallback(placement, input);
     }
 
     private static Decision ByScore(CompiledPlacement placement, DecisionInput input)
@@ -136,7 +142,7 @@ public static class DecisionEngine
         var bestScore = double.NegativeInfinity;
         foreach (var variant in placement.ByPriority)
         {
-            if (variant.Holdout)
+            if (variant.Holdout || !input.IsAvailable(placement.Definition, variant.Definition))
             {
                 continue;
             }
@@ -150,7 +156,7 @@ public static class DecisionEngine
         }
         return best is not null && bestScore >= threshold
             ? new Decision(placement, best.Definition, DecisionReason.Matched, bestMatched!, Math.Round(bestScore, 4))
-            : Fallback(placement) with
+            : Fallback(placement, input) with
             {
                 Score = best is null ? null : Math.Round(bestScore, 4),
             };
@@ -163,7 +169,7 @@ public static class DecisionEngine
         foreach (var variant in placement.InOrder)
         {
             // Weight 0 takes a variant out of the draw (it can still be the fallback).
-            if (variant.Holdout || variant.Definition.Weight <= 0)
+            if (variant.Holdout || variant.Definition.Weight <= 0 || !input.IsAvailable(placement.Definition, variant.Definition))
             {
                 continue;
             }
@@ -176,7 +182,7 @@ public static class DecisionEngine
         }
         if (eligible.Count == 0)
         {
-            return Fallback(placement);
+            return Fallback(placement, input);
         }
         var point = (long)(Unit(input.Subject, placement.Definition.Key, "weight") * total);
         foreach (var (variant, matched) in eligible)
@@ -190,8 +196,8 @@ public static class DecisionEngine
         return new Decision(placement, eligible[^1].Variant.Definition, DecisionReason.Matched, eligible[^1].Matched);
     }
 
-    private static Decision Fallback(CompiledPlacement placement) =>
-        placement.Definition.FindVariant(placement.Definition.Fallback) is { } fallback
+    private static Decision Fallback(CompiledPlacement placement, DecisionInput input) =>
+        placement.Definition.FindVariant(placement.Definition.Fallback) is { } fallback && input.IsAvailable(placement.Definition, fallback)
             ? new Decision(placement, fallback, DecisionReason.Fallback, [])
             : new Decision(placement, null, DecisionReason.None, []);
 

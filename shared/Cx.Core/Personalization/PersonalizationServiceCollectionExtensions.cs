@@ -7,12 +7,14 @@ namespace Cx.Core.Personalization;
 
 public static class PersonalizationServiceCollectionExtensions
 {
-    /// <summary>Personalization: <c>Cx:Personalization</c> settings and the placement registry.</summary>
+    /// <summary>Personalization: <c>Cx:Personalization</c> settings, the placement registry, the decision service and its log.</summary>
     public static IServiceCollection AddCxPersonalization(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddCxOptions<PersonalizationOptions>(configuration, PersonalizationOptions.Section);
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<PlacementRegistry>();
+        services.TryAddSingleton<DecisionLog>();
+        services.TryAddSingleton<PersonalizationService>();
         return services;
     }
 }

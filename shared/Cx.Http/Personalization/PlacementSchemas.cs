@@ -1,4 +1,5 @@
 using Cx.Core.Personalization;
+using PreviewInputContract = Cx.Http.Personalization.PreviewInput;
 using Cx.Http.OpenApi;
 using Microsoft.OpenApi;
 
@@ -10,6 +11,8 @@ public static class PlacementSchemas
     public const string PlacementDocument = "PlacementDefinition";
 
     public const string PlacementInput = "PlacementDefinitionInput";
+
+    public const string PreviewInput = "PersonalizationPreviewInput";
 
     private static readonly Dictionary<string, string> Descriptions = new(StringComparer.Ordinal)
     {
@@ -48,6 +51,11 @@ public static class PlacementSchemas
             Require
         );
         schemas.AddInput<PlacementDefinition>(PlacementInput, "A placement as a client sends it.", Require);
+        schemas.AddInput<PreviewInputContract>(
+            PreviewInput,
+            "A preview: placements, and a stored customer (customerId), hypothetical profile fields, segments and context.",
+            schema => schema.Required!.Add("placements")
+        );
         schemas.Customize(Customize);
     }
 

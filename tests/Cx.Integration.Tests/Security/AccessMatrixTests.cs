@@ -122,6 +122,10 @@ public sealed class AccessMatrixTests(UnlimitedDevHostFactory host) : IClassFixt
         ["CreatePlacement"] = [Admin, Marketer],
         ["ReplacePlacement"] = [Admin, Marketer],
         ["DeletePlacement"] = [Admin, Marketer],
+        // Decisions: content:read (a customer for itself, keys for anonymous visitors); preview and the log with personalization:read.
+        ["Personalize"] = [Admin, Marketer, Editor, Support, Self, Other, ServiceKey],
+        ["PreviewPersonalization"] = [Admin, Marketer],
+        ["ListPersonalizationDecisions"] = [Admin, Marketer],
         ["ListSegments"] = [Admin, Marketer, Support],
         ["GetSegment"] = [Admin, Marketer, Support],
         ["CreateSegment"] = [Admin, Marketer],
