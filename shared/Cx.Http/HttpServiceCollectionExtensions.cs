@@ -51,6 +51,8 @@ public static class HttpServiceCollectionExtensions
         services.AddSingleton<SegmentEndpoints>();
         services.AddSingleton<Personalization.PlacementEndpoints>();
         services.AddSingleton<Personalization.PersonalizeEndpoints>();
+        services.AddHttpClient(Personalization.HttpCdnPurger.ClientName, client => client.Timeout = TimeSpan.FromSeconds(5));
+        services.Replace(ServiceDescriptor.Singleton<Core.Personalization.ICdnPurger, Personalization.HttpCdnPurger>());
         services.AddSingleton<Lifecycle.DeadLetterEndpoints>();
         services.AddSingleton<Audit.AuditVerifyEndpoints>();
         return services;

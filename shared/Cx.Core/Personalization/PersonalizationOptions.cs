@@ -11,6 +11,28 @@ public sealed class PersonalizationOptions
     [Range(1, 50)]
     public int MaxPlacementsPerRequest { get; set; } = 20;
 
+    /// <summary>
+    /// How long the decision path keeps placements, entries and customer profiles cached (0: no
+    /// cache). Changes expire them sooner, by tag, through the lifecycle hook; this is the backstop.
+    /// </summary>
+    [Range(0, 86_400)]
+    public int CacheSeconds { get; set; } = 300;
+
+    /// <summary>
+    /// How long an instance keeps a value in memory before asking L2 again. Tag expiry reaches every
+    /// instance's memory only through this (HybridCache does not evict other instances' L1), so keep it short
+    /// when several instances share an L2.
+    /// </summary>
+    [Range(0, 86_400)]
+    public int LocalCacheSeconds { get; set; } = 1;
+
+    /// <summary>A CDN purge endpoint: each tag expiry is POSTed there as <c>{"tags":[...]}</c> (empty: no purge).</summary>
+    public string? CdnPurgeUrl { get; set; }
+
+    /// <summary>How long a shareable (anonymous, context-only) decision may be cached by browsers and CDNs.</summary>
+    [Range(0, 86_400)]
+    public int SharedMaxAgeSeconds { get; set; } = 60;
+
     /// <summary>The share of live decisions written to the decision log (0: none, 1: every one).</summary>
     [Range(0.0, 1.0)]
     public double DecisionLogSampleRate { get; set; } = 0.01;

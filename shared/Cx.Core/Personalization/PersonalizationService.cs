@@ -63,6 +63,7 @@ public sealed partial class PersonalizationService(
     IDocumentStore store,
     IEventStream stream,
     DecisionLog log,
+    PersonalizationCache cache,
     TimeProvider time,
     IOptions<PersonalizationOptions> options,
     ILogger<PersonalizationService> logger
@@ -74,14 +75,34 @@ public sealed partial class PersonalizationService(
     private PlacementCatalog? _catalog;
     private readonly BoundedCache<bool> _exposed = new(100_000, time);
 
-    /// <summary>The compiled catalog of now: recompiled when a placement or the customer schema changed.</summary>
+    private long _catalogLoadedAt;
+    private int _subscribed;
+
+    /// <summary>
+    /// The compiled catalog: with the cache on, kept until the placements tag expires (a placement or
+    /// the customer schema changed) or <see cref="PersonalizationOptions.CacheSeconds"/> pass; with it
+    /// off, recompiled whenever the registry's placements or the customer schema differ.
+    /// </summary>
     public async ValueTask<PlacementCatalog> GetCatalogAsync(CancellationToken cancellationToken)
     {
+        if (Interlocked.Exchange(ref _subscribed, 1) == 0)
+        {
+            cache.Invalidated += OnInvalidated;
+        }
+        if (
+            cache.Enabled
+            && _catalog is { } fresh
+            && time.GetElapsedTime(Interlocked.Read(ref _catalogLoadedAt)) < TimeSpan.FromSeconds(options.Value.CacheSeconds)
+        )
+        {
+            return fresh;
+        }
         var snapshot = await placements.GetAllAsync(cancellationToken);
         var customer = await contentTypes.GetContentTypeAsync(CustomerProfile.TypeKey, cancellationToken);
         var fingerprint = snapshot.Fingerprint + "#" + customer.Document.ETag;
         if (_catalog is { } current && current.Fingerprint == fingerprint)
         {
+            Interlocked.Exchange(ref _catalogLoadedAt, time.GetTimestamp());
             return current;
         }
         await _catalogLock.WaitAsync(cancellationToken);
@@ -98,11 +119,22 @@ public sealed partial class PersonalizationService(
                 fingerprint
             );
             _catalog = compiled;
+            Interlocked.Exchange(ref _catalogLoadedAt, time.GetTimestamp());
             return compiled;
         }
         finally
         {
             _catalogLock.Release();
+        }
+    }
+
+    private void OnInvalidated(IReadOnlyCollection<string> tags)
+    {
+        if (tags.Contains(PersonalizationTags.Placements) || tags.Contains("*"))
+        {
+            _catalog = null;
+            placements.Invalidate();
+            contentTypes.Invalidate();
         }
     }
 
@@ -122,8 +154,18 @@ public sealed partial class PersonalizationService(
         {
             if (request.CustomerId is { } customerId)
             {
-                var stored = await store.ReadAsync(Containers.Customers, new DocumentKey(customerId, customerId), cancellationToken);
-                if (stored is null || stored.Type != CustomerProfile.TypeKey)
+                var stored = await cache.GetOrCreateAsync(
+                    "profile:" + customerId,
+                    (store, customerId),
+                    static async (state, ct) =>
+                    {
+                        var document = await state.store.ReadAsync(Containers.Customers, new DocumentKey(state.customerId, state.customerId), ct);
+                        return document is null || document.Type != CustomerProfile.TypeKey ? [] : document.Json.ToArray();
+                    },
+                    [PersonalizationTags.Customer(customerId)],
+                    cancellationToken
+                );
+                if (stored.Length == 0)
                 {
                     if (request.Profile is null)
                     {
@@ -132,9 +174,24 @@ public sealed partial class PersonalizationService(
                 }
                 else
                 {
-                    profileDocument = JsonDocument.Parse(stored.Json);
+                    profileDocument = JsonDocument.Parse(stored);
                 }
-                holdouts = await ReadHoldoutsAsync(customerId, cancellationToken);
+                holdouts = ReadHoldouts(
+                    await cache.GetOrCreateAsync(
+                        "holdouts:" + customerId,
+                        (store, customerId),
+                        static async (state, ct) =>
+                            (
+                                await state.store.ReadAsync(
+                                    Containers.Customers,
+                                    new DocumentKey(state.customerId, PersonalizationDocuments.AssignmentsId(state.customerId)),
+                                    ct
+                                )
+                            )?.Json.ToArray() ?? [],
+                        [PersonalizationTags.Customer(customerId)],
+                        cancellationToken
+                    )
+                );
             }
             if (request.Profile is { } hypothetical)
             {
@@ -246,8 +303,9 @@ public sealed partial class PersonalizationService(
     private sealed record Entries(Dictionary<(string Type, string Id), StoredDocument> Documents, HashSet<string> Unavailable);
 
     /// <summary>
-    /// Every candidate entry of the asked placements in one read per content type; an entry that is
-    /// missing or fails its type's current validation is unavailable (its variants are skipped).
+    /// Every candidate entry of the asked placements, each from the cache or one point read; an entry
+    /// that is missing or fails its type's current validation is unavailable (its variants are skipped).
+    /// Cached with its validity: the value is <c>{etag}\n{json}</c>, or empty when unavailable.
     /// </summary>
     private async Task<Entries> ReadEntriesAsync(List<CompiledPlacement> asked, CancellationToken cancellationToken)
     {
@@ -255,38 +313,52 @@ public sealed partial class PersonalizationService(
         var unavailable = new HashSet<string>(StringComparer.Ordinal);
         foreach (var group in asked.GroupBy(p => p.Definition.ContentType, StringComparer.Ordinal))
         {
-            var ids = group.SelectMany(p => p.Definition.Variants.Select(v => v.Entry)).Distinct(StringComparer.Ordinal).ToList();
-            ContentSchema schema;
-            try
+            var type = group.Key;
+            foreach (var id in group.SelectMany(p => p.Definition.Variants.Select(v => v.Entry)).Distinct(StringComparer.Ordinal))
             {
-                schema = await contentTypes.GetSchemaAsync(group.Key, cancellationToken);
-            }
-            catch (NotFoundException)
-            {
-                // The content type was deleted after the placement was saved: nothing of it can be served.
-                foreach (var id in ids)
+                var cached = await cache.GetOrCreateAsync(
+                    "entry:" + type + "/" + id,
+                    (this, type, id),
+                    static (state, ct) => state.Item1.LoadEntryAsync(state.type, state.id, ct),
+                    [PersonalizationTags.Entry(type, id), PersonalizationTags.ContentType(type)],
+                    cancellationToken
+                );
+                var newline = Array.IndexOf(cached, (byte)'\n');
+                if (newline <= 0)
                 {
-                    unavailable.Add(EntryKey(group.Key, id));
+                    unavailable.Add(EntryKey(type, id));
+                    continue;
                 }
-                continue;
-            }
-            var found = await store.ReadManyAsync(schema.Container, [.. ids.Select(schema.KeyFor)], cancellationToken);
-            foreach (var document in found)
-            {
-                if (document.Type == group.Key && IsValid(schema, document))
-                {
-                    documents[(group.Key, document.Id)] = document;
-                }
-            }
-            foreach (var id in ids)
-            {
-                if (!documents.ContainsKey((group.Key, id)))
-                {
-                    unavailable.Add(EntryKey(group.Key, id));
-                }
+                var etag = System.Text.Encoding.UTF8.GetString(cached, 0, newline);
+                documents[(type, id)] = new StoredDocument(id, type, type, etag, cached.AsMemory(newline + 1));
             }
         }
         return new Entries(documents, unavailable);
+    }
+
+    private async ValueTask<byte[]> LoadEntryAsync(string type, string id, CancellationToken cancellationToken)
+    {
+        ContentSchema schema;
+        try
+        {
+            schema = await contentTypes.GetSchemaAsync(type, cancellationToken);
+        }
+        catch (NotFoundException)
+        {
+            // The content type was deleted after the placement was saved: nothing of it can be served.
+            return [];
+        }
+        var document = await store.ReadAsync(schema.Container, schema.KeyFor(id), cancellationToken);
+        if (document is null || document.Type != type || !IsValid(schema, document))
+        {
+            return [];
+        }
+        var etag = System.Text.Encoding.UTF8.GetBytes(document.ETag);
+        var value = new byte[etag.Length + 1 + document.Json.Length];
+        etag.CopyTo(value, 0);
+        value[etag.Length] = (byte)'\n';
+        document.Json.Span.CopyTo(value.AsSpan(etag.Length + 1));
+        return value;
     }
 
     internal static string EntryKey(string type, string id) => type + "/" + id;
@@ -305,19 +377,14 @@ public sealed partial class PersonalizationService(
         }
     }
 
-    private async Task<IReadOnlyDictionary<string, bool>> ReadHoldoutsAsync(string customerId, CancellationToken cancellationToken)
+    private static Dictionary<string, bool> ReadHoldouts(byte[] stored)
     {
-        var document = await store.ReadAsync(
-            Containers.Customers,
-            new DocumentKey(customerId, PersonalizationDocuments.AssignmentsId(customerId)),
-            cancellationToken
-        );
         var holdouts = new Dictionary<string, bool>(StringComparer.Ordinal);
-        if (document is null)
+        if (stored.Length == 0)
         {
             return holdouts;
         }
-        using var json = JsonDocument.Parse(document.Json);
+        using var json = JsonDocument.Parse(stored);
         if (json.RootElement.TryGetProperty("holdouts", out var map) && map.ValueKind == JsonValueKind.Object)
         {
             foreach (var property in map.EnumerateObject())
@@ -379,6 +446,8 @@ public sealed partial class PersonalizationService(
                 {
                     await store.ReplaceAsync(Containers.Customers, write, current.ETag, cancellationToken);
                 }
+                // This instance sees its own draw at once; the others when the hook expires the tag.
+                await cache.InvalidateAsync([PersonalizationTags.Customer(customerId)], cancellationToken);
                 return;
             }
             catch (Exception ex) when (ex is DocumentExistsException or ETagMismatchException)
@@ -473,6 +542,7 @@ public sealed partial class PersonalizationService(
 
     public void Dispose()
     {
+        cache.Invalidated -= OnInvalidated;
         _catalogLock.Dispose();
         _exposed.Dispose();
     }

@@ -24,7 +24,8 @@ public sealed partial class PlacementRegistry(
     TimeProvider time,
     IOptions<ContentOptions> options,
     ILogger<PlacementRegistry> logger,
-    Audit.AuditLog? audit = null
+    Audit.AuditLog? audit = null,
+    PersonalizationCache? cache = null
 ) : DefinitionTypeRegistry<PlacementDefinition, PlacementSnapshot>(store, time, options, PersonalizationDocuments.Placement)
 {
     public async ValueTask<DefinitionRecord<PlacementDefinition>> GetAsync(string key, CancellationToken cancellationToken)
@@ -76,6 +77,7 @@ public sealed partial class PlacementRegistry(
         var current = await GetAsync(key, cancellationToken);
         await DeleteDocumentAsync(current.Document, ifMatch, cancellationToken);
         Invalidate();
+        await ExpireAsync(key, cancellationToken);
         LogDeleted(logger, key);
         if (audit is not null)
         {
@@ -112,6 +114,7 @@ public sealed partial class PlacementRegistry(
             return saved;
         }
         Invalidate();
+        await ExpireAsync(saved.Definition.Key, cancellationToken);
         LogSaved(logger, saved.Definition.Key, saved.Definition.Version);
         if (audit is not null)
         {
@@ -124,6 +127,15 @@ public sealed partial class PlacementRegistry(
             );
         }
         return saved;
+    }
+
+    /// <summary>This instance serves the change at once; the others when the hook expires the tags.</summary>
+    private async Task ExpireAsync(string key, CancellationToken cancellationToken)
+    {
+        if (cache is not null)
+        {
+            await cache.InvalidateAsync([PersonalizationTags.Placements, PersonalizationTags.Placement(key)], cancellationToken);
+        }
     }
 
     protected override string KeyOf(PlacementDefinition definition) => definition.Key;

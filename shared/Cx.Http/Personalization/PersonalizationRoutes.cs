@@ -151,8 +151,16 @@ public static class PersonalizationRoutes
                     + "why (strategy, reason, matched criteria, score, holdout) and a decision id. A variant whose entry is missing or "
                     + "fails its type's validation is never served. Exposures go to the event stream as personalization.exposure, once "
                     + "per customer, placement, variant and day; a share of decisions is logged (GET .../decisions).",
-                Parameters = DecideParameters,
-                Responses = [new(200, "The decisions.") { Schema = DecisionAnswer }],
+                Parameters = [.. DecideParameters, ApiParameters.IfNoneMatch],
+                Responses =
+                [
+                    new(200, "The decisions, with an ETag over what was chosen; Cache-Control public for an anonymous answer, private for a customer's; Surrogate-Key and Cache-Tag name the placements, entries and segments.")
+                    {
+                        Schema = DecisionAnswer,
+                        Headers = [ApiHeaders.ETag],
+                    },
+                    new(304, "Not modified: If-None-Match names what would be chosen now.") { Headers = [ApiHeaders.ETag] },
+                ],
                 Problems = [400, 403, 404],
             },
             new()

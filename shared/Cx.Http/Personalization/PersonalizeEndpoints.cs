@@ -96,9 +96,12 @@ public sealed partial class PersonalizeEndpoints(
             },
             cancellationToken
         );
-        return new JsonContractResult<DecisionView>(
+        return new DecisionHttpResult(
             await ViewAsync(result, fields, preview: false, cancellationToken),
-            PersonalizationJsonContext.Relaxed.DecisionView
+            DecisionHttpResult.TagsOf(result),
+            DecisionHttpResult.ETagOf(result, fields),
+            shareable: result.CustomerId is null && options.Value.SharedMaxAgeSeconds > 0,
+            options.Value.SharedMaxAgeSeconds
         );
     }
 
