@@ -30,6 +30,30 @@ public static class AzureServiceCollectionExtensions
         return services;
     }
 
+    /// <summary>
+    /// Redis as the distributed cache (<c>Cx:Personalization:Redis</c>): HybridCache, registered by
+    /// personalization, uses it as its L2, tags included.
+    /// </summary>
+    public static IServiceCollection AddCxRedisCache(this IServiceCollection services, IConfiguration configuration)
+    {
+        services
+            .AddOptions<Redis.PersonalizationRedisOptions>()
+            .Bind(configuration.GetSection(Redis.PersonalizationRedisOptions.Section))
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        services.AddStackExchangeRedisCache(_ => { });
+        services
+            .AddOptions<Microsoft.Extensions.Caching.StackExchangeRedis.RedisCacheOptions>()
+            .Configure<Microsoft.Extensions.Options.IOptions<Redis.PersonalizationRedisOptions>>(
+                (redis, cx) =>
+                {
+                    redis.Configuration = cx.Value.ConnectionString;
+                    redis.InstanceName = cx.Value.InstanceName;
+                }
+            );
+        return services;
+    }
+
     /// <summary>Registers Azure Blob Storage (<c>Blobs__serviceUri</c> or <c>Blobs__connectionString</c>) as the blob store.</summary>
     public static IServiceCollection AddCxAzureBlobs(this IServiceCollection services, IConfiguration configuration)
     {

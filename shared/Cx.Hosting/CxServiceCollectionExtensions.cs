@@ -40,6 +40,14 @@ public static class CxServiceCollectionExtensions
                 break;
         }
 
+        if (
+            Providers.Resolve(Providers.PersonalizationCacheKey, configuration[Providers.PersonalizationCacheKey], Providers.PersonalizationCache)
+            == Providers.Redis
+        )
+        {
+            services.AddCxRedisCache(configuration);
+        }
+
         switch (Providers.Resolve(Providers.KeyProviderKey, configuration[Providers.KeyProviderKey], Providers.KeyProviders))
         {
             case Providers.LocalKeys:

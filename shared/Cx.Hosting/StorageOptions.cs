@@ -64,6 +64,16 @@ public static class Providers
     public static IReadOnlyList<string> RateLimits { get; } = [InProcess, Redis];
 
     /// <summary>
+    /// <c>Cx:Personalization:CacheProvider</c>: the L2 of personalization's tagged cache: <c>Memory</c>
+    /// (none beyond each instance's memory, the default) or <c>Redis</c> (<c>Cx:Personalization:Redis</c>).
+    /// </summary>
+    public const string PersonalizationCacheKey = "Cx:Personalization:CacheProvider";
+
+    public const string Memory = "Memory";
+
+    public static IReadOnlyList<string> PersonalizationCache { get; } = [Memory, Redis];
+
+    /// <summary>
     /// Whether this process runs in Azure App Service or Azure Functions: <c>WEBSITE_SITE_NAME</c>
     /// is set there, and the Functions host sets <c>FUNCTIONS_WORKER_RUNTIME</c> with
     /// <c>WEBSITE_INSTANCE_ID</c> (local Core Tools set only the first).

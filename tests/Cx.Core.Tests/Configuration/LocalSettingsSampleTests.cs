@@ -37,6 +37,7 @@ public sealed class LocalSettingsSampleTests
         typeof(Cx.Azure.EventHubs.EventHubsOptions),
         typeof(Cx.Azure.Cosmos.CosmosOptions),
         typeof(Cx.Azure.Redis.RedisRateLimitOptions),
+        typeof(Cx.Azure.Redis.PersonalizationRedisOptions),
     ];
 
     /// <summary>
@@ -57,6 +58,7 @@ public sealed class LocalSettingsSampleTests
         [Providers.AnalyticsKey] = Providers.Analytics[0],
         [Providers.BlobKey] = Providers.Blob[0],
         [Providers.RateLimitsKey] = Providers.RateLimits[0],
+        [Providers.PersonalizationCacheKey] = Providers.PersonalizationCache[0],
     };
 
     /// <summary>
