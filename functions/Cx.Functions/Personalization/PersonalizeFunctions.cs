@@ -17,6 +17,14 @@ public sealed class PersonalizeFunctions(PersonalizeEndpoints endpoints)
         CancellationToken cancellationToken
     ) => endpoints.DecideAsync(request, cancellationToken);
 
+    /// <summary>content:read, like the decision: the token says what a decision for the same caller would read.</summary>
+    [Access(Permissions.ContentRead)]
+    [Function(nameof(GetPersonalizationEdgeToken))]
+    public Task<IResult> GetPersonalizationEdgeToken(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = PersonalizationRoutes.EdgeToken)] HttpRequest request,
+        CancellationToken cancellationToken
+    ) => endpoints.TokenAsync(request, cancellationToken);
+
     [Access(Permissions.PersonalizationRead)]
     [Function(nameof(PreviewPersonalization))]
     public Task<IResult> PreviewPersonalization(

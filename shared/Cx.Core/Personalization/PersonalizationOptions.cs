@@ -33,6 +33,10 @@ public sealed class PersonalizationOptions
     [Range(0, 86_400)]
     public int SharedMaxAgeSeconds { get; set; } = 60;
 
+    /// <summary>The lifetime of an edge token (<c>GET /api/v1/personalize/token</c>): short, since segments change.</summary>
+    [Range(30, 3600)]
+    public int EdgeTokenSeconds { get; set; } = 300;
+
     /// <summary>The share of live decisions written to the decision log (0: none, 1: every one).</summary>
     [Range(0.0, 1.0)]
     public double DecisionLogSampleRate { get; set; } = 0.01;

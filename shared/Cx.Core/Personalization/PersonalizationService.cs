@@ -138,6 +138,82 @@ public sealed partial class PersonalizationService(
         }
     }
 
+    /// <summary>
+    /// A customer's segment keys and the holdout assignment of every placement with a control group
+    /// (stored, else the draw a decision would make now), for the edge token; 404 when the customer
+    /// does not exist. An anonymous visitor has no segments and only draws.
+    /// </summary>
+    public async Task<(IReadOnlyList<string> Segments, IReadOnlyDictionary<string, bool> Holdouts)> GetAudienceAsync(
+        string? customerId,
+        string? subject,
+        CancellationToken cancellationToken
+    )
+    {
+        var catalog = await GetCatalogAsync(cancellationToken);
+        var segments = new SortedSet<string>(StringComparer.Ordinal);
+        IReadOnlyDictionary<string, bool> stored = new Dictionary<string, bool>(StringComparer.Ordinal);
+        if (customerId is not null)
+        {
+            var profile = await ReadProfileAsync(customerId, cancellationToken);
+            if (profile.Length == 0)
+            {
+                throw new NotFoundException("Customer", customerId);
+            }
+            using var document = JsonDocument.Parse(profile);
+            if (document.RootElement.TryGetProperty("segmentMembership", out var memberships) && memberships.ValueKind == JsonValueKind.Array)
+            {
+                foreach (var membership in memberships.EnumerateArray())
+                {
+                    if (Text(membership, "segment") is { } key)
+                    {
+                        segments.Add(key);
+                    }
+                }
+            }
+            stored = ReadHoldouts(await ReadHoldoutBytesAsync(customerId, cancellationToken));
+        }
+        var holdouts = new SortedDictionary<string, bool>(StringComparer.Ordinal);
+        foreach (var placement in catalog.Placements)
+        {
+            if (placement.Definition.Holdout is { } holdout)
+            {
+                holdouts[placement.Definition.Key] = stored.TryGetValue(placement.Definition.Key, out var held)
+                    ? held
+                    : DecisionEngine.Unit(subject, placement.Definition.Key, "holdout") * 100 < holdout.Percent;
+            }
+        }
+        return ([.. segments], holdouts);
+    }
+
+    private ValueTask<byte[]> ReadProfileAsync(string customerId, CancellationToken cancellationToken) =>
+        cache.GetOrCreateAsync(
+            "profile:" + customerId,
+            (store, customerId),
+            static async (state, ct) =>
+            {
+                var document = await state.store.ReadAsync(Containers.Customers, new DocumentKey(state.customerId, state.customerId), ct);
+                return document is null || document.Type != CustomerProfile.TypeKey ? [] : document.Json.ToArray();
+            },
+            [PersonalizationTags.Customer(customerId)],
+            cancellationToken
+        );
+
+    private ValueTask<byte[]> ReadHoldoutBytesAsync(string customerId, CancellationToken cancellationToken) =>
+        cache.GetOrCreateAsync(
+            "holdouts:" + customerId,
+            (store, customerId),
+            static async (state, ct) =>
+                (
+                    await state.store.ReadAsync(
+                        Containers.Customers,
+                        new DocumentKey(state.customerId, PersonalizationDocuments.AssignmentsId(state.customerId)),
+                        ct
+                    )
+                )?.Json.ToArray() ?? [],
+            [PersonalizationTags.Customer(customerId)],
+            cancellationToken
+        );
+
     public async Task<DecisionResult> DecideAsync(DecisionRequest request, CancellationToken cancellationToken)
     {
         var catalog = await GetCatalogAsync(cancellationToken);
@@ -154,17 +230,7 @@ public sealed partial class PersonalizationService(
         {
             if (request.CustomerId is { } customerId)
             {
-                var stored = await cache.GetOrCreateAsync(
-                    "profile:" + customerId,
-                    (store, customerId),
-                    static async (state, ct) =>
-                    {
-                        var document = await state.store.ReadAsync(Containers.Customers, new DocumentKey(state.customerId, state.customerId), ct);
-                        return document is null || document.Type != CustomerProfile.TypeKey ? [] : document.Json.ToArray();
-                    },
-                    [PersonalizationTags.Customer(customerId)],
-                    cancellationToken
-                );
+                var stored = await ReadProfileAsync(customerId, cancellationToken);
                 if (stored.Length == 0)
                 {
                     if (request.Profile is null)
@@ -176,22 +242,7 @@ public sealed partial class PersonalizationService(
                 {
                     profileDocument = JsonDocument.Parse(stored);
                 }
-                holdouts = ReadHoldouts(
-                    await cache.GetOrCreateAsync(
-                        "holdouts:" + customerId,
-                        (store, customerId),
-                        static async (state, ct) =>
-                            (
-                                await state.store.ReadAsync(
-                                    Containers.Customers,
-                                    new DocumentKey(state.customerId, PersonalizationDocuments.AssignmentsId(state.customerId)),
-                                    ct
-                                )
-                            )?.Json.ToArray() ?? [],
-                        [PersonalizationTags.Customer(customerId)],
-                        cancellationToken
-                    )
-                );
+                holdouts = ReadHoldouts(await ReadHoldoutBytesAsync(customerId, cancellationToken));
             }
             if (request.Profile is { } hypothetical)
             {

@@ -22,6 +22,7 @@ public static class PersonalizationServiceCollectionExtensions
         services.TryAddSingleton<PlacementRegistry>();
         services.TryAddSingleton<DecisionLog>();
         services.TryAddSingleton<PersonalizationService>();
+        services.TryAddSingleton<EdgeTokenService>();
         return services;
     }
 }

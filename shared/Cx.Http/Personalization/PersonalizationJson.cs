@@ -77,9 +77,20 @@ public sealed record PreviewInput
     public string[]? Fields { get; init; }
 }
 
+/// <summary>An edge token and its claims in clear: subject, segments, holdout bucket and per-placement control-group assignments.</summary>
+public sealed record EdgeTokenView(
+    string Token,
+    string ExpiresAt,
+    string Subject,
+    IReadOnlyList<string> Segments,
+    int HoldoutBucket,
+    IReadOnlyDictionary<string, bool> Holdouts
+);
+
 /// <summary>The serializer contracts of the decision endpoints.</summary>
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(DecisionView))]
+[JsonSerializable(typeof(EdgeTokenView))]
 public sealed partial class PersonalizationJsonContext : JsonSerializerContext
 {
     public static PersonalizationJsonContext Relaxed { get; } =

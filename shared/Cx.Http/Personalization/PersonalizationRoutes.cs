@@ -18,6 +18,9 @@ public static class PersonalizationRoutes
     /// <summary><c>POST</c>: what a stored or hypothetical customer would see (nothing recorded).</summary>
     public const string Preview = "v1/personalize/preview";
 
+    /// <summary><c>GET</c>: a short-lived signed edge token (segment set, holdout bucket and assignments).</summary>
+    public const string EdgeToken = "v1/personalize/token";
+
     /// <summary><c>GET</c>: the sampled decision log, newest first.</summary>
     public const string Decisions = "v1/personalize/decisions";
 
@@ -161,6 +164,27 @@ public static class PersonalizationRoutes
                     },
                     new(304, "Not modified: If-None-Match names what would be chosen now.") { Headers = [ApiHeaders.ETag] },
                 ],
+                Problems = [400, 403, 404],
+            },
+            new()
+            {
+                OperationId = "GetPersonalizationEdgeToken",
+                Method = "GET",
+                Route = EdgeToken,
+                Tag = ApiTags.Personalization,
+                Summary = "A signed edge token with the caller's segments and holdouts",
+                Description =
+                    "A short-lived ES256 JWT (Cx:Personalization:EdgeTokenSeconds) signed with the API's keys (verify with "
+                    + "/api/v1/auth/jwks.json), issuer as the access tokens, audience cx-edge: sub (c:{customerId} or a:{anonymousId}), "
+                    + "seg (segment keys), hb (holdout bucket 0-99) and ho (each placement with a control group: true when held out). "
+                    + "An edge function verifies it and chooses among cached variants without calling the origin (docs/personalization.md). "
+                    + "Who it is for follows GET /personalize: a customer token for itself, customerId with customers:read, or anonymousId.",
+                Parameters =
+                [
+                    Query("customerId", "The customer (needs customers:read); a customer token always gets its own.", () => Text(SchemaBuilder.IdPattern, 128)),
+                    Query("anonymousId", "An anonymous visitor.", () => Text(max: 128)),
+                ],
+                Responses = [new(200, "The token and its claims in clear.") { Schema = ApiSchemaRef.FromJson(PersonalizationJsonContext.Default.EdgeTokenView) }],
                 Problems = [400, 403, 404],
             },
             new()

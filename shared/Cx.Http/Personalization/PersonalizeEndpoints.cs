@@ -20,6 +20,7 @@ namespace Cx.Http.Personalization;
 /// </summary>
 public sealed partial class PersonalizeEndpoints(
     PersonalizationService service,
+    EdgeTokenService edgeTokens,
     DecisionLog log,
     ContentTypeRegistry contentTypes,
     IOptions<HttpOptions> httpOptions,
@@ -102,6 +103,41 @@ public sealed partial class PersonalizeEndpoints(
             DecisionHttpResult.ETagOf(result, fields),
             shareable: result.CustomerId is null && options.Value.SharedMaxAgeSeconds > 0,
             options.Value.SharedMaxAgeSeconds
+        );
+    }
+
+    private static readonly string[] TokenParameters = ["customerId", "anonymousId"];
+
+    /// <summary><c>GET personalize/token</c>: a short-lived signed token with the caller's segment set and holdout assignments, for an edge function.</summary>
+    public async Task<IResult> TokenAsync(HttpRequest request, CancellationToken cancellationToken)
+    {
+        var query = QueryParameters.Read(request, TokenParameters);
+        var errors = new List<FieldError>();
+        var customerId = Optional(query, "customerId", errors, Ids.IsValidClientId, "A customer id.");
+        var anonymousId = Optional(query, "anonymousId", errors, v => v.Length is > 0 and <= 128, "1-128 characters.");
+        if (customerId is not null && anonymousId is not null)
+        {
+            errors.Add(new("anonymousId", "exclusive", "Name a customer or an anonymous visitor, not both.", ErrorLocation.Query));
+        }
+        ThrowIfAny(errors);
+        var actor = CurrentActor.Get();
+        if (actor.Kind == ActorKind.Customer)
+        {
+            if (customerId is not null && customerId != actor.CustomerId)
+            {
+                throw new ForbiddenException("A customer's token gets an edge token for its own customer only.");
+            }
+            customerId = actor.CustomerId;
+            anonymousId = null;
+        }
+        else if (customerId is not null && !actor.Has(Permissions.CustomersRead))
+        {
+            throw new ForbiddenException("Naming a customer takes customers:read (a server-to-server key); use anonymousId otherwise.");
+        }
+        var token = await edgeTokens.IssueAsync(customerId, anonymousId, cancellationToken);
+        return new JsonContractResult<EdgeTokenView>(
+            new EdgeTokenView(token.Token, Instants.Format(token.ExpiresAt), token.Subject, token.Segments, token.HoldoutBucket, token.Holdouts),
+            PersonalizationJsonContext.Relaxed.EdgeTokenView
         );
     }
 

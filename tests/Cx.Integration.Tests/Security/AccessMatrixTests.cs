@@ -124,6 +124,7 @@ public sealed class AccessMatrixTests(UnlimitedDevHostFactory host) : IClassFixt
         ["DeletePlacement"] = [Admin, Marketer],
         // Decisions: content:read (a customer for itself, keys for anonymous visitors); preview and the log with personalization:read.
         ["Personalize"] = [Admin, Marketer, Editor, Support, Self, Other, ServiceKey],
+        ["GetPersonalizationEdgeToken"] = [Admin, Marketer, Editor, Support, Self, Other, ServiceKey],
         ["PreviewPersonalization"] = [Admin, Marketer],
         ["ListPersonalizationDecisions"] = [Admin, Marketer],
         ["ListSegments"] = [Admin, Marketer, Support],
