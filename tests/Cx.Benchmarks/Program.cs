@@ -3,12 +3,17 @@ using Cx.Benchmarks.Load;
 
 // Micro-benchmarks:  dotnet run -c Release --project tests/Cx.Benchmarks -- --filter '*'
 // Load runs:         dotnet run -c Release --project tests/Cx.Benchmarks -- load customers --token ...
+// Personalize runs:  tests/Cx.Benchmarks/run-personalize-load.sh (load personalize --token ... --label warm|cold)
 // Event load runs:   dotnet run -c Release --project tests/Cx.Benchmarks -- events-stream|events-http|events-latency|events-funnel|events-funnel-http ...
 // Segment runs:      dotnet run -c Release --project tests/Cx.Benchmarks -- segments-recompute|segments-latency ...
 // See docs/benchmarks.md for the exact commands and the numbers.
 if (args is ["load", "customers", .. var rest])
 {
     return await CustomerLoad.RunAsync(rest);
+}
+if (args is ["load", "personalize", .. var personalize])
+{
+    return await PersonalizeLoad.RunAsync(personalize);
 }
 if (args.Length > 0 && args[0].StartsWith("events-", StringComparison.Ordinal))
 {

@@ -61,7 +61,7 @@ public static class CustomerLoad
     private static string Since(Random random) =>
         TimeProvider.System.GetUtcNow().AddDays(-random.Next(1, 60)).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
 
-    private static async Task<LatencySummary> MeasureAsync(HttpClient client, Func<string> next, int connections, TimeSpan duration)
+    internal static async Task<LatencySummary> MeasureAsync(HttpClient client, Func<string> next, int connections, TimeSpan duration)
     {
         var recorder = new LatencyRecorder();
         var gate = new Lock();
@@ -107,7 +107,7 @@ public static class CustomerLoad
         return recorder.Summarise(started.Elapsed);
     }
 
-    private static async Task SeedAsync(HttpClient client, int customers, int connections)
+    internal static async Task SeedAsync(HttpClient client, int customers, int connections)
     {
         var faker = new Faker("en") { Random = new Randomizer(1125) };
         var bodies = new string[customers];
