@@ -19,6 +19,7 @@ public static class PersonalizationServiceCollectionExtensions
         services.TryAddEnumerable(
             ServiceDescriptor.Singleton<Lifecycle.IChangeHook, PersonalizationCacheHook>(sp => sp.GetRequiredService<PersonalizationCacheHook>())
         );
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<Lifecycle.IChangeHook, PersonalizationErasureHook>());
         services.TryAddSingleton<PlacementRegistry>();
         services.TryAddSingleton<DecisionLog>();
         services.TryAddSingleton<PersonalizationService>();

@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using Cx.Core.Identity;
 using Cx.Integration.Tests.Infrastructure;
 using Cx.Integration.Tests.Segments;
+using Microsoft.Extensions.DependencyInjection;
 using static Cx.Integration.Tests.Events.EventApi;
 using static Cx.Integration.Tests.Personalization.PlacementApiTests;
 
@@ -166,6 +167,16 @@ public sealed class PersonalizeApiTests(PersonalizationHostFactory host) : IClas
         Assert.Equal(2, kept["version"]!.GetValue<int>());
         var stillOut = Only(await DecideAsync(host.CreateClientFor(Roles.Customer, exposed!), $"placements={key}"));
         Assert.Equal("promo", stillOut["variant"]!.GetValue<string>());
+
+        // Deleting the customer deletes the assignments kept beside the profile.
+        var store = host.Services.GetRequiredService<Cx.Core.Documents.IDocumentStore>();
+        var assignments = new Cx.Core.Documents.DocumentKey(held!, held + ".personalization");
+        Assert.NotNull(await store.ReadAsync("customers", assignments, CancellationToken.None));
+        await _admin.DeleteAsync($"customers/{held}").ShouldBeAsync(HttpStatusCode.NoContent);
+        await SegmentApi.UntilAsync(
+            async () => await store.ReadAsync("customers", assignments, CancellationToken.None) is null,
+            "the erasure of the holdout assignments"
+        );
     }
 
     [Fact]
