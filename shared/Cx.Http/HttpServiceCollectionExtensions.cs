@@ -49,6 +49,7 @@ public static class HttpServiceCollectionExtensions
         services.AddSingleton<AnalyticsEndpoints>();
         services.AddSingleton<JourneyEndpoints>();
         services.AddSingleton<SegmentEndpoints>();
+        services.AddSingleton<Flags.FlagEndpoints>();
         services.AddSingleton<Lifecycle.DeadLetterEndpoints>();
         services.AddSingleton<Audit.AuditVerifyEndpoints>();
         return services;

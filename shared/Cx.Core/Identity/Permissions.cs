@@ -49,6 +49,15 @@ public static class Permissions
     /// <summary>The dead letters of lifecycle hooks: list, inspect, replay, discard (admins only; never an API-key scope).</summary>
     public const string LifecycleManage = "lifecycle:manage";
 
+    /// <summary>Reading feature flags (drafts, releases, history).</summary>
+    public const string FlagsRead = "flags:read";
+
+    /// <summary>Creating, changing, publishing and deleting feature flags.</summary>
+    public const string FlagsWrite = "flags:write";
+
+    /// <summary>Evaluating published feature flags for a context (front ends and OpenFeature clients, with an API key).</summary>
+    public const string FlagsEvaluate = "flags:evaluate";
+
     public const string SelfSuffix = ":self";
 
     public static IReadOnlyList<string> All { get; } =
@@ -70,6 +79,9 @@ public static class Permissions
         AnalyticsRead,
         JourneysWrite,
         LifecycleManage,
+        FlagsRead,
+        FlagsWrite,
+        FlagsEvaluate,
     ];
 
     /// <summary>Permissions an API key may carry (account and key management and dead letters stay with people).</summary>
@@ -95,6 +107,9 @@ public static class Permissions
             SegmentsWrite,
             AnalyticsRead,
             JourneysWrite,
+            FlagsRead,
+            FlagsWrite,
+            FlagsEvaluate,
         }.ToFrozenSet(StringComparer.Ordinal),
         [Roles.Editor] = new[] { ContentRead, ContentWrite, SchemaRead, SchemaWrite }.ToFrozenSet(StringComparer.Ordinal),
         [Roles.SupportAgent] = new[] { CustomersRead, CustomersWrite, ContentRead, EventsRead, SegmentsRead }.ToFrozenSet(

@@ -22,6 +22,8 @@ public static class ApiTags
     public const string Analytics = "Analytics";
     public const string Segments = "Segments";
 
+    public const string Flags = "Flags";
+
     private static readonly Dictionary<string, string> Descriptions = new(StringComparer.Ordinal)
     {
         [Customers] =
@@ -41,6 +43,9 @@ public static class ApiTags
         [Segments] =
             "Segments that keep themselves up to date: rule documents with version history, previews and dry runs, member lists, "
             + "recompute progress, and why a customer is or is not in one.",
+        [Flags] =
+            "Feature flags as documents: drafts, publishing, release history, targeting by rules and segments, percentage rollouts "
+            + "with stored exposure, prerequisites, and evaluation.",
         [Administration] = "Staff accounts, API keys, SSO claims mappings and the append-only audit log (admins).",
     };
 

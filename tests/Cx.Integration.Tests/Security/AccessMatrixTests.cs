@@ -128,6 +128,15 @@ public sealed class AccessMatrixTests(UnlimitedDevHostFactory host) : IClassFixt
         ["GetSegmentRecompute"] = [Admin, Marketer, Support],
         ["StartSegmentRecompute"] = [Admin, Marketer],
         ["ExplainSegmentMembership"] = [Admin, Marketer, Support],
+        // Feature flags: flags:read, flags:write and flags:evaluate for marketers (and admins); no customer reads flag documents.
+        ["ListFlags"] = [Admin, Marketer],
+        ["GetFlag"] = [Admin, Marketer],
+        ["CreateFlag"] = [Admin, Marketer],
+        ["ReplaceFlag"] = [Admin, Marketer],
+        ["DeleteFlag"] = [Admin, Marketer],
+        ["PublishFlag"] = [Admin, Marketer],
+        ["ListFlagVersions"] = [Admin, Marketer],
+        ["EvaluateFlag"] = [Admin, Marketer],
         // Dead letters of lifecycle hooks: lifecycle:manage, admins only (no API-key scope grants it).
         ["ListDeadLetters"] = [Admin],
         ["GetDeadLetter"] = [Admin],
@@ -221,6 +230,7 @@ public sealed class AccessMatrixTests(UnlimitedDevHostFactory host) : IClassFixt
             ["eventType"] = "matrix_event",
             ["journeyKey"] = "matrix-journey",
             ["segmentKey"] = "matrix-segment",
+            ["flagKey"] = "matrix-flag",
             ["hook"] = "segments",
             ["deadLetterId"] = new string('0', 40),
         };

@@ -1,0 +1,287 @@
+using System.Text.Json;
+using Cx.Core.Audit;
+using Cx.Core.Common;
+using Cx.Core.Content;
+using Cx.Core.Documents;
+using Cx.Core.Identity;
+using Cx.Core.Profiles;
+using Cx.Core.Segments;
+
+namespace Cx.Core.Flags;
+
+/// <summary>One evaluated flag: the compiled flag, the result, and the served variation's key and value (null on error).</summary>
+public sealed record FlagEvaluation(CompiledFlag Flag, FlagResult Result)
+{
+    public string Key => Flag.Key;
+
+    public FlagVariation? Variation => Result.Variation >= 0 ? Flag.Definition.Variations[Result.Variation] : null;
+}
+
+/// <summary>
+/// Feature flags as the API offers them: drafts that editors save (validated, audited), publishing a
+/// draft as the next release (history kept, audited), and evaluation of releases for a unit: the
+/// context's attributes are the facts rules read, the unit's segments come from its stored profile,
+/// and a unit placed by a rollout has that placement stored so it keeps its variation.
+/// </summary>
+public sealed class FlagService(
+    FlagRegistry registry,
+    FlagCatalog catalog,
+    SegmentRegistry segments,
+    ContentTypeRegistry content,
+    IDocumentStore store,
+    AuditLog audit,
+    TimeProvider time,
+    Microsoft.Extensions.Options.IOptions<FlagOptions> options
+)
+{
+    public const string Saved = "flag.saved";
+    public const string Published = "flag.published";
+    public const string Deleted = "flag.deleted";
+
+    /// <summary>The attribute of the evaluation context that names the unit (OpenFeature's targeting key).</summary>
+    public const string TargetingKey = "targetingKey";
+
+    public ValueTask<(IReadOnlyList<StoredDocument> Items, Keyset? Next)> ListAsync(int limit, Keyset? after, CancellationToken cancellationToken) =>
+        registry.ListAsync(limit, after, cancellationToken);
+
+    public async Task<DefinitionRecord<FlagDefinition>> GetAsync(string key, CancellationToken cancellationToken) =>
+        await registry.ReadCurrentAsync(key, cancellationToken) ?? throw new NotFoundException("Flag", key);
+
+    public ValueTask<DocumentPage> ListVersionsAsync(string key, int limit, Keyset? after, CancellationToken cancellationToken) =>
+        registry.ListVersionsAsync(key, limit, after, cancellationToken);
+
+    public async Task<DefinitionRecord<FlagDefinition>> CreateAsync(FlagDefinition flag, CancellationToken cancellationToken)
+    {
+        flag = flag with { Published = null };
+        await ValidateAsync(flag, cancellationToken);
+        if ((await registry.GetAllAsync(cancellationToken)).Flags.Count >= options.Value.MaxFlags)
+        {
+            throw new ConflictException("limit", $"At most {options.Value.MaxFlags} flags (Cx:Flags:MaxFlags); delete one first.");
+        }
+        var (record, _) = await registry.SaveDraftAsync(flag, null, null, cancellationToken);
+        await audit.RecordAsync(Saved, FlagDocuments.Flag, flag.Key, details: new { outcome = "created" }, cancellationToken: cancellationToken);
+        return record;
+    }
+
+    /// <summary>Replaces the draft (the release stays until the next publish); an unchanged draft writes nothing.</summary>
+    public async Task<DefinitionRecord<FlagDefinition>> ReplaceAsync(string key, FlagDefinition flag, string? ifMatch, CancellationToken cancellationToken)
+    {
+        if (flag.Key != key)
+        {
+            throw new ValidationException(new FieldError("/key", "key-mismatch", $"The key in the body must equal the key in the URL ('{key}')."));
+        }
+        var current = await registry.ReadCurrentAsync(key, cancellationToken) ?? throw new NotFoundException("Flag", key);
+        flag = flag with { Published = current.Definition.Published };
+        await ValidateAsync(flag, cancellationToken);
+        var (record, written) = await registry.SaveDraftAsync(flag, current, ifMatch, cancellationToken);
+        if (written)
+        {
+            await audit.RecordAsync(Saved, FlagDocuments.Flag, key, details: new { outcome = "changed" }, cancellationToken: cancellationToken);
+        }
+        return record;
+    }
+
+    /// <summary>
+    /// Publishes the draft as the next release (validated again: segments and other flags may have
+    /// changed since it was saved; prerequisites are checked for cycles among the releases too).
+    /// Publishing a draft equal to the current release writes nothing.
+    /// </summary>
+    public async Task<DefinitionRecord<FlagDefinition>> PublishAsync(string key, string? ifMatch, CancellationToken cancellationToken)
+    {
+        var current = await registry.ReadCurrentAsync(key, cancellationToken) ?? throw new NotFoundException("Flag", key);
+        if (ifMatch is not null && ifMatch != "*" && ifMatch != current.Document.ETag)
+        {
+            throw new ETagMismatchException(current.Document.Key);
+        }
+        var draft = current.Definition with { Published = null };
+        if (current.Definition.Published is { } live && live.Flag == draft)
+        {
+            return current;
+        }
+        await ValidateAsync(draft, cancellationToken, releasesOnly: true);
+        var release = new FlagRelease
+        {
+            FlagKey = key,
+            Version = (current.Definition.Published?.Version ?? 0) + 1,
+            PublishedAt = Instants.Format(time.GetUtcNow()),
+            PublishedBy = CurrentActor.Get().Describe(),
+            Flag = draft,
+        };
+        var published = await registry.PublishAsync(current, release, ifMatch, cancellationToken);
+        await audit.RecordAsync(Published, FlagDocuments.Flag, key, details: new { version = release.Version }, cancellationToken: cancellationToken);
+        return published;
+    }
+
+    /// <summary>Deletes a flag that no other flag names as a prerequisite (409 otherwise).</summary>
+    public async Task DeleteAsync(string key, string? ifMatch, CancellationToken cancellationToken)
+    {
+        var current = await registry.ReadCurrentAsync(key, cancellationToken) ?? throw new NotFoundException("Flag", key);
+        var snapshot = await registry.GetAllAsync(cancellationToken);
+        var dependents = snapshot
+            .Flags.Values.Where(r =>
+                r.Definition.Key != key
+                && (
+                    r.Definition.Prerequisites.Any(p => p.Flag == key)
+                    || (r.Definition.Published?.Flag.Prerequisites.Any(p => p.Flag == key) ?? false)
+                )
+            )
+            .Select(r => r.Definition.Key)
+            .ToList();
+        if (dependents.Count > 0)
+        {
+            throw new ConflictException("flag-in-use", $"The flag '{key}' is a prerequisite of {string.Join(", ", dependents)}; remove it there first.");
+        }
+        await registry.DeleteAsync(current, ifMatch, cancellationToken);
+        await audit.RecordAsync(Deleted, FlagDocuments.Flag, key, cancellationToken: cancellationToken);
+    }
+
+    /// <summary>Evaluates one published flag for a context (404 when the flag has no release).</summary>
+    public async Task<FlagEvaluation> EvaluateAsync(string key, JsonElement context, string contextPointer, CancellationToken cancellationToken)
+    {
+        var set = await catalog.GetAsync(cancellationToken);
+        var index = set.IndexOf(key);
+        if (index < 0)
+        {
+            throw new NotFoundException("Flag", key);
+        }
+        var results = await EvaluateAsync(set, [index], context, contextPointer, cancellationToken);
+        return results[0];
+    }
+
+    /// <summary>Evaluates every published flag for a context, in key order.</summary>
+    public async Task<(FlagSet Set, IReadOnlyList<FlagEvaluation> Results)> EvaluateAllAsync(
+        JsonElement context,
+        string contextPointer,
+        CancellationToken cancellationToken
+    )
+    {
+        var set = await catalog.GetAsync(cancellationToken);
+        return (set, await EvaluateAsync(set, [.. Enumerable.Range(0, set.Flags.Length)], context, contextPointer, cancellationToken));
+    }
+
+    /// <summary>The unit id of a context: its <c>targetingKey</c> (400 when it is not 1-64 letters, digits, '-' or '_').</summary>
+    public static string? ReadUnit(JsonElement context, string contextPointer)
+    {
+        if (context.ValueKind != JsonValueKind.Object)
+        {
+            throw new ValidationException(new FieldError(contextPointer, "type", "The evaluation context is a JSON object."));
+        }
+        if (!context.TryGetProperty(TargetingKey, out var unit) || unit.ValueKind == JsonValueKind.Null)
+        {
+            return null;
+        }
+        return unit.ValueKind == JsonValueKind.String && Ids.IsValidClientId(unit.GetString())
+            ? unit.GetString()
+            : throw new ValidationException(
+                new FieldError(
+                    JsonPointer.Append(contextPointer, TargetingKey),
+                    "targeting-key",
+                    "targetingKey is the unit id (a customer or anonymous id): 1-64 letters, digits, '-' or '_'."
+                )
+            );
+    }
+
+    private async Task<IReadOnlyList<FlagEvaluation>> EvaluateAsync(
+        FlagSet set,
+        int[] indexes,
+        JsonElement context,
+        string contextPointer,
+        CancellationToken cancellationToken
+    )
+    {
+        var unit = ReadUnit(context, contextPointer);
+        var facts = set.Slots.Load(context, unit ?? "");
+        IReadOnlySet<string>? memberOf = null;
+        ExposureView? exposures = null;
+        if (unit is not null)
+        {
+            if (indexes.Any(i => ReachesSegments(set, i)))
+            {
+                memberOf = await ReadSegmentsAsync(unit, cancellationToken);
+            }
+            if (indexes.Any(i => set.Flags[i].HasRollout))
+            {
+                exposures = new ExposureView(set, await registry.ReadExposuresAsync(unit, cancellationToken));
+            }
+        }
+        var evaluationContext = new FlagContext(unit, facts, memberOf, time.GetUtcNow().ToUnixTimeMilliseconds(), exposures);
+        var results = new FlagEvaluation[indexes.Length];
+        for (var i = 0; i < indexes.Length; i++)
+        {
+            var flag = set.Flags[indexes[i]];
+            var result = FlagEvaluator.Evaluate(set, indexes[i], evaluationContext);
+            if (result.NewExposure)
+            {
+                var variation = flag.Definition.Variations[result.Variation].Key;
+                if (!await registry.RecordExposureAsync(unit!, flag.Key, variation, flag.Release.Version, cancellationToken))
+                {
+                    // Another request stored this unit's exposure first: that one is the unit's variation.
+                    var stored = await registry.ReadExposuresAsync(unit!, cancellationToken);
+                    result = FlagEvaluator.Evaluate(set, indexes[i], new FlagContext(unit, facts, memberOf, evaluationContext.NowMs, new ExposureView(set, stored)));
+                }
+            }
+            results[i] = new FlagEvaluation(flag, result);
+        }
+        return results;
+    }
+
+    private static bool ReachesSegments(FlagSet set, int index)
+    {
+        var flag = set.Flags[index];
+        return flag.ReadsSegments || flag.Prerequisites.Any(p => p.Flag >= 0 && p.Flag != index && set.Flags[p.Flag].ReadsSegments);
+    }
+
+    private async Task<IReadOnlySet<string>> ReadSegmentsAsync(string unit, CancellationToken cancellationToken)
+    {
+        var profile = await store.ReadAsync(Containers.Customers, new DocumentKey(unit, unit), cancellationToken);
+        if (profile is null || profile.Type != CustomerProfile.TypeKey)
+        {
+            return new HashSet<string>();
+        }
+        using var json = JsonDocument.Parse(profile.Json);
+        return SegmentProfiles.ReadMembership(json.RootElement).Keys.ToHashSet(StringComparer.Ordinal);
+    }
+
+    private async Task ValidateAsync(FlagDefinition flag, CancellationToken cancellationToken, bool releasesOnly = false)
+    {
+        var schema = await content.GetSchemaAsync(CustomerProfile.TypeKey, cancellationToken);
+        var flags = await registry.GetAllAsync(cancellationToken);
+        var segmentSet = await segments.GetAllAsync(cancellationToken);
+        FlagRules.Validate(flag, schema, new Lookup(flags, segmentSet, flag.Key, releasesOnly));
+    }
+
+    /// <summary>Other flags as validation sees them: drafts when saving; releases (and this draft) when publishing.</summary>
+    private sealed class Lookup(FlagSnapshot flags, SegmentSnapshot segments, string self, bool releases) : FlagRules.ILookup
+    {
+        private FlagDefinition? Find(string key) =>
+            key == self || !flags.Flags.TryGetValue(key, out var record) ? null
+            : releases ? record.Definition.Published?.Flag
+            : record.Definition;
+
+        public IReadOnlyList<string>? VariationsOf(string flagKey) => Find(flagKey)?.Variations.Select(v => v.Key).ToList();
+
+        public IEnumerable<string> PrerequisitesOf(string flagKey) => Find(flagKey)?.Prerequisites.Select(p => p.Flag) ?? [];
+
+        public bool SegmentExists(string segmentKey) => segments.Segments.ContainsKey(segmentKey);
+    }
+
+    private sealed class ExposureView(FlagSet set, Dictionary<string, string> stored) : IFlagExposureView
+    {
+        public int Find(int flagIndex)
+        {
+            var flag = set.Flags[flagIndex];
+            if (!stored.TryGetValue(flag.Key, out var variation))
+            {
+                return -1;
+            }
+            for (var i = 0; i < flag.Definition.Variations.Count; i++)
+            {
+                if (flag.Definition.Variations[i].Key == variation)
+                {
+                    return i;
+                }
+            }
+            return -1;
+        }
+    }
+}
