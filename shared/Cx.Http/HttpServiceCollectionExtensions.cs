@@ -50,6 +50,7 @@ public static class HttpServiceCollectionExtensions
         services.AddSingleton<JourneyEndpoints>();
         services.AddSingleton<SegmentEndpoints>();
         services.AddSingleton<Flags.FlagEndpoints>();
+        services.AddSingleton<Flags.OfrepEndpoints>();
         services.AddSingleton<Lifecycle.DeadLetterEndpoints>();
         services.AddSingleton<Audit.AuditVerifyEndpoints>();
         return services;

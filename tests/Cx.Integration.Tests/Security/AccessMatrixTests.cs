@@ -137,6 +137,8 @@ public sealed class AccessMatrixTests(UnlimitedDevHostFactory host) : IClassFixt
         ["PublishFlag"] = [Admin, Marketer],
         ["ListFlagVersions"] = [Admin, Marketer],
         ["EvaluateFlag"] = [Admin, Marketer],
+        ["OfrepEvaluateFlag"] = [Admin, Marketer],
+        ["OfrepEvaluateFlags"] = [Admin, Marketer],
         // Dead letters of lifecycle hooks: lifecycle:manage, admins only (no API-key scope grants it).
         ["ListDeadLetters"] = [Admin],
         ["GetDeadLetter"] = [Admin],
