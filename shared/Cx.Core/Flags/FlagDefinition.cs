@@ -80,6 +80,23 @@ public sealed record FlagPrerequisite
     public string Variation { get; init; } = "";
 }
 
+/// <summary>
+/// The seed's <c>flag_active</c>: a boolean field named <c>flag_active</c> on a component of a content
+/// entry that switches the flag. While it is not true, the flag serves its off variation (reason
+/// DISABLED) to everyone, so editors pause and launch from the content, without a deploy.
+/// </summary>
+public sealed record FlagContentSwitch
+{
+    /// <summary>The content type of the entry.</summary>
+    public string ContentType { get; init; } = "";
+
+    /// <summary>The entry id (a collection type); absent for a single type.</summary>
+    public string? Entry { get; init; }
+
+    /// <summary>The JSON Pointer of the field in the entry: through components, ending in <c>/flag_active</c>.</summary>
+    public string Path { get; init; } = "";
+}
+
 /// <summary>A published version of a flag: what evaluation serves until the next publish.</summary>
 public sealed record FlagRelease
 {
@@ -128,6 +145,9 @@ public sealed record FlagDefinition
 
     /// <summary>Served when the flag is on and no rule served.</summary>
     public FlagServe? Fallthrough { get; init; }
+
+    /// <summary>A <c>flag_active</c> boolean in content that must be true for the flag to be on.</summary>
+    public FlagContentSwitch? ContentSwitch { get; init; }
 
     /// <summary>The release evaluation serves (server-owned: written by publishing; null until then).</summary>
     public FlagRelease? Published { get; init; }

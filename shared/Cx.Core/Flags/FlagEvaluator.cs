@@ -47,8 +47,21 @@ public interface IFlagExposureView
     int Find(int flagIndex);
 }
 
+/// <summary>The content switches (<c>flag_active</c>) as read for one evaluation: true when a flag's switch is not on.</summary>
+public interface IFlagSwitches
+{
+    bool IsOff(int flagIndex);
+}
+
 /// <summary>What a unit is evaluated with: its id (the bucketing key), its attributes as rule facts, its segments, the time.</summary>
-public readonly struct FlagContext(string? unitId, ProfileFacts facts, IReadOnlySet<string>? segments, long nowMs, IFlagExposureView? exposures = null)
+public readonly struct FlagContext(
+    string? unitId,
+    ProfileFacts facts,
+    IReadOnlySet<string>? segments,
+    long nowMs,
+    IFlagExposureView? exposures = null,
+    IFlagSwitches? switches = null
+)
 {
     public string? UnitId { get; } = unitId;
 
@@ -59,6 +72,8 @@ public readonly struct FlagContext(string? unitId, ProfileFacts facts, IReadOnly
     public long NowMs { get; } = nowMs;
 
     public IFlagExposureView? Exposures { get; } = exposures;
+
+    public IFlagSwitches? Switches { get; } = switches;
 }
 
 /// <summary>A serve compiled: one variation index, or a rollout (coverage, weights and their variation indexes).</summary>
@@ -114,6 +129,9 @@ public sealed class CompiledFlag(
     /// <summary>True when some rule or the fallthrough is a rollout (stored exposures matter).</summary>
     public bool HasRollout => Fallthrough is { IsRollout: true } || Array.Exists(Rules, r => r.Serve.IsRollout);
 
+    /// <summary>True when a <c>flag_active</c> in content switches the flag (off unless the context's switches say it is on).</summary>
+    public bool HasSwitch => Definition.ContentSwitch is not null;
+
     /// <summary>True when some rule reads segment membership.</summary>
     public bool ReadsSegments => Array.Exists(Rules, r => r.Segments.Length > 0);
 }
@@ -150,7 +168,7 @@ public static class FlagEvaluator
     private static FlagResult Evaluate(FlagSet set, int flagIndex, in FlagContext context, int depth)
     {
         var flag = set.Flags[flagIndex];
-        if (!flag.Enabled)
+        if (!flag.Enabled || (flag.HasSwitch && (context.Switches?.IsOff(flagIndex) ?? true)))
         {
             return new(flag.OffVariation, FlagReason.Disabled, -1, FlagErrorCode.None, false);
         }

@@ -31,7 +31,13 @@ public static class FlagRules
         IEnumerable<string> PrerequisitesOf(string flagKey);
 
         bool SegmentExists(string segmentKey);
+
+        /// <summary>The schema of a content type, or null when there is none.</summary>
+        ContentSchema? ContentTypeSchema(string typeKey);
     }
+
+    /// <summary>The name the seed gives the switch field of a component.</summary>
+    public const string SwitchField = "flag_active";
 
     public static void Validate(FlagDefinition flag, ContentSchema schema, ILookup lookup)
     {
@@ -66,6 +72,10 @@ public static class FlagRules
         {
             ValidateServe(fallthrough, "/fallthrough", variations, errors);
         }
+        if (flag.ContentSwitch is { } contentSwitch)
+        {
+            ValidateSwitch(contentSwitch, lookup, errors);
+        }
         if (errors.Count > 0)
         {
             throw new ValidationException(errors, $"The flag '{flag.Key}' is not valid.");
@@ -94,6 +104,56 @@ public static class FlagRules
             Not not => ReadsBehavior(not.Condition),
             _ => false,
         };
+
+    /// <summary>The field names of a switch path (<c>/hero/flag_active</c> → hero, flag_active), or null when it is no pointer.</summary>
+    public static string[]? SwitchSegments(string path) =>
+        path.Length > 1 && path[0] == '/' && !path.Contains('~', StringComparison.Ordinal) ? path[1..].Split('/') : null;
+
+    private static void ValidateSwitch(FlagContentSwitch contentSwitch, ILookup lookup, List<FieldError> errors)
+    {
+        var schema = DefinitionRules.IsKey(contentSwitch.ContentType) ? lookup.ContentTypeSchema(contentSwitch.ContentType) : null;
+        if (schema is null)
+        {
+            errors.Add(new("/contentSwitch/contentType", "unknown-content-type", $"There is no content type '{contentSwitch.ContentType}'."));
+            return;
+        }
+        var single = schema.Type.Kind == ContentKind.Single;
+        if (single && contentSwitch.Entry is not null)
+        {
+            errors.Add(new("/contentSwitch/entry", "not-allowed", $"'{schema.Key}' is a single type: it has one entry, leave entry out."));
+        }
+        else if (!single && !Ids.IsValidClientId(contentSwitch.Entry))
+        {
+            errors.Add(new("/contentSwitch/entry", "required", $"'{schema.Key}' is a collection: entry is the id of the entry that holds the switch."));
+        }
+        var segments = SwitchSegments(contentSwitch.Path);
+        const string Shape = "path is the JSON Pointer of a boolean field named flag_active on a (non-repeatable) component, such as /hero/flag_active.";
+        if (segments is null || segments.Length < 2 || segments[^1] != SwitchField)
+        {
+            errors.Add(new("/contentSwitch/path", "path", Shape));
+            return;
+        }
+        var fields = schema.Type.Fields;
+        for (var i = 0; i < segments.Length; i++)
+        {
+            var field = fields.FirstOrDefault(f => f.Name == segments[i]);
+            var last = i == segments.Length - 1;
+            if (field is null || (last ? field.Type != FieldType.Boolean : field.Type != FieldType.Component || field.Repeatable))
+            {
+                errors.Add(new("/contentSwitch/path", "path", $"'{string.Join('/', segments[..(i + 1)])}' does not lead to it: " + Shape));
+                return;
+            }
+            if (!last)
+            {
+                if (field.Component is null || !schema.Components.TryGetValue(field.Component, out var component))
+                {
+                    errors.Add(new("/contentSwitch/path", "path", Shape));
+                    return;
+                }
+                fields = component.Fields;
+            }
+        }
+    }
 
     private static HashSet<string> ValidateVariations(FlagDefinition flag, List<FieldError> errors)
     {

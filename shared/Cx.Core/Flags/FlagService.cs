@@ -28,6 +28,7 @@ public sealed class FlagService(
     FlagCatalog catalog,
     SegmentRegistry segments,
     ContentTypeRegistry content,
+    EntryService entries,
     IDocumentStore store,
     AuditLog audit,
     TimeProvider time,
@@ -204,7 +205,8 @@ public sealed class FlagService(
                 exposures = new ExposureView(set, await registry.ReadExposuresAsync(unit, cancellationToken));
             }
         }
-        var evaluationContext = new FlagContext(unit, facts, memberOf, time.GetUtcNow().ToUnixTimeMilliseconds(), exposures);
+        var switches = await ReadSwitchesAsync(set, indexes, cancellationToken);
+        var evaluationContext = new FlagContext(unit, facts, memberOf, time.GetUtcNow().ToUnixTimeMilliseconds(), exposures, switches);
         var results = new FlagEvaluation[indexes.Length];
         for (var i = 0; i < indexes.Length; i++)
         {
@@ -217,12 +219,91 @@ public sealed class FlagService(
                 {
                     // Another request stored this unit's exposure first: that one is the unit's variation.
                     var stored = await registry.ReadExposuresAsync(unit!, cancellationToken);
-                    result = FlagEvaluator.Evaluate(set, indexes[i], new FlagContext(unit, facts, memberOf, evaluationContext.NowMs, new ExposureView(set, stored)));
+                    result = FlagEvaluator.Evaluate(
+                        set,
+                        indexes[i],
+                        new FlagContext(unit, facts, memberOf, evaluationContext.NowMs, new ExposureView(set, stored), switches)
+                    );
                 }
             }
             results[i] = new FlagEvaluation(flag, result);
         }
         return results;
+    }
+
+    /// <summary>
+    /// The <c>flag_active</c> switches of the flags evaluated and their prerequisites, read from their
+    /// entries now (each entry once); a missing entry or a value that is not <c>true</c> is off.
+    /// </summary>
+    private async Task<SwitchView?> ReadSwitchesAsync(FlagSet set, int[] indexes, CancellationToken cancellationToken)
+    {
+        var reached = new HashSet<int>();
+        var pending = new Stack<int>(indexes);
+        while (pending.TryPop(out var index))
+        {
+            if (index >= 0 && reached.Add(index))
+            {
+                foreach (var (prerequisite, _) in set.Flags[index].Prerequisites)
+                {
+                    pending.Push(prerequisite);
+                }
+            }
+        }
+        var off = new bool[set.Flags.Length];
+        var any = false;
+        var documents = new Dictionary<(string, string?), JsonElement?>();
+        foreach (var index in reached)
+        {
+            if (set.Flags[index].Definition.ContentSwitch is not { } contentSwitch)
+            {
+                continue;
+            }
+            any = true;
+            var key = (contentSwitch.ContentType, contentSwitch.Entry);
+            if (!documents.TryGetValue(key, out var entry))
+            {
+                documents[key] = entry = await ReadEntryAsync(contentSwitch, cancellationToken);
+            }
+            off[index] = !IsOn(entry, contentSwitch.Path);
+        }
+        return any ? new SwitchView(off) : null;
+    }
+
+    private async Task<JsonElement?> ReadEntryAsync(FlagContentSwitch contentSwitch, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var document = contentSwitch.Entry is null
+                ? await entries.GetSingleAsync(contentSwitch.ContentType, cancellationToken)
+                : await entries.GetAsync(contentSwitch.ContentType, contentSwitch.Entry, cancellationToken);
+            using var json = JsonDocument.Parse(document.Json);
+            return json.RootElement.Clone();
+        }
+        catch (NotFoundException)
+        {
+            return null; // The entry (or its type) is gone: the switch is off.
+        }
+    }
+
+    private static bool IsOn(JsonElement? entry, string path)
+    {
+        if (entry is not { } current || FlagRules.SwitchSegments(path) is not { } segments)
+        {
+            return false;
+        }
+        foreach (var segment in segments)
+        {
+            if (current.ValueKind != JsonValueKind.Object || !current.TryGetProperty(segment, out current))
+            {
+                return false;
+            }
+        }
+        return current.ValueKind == JsonValueKind.True;
+    }
+
+    private sealed class SwitchView(bool[] off) : IFlagSwitches
+    {
+        public bool IsOff(int flagIndex) => off[flagIndex];
     }
 
     private static bool ReachesSegments(FlagSet set, int index)
@@ -247,11 +328,24 @@ public sealed class FlagService(
         var schema = await content.GetSchemaAsync(CustomerProfile.TypeKey, cancellationToken);
         var flags = await registry.GetAllAsync(cancellationToken);
         var segmentSet = await segments.GetAllAsync(cancellationToken);
-        FlagRules.Validate(flag, schema, new Lookup(flags, segmentSet, flag.Key, releasesOnly));
+        ContentSchema? switchSchema = null;
+        if (flag.ContentSwitch is { ContentType: var switchType } && DefinitionRules.IsKey(switchType))
+        {
+            try
+            {
+                switchSchema = await content.GetSchemaAsync(switchType, cancellationToken);
+            }
+            catch (NotFoundException)
+            {
+                // Reported by the rules as an unknown content type.
+            }
+        }
+        FlagRules.Validate(flag, schema, new Lookup(flags, segmentSet, flag.Key, releasesOnly, switchSchema));
     }
 
     /// <summary>Other flags as validation sees them: drafts when saving; releases (and this draft) when publishing.</summary>
-    private sealed class Lookup(FlagSnapshot flags, SegmentSnapshot segments, string self, bool releases) : FlagRules.ILookup
+    private sealed class Lookup(FlagSnapshot flags, SegmentSnapshot segments, string self, bool releases, ContentSchema? switchSchema)
+        : FlagRules.ILookup
     {
         private FlagDefinition? Find(string key) =>
             key == self || !flags.Flags.TryGetValue(key, out var record) ? null
@@ -263,6 +357,8 @@ public sealed class FlagService(
         public IEnumerable<string> PrerequisitesOf(string flagKey) => Find(flagKey)?.Prerequisites.Select(p => p.Flag) ?? [];
 
         public bool SegmentExists(string segmentKey) => segments.Segments.ContainsKey(segmentKey);
+
+        public ContentSchema? ContentTypeSchema(string typeKey) => switchSchema?.Key == typeKey ? switchSchema : null;
     }
 
     private sealed class ExposureView(FlagSet set, Dictionary<string, string> stored) : IFlagExposureView

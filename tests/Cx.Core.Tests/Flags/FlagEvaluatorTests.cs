@@ -25,6 +25,22 @@ public sealed class FlagEvaluatorTests
         Assert.Equal((1, FlagReason.Disabled), (result.Variation, result.Reason));
     }
 
+    private sealed class Switches(bool off) : IFlagSwitches
+    {
+        public bool IsOff(int flagIndex) => off;
+    }
+
+    [Fact]
+    public void Should_serve_the_off_variation_while_the_content_switch_is_not_on()
+    {
+        var set = Set(Gold().Replace("\"rules\"", "\"contentSwitch\":{\"contentType\":\"landing\",\"path\":\"/hero/flag_active\"},\"rules\"", StringComparison.Ordinal));
+        var facts = Context(set, "c1", """{"loyaltyTier":"gold"}""");
+        FlagContext With(IFlagSwitches? switches) => new(facts.UnitId, facts.Facts, null, 0, null, switches);
+        Assert.Equal(FlagReason.Disabled, FlagEvaluator.Evaluate(set, 0, With(new Switches(off: true))).Reason);
+        Assert.Equal(FlagReason.Disabled, FlagEvaluator.Evaluate(set, 0, With(null)).Reason);
+        Assert.Equal((0, FlagReason.TargetingMatch), (FlagEvaluator.Evaluate(set, 0, With(new Switches(off: false))).Variation, FlagEvaluator.Evaluate(set, 0, With(new Switches(off: false))).Reason));
+    }
+
     [Fact]
     public void Should_serve_the_rule_that_matches_the_context()
     {

@@ -1,4 +1,5 @@
 using Cx.Core.Common;
+using Cx.Core.Content;
 using Cx.Core.Flags;
 using Cx.Core.Tests.Content;
 using static Cx.Core.Tests.Flags.FlagTestData;
@@ -15,7 +16,41 @@ public sealed class FlagRulesTests
         public IEnumerable<string> PrerequisitesOf(string flagKey) => prerequisites.GetValueOrDefault(flagKey) ?? [];
 
         public bool SegmentExists(string segmentKey) => segmentKey is "vip" or "eu";
+
+        public ContentSchema? ContentTypeSchema(string typeKey) =>
+            typeKey switch
+            {
+                "landing" => Landing,
+                "article" => Article,
+                _ => null,
+            };
     }
+
+    private static readonly ComponentDefinition Promo = new()
+    {
+        Key = "promo",
+        DisplayName = "Promo",
+        Fields = [SchemaBuilder.Field("flag_active", FieldType.Boolean), SchemaBuilder.Field("title", FieldType.String)],
+    };
+
+    /// <summary>A single type with a promo component, a repeatable list of promos and a boolean outside any component.</summary>
+    private static readonly ContentSchema Landing = SchemaBuilder.For(
+        SchemaBuilder.Type(
+            "landing",
+            new FieldDefinition { Name = "hero", Type = FieldType.Component, Component = "promo" },
+            new FieldDefinition { Name = "promos", Type = FieldType.Component, Component = "promo", Repeatable = true, MaxItems = 5 },
+            SchemaBuilder.Field("flag_active", FieldType.Boolean)
+        ) with
+        {
+            Kind = ContentKind.Single,
+        },
+        Promo
+    );
+
+    private static readonly ContentSchema Article = SchemaBuilder.For(
+        SchemaBuilder.Type("article", new FieldDefinition { Name = "hero", Type = FieldType.Component, Component = "promo" }),
+        Promo
+    );
 
     private static IReadOnlyList<FieldError> Errors(string json, Dictionary<string, string[]>? others = null)
     {
@@ -82,6 +117,30 @@ public sealed class FlagRulesTests
     [InlineData(""","prerequisites":[{"flag":"a","variation":"on"},{"flag":"a","variation":"on"}]""", "/prerequisites/1/flag", "duplicate")]
     public void Should_point_into_rules_serves_and_prerequisites(string extra, string pointer, string? code) =>
         Assert.Contains(Errors(Valid(extra), new() { ["a"] = [] }), e => e.Path.StartsWith(pointer, StringComparison.Ordinal) && (code is null || e.Code == code));
+
+    [Theory]
+    [InlineData(""","contentSwitch":{"contentType":"landing","path":"/hero/flag_active"}""", null, null)]
+    [InlineData(""","contentSwitch":{"contentType":"article","entry":"a1","path":"/hero/flag_active"}""", null, null)]
+    [InlineData(""","contentSwitch":{"contentType":"nope","path":"/hero/flag_active"}""", "/contentSwitch/contentType", "unknown-content-type")]
+    [InlineData(""","contentSwitch":{"contentType":"landing","entry":"x","path":"/hero/flag_active"}""", "/contentSwitch/entry", "not-allowed")]
+    [InlineData(""","contentSwitch":{"contentType":"article","path":"/hero/flag_active"}""", "/contentSwitch/entry", "required")]
+    [InlineData(""","contentSwitch":{"contentType":"landing","path":"/hero/title"}""", "/contentSwitch/path", "path")]
+    [InlineData(""","contentSwitch":{"contentType":"landing","path":"/flag_active"}""", "/contentSwitch/path", "path")]
+    [InlineData(""","contentSwitch":{"contentType":"landing","path":"/promos/flag_active"}""", "/contentSwitch/path", "path")]
+    [InlineData(""","contentSwitch":{"contentType":"landing","path":"/missing/flag_active"}""", "/contentSwitch/path", "path")]
+    [InlineData(""","contentSwitch":{"contentType":"landing","path":"hero/flag_active"}""", "/contentSwitch/path", "path")]
+    public void Should_take_a_flag_active_switch_only_on_a_component(string extra, string? pointer, string? code)
+    {
+        var errors = Errors(Valid(extra));
+        if (pointer is null)
+        {
+            Assert.Empty(errors);
+        }
+        else
+        {
+            Assert.Contains(errors, e => e.Path == pointer && e.Code == code);
+        }
+    }
 
     [Fact]
     public void Should_refuse_a_prerequisite_that_closes_a_cycle()

@@ -235,6 +235,54 @@ public sealed class FlagApiTests(SegmentsHostFactory host) : IClassFixture<Segme
     }
 
     [Fact]
+    public async Task Should_pause_and_launch_from_the_flag_active_of_a_component()
+    {
+        var component = Key("promo");
+        var type = Key("landing");
+        await _client.PostAsync(
+            "components",
+            HttpAssertions.Json($$$$"""{"key":"{{{{component}}}}","displayName":"Promo","fields":[{"name":"flag_active","type":"boolean"},{"name":"title","type":"string"}]}""")
+        ).ShouldBeAsync(HttpStatusCode.Created);
+        await _client.PostAsync(
+            "content-types",
+            HttpAssertions.Json(
+                $$$$"""{"key":"{{{{type}}}}","displayName":"Landing","kind":"single","fields":[{"name":"hero","type":"component","component":"{{{{component}}}}"},{"name":"headline","type":"string"}]}"""
+            )
+        ).ShouldBeAsync(HttpStatusCode.Created);
+        await _client.PutAsync($"singles/{type}", HttpAssertions.Json("""{"hero":{"flag_active":false,"title":"Winter sale"}}"""))
+            .ShouldBeAsync(HttpStatusCode.Created);
+
+        var key = Key("promo-flag");
+        // The switch must be a boolean named flag_active on a component.
+        var problem = await (
+            await _client.PostAsync(
+                "flags",
+                HttpAssertions.Json(GoldFlag(key, fallthrough: "on").Replace("\"rules\"", $$$$"""
+                    "contentSwitch":{"contentType":"{{{{type}}}}","path":"/hero/title"},"rules"
+                    """.Trim(), StringComparison.Ordinal))
+            )
+        ).ShouldBeProblemAsync(HttpStatusCode.BadRequest, "validation-failed");
+        Assert.Contains(("pointer", "/contentSwitch/path", "path"), problem.Errors());
+
+        await CreateAsync(GoldFlag(key, fallthrough: "on").Replace("\"rules\"", $$$$"""
+            "contentSwitch":{"contentType":"{{{{type}}}}","path":"/hero/flag_active"},"rules"
+            """.Trim(), StringComparison.Ordinal));
+        await PublishAsync(key);
+        var paused = await EvaluateOkAsync(key, """{"targetingKey":"ana"}""");
+        Assert.Equal(("off", "DISABLED"), (paused["variant"]!.GetValue<string>(), paused["reason"]!.GetValue<string>()));
+
+        // An editor launches it from the content: no flag change, no publish, no deploy.
+        await _client.PatchAsync($"singles/{type}", HttpAssertions.Json("""{"hero":{"flag_active":true}}""", "application/merge-patch+json"))
+            .ShouldBeAsync(HttpStatusCode.OK);
+        var launched = await EvaluateOkAsync(key, """{"targetingKey":"ana"}""");
+        Assert.Equal(("on", "DEFAULT", 1), (launched["variant"]!.GetValue<string>(), launched["reason"]!.GetValue<string>(), launched["version"]!.GetValue<int>()));
+
+        await _client.PatchAsync($"singles/{type}", HttpAssertions.Json("""{"hero":{"flag_active":false}}""", "application/merge-patch+json"))
+            .ShouldBeAsync(HttpStatusCode.OK);
+        Assert.Equal("DISABLED", (await EvaluateOkAsync(key, """{"targetingKey":"ana"}"""))["reason"]!.GetValue<string>());
+    }
+
+    [Fact]
     public async Task Should_refuse_a_stale_if_match_on_publish()
     {
         var key = Key("etag");
