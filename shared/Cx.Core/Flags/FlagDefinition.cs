@@ -162,7 +162,7 @@ public static class FlagDocuments
     /// <summary>One document per publish: definitions container, partition <c>flagVersion</c>, id <c>{key}.{version}</c>.</summary>
     public const string Version = "flagVersion";
 
-    /// <summary>The stored exposure of a unit to a rollout: definitions container, partition <c>flagExposure.{flag}</c>, id = unit id.</summary>
+    /// <summary>The stored exposures of a unit to rollouts, one document per unit: definitions container, partition <c>flagExposure.{unitId}</c>, id <c>exposures</c>.</summary>
     public const string Exposure = "flagExposure";
 
     public static string VersionId(string key, int version) =>

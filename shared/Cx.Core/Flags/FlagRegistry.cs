@@ -1,6 +1,7 @@
 using System.Collections.Frozen;
 using System.Text;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using Cx.Core.Common;
 using Cx.Core.Content;
 using Cx.Core.Documents;
@@ -120,67 +121,87 @@ public sealed class FlagRegistry(IDocumentStore store, TimeProvider time, IOptio
         Invalidate();
     }
 
-    /// <summary>The variations a unit was given by rollouts, by flag key (one partition query).</summary>
-    public async Task<Dictionary<string, string>> ReadExposuresAsync(string unitId, CancellationToken cancellationToken)
+    /// <summary>
+    /// The variations a unit was given by rollouts, by flag key, and the ETag of the unit's exposure
+    /// document (null when it has none): one point read.
+    /// </summary>
+    public async Task<(Dictionary<string, string> Exposures, string? ETag)> ReadExposuresAsync(string unitId, CancellationToken cancellationToken)
     {
+        var document = await Store.ReadAsync(Containers.Definitions, ExposureKey(unitId), cancellationToken);
         var exposures = new Dictionary<string, string>(StringComparer.Ordinal);
-        Keyset? after = null;
-        do
+        if (document is null)
         {
-            var page = await Store.QueryAsync(
-                Containers.Definitions,
-                new DocumentQuery
-                {
-                    Type = FlagDocuments.Exposure,
-                    PartitionKey = FlagDocuments.ExposurePartition(unitId),
-                    Limit = LoadPageSize,
-                    After = after,
-                },
-                cancellationToken
-            );
-            foreach (var item in page.Items)
+            return (exposures, null);
+        }
+        using var json = JsonDocument.Parse(document.Json);
+        if (json.RootElement.TryGetProperty("flags", out var flags) && flags.ValueKind == JsonValueKind.Object)
+        {
+            foreach (var flag in flags.EnumerateObject())
             {
-                using var json = JsonDocument.Parse(item.Json);
-                if (json.RootElement.TryGetProperty("variation", out var variation) && variation.GetString() is { } value)
+                if (flag.Value.ValueKind == JsonValueKind.Object && flag.Value.TryGetProperty("variation", out var variation) && variation.GetString() is { } value)
                 {
-                    exposures[item.Id] = value;
+                    exposures[flag.Name] = value;
                 }
             }
-            after = page.Next;
-        } while (after is not null);
-        return exposures;
+        }
+        return (exposures, document.ETag);
     }
 
-    /// <summary>Records a unit's first exposure to a flag's rollout; false when one is stored already (the first one stays).</summary>
-    public async Task<bool> RecordExposureAsync(string unitId, string flagKey, string variation, int version, CancellationToken cancellationToken)
+    /// <summary>
+    /// Adds first exposures of a unit (flag key → variation, release version) to its exposure document
+    /// in one write: created when absent, else replaced under the ETag it was read with. A placement
+    /// already stored is kept (the first one wins). On a concurrent write the document is read again
+    /// and merged again, a few times; returns what is stored afterwards.
+    /// </summary>
+    public async Task<Dictionary<string, string>> RecordExposuresAsync(
+        string unitId,
+        IReadOnlyList<(string Flag, string Variation, int Version)> placements,
+        string? etag,
+        CancellationToken cancellationToken
+    )
     {
-        var json = JsonSerializer.SerializeToUtf8Bytes(
-            new Dictionary<string, object>
+        for (var attempt = 0; ; attempt++)
+        {
+            var current = etag is null ? null : await Store.ReadAsync(Containers.Definitions, ExposureKey(unitId), cancellationToken);
+            var body = current is null ? new JsonObject() : JsonNode.Parse(current.Json.Span)!.AsObject();
+            body["id"] = ExposureId;
+            body["type"] = FlagDocuments.Exposure;
+            body["unit"] = unitId;
+            if (body["flags"] is not JsonObject flags)
             {
-                ["id"] = flagKey,
-                ["type"] = FlagDocuments.Exposure,
-                ["unit"] = unitId,
-                ["flag"] = flagKey,
-                ["variation"] = variation,
-                ["flagVersion"] = version,
-                ["exposedAt"] = Now(),
-            },
-            CxJson.SerializerOptions
-        );
-        try
-        {
-            await Store.CreateAsync(
-                Containers.Definitions,
-                new DocumentWrite(flagKey, FlagDocuments.ExposurePartition(unitId), FlagDocuments.Exposure, json),
-                cancellationToken
-            );
-            return true;
-        }
-        catch (DocumentExistsException)
-        {
-            return false;
+                body["flags"] = flags = new JsonObject();
+            }
+            var now = Now();
+            foreach (var (flag, variation, version) in placements)
+            {
+                if (!flags.ContainsKey(flag))
+                {
+                    flags[flag] = new JsonObject { ["variation"] = variation, ["flagVersion"] = version, ["exposedAt"] = now };
+                }
+            }
+            var write = new DocumentWrite(ExposureId, FlagDocuments.ExposurePartition(unitId), FlagDocuments.Exposure, JsonSerializer.SerializeToUtf8Bytes(body, CxJson.SerializerOptions));
+            try
+            {
+                _ = current is null
+                    ? await Store.CreateAsync(Containers.Definitions, write, cancellationToken)
+                    : await Store.ReplaceAsync(Containers.Definitions, write, current.ETag, cancellationToken);
+                var stored = new Dictionary<string, string>(StringComparer.Ordinal);
+                foreach (var (flag, value) in flags)
+                {
+                    stored[flag] = value!["variation"]!.GetValue<string>();
+                }
+                return stored;
+            }
+            catch (Exception ex) when (ex is DocumentExistsException or ETagMismatchException && attempt < 8)
+            {
+                etag = "moved"; // Someone else wrote it meanwhile: read it again and merge into it.
+            }
         }
     }
+
+    private const string ExposureId = "exposures";
+
+    private static DocumentKey ExposureKey(string unitId) => new(FlagDocuments.ExposurePartition(unitId), ExposureId);
 
     protected override async Task<FlagSnapshot> LoadAsync(CancellationToken cancellationToken)
     {

@@ -194,6 +194,7 @@ public sealed class FlagService(
         var facts = set.Slots.Load(context, unit ?? "");
         IReadOnlySet<string>? memberOf = null;
         ExposureView? exposures = null;
+        string? exposureETag = null;
         if (unit is not null)
         {
             if (indexes.Any(i => ReachesSegments(set, i)))
@@ -202,31 +203,39 @@ public sealed class FlagService(
             }
             if (indexes.Any(i => set.Flags[i].HasRollout))
             {
-                exposures = new ExposureView(set, await registry.ReadExposuresAsync(unit, cancellationToken));
+                var (stored, etag) = await registry.ReadExposuresAsync(unit, cancellationToken);
+                exposures = new ExposureView(set, stored);
+                exposureETag = etag;
             }
         }
         var switches = await ReadSwitchesAsync(set, indexes, cancellationToken);
         var evaluationContext = new FlagContext(unit, facts, memberOf, time.GetUtcNow().ToUnixTimeMilliseconds(), exposures, switches);
         var results = new FlagEvaluation[indexes.Length];
+        var placements = new List<(string Flag, string Variation, int Version)>();
         for (var i = 0; i < indexes.Length; i++)
         {
             var flag = set.Flags[indexes[i]];
             var result = FlagEvaluator.Evaluate(set, indexes[i], evaluationContext);
             if (result.NewExposure)
             {
-                var variation = flag.Definition.Variations[result.Variation].Key;
-                if (!await registry.RecordExposureAsync(unit!, flag.Key, variation, flag.Release.Version, cancellationToken))
-                {
-                    // Another request stored this unit's exposure first: that one is the unit's variation.
-                    var stored = await registry.ReadExposuresAsync(unit!, cancellationToken);
-                    result = FlagEvaluator.Evaluate(
-                        set,
-                        indexes[i],
-                        new FlagContext(unit, facts, memberOf, evaluationContext.NowMs, new ExposureView(set, stored), switches)
-                    );
-                }
+                placements.Add((flag.Key, flag.Definition.Variations[result.Variation].Key, flag.Release.Version));
             }
             results[i] = new FlagEvaluation(flag, result);
+        }
+        if (placements.Count > 0)
+        {
+            // One write stores every first placement of this request; a placement another request
+            // stored first wins, so the flags it concerns are evaluated again with what is stored.
+            var stored = await registry.RecordExposuresAsync(unit!, placements, exposureETag, cancellationToken);
+            var view = new ExposureView(set, stored);
+            var again = new FlagContext(unit, facts, memberOf, evaluationContext.NowMs, view, switches);
+            for (var i = 0; i < indexes.Length; i++)
+            {
+                if (results[i].Result.NewExposure && stored.GetValueOrDefault(results[i].Key) != results[i].Variation?.Key)
+                {
+                    results[i] = new FlagEvaluation(set.Flags[indexes[i]], FlagEvaluator.Evaluate(set, indexes[i], again));
+                }
+            }
         }
         return results;
     }

@@ -187,6 +187,37 @@ public sealed class FlagApiTests(SegmentsHostFactory host) : IClassFixture<Segme
     }
 
     [Fact]
+    public async Task Should_store_every_placement_of_a_bulk_evaluation_in_one_go()
+    {
+        var first = Key("bulk-a");
+        var second = Key("bulk-b");
+        foreach (var key in (string[])[first, second])
+        {
+            await CreateAsync(RolloutFlag(key, 10000));
+            await PublishAsync(key);
+        }
+        var unit = "bulk-unit-" + Guid.NewGuid().ToString("n")[..8];
+        using var bulk = new HttpRequestMessage(HttpMethod.Post, "../ofrep/v1/evaluate/flags")
+        {
+            Content = HttpAssertions.Json($$$$"""{"context":{"targetingKey":"{{{{unit}}}}"}}"""),
+        };
+        var evaluated = await (await _client.SendAsync(bulk)).ReadObjectAsync();
+        Assert.All(
+            evaluated["flags"]!.AsArray().Where(f => f!["key"]!.GetValue<string>() is var k && (k == first || k == second)),
+            f => Assert.Equal("on", f!["variant"]!.GetValue<string>())
+        );
+
+        // Nobody is covered any more, but the unit placed by the bulk evaluation keeps both placements.
+        foreach (var key in (string[])[first, second])
+        {
+            await ReplaceAsync(key, RolloutFlag(key, 0));
+            await PublishAsync(key);
+            Assert.Equal("on", (await EvaluateOkAsync(key, $$$$"""{"targetingKey":"{{{{unit}}}}"}"""))["variant"]!.GetValue<string>());
+            Assert.Equal("off", (await EvaluateOkAsync(key, """{"targetingKey":"someone-new"}"""))["variant"]!.GetValue<string>());
+        }
+    }
+
+    [Fact]
     public async Task Should_target_the_members_of_a_segment()
     {
         var segment = Key("gold-members");
