@@ -21,12 +21,13 @@ public static class FlagLoad
         }
         if (args[0] != "flags-ofrep" || !options.TryGetValue("url", out var url) || !options.TryGetValue("token", out var token))
         {
-            Console.Error.WriteLine("usage: flags-ofrep --url URL --token TOKEN [--flags 100] [--connections 10] [--requests 5000]");
+            Console.Error.WriteLine("usage: flags-ofrep --url URL --token TOKEN [--flags 100] [--connections 10] [--requests 5000] [--units N]");
             return 2;
         }
         var flags = Int(options, "flags", 100);
         var connections = Int(options, "connections", 10);
         var requests = Int(options, "requests", 5000);
+        var units = Int(options, "units", 0); // 0: a new unit per request (each one placed and stored); N: N units over and over
         using var handler = new SocketsHttpHandler { MaxConnectionsPerServer = connections };
         using var client = new HttpClient(handler) { BaseAddress = new Uri(url.TrimEnd('/') + "/") };
         client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
@@ -46,7 +47,8 @@ public static class FlagLoad
         }
         async Task<double> OneAsync(int n)
         {
-            var body = $$$$"""{"context":{"targetingKey":"unit-{{{{run}}}}-{{{{n}}}}","loyaltyTier":"gold"}}""";
+            var unit = units > 0 && n >= 0 ? n % units : n;
+            var body = $$$$"""{"context":{"targetingKey":"unit-{{{{run}}}}-{{{{unit}}}}","loyaltyTier":"gold"}}""";
             var started = Stopwatch.GetTimestamp();
             using var response = await client.PostAsync("api/ofrep/v1/evaluate/flags", new StringContent(body, Encoding.UTF8, "application/json"));
             await response.Content.ReadAsByteArrayAsync();
@@ -56,6 +58,10 @@ public static class FlagLoad
         for (var i = 0; i < 200; i++)
         {
             await OneAsync(-1 - i); // warm-up: JIT, connection pool, compiled flag set
+        }
+        for (var i = 0; i < units; i++)
+        {
+            await OneAsync(i); // the pool's units are placed (and stored) before the clock starts
         }
         var latencies = new double[requests];
         var next = -1;
@@ -78,7 +84,7 @@ public static class FlagLoad
         Console.WriteLine(
             string.Create(
                 CultureInfo.InvariantCulture,
-                $"OFREP bulk, {flags} published flags, {connections} connections, {requests} requests: {requests / elapsed:F0} req/s, p50 {P(0.50):F2} ms, p95 {P(0.95):F2} ms, p99 {P(0.99):F2} ms, max {latencies[^1]:F2} ms"
+                $"OFREP bulk, {flags} published flags, {connections} connections, {requests} requests, {(units > 0 ? units + " units placed before" : "a new unit each")}: {requests / elapsed:F0} req/s, p50 {P(0.50):F2} ms, p95 {P(0.95):F2} ms, p99 {P(0.99):F2} ms, max {latencies[^1]:F2} ms"
             )
         );
         return 0;
