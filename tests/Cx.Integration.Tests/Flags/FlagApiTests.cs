@@ -314,6 +314,26 @@ public sealed class FlagApiTests(SegmentsHostFactory host) : IClassFixture<Segme
     }
 
     [Fact]
+    public async Task Should_delete_a_flag_with_its_history()
+    {
+        var key = Key("gone");
+        await CreateAsync(GoldFlag(key));
+        await PublishAsync(key);
+        await _client.DeleteAsync($"flags/{key}").ShouldBeAsync(HttpStatusCode.NoContent);
+        await (await _client.GetAsync($"flags/{key}")).ShouldBeProblemAsync(HttpStatusCode.NotFound, "not-found");
+        await (await _client.GetAsync($"flags/{key}/versions")).ShouldBeProblemAsync(HttpStatusCode.NotFound, "not-found");
+        await (await _client.PostAsync($"flags/{key}/publish", null)).ShouldBeProblemAsync(HttpStatusCode.NotFound, "not-found");
+        await (await EvaluateAsync(key, """{"targetingKey":"ana"}""")).ShouldBeProblemAsync(HttpStatusCode.NotFound, "not-found");
+        var audit = await _client.GetObjectAsync($"audit?filter[targetId]={key}&limit=50");
+        Assert.Contains(audit["items"]!.AsArray(), a => a!["action"]!.GetValue<string>() == "flag.deleted");
+
+        // The key is free again, and the new flag starts its history at 1.
+        await CreateAsync(GoldFlag(key));
+        Assert.Equal(1, (await PublishAsync(key))["published"]!["version"]!.GetValue<int>());
+        Assert.Single((await _client.GetObjectAsync($"flags/{key}/versions"))["items"]!.AsArray());
+    }
+
+    [Fact]
     public async Task Should_refuse_a_stale_if_match_on_publish()
     {
         var key = Key("etag");
