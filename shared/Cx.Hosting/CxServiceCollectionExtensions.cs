@@ -3,6 +3,7 @@ using Cx.Core;
 using Cx.Core.Analytics;
 using Cx.Core.Content;
 using Cx.Core.Events;
+using Cx.Core.Flags;
 using Cx.Core.Identity;
 using Cx.Core.Lifecycle;
 using Cx.Core.RateLimiting;
@@ -92,6 +93,7 @@ public static class CxServiceCollectionExtensions
         services.AddCxLifecycle(configuration);
         services.AddCxSegments(configuration);
         services.AddCxPersonalization(configuration);
+        services.AddCxFlags(configuration);
         services.AddHostedService<ChangeDispatcherService>();
         services.AddHostedService(sp => sp.GetRequiredService<SegmentBehaviorWorker>());
         services.AddHostedService<SegmentJobService>();

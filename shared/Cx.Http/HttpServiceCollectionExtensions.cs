@@ -53,6 +53,8 @@ public static class HttpServiceCollectionExtensions
         services.AddSingleton<Personalization.PersonalizeEndpoints>();
         services.AddHttpClient(Personalization.HttpCdnPurger.ClientName, client => client.Timeout = TimeSpan.FromSeconds(5));
         services.Replace(ServiceDescriptor.Singleton<Core.Personalization.ICdnPurger, Personalization.HttpCdnPurger>());
+        services.AddSingleton<Flags.FlagEndpoints>();
+        services.AddSingleton<Flags.OfrepEndpoints>();
         services.AddSingleton<Lifecycle.DeadLetterEndpoints>();
         services.AddSingleton<Audit.AuditVerifyEndpoints>();
         return services;

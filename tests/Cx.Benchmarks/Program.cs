@@ -6,6 +6,7 @@ using Cx.Benchmarks.Load;
 // Personalize runs:  tests/Cx.Benchmarks/run-personalize-load.sh (load personalize --token ... --label warm|cold)
 // Event load runs:   dotnet run -c Release --project tests/Cx.Benchmarks -- events-stream|events-http|events-latency|events-funnel|events-funnel-http ...
 // Segment runs:      dotnet run -c Release --project tests/Cx.Benchmarks -- segments-recompute|segments-latency ...
+// Flag runs:         dotnet run -c Release --project tests/Cx.Benchmarks -- flags-ofrep --url URL --token TOKEN ...
 // See docs/benchmarks.md for the exact commands and the numbers.
 if (args is ["load", "customers", .. var rest])
 {
@@ -22,6 +23,10 @@ if (args.Length > 0 && args[0].StartsWith("events-", StringComparison.Ordinal))
 if (args.Length > 0 && args[0].StartsWith("segments-", StringComparison.Ordinal))
 {
     return await Cx.Benchmarks.SegmentLoad.RunAsync(args);
+}
+if (args.Length > 0 && args[0].StartsWith("flags-", StringComparison.Ordinal))
+{
+    return await Cx.Benchmarks.FlagLoad.RunAsync(args);
 }
 BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
 return 0;

@@ -54,6 +54,14 @@ public static class Permissions
 
     /// <summary>Creating, changing and deleting placements.</summary>
     public const string PersonalizationWrite = "personalization:write";
+    /// <summary>Reading feature flags (drafts, releases, history).</summary>
+    public const string FlagsRead = "flags:read";
+
+    /// <summary>Creating, changing, publishing and deleting feature flags.</summary>
+    public const string FlagsWrite = "flags:write";
+
+    /// <summary>Evaluating published feature flags for a context (front ends and OpenFeature clients, with an API key).</summary>
+    public const string FlagsEvaluate = "flags:evaluate";
 
     public const string SelfSuffix = ":self";
 
@@ -78,6 +86,9 @@ public static class Permissions
         LifecycleManage,
         PersonalizationRead,
         PersonalizationWrite,
+        FlagsRead,
+        FlagsWrite,
+        FlagsEvaluate,
     ];
 
     /// <summary>Permissions an API key may carry (account and key management and dead letters stay with people).</summary>
@@ -105,6 +116,9 @@ public static class Permissions
             JourneysWrite,
             PersonalizationRead,
             PersonalizationWrite,
+            FlagsRead,
+            FlagsWrite,
+            FlagsEvaluate,
         }.ToFrozenSet(StringComparer.Ordinal),
         [Roles.Editor] = new[] { ContentRead, ContentWrite, SchemaRead, SchemaWrite }.ToFrozenSet(StringComparer.Ordinal),
         [Roles.SupportAgent] = new[] { CustomersRead, CustomersWrite, ContentRead, EventsRead, SegmentsRead }.ToFrozenSet(

@@ -23,6 +23,7 @@ public static class ApiTags
     public const string Segments = "Segments";
 
     public const string Personalization = "Personalization";
+    public const string Flags = "Flags";
 
     private static readonly Dictionary<string, string> Descriptions = new(StringComparer.Ordinal)
     {
@@ -45,6 +46,9 @@ public static class ApiTags
             + "recompute progress, and why a customer is or is not in one.",
         [Personalization] =
             "Placements and their targeted variants as documents, and the one decision endpoint that picks each placement's entry for a customer.",
+        [Flags] =
+            "Feature flags as documents: drafts, publishing, release history, targeting by rules and segments, percentage rollouts "
+            + "with stored exposure, prerequisites, and evaluation.",
         [Administration] = "Staff accounts, API keys, SSO claims mappings and the append-only audit log (admins).",
     };
 

@@ -264,6 +264,15 @@ public static class CommonSchemas
                     Enum = [System.Text.Json.Nodes.JsonValue.Create("invalid_grant")],
                     Description = "The RFC 6749 error code, on invalid-grant problems of the token endpoint.",
                 },
+                // OFREP clients read these three on failures of the /ofrep routes (docs/experiments.md).
+                ["key"] = SchemaBuilder.String("OFREP routes: the flag key."),
+                ["errorCode"] = new OpenApiSchema
+                {
+                    Type = JsonSchemaType.String,
+                    Pattern = "^[A-Z_]+$",
+                    Description = "OFREP routes: the OpenFeature error code (FLAG_NOT_FOUND, PARSE_ERROR, TARGETING_KEY_MISSING, INVALID_CONTEXT, GENERAL).",
+                },
+                ["errorDetails"] = SchemaBuilder.String("OFREP routes: the error in words."),
             },
             Required = new SortedSet<string>(StringComparer.Ordinal) { "type", "title", "status", "detail", "instance", "code" },
             AdditionalPropertiesAllowed = false,

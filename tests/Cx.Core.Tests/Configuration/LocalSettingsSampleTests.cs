@@ -30,6 +30,7 @@ public sealed class LocalSettingsSampleTests
         typeof(Cx.Core.Lifecycle.HookOptions),
         typeof(Cx.Core.Segments.SegmentOptions),
         typeof(Cx.Core.Personalization.PersonalizationOptions),
+        typeof(Cx.Core.Flags.FlagOptions),
         typeof(Cx.Core.Events.EventOptions),
         typeof(Cx.Core.Analytics.AnalyticsOptions),
         typeof(Cx.Embedded.Events.EmbeddedEventsOptions),

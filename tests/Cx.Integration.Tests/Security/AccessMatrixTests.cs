@@ -139,6 +139,17 @@ public sealed class AccessMatrixTests(UnlimitedDevHostFactory host) : IClassFixt
         ["GetSegmentRecompute"] = [Admin, Marketer, Support],
         ["StartSegmentRecompute"] = [Admin, Marketer],
         ["ExplainSegmentMembership"] = [Admin, Marketer, Support],
+        // Feature flags: flags:read, flags:write and flags:evaluate for marketers (and admins); no customer reads flag documents.
+        ["ListFlags"] = [Admin, Marketer],
+        ["GetFlag"] = [Admin, Marketer],
+        ["CreateFlag"] = [Admin, Marketer],
+        ["ReplaceFlag"] = [Admin, Marketer],
+        ["DeleteFlag"] = [Admin, Marketer],
+        ["PublishFlag"] = [Admin, Marketer],
+        ["ListFlagVersions"] = [Admin, Marketer],
+        ["EvaluateFlag"] = [Admin, Marketer],
+        ["OfrepEvaluateFlag"] = [Admin, Marketer],
+        ["OfrepEvaluateFlags"] = [Admin, Marketer],
         // Dead letters of lifecycle hooks: lifecycle:manage, admins only (no API-key scope grants it).
         ["ListDeadLetters"] = [Admin],
         ["GetDeadLetter"] = [Admin],
@@ -233,6 +244,7 @@ public sealed class AccessMatrixTests(UnlimitedDevHostFactory host) : IClassFixt
             ["journeyKey"] = "matrix-journey",
             ["segmentKey"] = "matrix-segment",
             ["placementKey"] = "matrix.placement",
+            ["flagKey"] = "matrix-flag",
             ["hook"] = "segments",
             ["deadLetterId"] = new string('0', 40),
         };
