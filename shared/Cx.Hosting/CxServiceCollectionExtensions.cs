@@ -1,13 +1,16 @@
 using Cx.Azure;
+using Cx.Azure.ServiceBus;
 using Cx.Core;
 using Cx.Core.Analytics;
 using Cx.Core.Content;
 using Cx.Core.Events;
 using Cx.Core.Identity;
 using Cx.Core.Lifecycle;
+using Cx.Core.Queues;
 using Cx.Core.RateLimiting;
 using Cx.Core.Segments;
 using Cx.Embedded;
+using Cx.Embedded.Queues;
 using Cx.Http;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -69,6 +72,7 @@ public static class CxServiceCollectionExtensions
         services.AddHostedService<CxInitializer>();
         services.AddCxEventCapture(configuration, storage);
         services.AddCxHooks(configuration);
+        services.AddCxWorkQueues(configuration);
         return services;
     }
 
@@ -85,6 +89,25 @@ public static class CxServiceCollectionExtensions
         services.AddHostedService<ChangeDispatcherService>();
         services.AddHostedService(sp => sp.GetRequiredService<SegmentBehaviorWorker>());
         services.AddHostedService<SegmentJobService>();
+    }
+
+    /// <summary>
+    /// The work queue chosen by <c>Cx:Queues:Provider</c> and the hosted consumer loop that runs
+    /// every registered <see cref="Cx.Core.Queues.IQueueHandler"/>.
+    /// </summary>
+    private static void AddCxWorkQueues(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddCxQueues(configuration);
+        switch (Providers.Resolve(Providers.QueuesKey, configuration[Providers.QueuesKey], Providers.Queues))
+        {
+            case Providers.Embedded:
+                services.AddCxEmbeddedQueue(configuration);
+                break;
+            case Providers.ServiceBus:
+                services.AddCxServiceBusQueues(configuration);
+                break;
+        }
+        services.AddHostedService(sp => sp.GetRequiredService<Cx.Core.Queues.WorkQueueConsumer>());
     }
 
     /// <summary>

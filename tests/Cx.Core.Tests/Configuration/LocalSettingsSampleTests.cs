@@ -36,6 +36,8 @@ public sealed class LocalSettingsSampleTests
         typeof(Cx.Azure.EventHubs.EventHubsOptions),
         typeof(Cx.Azure.Cosmos.CosmosOptions),
         typeof(Cx.Azure.Redis.RedisRateLimitOptions),
+        typeof(Cx.Core.Queues.WorkQueueOptions),
+        typeof(Cx.Azure.ServiceBus.ServiceBusQueueOptions),
     ];
 
     /// <summary>
@@ -56,6 +58,7 @@ public sealed class LocalSettingsSampleTests
         [Providers.AnalyticsKey] = Providers.Analytics[0],
         [Providers.BlobKey] = Providers.Blob[0],
         [Providers.RateLimitsKey] = Providers.RateLimits[0],
+        [Providers.QueuesKey] = Providers.Queues[0],
     };
 
     /// <summary>
