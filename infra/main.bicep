@@ -79,6 +79,7 @@ var cosmosContainerNames = [
   'audit'
   'memberships'
   'dead-letters'
+  'webhook-deliveries'
   'uniques'
   'leases'
 ]

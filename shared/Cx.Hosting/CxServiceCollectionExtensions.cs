@@ -7,11 +7,13 @@ using Cx.Core.Events;
 using Cx.Core.Identity;
 using Cx.Core.Lifecycle;
 using Cx.Core.Queues;
+using Cx.Core.Webhooks;
 using Cx.Core.RateLimiting;
 using Cx.Core.Segments;
 using Cx.Embedded;
 using Cx.Embedded.Queues;
 using Cx.Http;
+using Cx.Http.Webhooks;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -73,6 +75,8 @@ public static class CxServiceCollectionExtensions
         services.AddCxEventCapture(configuration, storage);
         services.AddCxHooks(configuration);
         services.AddCxWorkQueues(configuration);
+        services.AddCxWebhooks(configuration);
+        services.AddCxWebhookHttp();
         return services;
     }
 

@@ -49,6 +49,9 @@ public static class Permissions
     /// <summary>The dead letters of lifecycle hooks: list, inspect, replay, discard (admins only; never an API-key scope).</summary>
     public const string LifecycleManage = "lifecycle:manage";
 
+    /// <summary>Outbound webhook subscriptions, their delivery log and replays (admins; an API-key scope for integrations).</summary>
+    public const string WebhooksManage = "webhooks:manage";
+
     public const string SelfSuffix = ":self";
 
     public static IReadOnlyList<string> All { get; } =
@@ -70,6 +73,7 @@ public static class Permissions
         AnalyticsRead,
         JourneysWrite,
         LifecycleManage,
+        WebhooksManage,
     ];
 
     /// <summary>Permissions an API key may carry (account and key management and dead letters stay with people).</summary>

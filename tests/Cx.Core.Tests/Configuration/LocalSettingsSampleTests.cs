@@ -38,6 +38,7 @@ public sealed class LocalSettingsSampleTests
         typeof(Cx.Azure.Redis.RedisRateLimitOptions),
         typeof(Cx.Core.Queues.WorkQueueOptions),
         typeof(Cx.Azure.ServiceBus.ServiceBusQueueOptions),
+        typeof(Cx.Core.Webhooks.WebhookOptions),
     ];
 
     /// <summary>
