@@ -5,6 +5,7 @@ using Cx.Benchmarks.Load;
 // Load runs:         dotnet run -c Release --project tests/Cx.Benchmarks -- load customers --token ...
 // Event load runs:   dotnet run -c Release --project tests/Cx.Benchmarks -- events-stream|events-http|events-latency|events-funnel|events-funnel-http ...
 // Segment runs:      dotnet run -c Release --project tests/Cx.Benchmarks -- segments-recompute|segments-latency ...
+// Webhook runs:      dotnet run -c Release --project tests/Cx.Benchmarks -- webhooks-fanout [--changes N] [--subscriptions N]
 // See docs/benchmarks.md for the exact commands and the numbers.
 if (args is ["load", "customers", .. var rest])
 {
@@ -17,6 +18,10 @@ if (args.Length > 0 && args[0].StartsWith("events-", StringComparison.Ordinal))
 if (args.Length > 0 && args[0].StartsWith("segments-", StringComparison.Ordinal))
 {
     return await Cx.Benchmarks.SegmentLoad.RunAsync(args);
+}
+if (args is ["webhooks-fanout", ..])
+{
+    return await Cx.Benchmarks.WebhookLoad.RunAsync(args);
 }
 BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
 return 0;

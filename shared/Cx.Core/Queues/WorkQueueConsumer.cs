@@ -5,7 +5,7 @@ using Microsoft.Extensions.Options;
 namespace Cx.Core.Queues;
 
 /// <summary>
-/// The hosted consumer loop: one loop per registered <see cref="IQueueHandler"/>, each receiving a
+/// The hosted consumer loop: <see cref="WorkQueueOptions.ConsumersPerQueue"/> loops per registered <see cref="IQueueHandler"/>, each receiving a
 /// batch (at most one message per partition key), running the handler on the batch concurrently
 /// and settling every delivery by the handler's outcome and retry policy. A handler that throws
 /// is retried like <see cref="QueueOutcome.Retry"/>; a delivery past the policy's attempts (a
@@ -20,7 +20,11 @@ public sealed partial class WorkQueueConsumer(
 ) : BackgroundService
 {
     protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
-        Task.WhenAll(handlers.Select(handler => Task.Run(() => LoopAsync(handler, stoppingToken), stoppingToken)));
+        Task.WhenAll(
+            handlers.SelectMany(handler =>
+                Enumerable.Range(0, options.Value.ConsumersPerQueue).Select(_ => Task.Run(() => LoopAsync(handler, stoppingToken), stoppingToken))
+            )
+        );
 
     private async Task LoopAsync(IQueueHandler handler, CancellationToken stoppingToken)
     {

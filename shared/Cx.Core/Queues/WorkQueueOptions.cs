@@ -11,6 +11,13 @@ public sealed class WorkQueueOptions
     [Range(1, 1_000)]
     public int BatchSize { get; set; } = 64;
 
+    /// <summary>
+    /// Consumer loops per queue in this process. Each leases its own batch (one message per key), so
+    /// a second loop hands out the keys the first one has finished while it still waits for its slowest.
+    /// </summary>
+    [Range(1, 16)]
+    public int ConsumersPerQueue { get; set; } = 2;
+
     /// <summary>How long a received message stays leased before it is delivered again (a consumer that crashed).</summary>
     [Range(1, 3_600)]
     public int LeaseSeconds { get; set; } = 60;

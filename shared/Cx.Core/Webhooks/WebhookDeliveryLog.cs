@@ -59,7 +59,37 @@ public sealed class WebhookDeliveryLog(IDocumentStore store)
     )
     {
         await EnsureIndexesAsync(cancellationToken);
+        // A first attempt normally has no document yet: create it without reading first.
+        if (attempt == 1)
+        {
+            try
+            {
+                await WriteAsync(null, subscription, deliveryId, message, attempt, at, request, response, status, nextAttemptAt, cancellationToken);
+                return;
+            }
+            catch (DocumentExistsException)
+            {
+                // Recorded before (an id enqueued again after the duplicate window): add to it below.
+            }
+        }
         var existing = await store.ReadAsync(Container, new DocumentKey(subscription, deliveryId), cancellationToken);
+        await WriteAsync(existing, subscription, deliveryId, message, attempt, at, request, response, status, nextAttemptAt, cancellationToken);
+    }
+
+    private async ValueTask WriteAsync(
+        StoredDocument? existing,
+        string subscription,
+        string deliveryId,
+        WebhookMessage message,
+        int attempt,
+        DateTimeOffset at,
+        WebhookRequest? request,
+        WebhookResponse? response,
+        string status,
+        DateTimeOffset? nextAttemptAt,
+        CancellationToken cancellationToken
+    )
+    {
         var now = Instants.Format(at);
         var document = existing is null
             ? new JsonObject
@@ -111,12 +141,8 @@ public sealed class WebhookDeliveryLog(IDocumentStore store)
         var write = new DocumentWrite(deliveryId, subscription, DeliveryType, json);
         if (existing is null)
         {
-            try
-            {
-                await store.CreateAsync(Container, write, cancellationToken);
-                return;
-            }
-            catch (DocumentExistsException) { }
+            await store.CreateAsync(Container, write, cancellationToken);
+            return;
         }
         await store.UpsertAsync(Container, write, cancellationToken);
     }
