@@ -137,6 +137,48 @@ public sealed class WebhookApiTests(WebhookHostFactory host, DevHostFactory stri
         Assert.Equal("/url", problem["errors"]![0]!["pointer"]!.GetValue<string>());
     }
 
+    [Fact]
+    public async Task Should_answer_bad_replays_and_log_queries_with_problems_naming_the_input()
+    {
+        var key = "bad-input-" + Guid.NewGuid().ToString("n")[..8];
+        await _admin
+            .PostAsync("webhooks", HttpAssertions.Json($$"""{"key":"{{key}}","url":"{{_receiverUrl}}/in","eventTypes":["nothing.created"],"secrets":[{"value":"{{Secret}}"}]}"""))
+            .ShouldBeAsync(HttpStatusCode.Created);
+
+        var noSince = await (await _admin.PostAsync($"webhooks/{key}/replay", HttpAssertions.Json("""{"from":"yesterday"}"""))).ShouldBeProblemAsync(
+            HttpStatusCode.BadRequest,
+            "validation-failed"
+        );
+        Assert.Equal([("pointer", "/from", "unknown-property"), ("pointer", "/since", "date-time")], noSince.Errors());
+        var badDelivery = await (await _admin.PostAsync($"webhooks/{key}/deliveries/not-an-id/replay", null)).ShouldBeProblemAsync(
+            HttpStatusCode.BadRequest,
+            "validation-failed"
+        );
+        Assert.Equal([("parameter", "deliveryId", "pattern")], badDelivery.Errors());
+        var badFilter = await (await _admin.GetAsync($"webhooks/{key}/deliveries?filter[status]=failed")).ShouldBeProblemAsync(
+            HttpStatusCode.BadRequest,
+            "validation-failed"
+        );
+        Assert.Equal("not-filterable", badFilter.Errors().Single().Code);
+        await (await _admin.PostAsync($"webhooks/{key}/deliveries/msg_{new string('0', 32)}/replay", null)).ShouldBeProblemAsync(
+            HttpStatusCode.NotFound,
+            "not-found"
+        );
+        await (await _admin.PostAsync("webhooks/no-such-hook/replay", HttpAssertions.Json("""{"since":"2026-01-01T00:00:00Z"}"""))).ShouldBeProblemAsync(
+            HttpStatusCode.NotFound,
+            "not-found"
+        );
+        var replayed = await _admin.PostAsync($"webhooks/{key}/replay", HttpAssertions.Json("""{"since":"2026-01-01T00:00:00Z"}""")).ShouldBeAsync(HttpStatusCode.Accepted);
+        Assert.Equal(0, (await replayed.ReadObjectAsync())["replayed"]!.GetValue<int>());
+    }
+
+    [Fact]
+    public async Task Should_keep_the_webhooks_api_to_admins()
+    {
+        var marketer = host.CreateClientFor(Cx.Core.Identity.Roles.Marketer);
+        await (await marketer.GetAsync("webhooks")).ShouldBeProblemAsync(HttpStatusCode.Forbidden, "forbidden");
+    }
+
     private async Task<(Dictionary<string, string> Headers, string Body)> WaitForAsync(string email)
     {
         var deadline = TimeProvider.System.GetUtcNow().AddSeconds(20);
