@@ -79,6 +79,7 @@ var cosmosContainerNames = [
   'audit'
   'memberships'
   'dead-letters'
+  'webhook-deliveries'
   'uniques'
   'leases'
 ]
@@ -210,6 +211,9 @@ module serviceBus 'app/servicebus.bicep' = {
     name: names.serviceBus
     location: location
     tags: tags
+    workQueueNames: [
+      'webhooks'
+    ]
     logAnalyticsWorkspaceId: logAnalyticsWorkspaceId
   }
   dependsOn: [
@@ -285,6 +289,7 @@ var appSettings = {
   Cx__Storage__Provider: 'Cosmos'
   Cx__Stream__Provider: 'EventHubs'
   Cx__Blob__Provider: 'AzureBlob'
+  Cx__Queues__Provider: 'ServiceBus'
   // No Cosmos DB analytics adapter yet (docs/decisions/0101): the embedded analytics store runs
   // on the instance that hosts the Event Hubs processor. Keep one always-ready instance.
   Cx__Analytics__Provider: 'Embedded'

@@ -16,6 +16,9 @@ param tags { *: string }
 @description('Queues to create.')
 param queueNames string[] = []
 
+@description('Work queues of the Cx queue port (Cx:Queues:Provider=ServiceBus): sessions carry the per-key order, duplicate detection makes an enqueue idempotent by message id, and Cx counts the attempts itself (its retry policy dead-letters), so the delivery count limit is high.')
+param workQueueNames string[] = []
+
 @description('Tier of the namespace (Standard adds topics; Premium adds isolation and VNet).')
 @allowed([
   'Basic'
@@ -48,6 +51,21 @@ resource queues 'Microsoft.ServiceBus/namespaces/queues@2026-01-01' = [
     name: queueName
     properties: {
       maxDeliveryCount: 10
+      deadLetteringOnMessageExpiration: true
+      lockDuration: 'PT1M'
+    }
+  }
+]
+
+resource workQueues 'Microsoft.ServiceBus/namespaces/queues@2026-01-01' = [
+  for queueName in workQueueNames: {
+    parent: namespace
+    name: queueName
+    properties: {
+      requiresSession: true
+      requiresDuplicateDetection: true
+      duplicateDetectionHistoryTimeWindow: 'P1D'
+      maxDeliveryCount: 100
       deadLetteringOnMessageExpiration: true
       lockDuration: 'PT1M'
     }

@@ -1,4 +1,5 @@
 using Cx.Azure;
+using Cx.Azure.ServiceBus;
 using Cx.Core;
 using Cx.Core.Analytics;
 using Cx.Core.Content;
@@ -6,11 +7,15 @@ using Cx.Core.Events;
 using Cx.Core.Flags;
 using Cx.Core.Identity;
 using Cx.Core.Lifecycle;
+using Cx.Core.Queues;
+using Cx.Core.Webhooks;
 using Cx.Core.RateLimiting;
 using Cx.Core.Personalization;
 using Cx.Core.Segments;
 using Cx.Embedded;
+using Cx.Embedded.Queues;
 using Cx.Http;
+using Cx.Http.Webhooks;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -79,6 +84,9 @@ public static class CxServiceCollectionExtensions
         services.AddHostedService<CxInitializer>();
         services.AddCxEventCapture(configuration, storage);
         services.AddCxHooks(configuration);
+        services.AddCxWorkQueues(configuration);
+        services.AddCxWebhooks(configuration);
+        services.AddCxWebhookHttp();
         return services;
     }
 
@@ -97,6 +105,25 @@ public static class CxServiceCollectionExtensions
         services.AddHostedService<ChangeDispatcherService>();
         services.AddHostedService(sp => sp.GetRequiredService<SegmentBehaviorWorker>());
         services.AddHostedService<SegmentJobService>();
+    }
+
+    /// <summary>
+    /// The work queue chosen by <c>Cx:Queues:Provider</c> and the hosted consumer loop that runs
+    /// every registered <see cref="Cx.Core.Queues.IQueueHandler"/>.
+    /// </summary>
+    private static void AddCxWorkQueues(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddCxQueues(configuration);
+        switch (Providers.Resolve(Providers.QueuesKey, configuration[Providers.QueuesKey], Providers.Queues))
+        {
+            case Providers.Embedded:
+                services.AddCxEmbeddedQueue(configuration);
+                break;
+            case Providers.ServiceBus:
+                services.AddCxServiceBusQueues(configuration);
+                break;
+        }
+        services.AddHostedService(sp => sp.GetRequiredService<Cx.Core.Queues.WorkQueueConsumer>());
     }
 
     /// <summary>

@@ -52,6 +52,16 @@ public static class Providers
     public static IReadOnlyList<string> Blob { get; } = [Local, AzureBlob];
 
     /// <summary>
+    /// <c>Cx:Queues:Provider</c>: the work queue (webhook deliveries, notification sends): <c>Embedded</c>
+    /// (tables in the SQLite file of the embedded store) or <c>ServiceBus</c> (session-enabled queues).
+    /// </summary>
+    public const string QueuesKey = "Cx:Queues:Provider";
+
+    public const string ServiceBus = "ServiceBus";
+
+    public static IReadOnlyList<string> Queues { get; } = [Embedded, ServiceBus];
+
+    /// <summary>
     /// <c>Cx:RateLimits:Provider</c>: where rate-limit buckets live: <c>InProcess</c> (per instance,
     /// the default) or <c>Redis</c> (shared by the instances on one Redis, <c>Cx:RateLimits:Redis</c>).
     /// </summary>

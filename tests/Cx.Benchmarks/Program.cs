@@ -7,6 +7,7 @@ using Cx.Benchmarks.Load;
 // Event load runs:   dotnet run -c Release --project tests/Cx.Benchmarks -- events-stream|events-http|events-latency|events-funnel|events-funnel-http ...
 // Segment runs:      dotnet run -c Release --project tests/Cx.Benchmarks -- segments-recompute|segments-latency ...
 // Flag runs:         dotnet run -c Release --project tests/Cx.Benchmarks -- flags-ofrep --url URL --token TOKEN ...
+// Webhook runs:      dotnet run -c Release --project tests/Cx.Benchmarks -- webhooks-fanout [--changes N] [--subscriptions N]
 // See docs/benchmarks.md for the exact commands and the numbers.
 if (args is ["load", "customers", .. var rest])
 {
@@ -27,6 +28,9 @@ if (args.Length > 0 && args[0].StartsWith("segments-", StringComparison.Ordinal)
 if (args.Length > 0 && args[0].StartsWith("flags-", StringComparison.Ordinal))
 {
     return await Cx.Benchmarks.FlagLoad.RunAsync(args);
+if (args is ["webhooks-fanout", ..])
+{
+    return await Cx.Benchmarks.WebhookLoad.RunAsync(args);
 }
 BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
 return 0;

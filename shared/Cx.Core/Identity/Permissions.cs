@@ -62,6 +62,8 @@ public static class Permissions
 
     /// <summary>Evaluating published feature flags for a context (front ends and OpenFeature clients, with an API key).</summary>
     public const string FlagsEvaluate = "flags:evaluate";
+    /// <summary>Outbound webhook subscriptions, their delivery log and replays (admins; an API-key scope for integrations).</summary>
+    public const string WebhooksManage = "webhooks:manage";
 
     public const string SelfSuffix = ":self";
 
@@ -89,6 +91,7 @@ public static class Permissions
         FlagsRead,
         FlagsWrite,
         FlagsEvaluate,
+        WebhooksManage,
     ];
 
     /// <summary>Permissions an API key may carry (account and key management and dead letters stay with people).</summary>

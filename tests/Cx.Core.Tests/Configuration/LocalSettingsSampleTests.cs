@@ -39,6 +39,9 @@ public sealed class LocalSettingsSampleTests
         typeof(Cx.Azure.Cosmos.CosmosOptions),
         typeof(Cx.Azure.Redis.RedisRateLimitOptions),
         typeof(Cx.Azure.Redis.PersonalizationRedisOptions),
+        typeof(Cx.Core.Queues.WorkQueueOptions),
+        typeof(Cx.Azure.ServiceBus.ServiceBusQueueOptions),
+        typeof(Cx.Core.Webhooks.WebhookOptions),
     ];
 
     /// <summary>
@@ -60,6 +63,7 @@ public sealed class LocalSettingsSampleTests
         [Providers.BlobKey] = Providers.Blob[0],
         [Providers.RateLimitsKey] = Providers.RateLimits[0],
         [Providers.PersonalizationCacheKey] = Providers.PersonalizationCache[0],
+        [Providers.QueuesKey] = Providers.Queues[0],
     };
 
     /// <summary>

@@ -155,6 +155,16 @@ public sealed class AccessMatrixTests(UnlimitedDevHostFactory host) : IClassFixt
         ["GetDeadLetter"] = [Admin],
         ["ReplayDeadLetter"] = [Admin],
         ["DiscardDeadLetter"] = [Admin],
+        // Outbound webhooks: webhooks:manage, admins (and API keys given that scope).
+        ["ListWebhooks"] = [Admin],
+        ["CreateWebhook"] = [Admin],
+        ["GetWebhook"] = [Admin],
+        ["ReplaceWebhook"] = [Admin],
+        ["DeleteWebhook"] = [Admin],
+        ["ListWebhookDeliveries"] = [Admin],
+        ["GetWebhookDelivery"] = [Admin],
+        ["ReplayWebhookDelivery"] = [Admin],
+        ["ReplayWebhookDeliveries"] = [Admin],
     };
 
     internal static IReadOnlyList<FunctionDescriptor> HttpFunctions =>
@@ -247,6 +257,8 @@ public sealed class AccessMatrixTests(UnlimitedDevHostFactory host) : IClassFixt
             ["flagKey"] = "matrix-flag",
             ["hook"] = "segments",
             ["deadLetterId"] = new string('0', 40),
+            ["webhookKey"] = "matrix-webhook",
+            ["deliveryId"] = "msg_" + new string('0', 32),
         };
         var values = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (System.Text.RegularExpressions.Match match in System.Text.RegularExpressions.Regex.Matches(route, "{([^}:?]+)[^}]*}"))

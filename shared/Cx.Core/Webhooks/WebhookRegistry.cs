@@ -1,0 +1,280 @@
+using System.Collections.Frozen;
+using Cx.Core.Common;
+using Cx.Core.Content;
+using Cx.Core.Documents;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Cx.Core.Webhooks;
+
+/// <summary>
+/// The registry of webhook subscriptions: definition documents (<c>type = webhookSubscription</c>)
+/// in the definitions container, through the shared definition machinery (list, read, create,
+/// replace, delete with ETags; cached like every registry). Saving validates the URL against the
+/// SSRF policy, the event types and the secrets, and reports every problem with its JSON Pointer.
+/// </summary>
+public sealed partial class WebhookRegistry(
+    IDocumentStore store,
+    TimeProvider time,
+    IOptions<ContentOptions> cache,
+    IOptions<WebhookOptions> options,
+    ILogger<WebhookRegistry> logger,
+    Audit.AuditLog? audit = null
+) : DefinitionTypeRegistry<WebhookSubscription, WebhookRegistry.Snapshot>(store, time, cache, Document)
+{
+    public const string Document = "webhookSubscription";
+
+    public const int MaxEventTypes = 50;
+
+    public const int MaxSecrets = 3;
+
+    public const string SecretPrefix = "whsec_";
+
+    /// <summary>Every subscription (a cached, immutable view).</summary>
+    public async ValueTask<IReadOnlyList<WebhookSubscription>> GetAllAsync(CancellationToken cancellationToken) =>
+        (await GetSnapshotAsync(cancellationToken)).Enabled;
+
+    /// <summary>The subscription as cached, or null when there is none.</summary>
+    public async ValueTask<WebhookSubscription?> FindAsync(string key, CancellationToken cancellationToken) =>
+        (await GetSnapshotAsync(cancellationToken)).ByKey.GetValueOrDefault(key)?.Definition;
+
+    public async ValueTask<DefinitionRecord<WebhookSubscription>> GetAsync(string key, CancellationToken cancellationToken) =>
+        (await GetSnapshotAsync(cancellationToken)).ByKey.GetValueOrDefault(key) ?? throw new NotFoundException("Webhook subscription", key);
+
+    public async Task DeleteAsync(string key, string? ifMatch, CancellationToken cancellationToken)
+    {
+        var current = (await ReloadAsync(cancellationToken)).ByKey.GetValueOrDefault(key) ?? throw new NotFoundException("Webhook subscription", key);
+        await DeleteDocumentAsync(current.Document, ifMatch, cancellationToken);
+        Invalidate();
+        await RecordAsync("webhook.deleted", key, null, cancellationToken);
+    }
+
+    /// <summary>Turns a subscription off on Cx's own account (auto-disable), with the reason as its notice.</summary>
+    public async Task DisableAsync(string key, string reason, CancellationToken cancellationToken)
+    {
+        var current = (await ReloadAsync(cancellationToken)).ByKey.GetValueOrDefault(key);
+        if (current is null || !current.Definition.Enabled)
+        {
+            return;
+        }
+        var disabled = current.Definition with { Enabled = false, DisabledReason = reason, Version = current.Definition.Version + 1 };
+        try
+        {
+            await ReplaceDocumentAsync(Document, key, disabled, current.Document, null, cancellationToken);
+        }
+        catch (ETagMismatchException)
+        {
+            return; // changed meanwhile by an admin: their version stands
+        }
+        Invalidate();
+        LogDisabled(logger, key, reason);
+        if (audit is not null)
+        {
+            await audit.RecordAsync("system", "Cx", "webhook.disabled", Document, key, true, new { reason }, cancellationToken);
+        }
+    }
+
+    protected override string KeyOf(WebhookSubscription definition) => definition.Key;
+
+    protected override async Task<DefinitionRecord<WebhookSubscription>> SaveAsync(
+        WebhookSubscription subscription,
+        string? ifMatch,
+        bool create,
+        CancellationToken cancellationToken
+    )
+    {
+        Validate(subscription, options.Value.AllowPrivateAddresses, Time.GetUtcNow());
+        var snapshot = await ReloadAsync(cancellationToken);
+        var current = snapshot.ByKey.GetValueOrDefault(subscription.Key);
+        if (!create && current is null)
+        {
+            throw new NotFoundException("Webhook subscription", subscription.Key);
+        }
+        if (create && current is null && snapshot.ByKey.Count >= options.Value.MaxSubscriptions)
+        {
+            throw new ConflictException("limit", $"At most {options.Value.MaxSubscriptions} webhook subscriptions (Cx:Webhooks:MaxSubscriptions).");
+        }
+        if (!create)
+        {
+            subscription = subscription with { Version = current!.Definition.Version };
+            if (subscription.Enabled)
+            {
+                subscription = subscription with { DisabledReason = null };
+            }
+        }
+        var (saved, written) = await WriteAsync(
+            Document,
+            subscription.Key,
+            subscription,
+            create ? null : current,
+            ifMatch,
+            s => s with { Version = s.Version + 1 },
+            cancellationToken
+        );
+        if (written)
+        {
+            Invalidate();
+            await RecordAsync("webhook.saved", subscription.Key, new { created = create, version = saved.Definition.Version, url = subscription.Url }, cancellationToken);
+        }
+        return saved;
+    }
+
+    private async Task RecordAsync(string action, string key, object? details, CancellationToken cancellationToken)
+    {
+        if (audit is not null)
+        {
+            await audit.RecordAsync(action, Document, key, details: details, cancellationToken: cancellationToken);
+        }
+    }
+
+    /// <summary>Every problem of a subscription, each with its JSON Pointer (400).</summary>
+    public static void Validate(WebhookSubscription subscription, bool allowPrivateAddresses, DateTimeOffset now)
+    {
+        var errors = new List<FieldError>();
+        if (!IsKey(subscription.Key))
+        {
+            errors.Add(new("/key", "key", "Must be 1-64 of a-z, 0-9, '_', '-', starting with a lower-case letter."));
+        }
+        if (WebhookAddressPolicy.Refusal(subscription.Url, allowPrivateAddresses) is { } refusal)
+        {
+            errors.Add(new("/url", "url", refusal));
+        }
+        if (subscription.EventTypes.Count == 0)
+        {
+            errors.Add(new("/eventTypes", "min-items", "Name at least one event type ('*' for every change)."));
+        }
+        if (subscription.EventTypes.Count > MaxEventTypes)
+        {
+            errors.Add(new("/eventTypes", "max-items", $"At most {MaxEventTypes} event types."));
+        }
+        for (var i = 0; i < subscription.EventTypes.Count; i++)
+        {
+            if (!IsEventTypePattern(subscription.EventTypes[i]))
+            {
+                errors.Add(
+                    new($"/eventTypes/{i}", "event-type", "Must be '*', '{documentType}.*' or '{documentType}.created|updated|deleted'.")
+                );
+            }
+        }
+        if (subscription.Secrets.Count == 0)
+        {
+            errors.Add(new("/secrets", "min-items", "Give at least one signing secret (whsec_ + base64 of 24-64 random bytes)."));
+        }
+        if (subscription.Secrets.Count > MaxSecrets)
+        {
+            errors.Add(new("/secrets", "max-items", $"At most {MaxSecrets} secrets (one, or two while rotating)."));
+        }
+        var active = 0;
+        for (var i = 0; i < subscription.Secrets.Count; i++)
+        {
+            var secret = subscription.Secrets[i];
+            if (!IsSecret(secret.Value))
+            {
+                errors.Add(new($"/secrets/{i}/value", "secret", "Must be whsec_ followed by the base64 of 24 to 64 random bytes."));
+            }
+            if (secret.ExpiresAt is { } expiresAt)
+            {
+                if (!Instants.TryParse(expiresAt, out var expiry))
+                {
+                    errors.Add(new($"/secrets/{i}/expiresAt", "date-time", "Must be an RFC 3339 instant."));
+                    continue;
+                }
+                if (expiry <= now)
+                {
+                    continue;
+                }
+            }
+            active++;
+        }
+        if (subscription.Secrets.Count > 0 && active == 0)
+        {
+            errors.Add(new("/secrets", "no-active-secret", "At least one secret must not have expired."));
+        }
+        if (subscription.Description is { Length: > 1000 })
+        {
+            errors.Add(new("/description", "max-length", "Must be at most 1000 characters."));
+        }
+        if (subscription.DisabledReason is { Length: > 1000 })
+        {
+            errors.Add(new("/disabledReason", "max-length", "Must be at most 1000 characters."));
+        }
+        if (errors.Count > 0)
+        {
+            throw new ValidationException(errors, $"The webhook subscription '{subscription.Key}' is not valid.");
+        }
+    }
+
+    /// <summary>The secrets that sign a delivery at <paramref name="now"/>: every one that has not expired.</summary>
+    public static IReadOnlyList<string> SigningSecrets(WebhookSubscription subscription, DateTimeOffset now)
+    {
+        var secrets = new List<string>(subscription.Secrets.Count);
+        foreach (var secret in subscription.Secrets)
+        {
+            if (secret.ExpiresAt is { } expiresAt && Instants.TryParse(expiresAt, out var expiry) && expiry <= now)
+            {
+                continue;
+            }
+            secrets.Add(secret.Value);
+        }
+        return secrets;
+    }
+
+    public static bool IsKey(string? key)
+    {
+        if (string.IsNullOrEmpty(key) || key.Length > 64 || !char.IsAsciiLetterLower(key[0]))
+        {
+            return false;
+        }
+        foreach (var c in key)
+        {
+            if (!(char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c) || c is '_' or '-'))
+            {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static bool IsEventTypePattern(string? pattern)
+    {
+        if (pattern == "*")
+        {
+            return true;
+        }
+        if (string.IsNullOrEmpty(pattern) || pattern.Length > 100)
+        {
+            return false;
+        }
+        var dot = pattern.LastIndexOf('.');
+        if (dot <= 0)
+        {
+            return false;
+        }
+        var kind = pattern[(dot + 1)..];
+        var type = pattern[..dot];
+        return kind is "*" or "created" or "updated" or "deleted" && char.IsAsciiLetter(type[0]) && type.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-');
+    }
+
+    private static bool IsSecret(string? value)
+    {
+        if (value is null || !value.StartsWith(SecretPrefix, StringComparison.Ordinal) || value.Length > 200)
+        {
+            return false;
+        }
+        Span<byte> bytes = stackalloc byte[150];
+        return Convert.TryFromBase64String(value[SecretPrefix.Length..], bytes, out var length) && length is >= 24 and <= 64;
+    }
+
+    protected override async Task<Snapshot> LoadAsync(CancellationToken cancellationToken)
+    {
+        var records = await LoadAllAsync<WebhookSubscription>(Document, cancellationToken);
+        var byKey = records.ToFrozenDictionary(r => r.Definition.Key, StringComparer.Ordinal);
+        return new Snapshot(byKey, [.. records.Select(r => r.Definition).Where(s => s.Enabled)]);
+    }
+
+    /// <summary>Every subscription at one moment, and the enabled ones in key order.</summary>
+    public sealed record Snapshot(FrozenDictionary<string, DefinitionRecord<WebhookSubscription>> ByKey, IReadOnlyList<WebhookSubscription> Enabled);
+
+    [LoggerMessage(EventId = 4430, Level = LogLevel.Warning, Message = "Webhook subscription {Key} was disabled: {Reason}")]
+    private static partial void LogDisabled(ILogger logger, string key, string reason);
+}
