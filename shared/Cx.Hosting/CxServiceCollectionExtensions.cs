@@ -5,6 +5,7 @@ using Cx.Core.Content;
 using Cx.Core.Events;
 using Cx.Core.Identity;
 using Cx.Core.Lifecycle;
+using Cx.Core.Portability;
 using Cx.Core.RateLimiting;
 using Cx.Core.Segments;
 using Cx.Embedded;
@@ -26,6 +27,7 @@ public static class CxServiceCollectionExtensions
     {
         services.AddSingleton(TimeProvider.System);
         services.AddCxContent(configuration);
+        services.AddCxPortability(configuration);
         services.AddCxIdentity(configuration);
         services.AddOptions<BootstrapOptions>().Bind(configuration.GetSection(BootstrapOptions.Section));
         services.AddCxHttp(configuration);
