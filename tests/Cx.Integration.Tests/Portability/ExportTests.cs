@@ -205,6 +205,23 @@ public sealed class ExportTests(ExportFixture fixture) : IClassFixture<ExportFix
     }
 
     [Fact]
+    public async Task Should_export_an_empty_match_as_a_valid_empty_file_in_every_format()
+    {
+        const string None = "customers/export?filter[loyaltyTier]=gold&after=exp-99&format=";
+        Assert.Empty(JsonNode.Parse(await _client.GetStringAsync(None + "json"))!.AsArray());
+        Assert.Equal("", await _client.GetStringAsync(None + "ndjson"));
+        var rows = await PythonCsvAsync(await _client.GetStringAsync(None + "csv"));
+        Assert.Equal("id", Assert.Single(rows)[0]);
+        var file = Path.Combine(fixture.DataDirectory, Guid.NewGuid().ToString("n") + ".parquet");
+        await File.WriteAllBytesAsync(file, await _client.GetByteArrayAsync(None + "parquet"));
+        var (exit, output, error) = await NodeScript.RunAsync("tests/Cx.Integration.Tests/Portability/read-parquet.mjs", [file]);
+        Assert.True(exit == 0, error);
+        var read = JsonNode.Parse(output)!.AsObject();
+        Assert.Equal(0, read["numRows"]!.GetValue<int>());
+        Assert.Equal("id", read["columns"]![0]!["name"]!.GetValue<string>());
+    }
+
+    [Fact]
     public async Task Should_gzip_when_asked_by_parameter_or_accept_encoding()
     {
         var plain = await _client.GetByteArrayAsync("customers/export?format=ndjson");
