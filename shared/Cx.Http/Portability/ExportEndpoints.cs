@@ -101,16 +101,26 @@ internal sealed class ExportResult(ExportFormat format, string fileName, bool gz
         response.Headers.Vary = "Accept-Encoding";
         response.Headers.ContentDisposition = $"attachment; filename=\"{fileName}.{ExportFormats.Extension(format)}\"";
         var cancellationToken = httpContext.RequestAborted;
-        if (!gzip)
+        try
         {
-            await write(response.Body, cancellationToken);
-            return;
+            if (!gzip)
+            {
+                await write(response.Body, cancellationToken);
+                return;
+            }
+            response.Headers.ContentEncoding = "gzip";
+            var compressed = new GZipStream(response.Body, CompressionLevel.Fastest, leaveOpen: true);
+            await using (compressed)
+            {
+                await write(compressed, cancellationToken);
+            }
         }
-        response.Headers.ContentEncoding = "gzip";
-        var compressed = new GZipStream(response.Body, CompressionLevel.Fastest, leaveOpen: true);
-        await using (compressed)
+        catch when (response.HasStarted)
         {
-            await write(compressed, cancellationToken);
+            // Part of the file is on its way and a problem can no longer be sent: abort the
+            // connection, so the client sees a failed transfer instead of a short file that ends well.
+            httpContext.Abort();
+            throw;
         }
     }
 }
