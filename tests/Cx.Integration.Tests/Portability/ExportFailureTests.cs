@@ -84,7 +84,10 @@ public sealed class ExportFailureTests(FailingExportHost host) : IClassFixture<F
         for (var i = 0; i < 15; i++)
         {
             await admin
-                .PostAsync("customers", HttpAssertions.Json($$"""{"id":"f-{{format}}-{{i:D2}}","email":"f{{i:D2}}@{{format}}.example.com"}"""))
+                .PostAsync(
+                    "customers",
+                    HttpAssertions.Json($$"""{"id":"f-{{format}}-{{i:D2}}","email":"f{{i:D2}}@{{format}}.example.com"}""")
+                )
                 .ShouldBeAsync(HttpStatusCode.Created);
         }
         var raw = host.CreateRawClient();

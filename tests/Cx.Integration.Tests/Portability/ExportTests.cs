@@ -273,6 +273,18 @@ public sealed class ExportTests(ExportFixture fixture) : IClassFixture<ExportFix
         await (await _client.GetAsync("content/customer/export")).ShouldBeProblemAsync(HttpStatusCode.Conflict, "customer-scoped");
     }
 
+    [Fact]
+    public async Task Should_hold_exports_to_the_permissions_of_the_lists()
+    {
+        var customer = fixture.CreateClientFor(Cx.Core.Identity.Roles.Customer, "exp-01");
+        await (await customer.GetAsync("customers/export")).ShouldBeProblemAsync(HttpStatusCode.Forbidden, "forbidden");
+        await (await customer.GetAsync("content/journey-report/export")).ShouldBeProblemAsync(HttpStatusCode.Forbidden, "forbidden");
+        var products = await customer.GetStringAsync($"content/{ExportFixture.ProductType}/export");
+        Assert.Equal(12, JsonNode.Parse(products)!.AsArray().Count);
+        var anonymous = fixture.CreateAnonymousClient();
+        Assert.Equal(HttpStatusCode.Unauthorized, (await anonymous.GetAsync("customers/export")).StatusCode);
+    }
+
     private static byte[] Gunzip(byte[] compressed)
     {
         using var input = new GZipStream(new MemoryStream(compressed), CompressionMode.Decompress);
