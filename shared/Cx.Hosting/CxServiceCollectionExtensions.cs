@@ -9,6 +9,7 @@ using Cx.Core.Identity;
 using Cx.Core.Lifecycle;
 using Cx.Core.Queues;
 using Cx.Core.Webhooks;
+using Cx.Core.Portability;
 using Cx.Core.RateLimiting;
 using Cx.Core.Personalization;
 using Cx.Core.Segments;
@@ -33,6 +34,7 @@ public static class CxServiceCollectionExtensions
     {
         services.AddSingleton(TimeProvider.System);
         services.AddCxContent(configuration);
+        services.AddCxPortability(configuration);
         services.AddCxIdentity(configuration);
         services.AddOptions<BootstrapOptions>().Bind(configuration.GetSection(BootstrapOptions.Section));
         services.AddCxHttp(configuration);

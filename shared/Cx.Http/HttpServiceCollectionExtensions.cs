@@ -24,6 +24,7 @@ public static class HttpServiceCollectionExtensions
         services.AddSingleton<DefinitionEndpoints>();
         services.AddSingleton<CustomerEndpoints>();
         services.AddSingleton<ContentEndpoints>();
+        services.AddSingleton<Portability.ExportEndpoints>();
         services.AddSingleton<SystemEndpoints>();
         services
             .AddOptions<Security.RateLimitOptions>()

@@ -28,6 +28,7 @@ if (args.Length > 0 && args[0].StartsWith("segments-", StringComparison.Ordinal)
 if (args.Length > 0 && args[0].StartsWith("flags-", StringComparison.Ordinal))
 {
     return await Cx.Benchmarks.FlagLoad.RunAsync(args);
+}
 if (args is ["webhooks-fanout", ..])
 {
     return await Cx.Benchmarks.WebhookLoad.RunAsync(args);

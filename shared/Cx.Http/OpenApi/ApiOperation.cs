@@ -92,6 +92,9 @@ public sealed record ApiResponse(int Status, string Description)
 
     public string MediaType { get; init; } = "application/json";
 
+    /// <summary>Media types the response may also have, described without a schema (files: CSV, Parquet, NDJSON).</summary>
+    public IReadOnlyList<string> FileMediaTypes { get; init; } = [];
+
     public IReadOnlyList<ApiHeader> Headers { get; init; } = [];
 }
 

@@ -207,11 +207,14 @@ public static class OpenApiDocumentBuilder
         {
             Description = response.Description,
             Headers = headers.Count > 0 ? headers : null,
-            Content = response.Schema is { } schema
-                ? new Dictionary<string, IOpenApiMediaType>
-                {
-                    [response.MediaType] = new OpenApiMediaType { Schema = schema.Resolve(context) },
-                }
+            Content =
+                response.Schema is { } schema
+                    ? new Dictionary<string, IOpenApiMediaType>
+                    {
+                        [response.MediaType] = new OpenApiMediaType { Schema = schema.Resolve(context) },
+                    }
+                : response.FileMediaTypes.Count > 0
+                    ? response.FileMediaTypes.ToDictionary(m => m, m => (IOpenApiMediaType)new OpenApiMediaType())
                 : null,
         };
     }

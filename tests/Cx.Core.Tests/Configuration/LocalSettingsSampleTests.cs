@@ -23,6 +23,7 @@ public sealed class LocalSettingsSampleTests
     private static readonly Type[] OptionsTypes =
     [
         typeof(ContentOptions),
+        typeof(Cx.Core.Portability.PortabilityOptions),
         typeof(HttpOptions),
         typeof(SqliteOptions),
         typeof(AuthOptions),

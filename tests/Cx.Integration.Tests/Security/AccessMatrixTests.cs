@@ -49,6 +49,8 @@ public sealed class AccessMatrixTests(UnlimitedDevHostFactory host) : IClassFixt
         ["ReplaceCustomer"] = [Admin, Support, Self],
         ["PatchCustomer"] = [Admin, Support, Self],
         ["DeleteCustomer"] = [Admin],
+        ["ExportCustomers"] = [Admin, Marketer, Support, ServiceKey],
+        ["ExportEntries"] = [Admin, Marketer, Editor, Support, Self, Other, ServiceKey],
         ["ListContentTypes"] = [Admin, Marketer, Editor],
         ["GetContentType"] = [Admin, Marketer, Editor],
         ["CreateContentType"] = [Admin, Editor],

@@ -1,0 +1,17 @@
+using Cx.Core.Common;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
+namespace Cx.Core.Portability;
+
+public static class PortabilityServiceCollectionExtensions
+{
+    /// <summary>Data portability: <c>Cx:Portability</c> settings and the export service.</summary>
+    public static IServiceCollection AddCxPortability(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddCxOptions<PortabilityOptions>(configuration, PortabilityOptions.Section);
+        services.TryAddSingleton<ExportService>();
+        return services;
+    }
+}
