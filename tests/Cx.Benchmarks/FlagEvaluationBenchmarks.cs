@@ -43,11 +43,20 @@ public class FlagEvaluationBenchmarks
             .Parse(Flags)
             .RootElement.EnumerateArray()
             .Select(f => DefinitionJson.Deserialize<FlagDefinition>(f))
-            .Select(f => new FlagRelease { FlagKey = f.Key, Version = 1, PublishedAt = "2026-12-01T00:00:00.000Z", PublishedBy = "bench", Flag = f })
+            .Select(f => new FlagRelease
+            {
+                FlagKey = f.Key,
+                Version = 1,
+                PublishedAt = "2026-12-01T00:00:00.000Z",
+                PublishedBy = "bench",
+                Flag = f,
+            })
             .ToList();
         _set = FlagCatalog.Build(releases, schema, "bench");
         _flag = _set.IndexOf("new-checkout");
-        using var context = JsonDocument.Parse("""{"targetingKey":"customer-000042","loyaltyTier":"gold","preferences":{"language":"pt-PT"}}""");
+        using var context = JsonDocument.Parse(
+            """{"targetingKey":"customer-000042","loyaltyTier":"gold","preferences":{"language":"pt-PT"}}"""
+        );
         _context = new FlagContext("customer-000042", _set.Slots.Load(context.RootElement, "customer-000042"), null, 0);
         if (FlagEvaluator.Evaluate(_set, _flag, _context).Reason is not (FlagReason.Split or FlagReason.Default))
         {

@@ -21,7 +21,9 @@ public static class FlagLoad
         }
         if (args[0] != "flags-ofrep" || !options.TryGetValue("url", out var url) || !options.TryGetValue("token", out var token))
         {
-            Console.Error.WriteLine("usage: flags-ofrep --url URL --token TOKEN [--flags 100] [--connections 10] [--requests 5000] [--units N]");
+            Console.Error.WriteLine(
+                "usage: flags-ofrep --url URL --token TOKEN [--flags 100] [--connections 10] [--requests 5000] [--units N]"
+            );
             return 2;
         }
         var flags = Int(options, "flags", 100);
@@ -35,8 +37,7 @@ public static class FlagLoad
         for (var i = 0; i < flags; i++)
         {
             var key = $"load-{run}-{i:D3}";
-            var json =
-                $$$$"""
+            var json = $$$$"""
                 {"key":"{{{{key}}}}","name":"Load {{{{i}}}}","valueType":"boolean","enabled":true,"offVariation":"off",
                  "variations":[{"key":"on","value":true},{"key":"off","value":false}],
                  "rules":[{"criteria":{"field":"loyaltyTier","op":"eq","value":"platinum"},"serve":{"variation":"on"}}],
@@ -50,7 +51,10 @@ public static class FlagLoad
             var unit = units > 0 && n >= 0 ? n % units : n;
             var body = $$$$"""{"context":{"targetingKey":"unit-{{{{run}}}}-{{{{unit}}}}","loyaltyTier":"gold"}}""";
             var started = Stopwatch.GetTimestamp();
-            using var response = await client.PostAsync("api/ofrep/v1/evaluate/flags", new StringContent(body, Encoding.UTF8, "application/json"));
+            using var response = await client.PostAsync(
+                "api/ofrep/v1/evaluate/flags",
+                new StringContent(body, Encoding.UTF8, "application/json")
+            );
             await response.Content.ReadAsByteArrayAsync();
             response.EnsureSuccessStatusCode();
             return Stopwatch.GetElapsedTime(started).TotalMilliseconds;

@@ -51,7 +51,13 @@ public sealed class QueueFunctionsTests
 
     private QueueFunctions CreateSut(Handler handler) =>
         new(
-            new WorkQueueConsumer(_queue.Object, [handler], Options.Create(new WorkQueueOptions()), _time, NullLogger<WorkQueueConsumer>.Instance),
+            new WorkQueueConsumer(
+                _queue.Object,
+                [handler],
+                Options.Create(new WorkQueueOptions()),
+                _time,
+                NullLogger<WorkQueueConsumer>.Instance
+            ),
             [handler],
             _time,
             NullLogger<QueueFunctions>.Instance

@@ -10,7 +10,12 @@ namespace Cx.Functions.Queues;
 /// that scaled to zero, where no background consumer loop runs. Each run drains what is due, for
 /// at most <see cref="Budget"/>, with the consumer loop's own code.
 /// </summary>
-public sealed partial class QueueFunctions(WorkQueueConsumer consumer, IEnumerable<IQueueHandler> handlers, TimeProvider time, ILogger<QueueFunctions> logger)
+public sealed partial class QueueFunctions(
+    WorkQueueConsumer consumer,
+    IEnumerable<IQueueHandler> handlers,
+    TimeProvider time,
+    ILogger<QueueFunctions> logger
+)
 {
     /// <summary>Longest a run keeps draining (the timer fires every minute).</summary>
     public static readonly TimeSpan Budget = TimeSpan.FromSeconds(45);

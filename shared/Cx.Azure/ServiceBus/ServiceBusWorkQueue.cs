@@ -19,7 +19,9 @@ namespace Cx.Azure.ServiceBus;
 /// the session for the due time. Until then the session hands out nothing; at the due time the
 /// wake-up makes the session available again and the deferred message is delivered first.
 /// </summary>
-public sealed class ServiceBusWorkQueue(ServiceBusClient client, TimeProvider time, IOptions<ServiceBusQueueOptions> options) : IWorkQueue, IAsyncDisposable
+public sealed class ServiceBusWorkQueue(ServiceBusClient client, TimeProvider time, IOptions<ServiceBusQueueOptions> options)
+    : IWorkQueue,
+        IAsyncDisposable
 {
     /// <summary>Application property marking the wake-up message of a delayed retry.</summary>
     public const string WakeUpProperty = "cx-wakeup";
@@ -122,7 +124,10 @@ public sealed class ServiceBusWorkQueue(ServiceBusClient client, TimeProvider ti
                 await receiver.SetSessionStateAsync(null, cancellationToken);
                 state = null;
             }
-            var message = await receiver.ReceiveMessageAsync(TimeSpan.FromMilliseconds(options.Value.SessionWaitMilliseconds), cancellationToken);
+            var message = await receiver.ReceiveMessageAsync(
+                TimeSpan.FromMilliseconds(options.Value.SessionWaitMilliseconds),
+                cancellationToken
+            );
             if (message is null)
             {
                 return null;
@@ -136,13 +141,24 @@ public sealed class ServiceBusWorkQueue(ServiceBusClient client, TimeProvider ti
         }
     }
 
-    public async ValueTask<IReadOnlyList<DeadLetteredMessage>> ListDeadLettersAsync(string queue, int limit, CancellationToken cancellationToken)
+    public async ValueTask<IReadOnlyList<DeadLetteredMessage>> ListDeadLettersAsync(
+        string queue,
+        int limit,
+        CancellationToken cancellationToken
+    )
     {
         await using var receiver = client.CreateReceiver(queue, new ServiceBusReceiverOptions { SubQueue = SubQueue.DeadLetter });
         var messages = await receiver.PeekMessagesAsync(limit, cancellationToken: cancellationToken);
         return messages
             .Reverse()
-            .Select(m => new DeadLetteredMessage(queue, m.MessageId, m.SessionId, m.Body.ToMemory(), m.DeliveryCount, m.DeadLetterErrorDescription ?? m.DeadLetterReason ?? ""))
+            .Select(m => new DeadLetteredMessage(
+                queue,
+                m.MessageId,
+                m.SessionId,
+                m.Body.ToMemory(),
+                m.DeliveryCount,
+                m.DeadLetterErrorDescription ?? m.DeadLetterReason ?? ""
+            ))
             .ToList();
     }
 
@@ -168,7 +184,10 @@ public sealed class ServiceBusWorkQueue(ServiceBusClient client, TimeProvider ti
                 return null;
             }
             using var document = JsonDocument.Parse(data.ToMemory());
-            return new RetryState(document.RootElement.GetProperty("deferred").GetInt64(), document.RootElement.GetProperty("due").GetInt64());
+            return new RetryState(
+                document.RootElement.GetProperty("deferred").GetInt64(),
+                document.RootElement.GetProperty("due").GetInt64()
+            );
         }
 
         public BinaryData Write() => new($"{{\"deferred\":{Deferred},\"due\":{Due}}}");
@@ -205,7 +224,10 @@ public sealed class ServiceBusWorkQueue(ServiceBusClient client, TimeProvider ti
                 }
                 var due = owner.Time.GetUtcNow() + retryAfter;
                 await Settle(() => receiver.DeferMessageAsync(message, cancellationToken: cancellationToken));
-                await receiver.SetSessionStateAsync(new RetryState(message.SequenceNumber, due.ToUnixTimeMilliseconds()).Write(), cancellationToken);
+                await receiver.SetSessionStateAsync(
+                    new RetryState(message.SequenceNumber, due.ToUnixTimeMilliseconds()).Write(),
+                    cancellationToken
+                );
                 var wakeUp = new ServiceBusMessage(BinaryData.Empty)
                 {
                     MessageId = $"{message.MessageId}:wakeup:{message.DeliveryCount}",
@@ -236,7 +258,8 @@ public sealed class ServiceBusWorkQueue(ServiceBusClient client, TimeProvider ti
             {
                 await settle();
             }
-            catch (ServiceBusException ex) when (ex.Reason is ServiceBusFailureReason.SessionLockLost or ServiceBusFailureReason.MessageLockLost)
+            catch (ServiceBusException ex)
+                when (ex.Reason is ServiceBusFailureReason.SessionLockLost or ServiceBusFailureReason.MessageLockLost)
             {
                 throw new QueueLeaseLostException(Queue, MessageId);
             }

@@ -33,7 +33,8 @@ public static class Containers
     /// <summary>The outbound webhook delivery log (and each subscription's health), partitioned by subscription key.</summary>
     public const string WebhookDeliveries = "webhook-deliveries";
 
-    public static IReadOnlyList<string> All { get; } = [Definitions, Customers, Content, Identity, Audit, Memberships, DeadLetters, WebhookDeliveries];
+    public static IReadOnlyList<string> All { get; } =
+    [Definitions, Customers, Content, Identity, Audit, Memberships, DeadLetters, WebhookDeliveries];
 
     public static bool IsKnown(string container) => All.Contains(container, StringComparer.Ordinal);
 }

@@ -36,7 +36,12 @@ public sealed partial class FlagCatalog(FlagRegistry registry, ContentTypeRegist
             {
                 return current;
             }
-            return _current = Build(snapshot.Flags.Values.Select(r => r.Definition.Published).OfType<FlagRelease>(), schema, fingerprint, logger);
+            return _current = Build(
+                snapshot.Flags.Values.Select(r => r.Definition.Published).OfType<FlagRelease>(),
+                schema,
+                fingerprint,
+                logger
+            );
         }
         finally
         {

@@ -34,8 +34,11 @@ public sealed class FlagRegistry(IDocumentStore store, TimeProvider time, IOptio
     public ValueTask<DefinitionRecord<FlagDefinition>?> ReadCurrentAsync(string key, CancellationToken cancellationToken) =>
         ReadAsync<FlagDefinition>(FlagDocuments.Flag, key, cancellationToken);
 
-    public ValueTask<(IReadOnlyList<StoredDocument> Items, Keyset? Next)> ListAsync(int limit, Keyset? after, CancellationToken cancellationToken) =>
-        ListDocumentsAsync(FlagDocuments.Flag, limit, after, cancellationToken);
+    public ValueTask<(IReadOnlyList<StoredDocument> Items, Keyset? Next)> ListAsync(
+        int limit,
+        Keyset? after,
+        CancellationToken cancellationToken
+    ) => ListDocumentsAsync(FlagDocuments.Flag, limit, after, cancellationToken);
 
     /// <summary>The releases of a flag, newest first.</summary>
     public async ValueTask<DocumentPage> ListVersionsAsync(string key, int limit, Keyset? after, CancellationToken cancellationToken) =>
@@ -125,7 +128,10 @@ public sealed class FlagRegistry(IDocumentStore store, TimeProvider time, IOptio
     /// The variations a unit was given by rollouts, by flag key, and the ETag of the unit's exposure
     /// document (null when it has none): one point read.
     /// </summary>
-    public async Task<(Dictionary<string, string> Exposures, string? ETag)> ReadExposuresAsync(string unitId, CancellationToken cancellationToken)
+    public async Task<(Dictionary<string, string> Exposures, string? ETag)> ReadExposuresAsync(
+        string unitId,
+        CancellationToken cancellationToken
+    )
     {
         var document = await Store.ReadAsync(Containers.Definitions, ExposureKey(unitId), cancellationToken);
         var exposures = new Dictionary<string, string>(StringComparer.Ordinal);
@@ -138,7 +144,11 @@ public sealed class FlagRegistry(IDocumentStore store, TimeProvider time, IOptio
         {
             foreach (var flag in flags.EnumerateObject())
             {
-                if (flag.Value.ValueKind == JsonValueKind.Object && flag.Value.TryGetProperty("variation", out var variation) && variation.GetString() is { } value)
+                if (
+                    flag.Value.ValueKind == JsonValueKind.Object
+                    && flag.Value.TryGetProperty("variation", out var variation)
+                    && variation.GetString() is { } value
+                )
                 {
                     exposures[flag.Name] = value;
                 }
@@ -176,10 +186,20 @@ public sealed class FlagRegistry(IDocumentStore store, TimeProvider time, IOptio
             {
                 if (!flags.ContainsKey(flag))
                 {
-                    flags[flag] = new JsonObject { ["variation"] = variation, ["flagVersion"] = version, ["exposedAt"] = now };
+                    flags[flag] = new JsonObject
+                    {
+                        ["variation"] = variation,
+                        ["flagVersion"] = version,
+                        ["exposedAt"] = now,
+                    };
                 }
             }
-            var write = new DocumentWrite(ExposureId, FlagDocuments.ExposurePartition(unitId), FlagDocuments.Exposure, JsonSerializer.SerializeToUtf8Bytes(body, CxJson.SerializerOptions));
+            var write = new DocumentWrite(
+                ExposureId,
+                FlagDocuments.ExposurePartition(unitId),
+                FlagDocuments.Exposure,
+                JsonSerializer.SerializeToUtf8Bytes(body, CxJson.SerializerOptions)
+            );
             try
             {
                 _ = current is null

@@ -44,7 +44,13 @@ public static class FlagRules
         var errors = new List<FieldError>();
         if (!DefinitionRules.IsKey(flag.Key))
         {
-            errors.Add(new("/key", "key", "1-64 lower-case letters, digits or '-', starting with a letter and not ending with '-', such as new-checkout."));
+            errors.Add(
+                new(
+                    "/key",
+                    "key",
+                    "1-64 lower-case letters, digits or '-', starting with a letter and not ending with '-', such as new-checkout."
+                )
+            );
         }
         if (string.IsNullOrWhiteSpace(flag.Name) || flag.Name.Length > MaxNameLength)
         {
@@ -57,7 +63,13 @@ public static class FlagRules
         var variations = ValidateVariations(flag, errors);
         if (!variations.Contains(flag.OffVariation))
         {
-            errors.Add(new("/offVariation", "unknown-variation", "offVariation must name one of the flag's variations (served when the flag is off)."));
+            errors.Add(
+                new(
+                    "/offVariation",
+                    "unknown-variation",
+                    "offVariation must name one of the flag's variations (served when the flag is off)."
+                )
+            );
         }
         ValidatePrerequisites(flag, lookup, errors);
         if (flag.Rules.Count > MaxRules)
@@ -89,7 +101,11 @@ public static class FlagRules
         if (ReadsBehavior(condition))
         {
             throw new ValidationException(
-                new FieldError(pointer, "not-allowed", "Flag rules read the evaluation context: behaviour conditions are not allowed (target a segment instead).")
+                new FieldError(
+                    pointer,
+                    "not-allowed",
+                    "Flag rules read the evaluation context: behaviour conditions are not allowed (target a segment instead)."
+                )
             );
         }
         return condition;
@@ -114,7 +130,9 @@ public static class FlagRules
         var schema = DefinitionRules.IsKey(contentSwitch.ContentType) ? lookup.ContentTypeSchema(contentSwitch.ContentType) : null;
         if (schema is null)
         {
-            errors.Add(new("/contentSwitch/contentType", "unknown-content-type", $"There is no content type '{contentSwitch.ContentType}'."));
+            errors.Add(
+                new("/contentSwitch/contentType", "unknown-content-type", $"There is no content type '{contentSwitch.ContentType}'.")
+            );
             return;
         }
         var single = schema.Type.Kind == ContentKind.Single;
@@ -124,10 +142,17 @@ public static class FlagRules
         }
         else if (!single && !Ids.IsValidClientId(contentSwitch.Entry))
         {
-            errors.Add(new("/contentSwitch/entry", "required", $"'{schema.Key}' is a collection: entry is the id of the entry that holds the switch."));
+            errors.Add(
+                new(
+                    "/contentSwitch/entry",
+                    "required",
+                    $"'{schema.Key}' is a collection: entry is the id of the entry that holds the switch."
+                )
+            );
         }
         var segments = SwitchSegments(contentSwitch.Path);
-        const string Shape = "path is the JSON Pointer of a boolean field named flag_active on a (non-repeatable) component, such as /hero/flag_active.";
+        const string Shape =
+            "path is the JSON Pointer of a boolean field named flag_active on a (non-repeatable) component, such as /hero/flag_active.";
         if (segments is null || segments.Length < 2 || segments[^1] != SwitchField)
         {
             errors.Add(new("/contentSwitch/path", "path", Shape));
@@ -240,13 +265,17 @@ public static class FlagRules
             }
             if (!variations.Contains(prerequisite.Variation))
             {
-                errors.Add(new(at + "/variation", "unknown-variation", $"The flag '{prerequisite.Flag}' has no variation '{prerequisite.Variation}'."));
+                errors.Add(
+                    new(
+                        at + "/variation",
+                        "unknown-variation",
+                        $"The flag '{prerequisite.Flag}' has no variation '{prerequisite.Variation}'."
+                    )
+                );
             }
             if (FindPath(prerequisite.Flag, flag.Key, lookup) is { } path)
             {
-                errors.Add(
-                    new(at + "/flag", "cycle", $"Prerequisites would form a cycle: {flag.Key} -> {string.Join(" -> ", path)}.")
-                );
+                errors.Add(new(at + "/flag", "cycle", $"Prerequisites would form a cycle: {flag.Key} -> {string.Join(" -> ", path)}."));
             }
         }
     }
@@ -351,7 +380,9 @@ public static class FlagRules
         }
         if (rollout.Weights.Count == 0)
         {
-            errors.Add(new(at + "/rollout/weights", "required", "A rollout has weights, such as [{\"variation\":\"on\",\"weight\":10000}]."));
+            errors.Add(
+                new(at + "/rollout/weights", "required", "A rollout has weights, such as [{\"variation\":\"on\",\"weight\":10000}].")
+            );
             return;
         }
         var seen = new HashSet<string>(StringComparer.Ordinal);

@@ -42,8 +42,11 @@ public sealed class FlagService(
     /// <summary>The attribute of the evaluation context that names the unit (OpenFeature's targeting key).</summary>
     public const string TargetingKey = "targetingKey";
 
-    public ValueTask<(IReadOnlyList<StoredDocument> Items, Keyset? Next)> ListAsync(int limit, Keyset? after, CancellationToken cancellationToken) =>
-        registry.ListAsync(limit, after, cancellationToken);
+    public ValueTask<(IReadOnlyList<StoredDocument> Items, Keyset? Next)> ListAsync(
+        int limit,
+        Keyset? after,
+        CancellationToken cancellationToken
+    ) => registry.ListAsync(limit, after, cancellationToken);
 
     public async Task<DefinitionRecord<FlagDefinition>> GetAsync(string key, CancellationToken cancellationToken) =>
         await registry.ReadCurrentAsync(key, cancellationToken) ?? throw new NotFoundException("Flag", key);
@@ -60,16 +63,29 @@ public sealed class FlagService(
             throw new ConflictException("limit", $"At most {options.Value.MaxFlags} flags (Cx:Flags:MaxFlags); delete one first.");
         }
         var (record, _) = await registry.SaveDraftAsync(flag, null, null, cancellationToken);
-        await audit.RecordAsync(Saved, FlagDocuments.Flag, flag.Key, details: new { outcome = "created" }, cancellationToken: cancellationToken);
+        await audit.RecordAsync(
+            Saved,
+            FlagDocuments.Flag,
+            flag.Key,
+            details: new { outcome = "created" },
+            cancellationToken: cancellationToken
+        );
         return record;
     }
 
     /// <summary>Replaces the draft (the release stays until the next publish); an unchanged draft writes nothing.</summary>
-    public async Task<DefinitionRecord<FlagDefinition>> ReplaceAsync(string key, FlagDefinition flag, string? ifMatch, CancellationToken cancellationToken)
+    public async Task<DefinitionRecord<FlagDefinition>> ReplaceAsync(
+        string key,
+        FlagDefinition flag,
+        string? ifMatch,
+        CancellationToken cancellationToken
+    )
     {
         if (flag.Key != key)
         {
-            throw new ValidationException(new FieldError("/key", "key-mismatch", $"The key in the body must equal the key in the URL ('{key}')."));
+            throw new ValidationException(
+                new FieldError("/key", "key-mismatch", $"The key in the body must equal the key in the URL ('{key}').")
+            );
         }
         var current = await registry.ReadCurrentAsync(key, cancellationToken) ?? throw new NotFoundException("Flag", key);
         flag = flag with { Published = current.Definition.Published };
@@ -77,7 +93,13 @@ public sealed class FlagService(
         var (record, written) = await registry.SaveDraftAsync(flag, current, ifMatch, cancellationToken);
         if (written)
         {
-            await audit.RecordAsync(Saved, FlagDocuments.Flag, key, details: new { outcome = "changed" }, cancellationToken: cancellationToken);
+            await audit.RecordAsync(
+                Saved,
+                FlagDocuments.Flag,
+                key,
+                details: new { outcome = "changed" },
+                cancellationToken: cancellationToken
+            );
         }
         return record;
     }
@@ -109,7 +131,13 @@ public sealed class FlagService(
             Flag = draft,
         };
         var published = await registry.PublishAsync(current, release, ifMatch, cancellationToken);
-        await audit.RecordAsync(Published, FlagDocuments.Flag, key, details: new { version = release.Version }, cancellationToken: cancellationToken);
+        await audit.RecordAsync(
+            Published,
+            FlagDocuments.Flag,
+            key,
+            details: new { version = release.Version },
+            cancellationToken: cancellationToken
+        );
         return published;
     }
 
@@ -130,14 +158,22 @@ public sealed class FlagService(
             .ToList();
         if (dependents.Count > 0)
         {
-            throw new ConflictException("flag-in-use", $"The flag '{key}' is a prerequisite of {string.Join(", ", dependents)}; remove it there first.");
+            throw new ConflictException(
+                "flag-in-use",
+                $"The flag '{key}' is a prerequisite of {string.Join(", ", dependents)}; remove it there first."
+            );
         }
         await registry.DeleteAsync(current, ifMatch, cancellationToken);
         await audit.RecordAsync(Deleted, FlagDocuments.Flag, key, cancellationToken: cancellationToken);
     }
 
     /// <summary>Evaluates one published flag for a context (404 when the flag has no release).</summary>
-    public async Task<FlagEvaluation> EvaluateAsync(string key, JsonElement context, string contextPointer, CancellationToken cancellationToken)
+    public async Task<FlagEvaluation> EvaluateAsync(
+        string key,
+        JsonElement context,
+        string contextPointer,
+        CancellationToken cancellationToken
+    )
     {
         var set = await catalog.GetAsync(cancellationToken);
         var index = set.IndexOf(key);

@@ -54,6 +54,7 @@ public static class Permissions
 
     /// <summary>Creating, changing and deleting placements.</summary>
     public const string PersonalizationWrite = "personalization:write";
+
     /// <summary>Reading feature flags (drafts, releases, history).</summary>
     public const string FlagsRead = "flags:read";
 
@@ -62,6 +63,7 @@ public static class Permissions
 
     /// <summary>Evaluating published feature flags for a context (front ends and OpenFeature clients, with an API key).</summary>
     public const string FlagsEvaluate = "flags:evaluate";
+
     /// <summary>Outbound webhook subscriptions, their delivery log and replays (admins; an API-key scope for integrations).</summary>
     public const string WebhooksManage = "webhooks:manage";
 

@@ -220,11 +220,7 @@ public static class DecisionSchema
         language is not null
         && (
             string.Equals(tag, language, StringComparison.OrdinalIgnoreCase)
-            || (
-                language.Length > tag.Length
-                && language[tag.Length] == '-'
-                && language.StartsWith(tag, StringComparison.OrdinalIgnoreCase)
-            )
+            || (language.Length > tag.Length && language[tag.Length] == '-' && language.StartsWith(tag, StringComparison.OrdinalIgnoreCase))
         );
 
     internal static string Format(double value) => value.ToString("0.###", CultureInfo.InvariantCulture);

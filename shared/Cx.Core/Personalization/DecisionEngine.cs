@@ -296,7 +296,10 @@ public sealed class CompiledPlacement
         ETag = etag;
         InOrder = variants;
         // A stable sort: equal priorities keep the list order.
-        ByPriority = [.. variants.Select((v, i) => (v, i)).OrderByDescending(p => p.v.Definition.Priority).ThenBy(p => p.i).Select(p => p.v)];
+        ByPriority =
+        [
+            .. variants.Select((v, i) => (v, i)).OrderByDescending(p => p.v.Definition.Priority).ThenBy(p => p.i).Select(p => p.v),
+        ];
     }
 
     public PlacementDefinition Definition { get; }

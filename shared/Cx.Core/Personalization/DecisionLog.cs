@@ -19,7 +19,12 @@ public sealed class DecisionLog(IDocumentStore store, TimeProvider time, IOption
     private static readonly FieldPath CustomerField = FieldPath.Parse("customerId");
 
     public async Task InitializeAsync(CancellationToken cancellationToken) =>
-        await store.EnsureIndexesAsync(Containers.Definitions, PersonalizationDocuments.DecisionLog, [AtField, CustomerField], cancellationToken);
+        await store.EnsureIndexesAsync(
+            Containers.Definitions,
+            PersonalizationDocuments.DecisionLog,
+            [AtField, CustomerField],
+            cancellationToken
+        );
 
     /// <summary>Writes the decision when the sample draws it.</summary>
     public async Task SampleAsync(DecisionResult result, CancellationToken cancellationToken)

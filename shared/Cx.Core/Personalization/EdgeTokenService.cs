@@ -1,9 +1,9 @@
 using Cx.Core.Common;
-using Cx.Core.Identity;
 using Cx.Core.Events;
+using Cx.Core.Identity;
+using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
-using Microsoft.Extensions.Options;
 
 namespace Cx.Core.Personalization;
 
@@ -50,7 +50,8 @@ public sealed class EdgeTokenService(
         var (segments, holdouts) = await personalization.GetAudienceAsync(customerId, subject, cancellationToken);
         var bucket = (int)(DecisionEngine.Unit(subject, "*", "holdout-bucket") * 100);
         var signing =
-            (await keys.GetKeysAsync(cancellationToken)).LastOrDefault(k => k.Active) ?? throw new InvalidOperationException("No active signing key.");
+            (await keys.GetKeysAsync(cancellationToken)).LastOrDefault(k => k.Active)
+            ?? throw new InvalidOperationException("No active signing key.");
         var now = time.GetUtcNow();
         var expires = now.AddSeconds(options.Value.EdgeTokenSeconds);
         var token = _handler.CreateToken(

@@ -20,8 +20,10 @@ public sealed class PersonalizationCacheHook(PersonalizationCache cache) : IChan
         {
             Containers.Content => true,
             Containers.Customers => change.Type is CustomerProfile.TypeKey or PersonalizationDocuments.Assignments,
-            Containers.Definitions => change.Type is PersonalizationDocuments.Placement or ContentTypeRegistry.ContentTypeDocument
-                or ContentTypeRegistry.ComponentDocument,
+            Containers.Definitions => change.Type
+                is PersonalizationDocuments.Placement
+                    or ContentTypeRegistry.ContentTypeDocument
+                    or ContentTypeRegistry.ComponentDocument,
             _ => false,
         };
 

@@ -160,7 +160,10 @@ public sealed partial class PersonalizationService(
                 throw new NotFoundException("Customer", customerId);
             }
             using var document = JsonDocument.Parse(profile);
-            if (document.RootElement.TryGetProperty("segmentMembership", out var memberships) && memberships.ValueKind == JsonValueKind.Array)
+            if (
+                document.RootElement.TryGetProperty("segmentMembership", out var memberships)
+                && memberships.ValueKind == JsonValueKind.Array
+            )
             {
                 foreach (var membership in memberships.EnumerateArray())
                 {
@@ -246,7 +249,9 @@ public sealed partial class PersonalizationService(
             }
             if (request.Profile is { } hypothetical)
             {
-                var merged = profileDocument is null ? new JsonObject() : JsonNode.Parse(profileDocument.RootElement.GetRawText())!.AsObject();
+                var merged = profileDocument is null
+                    ? new JsonObject()
+                    : JsonNode.Parse(profileDocument.RootElement.GetRawText())!.AsObject();
                 foreach (var (name, value) in hypothetical)
                 {
                     merged[name] = value?.DeepClone();
@@ -310,7 +315,14 @@ public sealed partial class PersonalizationService(
                     )
                 );
             }
-            var result = new DecisionResult(Ids.New(time), request.CustomerId, request.AnonymousId, [.. segments.Order(StringComparer.Ordinal)], answers, now);
+            var result = new DecisionResult(
+                Ids.New(time),
+                request.CustomerId,
+                request.AnonymousId,
+                [.. segments.Order(StringComparer.Ordinal)],
+                answers,
+                now
+            );
             if (!request.Preview)
             {
                 await StoreHoldoutsAsync(request.CustomerId, answers, cancellationToken);
@@ -331,11 +343,20 @@ public sealed partial class PersonalizationService(
         var asked = new List<CompiledPlacement>();
         if (keys.Count == 0)
         {
-            errors.Add(new("placements", "required", "Name one or more placements: placements=homepage.hero,homepage.banner.", ErrorLocation.Query));
+            errors.Add(
+                new("placements", "required", "Name one or more placements: placements=homepage.hero,homepage.banner.", ErrorLocation.Query)
+            );
         }
         else if (keys.Count > options.Value.MaxPlacementsPerRequest)
         {
-            errors.Add(new("placements", "max-items", $"At most {options.Value.MaxPlacementsPerRequest} placements per request.", ErrorLocation.Query));
+            errors.Add(
+                new(
+                    "placements",
+                    "max-items",
+                    $"At most {options.Value.MaxPlacementsPerRequest} placements per request.",
+                    ErrorLocation.Query
+                )
+            );
         }
         foreach (var key in keys.Distinct(StringComparer.Ordinal))
         {
@@ -440,7 +461,10 @@ public sealed partial class PersonalizationService(
         {
             foreach (var property in map.EnumerateObject())
             {
-                if (property.Value.TryGetProperty("control", out var control) && control.ValueKind is JsonValueKind.True or JsonValueKind.False)
+                if (
+                    property.Value.TryGetProperty("control", out var control)
+                    && control.ValueKind is JsonValueKind.True or JsonValueKind.False
+                )
                 {
                     holdouts[property.Name] = control.GetBoolean();
                 }
@@ -486,7 +510,12 @@ public sealed partial class PersonalizationService(
             root["type"] = PersonalizationDocuments.Assignments;
             root["customerId"] = customerId;
             root["holdouts"] = map;
-            var write = new DocumentWrite(key.Id, key.PartitionKey, PersonalizationDocuments.Assignments, System.Text.Encoding.UTF8.GetBytes(root.ToJsonString()));
+            var write = new DocumentWrite(
+                key.Id,
+                key.PartitionKey,
+                PersonalizationDocuments.Assignments,
+                System.Text.Encoding.UTF8.GetBytes(root.ToJsonString())
+            );
             try
             {
                 if (current is null)
@@ -598,7 +627,11 @@ public sealed partial class PersonalizationService(
         _exposed.Dispose();
     }
 
-    [LoggerMessage(EventId = 2410, Level = LogLevel.Warning, Message = "Entry {ContentType}/{Id} fails its type's validation ({Errors} errors): its variants are not served")]
+    [LoggerMessage(
+        EventId = 2410,
+        Level = LogLevel.Warning,
+        Message = "Entry {ContentType}/{Id} fails its type's validation ({Errors} errors): its variants are not served"
+    )]
     private static partial void LogInvalidEntry(ILogger logger, string contentType, string id, int errors);
 }
 

@@ -17,7 +17,9 @@ public static class PersonalizationServiceCollectionExtensions
         services.TryAddSingleton<PersonalizationCache>();
         services.TryAddSingleton<PersonalizationCacheHook>();
         services.TryAddEnumerable(
-            ServiceDescriptor.Singleton<Lifecycle.IChangeHook, PersonalizationCacheHook>(sp => sp.GetRequiredService<PersonalizationCacheHook>())
+            ServiceDescriptor.Singleton<Lifecycle.IChangeHook, PersonalizationCacheHook>(sp =>
+                sp.GetRequiredService<PersonalizationCacheHook>()
+            )
         );
         services.TryAddEnumerable(ServiceDescriptor.Singleton<Lifecycle.IChangeHook, PersonalizationErasureHook>());
         services.TryAddSingleton<PlacementRegistry>();

@@ -111,7 +111,13 @@ public static partial class PlacementRules
             }
             else if (holdout.Variant == placement.Fallback)
             {
-                errors.Add(new("/holdout/variant", "control-is-fallback", "The control variant is served to the control group only; use another fallback."));
+                errors.Add(
+                    new(
+                        "/holdout/variant",
+                        "control-is-fallback",
+                        "The control variant is served to the control group only; use another fallback."
+                    )
+                );
             }
         }
         if (errors.Count > 0)
@@ -133,7 +139,11 @@ public static partial class PlacementRules
             errors.Add(new("/contentType", "unknown-content-type", $"'{key}' is not a content type."));
             return;
         }
-        if (type.Kind != ContentKind.Collection || type.Storage.Container != Documents.Containers.Content || type.ReadPermission is not null)
+        if (
+            type.Kind != ContentKind.Collection
+            || type.Storage.Container != Documents.Containers.Content
+            || type.ReadPermission is not null
+        )
         {
             errors.Add(
                 new(

@@ -19,11 +19,23 @@ public interface IWorkQueue
     /// Leases up to <paramref name="maxMessages"/> due messages, at most one per partition key (the
     /// oldest unsettled one of the key), for <paramref name="lease"/>. Empty when nothing is due.
     /// </summary>
-    ValueTask<IReadOnlyList<QueueDelivery>> ReceiveAsync(string queue, int maxMessages, TimeSpan lease, CancellationToken cancellationToken);
+    ValueTask<IReadOnlyList<QueueDelivery>> ReceiveAsync(
+        string queue,
+        int maxMessages,
+        TimeSpan lease,
+        CancellationToken cancellationToken
+    );
 
     /// <summary>The most recent dead letters of <paramref name="queue"/>, newest first.</summary>
     ValueTask<IReadOnlyList<DeadLetteredMessage>> ListDeadLettersAsync(string queue, int limit, CancellationToken cancellationToken);
 }
 
 /// <summary>A message that was given up on, with the reason given.</summary>
-public sealed record DeadLetteredMessage(string Queue, string MessageId, string PartitionKey, ReadOnlyMemory<byte> Body, int Attempts, string Reason);
+public sealed record DeadLetteredMessage(
+    string Queue,
+    string MessageId,
+    string PartitionKey,
+    ReadOnlyMemory<byte> Body,
+    int Attempts,
+    string Reason
+);

@@ -6,7 +6,14 @@ namespace Cx.Core.Queues;
 /// first (the consumer crashed), the message is delivered again with a higher
 /// <see cref="Attempt"/>. Settling after the lease was lost throws <see cref="QueueLeaseLostException"/>.
 /// </summary>
-public abstract class QueueDelivery(string queue, string messageId, string partitionKey, ReadOnlyMemory<byte> body, int attempt, DateTimeOffset enqueuedAt)
+public abstract class QueueDelivery(
+    string queue,
+    string messageId,
+    string partitionKey,
+    ReadOnlyMemory<byte> body,
+    int attempt,
+    DateTimeOffset enqueuedAt
+)
 {
     public string Queue { get; } = queue;
 

@@ -22,7 +22,9 @@ public sealed partial class WorkQueueConsumer(
     protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
         Task.WhenAll(
             handlers.SelectMany(handler =>
-                Enumerable.Range(0, options.Value.ConsumersPerQueue).Select(_ => Task.Run(() => LoopAsync(handler, stoppingToken), stoppingToken))
+                Enumerable
+                    .Range(0, options.Value.ConsumersPerQueue)
+                    .Select(_ => Task.Run(() => LoopAsync(handler, stoppingToken), stoppingToken))
             )
         );
 
@@ -60,7 +62,12 @@ public sealed partial class WorkQueueConsumer(
     public async Task<int> RunOnceAsync(IQueueHandler handler, CancellationToken cancellationToken)
     {
         var settings = options.Value;
-        var deliveries = await queue.ReceiveAsync(handler.Queue, settings.BatchSize, TimeSpan.FromSeconds(settings.LeaseSeconds), cancellationToken);
+        var deliveries = await queue.ReceiveAsync(
+            handler.Queue,
+            settings.BatchSize,
+            TimeSpan.FromSeconds(settings.LeaseSeconds),
+            cancellationToken
+        );
         if (deliveries.Count == 0)
         {
             return 0;
@@ -137,6 +144,10 @@ public sealed partial class WorkQueueConsumer(
     [LoggerMessage(EventId = 4421, Level = LogLevel.Warning, Message = "Message {MessageId} of queue {Queue} failed on attempt {Attempt}")]
     private static partial void LogHandlerFailed(ILogger logger, string queue, string messageId, int attempt, Exception exception);
 
-    [LoggerMessage(EventId = 4422, Level = LogLevel.Warning, Message = "Message {MessageId} of queue {Queue} lost its lease before it was settled")]
+    [LoggerMessage(
+        EventId = 4422,
+        Level = LogLevel.Warning,
+        Message = "Message {MessageId} of queue {Queue} lost its lease before it was settled"
+    )]
     private static partial void LogLeaseLost(ILogger logger, string queue, string messageId, Exception exception);
 }

@@ -26,17 +26,15 @@ public sealed partial class WebhookDeliveryHandler(
 {
     /// <summary>The waits after each failed attempt: 8 attempts over about 27.6 hours.</summary>
     public static QueueRetryPolicy Schedule { get; } =
-        new(
-            [
-                TimeSpan.FromSeconds(5),
-                TimeSpan.FromMinutes(5),
-                TimeSpan.FromMinutes(30),
-                TimeSpan.FromHours(2),
-                TimeSpan.FromHours(5),
-                TimeSpan.FromHours(10),
-                TimeSpan.FromHours(10),
-            ]
-        );
+        new([
+            TimeSpan.FromSeconds(5),
+            TimeSpan.FromMinutes(5),
+            TimeSpan.FromMinutes(30),
+            TimeSpan.FromHours(2),
+            TimeSpan.FromHours(5),
+            TimeSpan.FromHours(10),
+            TimeSpan.FromHours(10),
+        ]);
 
     public string Queue => WebhookOptions.Queue;
 
@@ -51,12 +49,26 @@ public sealed partial class WebhookDeliveryHandler(
         if (subscription is null || !subscription.Enabled)
         {
             var why = subscription is null ? "the subscription was deleted" : "the subscription is disabled";
-            await log.RecordAttemptAsync(subscriptionKey, delivery.MessageId, message, delivery.Attempt, now, null, new WebhookResponse(0, null, "skipped: " + why, TimeSpan.Zero), "skipped", null, cancellationToken);
+            await log.RecordAttemptAsync(
+                subscriptionKey,
+                delivery.MessageId,
+                message,
+                delivery.Attempt,
+                now,
+                null,
+                new WebhookResponse(0, null, "skipped: " + why, TimeSpan.Zero),
+                "skipped",
+                null,
+                cancellationToken
+            );
             return QueueOutcome.Complete;
         }
 
         var timestamp = DateTimeOffset.FromUnixTimeSeconds(now.ToUnixTimeSeconds());
-        var signatures = string.Join(' ', WebhookRegistry.SigningSecrets(subscription, now).Select(s => signer.Sign(s, message.WebhookId, timestamp, message.Payload)));
+        var signatures = string.Join(
+            ' ',
+            WebhookRegistry.SigningSecrets(subscription, now).Select(s => signer.Sign(s, message.WebhookId, timestamp, message.Payload))
+        );
         var request = new WebhookRequest(
             subscription.Url,
             [
@@ -70,7 +82,18 @@ public sealed partial class WebhookDeliveryHandler(
         var response = await transport.SendAsync(request, cancellationToken);
         if (response.Succeeded)
         {
-            await log.RecordAttemptAsync(subscriptionKey, delivery.MessageId, message, delivery.Attempt, time.GetUtcNow(), request, response, "succeeded", null, cancellationToken);
+            await log.RecordAttemptAsync(
+                subscriptionKey,
+                delivery.MessageId,
+                message,
+                delivery.Attempt,
+                time.GetUtcNow(),
+                request,
+                response,
+                "succeeded",
+                null,
+                cancellationToken
+            );
             if (await log.FailingSinceAsync(subscriptionKey, cancellationToken) is not null)
             {
                 await log.SetFailingSinceAsync(subscriptionKey, null, cancellationToken);
@@ -107,9 +130,15 @@ public sealed partial class WebhookDeliveryHandler(
         }
         LogFailed(logger, subscriptionKey, delivery.MessageId, delivery.Attempt, response.StatusCode, response.Error);
         var reason = response.StatusCode == 0 ? response.Error ?? "no answer" : $"HTTP {response.StatusCode}";
-        return wait is { } retry ? QueueOutcome.RetryAfterDelay(retry, reason) : QueueOutcome.DeadLetter($"Gave up after {delivery.Attempt} attempts: {reason}");
+        return wait is { } retry
+            ? QueueOutcome.RetryAfterDelay(retry, reason)
+            : QueueOutcome.DeadLetter($"Gave up after {delivery.Attempt} attempts: {reason}");
     }
 
-    [LoggerMessage(EventId = 4431, Level = LogLevel.Information, Message = "Webhook delivery {DeliveryId} to {Subscription} failed on attempt {Attempt}: {Status} {Error}")]
+    [LoggerMessage(
+        EventId = 4431,
+        Level = LogLevel.Information,
+        Message = "Webhook delivery {DeliveryId} to {Subscription} failed on attempt {Attempt}: {Status} {Error}"
+    )]
     private static partial void LogFailed(ILogger logger, string subscription, string deliveryId, int attempt, int status, string? error);
 }

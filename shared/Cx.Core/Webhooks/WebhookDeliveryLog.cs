@@ -64,7 +64,19 @@ public sealed class WebhookDeliveryLog(IDocumentStore store)
         {
             try
             {
-                await WriteAsync(null, subscription, deliveryId, message, attempt, at, request, response, status, nextAttemptAt, cancellationToken);
+                await WriteAsync(
+                    null,
+                    subscription,
+                    deliveryId,
+                    message,
+                    attempt,
+                    at,
+                    request,
+                    response,
+                    status,
+                    nextAttemptAt,
+                    cancellationToken
+                );
                 return;
             }
             catch (DocumentExistsException)
@@ -73,7 +85,19 @@ public sealed class WebhookDeliveryLog(IDocumentStore store)
             }
         }
         var existing = await store.ReadAsync(Container, new DocumentKey(subscription, deliveryId), cancellationToken);
-        await WriteAsync(existing, subscription, deliveryId, message, attempt, at, request, response, status, nextAttemptAt, cancellationToken);
+        await WriteAsync(
+            existing,
+            subscription,
+            deliveryId,
+            message,
+            attempt,
+            at,
+            request,
+            response,
+            status,
+            nextAttemptAt,
+            cancellationToken
+        );
     }
 
     private async ValueTask WriteAsync(
@@ -117,7 +141,12 @@ public sealed class WebhookDeliveryLog(IDocumentStore store)
             {
                 headers[name] = value;
             }
-            entry["request"] = new JsonObject { ["method"] = "POST", ["url"] = request.Url, ["headers"] = headers };
+            entry["request"] = new JsonObject
+            {
+                ["method"] = "POST",
+                ["url"] = request.Url,
+                ["headers"] = headers,
+            };
         }
         if (response is not null)
         {
@@ -148,7 +177,13 @@ public sealed class WebhookDeliveryLog(IDocumentStore store)
     }
 
     /// <summary>A subscription's deliveries, newest first.</summary>
-    public async ValueTask<DocumentPage> ListAsync(string subscription, DateTimeOffset? since, int limit, Keyset? after, CancellationToken cancellationToken)
+    public async ValueTask<DocumentPage> ListAsync(
+        string subscription,
+        DateTimeOffset? since,
+        int limit,
+        Keyset? after,
+        CancellationToken cancellationToken
+    )
     {
         await EnsureIndexesAsync(cancellationToken);
         return await store.QueryAsync(
@@ -177,7 +212,8 @@ public sealed class WebhookDeliveryLog(IDocumentStore store)
             return null;
         }
         using var parsed = JsonDocument.Parse(document.Json);
-        return parsed.RootElement.TryGetProperty("failingSince", out var value)
+        return
+            parsed.RootElement.TryGetProperty("failingSince", out var value)
             && value.ValueKind == JsonValueKind.String
             && Instants.TryParse(value.GetString()!, out var since)
             ? since

@@ -39,11 +39,13 @@ public sealed partial class WebhookRegistry(
         (await GetSnapshotAsync(cancellationToken)).ByKey.GetValueOrDefault(key)?.Definition;
 
     public async ValueTask<DefinitionRecord<WebhookSubscription>> GetAsync(string key, CancellationToken cancellationToken) =>
-        (await GetSnapshotAsync(cancellationToken)).ByKey.GetValueOrDefault(key) ?? throw new NotFoundException("Webhook subscription", key);
+        (await GetSnapshotAsync(cancellationToken)).ByKey.GetValueOrDefault(key)
+        ?? throw new NotFoundException("Webhook subscription", key);
 
     public async Task DeleteAsync(string key, string? ifMatch, CancellationToken cancellationToken)
     {
-        var current = (await ReloadAsync(cancellationToken)).ByKey.GetValueOrDefault(key) ?? throw new NotFoundException("Webhook subscription", key);
+        var current =
+            (await ReloadAsync(cancellationToken)).ByKey.GetValueOrDefault(key) ?? throw new NotFoundException("Webhook subscription", key);
         await DeleteDocumentAsync(current.Document, ifMatch, cancellationToken);
         Invalidate();
         await RecordAsync("webhook.deleted", key, null, cancellationToken);
@@ -92,7 +94,10 @@ public sealed partial class WebhookRegistry(
         }
         if (create && current is null && snapshot.ByKey.Count >= options.Value.MaxSubscriptions)
         {
-            throw new ConflictException("limit", $"At most {options.Value.MaxSubscriptions} webhook subscriptions (Cx:Webhooks:MaxSubscriptions).");
+            throw new ConflictException(
+                "limit",
+                $"At most {options.Value.MaxSubscriptions} webhook subscriptions (Cx:Webhooks:MaxSubscriptions)."
+            );
         }
         if (!create)
         {
@@ -114,7 +119,17 @@ public sealed partial class WebhookRegistry(
         if (written)
         {
             Invalidate();
-            await RecordAsync("webhook.saved", subscription.Key, new { created = create, version = saved.Definition.Version, url = subscription.Url }, cancellationToken);
+            await RecordAsync(
+                "webhook.saved",
+                subscription.Key,
+                new
+                {
+                    created = create,
+                    version = saved.Definition.Version,
+                    url = subscription.Url,
+                },
+                cancellationToken
+            );
         }
         return saved;
     }
@@ -252,7 +267,9 @@ public sealed partial class WebhookRegistry(
         }
         var kind = pattern[(dot + 1)..];
         var type = pattern[..dot];
-        return kind is "*" or "created" or "updated" or "deleted" && char.IsAsciiLetter(type[0]) && type.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-');
+        return kind is "*" or "created" or "updated" or "deleted"
+            && char.IsAsciiLetter(type[0])
+            && type.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-');
     }
 
     private static bool IsSecret(string? value)
@@ -273,7 +290,10 @@ public sealed partial class WebhookRegistry(
     }
 
     /// <summary>Every subscription at one moment, and the enabled ones in key order.</summary>
-    public sealed record Snapshot(FrozenDictionary<string, DefinitionRecord<WebhookSubscription>> ByKey, IReadOnlyList<WebhookSubscription> Enabled);
+    public sealed record Snapshot(
+        FrozenDictionary<string, DefinitionRecord<WebhookSubscription>> ByKey,
+        IReadOnlyList<WebhookSubscription> Enabled
+    );
 
     [LoggerMessage(EventId = 4430, Level = LogLevel.Warning, Message = "Webhook subscription {Key} was disabled: {Reason}")]
     private static partial void LogDisabled(ILogger logger, string key, string reason);

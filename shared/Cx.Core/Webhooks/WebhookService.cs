@@ -17,7 +17,13 @@ public sealed class WebhookService(WebhookRegistry registry, WebhookDeliveryLog 
     /// <summary>Most deliveries one replay-since request enqueues.</summary>
     public const int MaxReplay = 10_000;
 
-    public async ValueTask<DocumentPage> ListDeliveriesAsync(string subscription, DateTimeOffset? since, int limit, Keyset? after, CancellationToken cancellationToken)
+    public async ValueTask<DocumentPage> ListDeliveriesAsync(
+        string subscription,
+        DateTimeOffset? since,
+        int limit,
+        Keyset? after,
+        CancellationToken cancellationToken
+    )
     {
         await registry.GetAsync(subscription, cancellationToken); // 404 for an unknown subscription
         return await log.ListAsync(subscription, since, limit, after, cancellationToken);
@@ -32,7 +38,11 @@ public sealed class WebhookService(WebhookRegistry registry, WebhookDeliveryLog 
         await registry.GetAsync(subscription, cancellationToken);
         var document = await GetDeliveryAsync(subscription, deliveryId, cancellationToken);
         var id = ReplayId(deliveryId);
-        await queue.EnqueueAsync(WebhookOptions.Queue, [new QueueMessage(id, subscription, MessageOf(document).ToBytes())], cancellationToken);
+        await queue.EnqueueAsync(
+            WebhookOptions.Queue,
+            [new QueueMessage(id, subscription, MessageOf(document).ToBytes())],
+            cancellationToken
+        );
         return id;
     }
 
@@ -59,10 +69,7 @@ public sealed class WebhookService(WebhookRegistry registry, WebhookDeliveryLog 
             after = page.Next;
         } while (after is not null && found.Count < MaxReplay);
         found.Reverse(); // the log lists newest first: replay in the original order
-        var messages = found
-            .Take(MaxReplay)
-            .Select(d => new QueueMessage(ReplayId(d.Id), subscription, MessageOf(d).ToBytes()))
-            .ToList();
+        var messages = found.Take(MaxReplay).Select(d => new QueueMessage(ReplayId(d.Id), subscription, MessageOf(d).ToBytes())).ToList();
         foreach (var chunk in messages.Chunk(500))
         {
             await queue.EnqueueAsync(WebhookOptions.Queue, chunk, cancellationToken);
@@ -73,13 +80,20 @@ public sealed class WebhookService(WebhookRegistry registry, WebhookDeliveryLog 
     private string ReplayId(string deliveryId)
     {
         var original = deliveryId.Split(".r", 2)[0];
-        return original + ".r" + time.GetUtcNow().ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture) + Guid.NewGuid().ToString("n")[..6];
+        return original
+            + ".r"
+            + time.GetUtcNow().ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture)
+            + Guid.NewGuid().ToString("n")[..6];
     }
 
     private static WebhookMessage MessageOf(StoredDocument document)
     {
         using var parsed = JsonDocument.Parse(document.Json);
         var root = parsed.RootElement;
-        return new WebhookMessage(root.GetProperty("webhookId").GetString()!, root.GetProperty("eventType").GetString()!, root.GetProperty("payload").GetString()!);
+        return new WebhookMessage(
+            root.GetProperty("webhookId").GetString()!,
+            root.GetProperty("eventType").GetString()!,
+            root.GetProperty("payload").GetString()!
+        );
     }
 }

@@ -15,7 +15,9 @@ namespace Cx.Embedded.Queues;
 /// one write transaction through the store's writer (group commit). Completed messages stay as
 /// ids (without body) for the duplicate window, so a re-enqueued id is dropped.
 /// </summary>
-public sealed class SqliteWorkQueue(SqliteDatabase database, TimeProvider time, IOptions<WorkQueueOptions> options) : IWorkQueue, IDisposable
+public sealed class SqliteWorkQueue(SqliteDatabase database, TimeProvider time, IOptions<WorkQueueOptions> options)
+    : IWorkQueue,
+        IDisposable
 {
     private const int Active = 0;
     private const int Completed = 1;
@@ -172,7 +174,16 @@ public sealed class SqliteWorkQueue(SqliteDatabase database, TimeProvider time, 
                 {
                     while (reader.Read())
                     {
-                        rows.Add((reader.GetString(0), reader.GetInt64(1), reader.GetString(2), (byte[])reader.GetValue(3), reader.GetInt32(4), reader.GetInt64(5)));
+                        rows.Add(
+                            (
+                                reader.GetString(0),
+                                reader.GetInt64(1),
+                                reader.GetString(2),
+                                (byte[])reader.GetValue(3),
+                                reader.GetInt32(4),
+                                reader.GetInt64(5)
+                            )
+                        );
                     }
                 }
                 var deliveries = new List<QueueDelivery>(rows.Count);
@@ -189,7 +200,17 @@ public sealed class SqliteWorkQueue(SqliteDatabase database, TimeProvider time, 
                     key.Parameters.AddWithValue("$pk", row.Pk);
                     key.ExecuteNonQuery();
                     deliveries.Add(
-                        new SqliteDelivery(this, queue, row.Seq, token, row.Id, row.Pk, row.Body, row.Attempts + 1, DateTimeOffset.FromUnixTimeMilliseconds(row.EnqueuedAt))
+                        new SqliteDelivery(
+                            this,
+                            queue,
+                            row.Seq,
+                            token,
+                            row.Id,
+                            row.Pk,
+                            row.Body,
+                            row.Attempts + 1,
+                            DateTimeOffset.FromUnixTimeMilliseconds(row.EnqueuedAt)
+                        )
                     );
                 }
                 return deliveries;
@@ -198,7 +219,11 @@ public sealed class SqliteWorkQueue(SqliteDatabase database, TimeProvider time, 
         );
     }
 
-    public async ValueTask<IReadOnlyList<DeadLetteredMessage>> ListDeadLettersAsync(string queue, int limit, CancellationToken cancellationToken)
+    public async ValueTask<IReadOnlyList<DeadLetteredMessage>> ListDeadLettersAsync(
+        string queue,
+        int limit,
+        CancellationToken cancellationToken
+    )
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1);
         await EnsureSchemaAsync(cancellationToken);
@@ -213,7 +238,16 @@ public sealed class SqliteWorkQueue(SqliteDatabase database, TimeProvider time, 
             using var reader = command.ExecuteReader();
             while (reader.Read())
             {
-                list.Add(new DeadLetteredMessage(queue, reader.GetString(0), reader.GetString(1), (byte[])reader.GetValue(2), reader.GetInt32(3), reader.IsDBNull(4) ? "" : reader.GetString(4)));
+                list.Add(
+                    new DeadLetteredMessage(
+                        queue,
+                        reader.GetString(0),
+                        reader.GetString(1),
+                        (byte[])reader.GetValue(2),
+                        reader.GetInt32(3),
+                        reader.IsDBNull(4) ? "" : reader.GetString(4)
+                    )
+                );
             }
             return list;
         });
@@ -235,7 +269,13 @@ public sealed class SqliteWorkQueue(SqliteDatabase database, TimeProvider time, 
         );
     }
 
-    private async ValueTask SettleAsync(SqliteDelivery delivery, int state, TimeSpan retryAfter, string? reason, CancellationToken cancellationToken)
+    private async ValueTask SettleAsync(
+        SqliteDelivery delivery,
+        int state,
+        TimeSpan retryAfter,
+        string? reason,
+        CancellationToken cancellationToken
+    )
     {
         var now = time.GetUtcNow().ToUnixTimeMilliseconds();
         var settled = await database.WriteAsync(
@@ -292,7 +332,9 @@ public sealed class SqliteWorkQueue(SqliteDatabase database, TimeProvider time, 
     /// <summary>Makes the key's next active message its head, or removes the key when it has none.</summary>
     private static void AdvanceKey(SqliteSession session, string queue, string pk, long now)
     {
-        var next = session.Command("SELECT seq, visible_at FROM queue_messages WHERE queue = $q AND pk = $pk AND state = 0 ORDER BY seq LIMIT 1");
+        var next = session.Command(
+            "SELECT seq, visible_at FROM queue_messages WHERE queue = $q AND pk = $pk AND state = 0 ORDER BY seq LIMIT 1"
+        );
         next.Parameters.AddWithValue("$q", queue);
         next.Parameters.AddWithValue("$pk", pk);
         long? seq = null;

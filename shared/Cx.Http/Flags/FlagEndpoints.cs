@@ -23,7 +23,13 @@ public sealed class FlagEndpoints(
 )
 {
     public Task<IResult> ListAsync(HttpRequest request, CancellationToken cancellationToken) =>
-        definitions.ListAsync(request, FlagDocuments.Flag, "Flags are listed by key; use limit and cursor.", flags.ListAsync, cancellationToken);
+        definitions.ListAsync(
+            request,
+            FlagDocuments.Flag,
+            "Flags are listed by key; use limit and cursor.",
+            flags.ListAsync,
+            cancellationToken
+        );
 
     public Task<IResult> GetAsync(HttpRequest request, string key, CancellationToken cancellationToken) =>
         definitions.GetAsync(request, ct => new ValueTask<DefinitionRecord<FlagDefinition>>(flags.GetAsync(key, ct)), cancellationToken);
@@ -32,7 +38,11 @@ public sealed class FlagEndpoints(
         definitions.CreateAsync<FlagDefinition>(request, flags.CreateAsync, flag => FlagRoutes.Location(flag.Key), cancellationToken);
 
     public Task<IResult> ReplaceAsync(HttpRequest request, string key, CancellationToken cancellationToken) =>
-        definitions.ReplaceAsync<FlagDefinition>(request, (flag, ifMatch, ct) => flags.ReplaceAsync(key, flag, ifMatch, ct), cancellationToken);
+        definitions.ReplaceAsync<FlagDefinition>(
+            request,
+            (flag, ifMatch, ct) => flags.ReplaceAsync(key, flag, ifMatch, ct),
+            cancellationToken
+        );
 
     public Task<IResult> DeleteAsync(HttpRequest request, string key, CancellationToken cancellationToken) =>
         definitions.DeleteAsync(request, (ifMatch, ct) => flags.DeleteAsync(key, ifMatch, ct), cancellationToken);
@@ -71,11 +81,15 @@ public sealed class FlagEndpoints(
         {
             throw new ValidationException(errors);
         }
-        var context = body.TryGetPropertyValue("context", out var node) && node is not null
-            ? JsonSerializer.SerializeToElement(node, CxJson.SerializerOptions)
-            : JsonSerializer.SerializeToElement(new Dictionary<string, string>(), CxJson.SerializerOptions);
+        var context =
+            body.TryGetPropertyValue("context", out var node) && node is not null
+                ? JsonSerializer.SerializeToElement(node, CxJson.SerializerOptions)
+                : JsonSerializer.SerializeToElement(new Dictionary<string, string>(), CxJson.SerializerOptions);
         var evaluation = await flags.EvaluateAsync(key, context, "/context", cancellationToken);
-        return new JsonContractResult<FlagEvaluationView>(View(evaluation, FlagService.ReadUnit(context, "/context")), FlagJsonContext.Relaxed.FlagEvaluationView);
+        return new JsonContractResult<FlagEvaluationView>(
+            View(evaluation, FlagService.ReadUnit(context, "/context")),
+            FlagJsonContext.Relaxed.FlagEvaluationView
+        );
     }
 
     /// <summary>The view of an evaluation; an error (a rollout without a targeting key) is a 400 on <c>/context/targetingKey</c>.</summary>

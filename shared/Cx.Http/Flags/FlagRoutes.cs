@@ -40,7 +40,13 @@ public static class FlagRoutes
                         + "the other attributes are customer fields that rule criteria read.",
                     Properties = new Dictionary<string, IOpenApiSchema>
                     {
-                        ["targetingKey"] = new OpenApiSchema { Type = JsonSchemaType.String, MinLength = 1, MaxLength = 64, Pattern = "^[A-Za-z0-9_-]{1,64}$" },
+                        ["targetingKey"] = new OpenApiSchema
+                        {
+                            Type = JsonSchemaType.String,
+                            MinLength = 1,
+                            MaxLength = 64,
+                            Pattern = "^[A-Za-z0-9_-]{1,64}$",
+                        },
                     },
                 },
             },
@@ -59,10 +65,19 @@ public static class FlagRoutes
                         + "segments), rollouts (weights summing to 10000) and prerequisites (no cycles) are checked; every problem is "
                         + "reported with its JSON Pointer and nothing is written."
                 ),
-            RestOperations.Get("GetFlag", ByKey, ApiTags.Flags, "Read a feature flag (draft and published release)", Document, fields: false),
+            RestOperations.Get(
+                "GetFlag",
+                ByKey,
+                ApiTags.Flags,
+                "Read a feature flag (draft and published release)",
+                Document,
+                fields: false
+            ),
             RestOperations
                 .Replace("ReplaceFlag", ByKey, ApiTags.Flags, "Change the draft of a feature flag", Input, Document)
-                .WithDescription("The published release keeps serving until the draft is published. Saving an unchanged draft writes nothing."),
+                .WithDescription(
+                    "The published release keeps serving until the draft is published. Saving an unchanged draft writes nothing."
+                ),
             RestOperations
                 .Delete("DeleteFlag", ByKey, ApiTags.Flags, "Delete a feature flag and its history")
                 .WithProblems(409)
@@ -81,7 +96,8 @@ public static class FlagRoutes
                 Responses = [new(200, "The flag document with its new release.") { Schema = Document, Headers = [ApiHeaders.ETag] }],
                 Problems = [400, 404, 412],
             },
-            RestOperations.List("ListFlagVersions", Versions, ApiTags.Flags, "The releases of a feature flag, newest first", Release, filter: null)
+            RestOperations
+                .List("ListFlagVersions", Versions, ApiTags.Flags, "The releases of a feature flag, newest first", Release, filter: null)
                 .WithProblems(404),
             new()
             {
@@ -94,7 +110,10 @@ public static class FlagRoutes
                     "Serves the published release: off, prerequisites, rules in order, then the fallthrough. A unit placed by a rollout "
                     + "is stored and keeps its variation when the rollout is lowered (docs/experiments.md).",
                 RequestBody = new(ApiSchemaRef.Inline(EvaluateBody), [RequestBody.Json], "The evaluation context."),
-                Responses = [new(200, "What the flag serves.") { Schema = ApiSchemaRef.FromJson(FlagJsonContext.Default.FlagEvaluationView) }],
+                Responses =
+                [
+                    new(200, "What the flag serves.") { Schema = ApiSchemaRef.FromJson(FlagJsonContext.Default.FlagEvaluationView) },
+                ],
                 Problems = [400, 404, 413, 415],
             },
         ];

@@ -29,7 +29,9 @@ public sealed class OfrepEndpoints(FlagService flags, IOptions<HttpOptions> http
             return view.ErrorCode is null
                 ? new JsonContractResult<OfrepFlagView>(view, FlagJsonContext.Relaxed.OfrepFlagView)
                 : new OfrepProblemResult(
-                    new ValidationException(new FieldError("/context/" + FlagService.TargetingKey, "targeting-key-missing", view.ErrorDetails!)),
+                    new ValidationException(
+                        new FieldError("/context/" + FlagService.TargetingKey, "targeting-key-missing", view.ErrorDetails!)
+                    ),
                     key,
                     view.ErrorCode,
                     view.ErrorDetails!
@@ -47,7 +49,10 @@ public sealed class OfrepEndpoints(FlagService flags, IOptions<HttpOptions> http
         {
             var context = await ReadContextAsync(request, cancellationToken);
             var (_, evaluations) = await flags.EvaluateAllAsync(context, "/context", cancellationToken);
-            var body = JsonSerializer.SerializeToUtf8Bytes(new OfrepBulkView([.. evaluations.Select(View)]), FlagJsonContext.Relaxed.OfrepBulkView);
+            var body = JsonSerializer.SerializeToUtf8Bytes(
+                new OfrepBulkView([.. evaluations.Select(View)]),
+                FlagJsonContext.Relaxed.OfrepBulkView
+            );
             var etag = Convert.ToBase64String(SHA256.HashData(body).AsSpan(0, 18)).Replace('+', '-').Replace('/', '_');
             return ETags.IfNoneMatch(request, etag) ? new NotModifiedResult(etag) : new TaggedJsonResult(body, etag);
         }
@@ -128,7 +133,12 @@ public sealed class OfrepEndpoints(FlagService flags, IOptions<HttpOptions> http
             var buffer = new System.Buffers.ArrayBufferWriter<byte>();
             using (var writer = new Utf8JsonWriter(buffer, CxJson.WriterOptions))
             {
-                ProblemMapper.Write(writer, problem, httpContext.Request.Path, System.Diagnostics.Activity.Current?.TraceId.ToString() ?? httpContext.TraceIdentifier);
+                ProblemMapper.Write(
+                    writer,
+                    problem,
+                    httpContext.Request.Path,
+                    System.Diagnostics.Activity.Current?.TraceId.ToString() ?? httpContext.TraceIdentifier
+                );
             }
             var body = JsonNode.Parse(buffer.WrittenSpan)!.AsObject();
             if (key is not null)

@@ -66,7 +66,11 @@ public static class OfrepRoutes
                 RequestBody = new(ApiSchemaRef.Inline(Body), [RequestBody.Json], "The evaluation request."),
                 Responses =
                 [
-                    new(200, "Every published flag.") { Schema = ApiSchemaRef.FromJson(FlagJsonContext.Default.OfrepBulkView), Headers = [ApiHeaders.ETag] },
+                    new(200, "Every published flag.")
+                    {
+                        Schema = ApiSchemaRef.FromJson(FlagJsonContext.Default.OfrepBulkView),
+                        Headers = [ApiHeaders.ETag],
+                    },
                     new(304, "Not modified: If-None-Match names the answer's ETag.") { Headers = [ApiHeaders.ETag] },
                 ],
                 Problems = [400, 413, 415],

@@ -270,7 +270,8 @@ public static class CommonSchemas
                 {
                     Type = JsonSchemaType.String,
                     Pattern = "^[A-Z_]+$",
-                    Description = "OFREP routes: the OpenFeature error code (FLAG_NOT_FOUND, PARSE_ERROR, TARGETING_KEY_MISSING, INVALID_CONTEXT, GENERAL).",
+                    Description =
+                        "OFREP routes: the OpenFeature error code (FLAG_NOT_FOUND, PARSE_ERROR, TARGETING_KEY_MISSING, INVALID_CONTEXT, GENERAL).",
                 },
                 ["errorDetails"] = SchemaBuilder.String("OFREP routes: the error in words."),
             },

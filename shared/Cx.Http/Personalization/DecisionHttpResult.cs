@@ -18,7 +18,8 @@ namespace Cx.Http.Personalization;
 /// (comma-separated) naming the placements, served entries and matched segments, the tags a
 /// purge names.
 /// </summary>
-public sealed class DecisionHttpResult(DecisionView view, IReadOnlyList<string> tags, string etag, bool shareable, int sharedMaxAge) : IResult
+public sealed class DecisionHttpResult(DecisionView view, IReadOnlyList<string> tags, string etag, bool shareable, int sharedMaxAge)
+    : IResult
 {
     public DecisionView View => view;
 

@@ -78,14 +78,22 @@ public static class PersonalizationRoutes
                 "Server-to-server form: the customer to decide for (needs customers:read). A customer token always decides for itself.",
                 () => Text(SchemaBuilder.IdPattern, 128)
             ),
-            Query("anonymousId", "An anonymous visitor: the default audience, stable variants per id. Not with customerId.", () => Text(max: 128)),
+            Query(
+                "anonymousId",
+                "An anonymous visitor: the default audience, stable variants per id. Not with customerId.",
+                () => Text(max: 128)
+            ),
             Query(
                 "device",
                 "mobile, tablet, desktop, kiosk or other; by default from the User-Agent.",
                 () => SchemaBuilder.Enumeration(DecisionSchema.Devices)
             ),
             Query("language", "A language tag (pt-PT); by default the first of Accept-Language.", () => Text(max: 35)),
-            Query("country", "ISO 3166-1 alpha-2; by default the country header (Cx:Personalization:CountryHeader).", () => Text("^[A-Za-z]{2}$", 2)),
+            Query(
+                "country",
+                "ISO 3166-1 alpha-2; by default the country header (Cx:Personalization:CountryHeader).",
+                () => Text("^[A-Za-z]{2}$", 2)
+            ),
             Query("timeZone", "The visitor's IANA time zone for request.localHour when the profile has none.", () => Text(max: 64)),
             Query("referrer", "The referrer's host; by default the Referer header's host.", () => Text()),
             Query("utm_source", "UTM source (request.utmSource).", () => Text()),
@@ -113,7 +121,11 @@ public static class PersonalizationRoutes
                 ["customerId"] = SchemaBuilder.String(),
                 ["anonymousId"] = SchemaBuilder.String(),
                 ["segments"] = new OpenApiSchema { Type = JsonSchemaType.Array, Items = SchemaBuilder.String() },
-                ["placements"] = new OpenApiSchema { Type = JsonSchemaType.Array, Items = new OpenApiSchema { Type = JsonSchemaType.Object } },
+                ["placements"] = new OpenApiSchema
+                {
+                    Type = JsonSchemaType.Array,
+                    Items = new OpenApiSchema { Type = JsonSchemaType.Object },
+                },
             },
         };
 
@@ -124,12 +136,26 @@ public static class PersonalizationRoutes
             RestOperations
                 .Create("CreatePlacement", Placements, ApiTags.Personalization, "Create a placement", PlacementInput, PlacementDocument)
                 .WithDescription(ValidationDescription + " Audited as placement.saved."),
-            RestOperations.Get("GetPlacement", PlacementByKey, ApiTags.Personalization, "Read a placement", PlacementDocument, fields: false) with
+            RestOperations.Get(
+                "GetPlacement",
+                PlacementByKey,
+                ApiTags.Personalization,
+                "Read a placement",
+                PlacementDocument,
+                fields: false
+            ) with
             {
                 Parameters = [PlacementKey, ApiParameters.IfNoneMatch],
             },
             RestOperations
-                .Replace("ReplacePlacement", PlacementByKey, ApiTags.Personalization, "Change a placement", PlacementInput, PlacementDocument)
+                .Replace(
+                    "ReplacePlacement",
+                    PlacementByKey,
+                    ApiTags.Personalization,
+                    "Change a placement",
+                    PlacementInput,
+                    PlacementDocument
+                )
                 .WithDescription(
                     ValidationDescription
                         + " A change moves version on and is served on the next decision; saving an unchanged placement writes nothing."
@@ -157,7 +183,10 @@ public static class PersonalizationRoutes
                 Parameters = [.. DecideParameters, ApiParameters.IfNoneMatch],
                 Responses =
                 [
-                    new(200, "The decisions, with an ETag over what was chosen; Cache-Control public for an anonymous answer, private for a customer's; Surrogate-Key and Cache-Tag name the placements, entries and segments.")
+                    new(
+                        200,
+                        "The decisions, with an ETag over what was chosen; Cache-Control public for an anonymous answer, private for a customer's; Surrogate-Key and Cache-Tag name the placements, entries and segments."
+                    )
                     {
                         Schema = DecisionAnswer,
                         Headers = [ApiHeaders.ETag],
@@ -181,10 +210,20 @@ public static class PersonalizationRoutes
                     + "Who it is for follows GET /personalize: a customer token for itself, customerId with customers:read, or anonymousId.",
                 Parameters =
                 [
-                    Query("customerId", "The customer (needs customers:read); a customer token always gets its own.", () => Text(SchemaBuilder.IdPattern, 128)),
+                    Query(
+                        "customerId",
+                        "The customer (needs customers:read); a customer token always gets its own.",
+                        () => Text(SchemaBuilder.IdPattern, 128)
+                    ),
                     Query("anonymousId", "An anonymous visitor.", () => Text(max: 128)),
                 ],
-                Responses = [new(200, "The token and its claims in clear.") { Schema = ApiSchemaRef.FromJson(PersonalizationJsonContext.Default.EdgeTokenView) }],
+                Responses =
+                [
+                    new(200, "The token and its claims in clear.")
+                    {
+                        Schema = ApiSchemaRef.FromJson(PersonalizationJsonContext.Default.EdgeTokenView),
+                    },
+                ],
                 Problems = [400, 403, 404],
             },
             new()
@@ -219,7 +258,10 @@ public static class PersonalizationRoutes
                             new OpenApiSchema
                             {
                                 Type = JsonSchemaType.Object,
-                                Properties = new Dictionary<string, IOpenApiSchema> { ["customerId"] = SchemaBuilder.String("A customer id.") },
+                                Properties = new Dictionary<string, IOpenApiSchema>
+                                {
+                                    ["customerId"] = SchemaBuilder.String("A customer id."),
+                                },
                                 AdditionalPropertiesAllowed = false,
                             }
                         )
@@ -229,7 +271,11 @@ public static class PersonalizationRoutes
                 ],
                 Responses =
                 [
-                    new(200, "A page of logged decisions.") { Schema = ApiSchemaRef.PageOf(ApiSchemaRef.Inline(LoggedDecision)), Headers = [ApiHeaders.Link] },
+                    new(200, "A page of logged decisions.")
+                    {
+                        Schema = ApiSchemaRef.PageOf(ApiSchemaRef.Inline(LoggedDecision)),
+                        Headers = [ApiHeaders.Link],
+                    },
                 ],
                 Problems = [400],
             },

@@ -136,7 +136,14 @@ public sealed partial class PersonalizeEndpoints(
         }
         var token = await edgeTokens.IssueAsync(customerId, anonymousId, cancellationToken);
         return new JsonContractResult<EdgeTokenView>(
-            new EdgeTokenView(token.Token, Instants.Format(token.ExpiresAt), token.Subject, token.Segments, token.HoldoutBucket, token.Holdouts),
+            new EdgeTokenView(
+                token.Token,
+                Instants.Format(token.ExpiresAt),
+                token.Subject,
+                token.Segments,
+                token.HoldoutBucket,
+                token.Holdouts
+            ),
             PersonalizationJsonContext.Relaxed.EdgeTokenView
         );
     }
@@ -179,22 +186,47 @@ public sealed partial class PersonalizeEndpoints(
         var context = input.Context ?? new PreviewContextInput();
         var requestContext = new RequestContext
         {
-            Device = Check(context.Device, "/context/device", v => DecisionSchema.Devices.Contains(v), "mobile, tablet, desktop, kiosk or other.", errors),
+            Device = Check(
+                context.Device,
+                "/context/device",
+                v => DecisionSchema.Devices.Contains(v),
+                "mobile, tablet, desktop, kiosk or other.",
+                errors
+            ),
             Language = Check(context.Language, "/context/language", LanguageTag().IsMatch, "A language tag such as pt-PT.", errors),
-            Country = Check(context.Country, "/context/country", CountryCode().IsMatch, "An ISO 3166-1 alpha-2 code.", errors)?.ToUpperInvariant(),
+            Country = Check(context.Country, "/context/country", CountryCode().IsMatch, "An ISO 3166-1 alpha-2 code.", errors)
+                ?.ToUpperInvariant(),
             LocalHour = context.LocalHour,
             UtmSource = Check(context.UtmSource, "/context/utmSource", v => v.Length <= MaxTextLength, "At most 256 characters.", errors),
             UtmMedium = Check(context.UtmMedium, "/context/utmMedium", v => v.Length <= MaxTextLength, "At most 256 characters.", errors),
-            UtmCampaign = Check(context.UtmCampaign, "/context/utmCampaign", v => v.Length <= MaxTextLength, "At most 256 characters.", errors),
+            UtmCampaign = Check(
+                context.UtmCampaign,
+                "/context/utmCampaign",
+                v => v.Length <= MaxTextLength,
+                "At most 256 characters.",
+                errors
+            ),
             UtmTerm = Check(context.UtmTerm, "/context/utmTerm", v => v.Length <= MaxTextLength, "At most 256 characters.", errors),
-            UtmContent = Check(context.UtmContent, "/context/utmContent", v => v.Length <= MaxTextLength, "At most 256 characters.", errors),
+            UtmContent = Check(
+                context.UtmContent,
+                "/context/utmContent",
+                v => v.Length <= MaxTextLength,
+                "At most 256 characters.",
+                errors
+            ),
             Referrer = Check(context.Referrer, "/context/referrer", v => v.Length <= MaxTextLength, "At most 256 characters.", errors),
         };
         if (context.LocalHour is < 0 or > 23)
         {
             errors.Add(new("/context/localHour", "range", "An hour 0-23."));
         }
-        Check(context.TimeZone, "/context/timeZone", v => TimeZoneInfo.TryFindSystemTimeZoneById(v, out _), "An IANA time zone such as Europe/Lisbon.", errors);
+        Check(
+            context.TimeZone,
+            "/context/timeZone",
+            v => TimeZoneInfo.TryFindSystemTimeZoneById(v, out _),
+            "An IANA time zone such as Europe/Lisbon.",
+            errors
+        );
         ThrowIfAny(errors);
         var result = await service.DecideAsync(
             new DecisionRequest
@@ -218,14 +250,25 @@ public sealed partial class PersonalizeEndpoints(
     /// <summary><c>GET personalize/decisions</c>: the sampled decision log, newest first (<c>filter[customerId]</c>).</summary>
     public async Task<IResult> DecisionsAsync(HttpRequest request, CancellationToken cancellationToken)
     {
-        var page = PageRequest.Read(request, contentOptions.Value, "decision-log", "Use filter[customerId], limit and cursor.", allowFilters: true);
+        var page = PageRequest.Read(
+            request,
+            contentOptions.Value,
+            "decision-log",
+            "Use filter[customerId], limit and cursor.",
+            allowFilters: true
+        );
         string? customerId = null;
         foreach (var filter in page.Parameters.Filters)
         {
             if (filter.Field != "customerId" || filter.Operator != "eq" || customerId is not null)
             {
                 throw new ValidationException(
-                    new FieldError(filter.Parameter, "unknown-parameter", "The log filters on filter[customerId] (once).", ErrorLocation.Query)
+                    new FieldError(
+                        filter.Parameter,
+                        "unknown-parameter",
+                        "The log filters on filter[customerId] (once).",
+                        ErrorLocation.Query
+                    )
                 );
             }
             customerId = Ids.IsValidClientId(filter.Value)
@@ -236,7 +279,12 @@ public sealed partial class PersonalizeEndpoints(
         return new PageResult(result.Items, page.NextCursor(result.Next));
     }
 
-    private async Task<DecisionView> ViewAsync(DecisionResult result, IReadOnlyList<string>? fields, bool preview, CancellationToken cancellationToken)
+    private async Task<DecisionView> ViewAsync(
+        DecisionResult result,
+        IReadOnlyList<string>? fields,
+        bool preview,
+        CancellationToken cancellationToken
+    )
     {
         var selections = new Dictionary<string, FieldSelection?>(StringComparer.Ordinal);
         if (fields is not null)
@@ -253,7 +301,9 @@ public sealed partial class PersonalizeEndpoints(
             JsonElement? entry = null;
             if (answer.Entry is { } document)
             {
-                entry = selections.GetValueOrDefault(answer.ContentType) is { } selection ? Select(selection, document.Json) : Parse(document.Json);
+                entry = selections.GetValueOrDefault(answer.ContentType) is { } selection
+                    ? Select(selection, document.Json)
+                    : Parse(document.Json);
             }
             views.Add(
                 new PlacementDecisionView(
@@ -303,7 +353,9 @@ public sealed partial class PersonalizeEndpoints(
         var keys = (value ?? "").Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).ToList();
         if (keys.Count == 0)
         {
-            errors.Add(new("placements", "required", "Name one or more placements: placements=homepage.hero,homepage.banner.", ErrorLocation.Query));
+            errors.Add(
+                new("placements", "required", "Name one or more placements: placements=homepage.hero,homepage.banner.", ErrorLocation.Query)
+            );
         }
         foreach (var key in keys.Where(k => !PlacementRules.IsPlacementKey(k)))
         {
@@ -316,11 +368,18 @@ public sealed partial class PersonalizeEndpoints(
 
     private ContextInput ReadContext(HttpRequest request, Dictionary<string, string> query, List<FieldError> errors)
     {
-        var device = Optional(query, "device", errors, v => DecisionSchema.Devices.Contains(v), "mobile, tablet, desktop, kiosk or other.")
+        var device =
+            Optional(query, "device", errors, v => DecisionSchema.Devices.Contains(v), "mobile, tablet, desktop, kiosk or other.")
             ?? DecisionSchema.DeviceOf(request.Headers.UserAgent.ToString());
-        var language = Optional(query, "language", errors, LanguageTag().IsMatch, "A language tag such as pt-PT.") ?? FirstLanguage(request);
-        var country = Optional(query, "country", errors, CountryCode().IsMatch, "An ISO 3166-1 alpha-2 code such as PT.")
-            ?? (request.Headers[options.Value.CountryHeader].ToString() is { Length: 2 } header && CountryCode().IsMatch(header) ? header : null);
+        var language =
+            Optional(query, "language", errors, LanguageTag().IsMatch, "A language tag such as pt-PT.") ?? FirstLanguage(request);
+        var country =
+            Optional(query, "country", errors, CountryCode().IsMatch, "An ISO 3166-1 alpha-2 code such as PT.")
+            ?? (
+                request.Headers[options.Value.CountryHeader].ToString() is { Length: 2 } header && CountryCode().IsMatch(header)
+                    ? header
+                    : null
+            );
         var timeZone = Optional(
             query,
             "timeZone",
@@ -328,7 +387,8 @@ public sealed partial class PersonalizeEndpoints(
             v => TimeZoneInfo.TryFindSystemTimeZoneById(v, out _),
             "An IANA time zone such as Europe/Lisbon."
         );
-        var referrer = Optional(query, "referrer", errors, v => v.Length <= MaxTextLength, "At most 256 characters.")
+        var referrer =
+            Optional(query, "referrer", errors, v => v.Length <= MaxTextLength, "At most 256 characters.")
             ?? (Uri.TryCreate(request.Headers.Referer.ToString(), UriKind.Absolute, out var uri) ? uri.Host.ToLowerInvariant() : null);
         bool Short(string v) => v.Length <= MaxTextLength;
         return new ContextInput(

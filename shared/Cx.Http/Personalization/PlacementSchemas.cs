@@ -1,7 +1,7 @@
 using Cx.Core.Personalization;
-using PreviewInputContract = Cx.Http.Personalization.PreviewInput;
 using Cx.Http.OpenApi;
 using Microsoft.OpenApi;
+using PreviewInputContract = Cx.Http.Personalization.PreviewInput;
 
 namespace Cx.Http.Personalization;
 

@@ -35,7 +35,9 @@ public sealed class HttpWebhookTransport(IHttpClientFactory clients, IOptions<We
         }
         try
         {
-            using var response = await clients.CreateClient(ClientName).SendAsync(message, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
+            using var response = await clients
+                .CreateClient(ClientName)
+                .SendAsync(message, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
             var body = await ReadStartAsync(response, options.Value.MaxLoggedResponseBytes, cancellationToken);
             TimeSpan? retryAfter = response.Headers.RetryAfter?.Delta;
             return new WebhookResponse((int)response.StatusCode, body, null, Stopwatch.GetElapsedTime(started), retryAfter);
@@ -44,10 +46,13 @@ public sealed class HttpWebhookTransport(IHttpClientFactory clients, IOptions<We
         {
             throw;
         }
-        catch (Exception ex) when (ex is HttpRequestException or OperationCanceledException or TimeoutException or Polly.Timeout.TimeoutRejectedException)
+        catch (Exception ex)
+            when (ex is HttpRequestException or OperationCanceledException or TimeoutException or Polly.Timeout.TimeoutRejectedException)
         {
-            var error = ex is HttpRequestException { InnerException: WebhookAddressRefusedException refused } ? refused.Message
-                : ex is OperationCanceledException or TimeoutException or Polly.Timeout.TimeoutRejectedException ? $"No answer within {options.Value.TimeoutSeconds} s."
+            var error =
+                ex is HttpRequestException { InnerException: WebhookAddressRefusedException refused } ? refused.Message
+                : ex is OperationCanceledException or TimeoutException or Polly.Timeout.TimeoutRejectedException
+                    ? $"No answer within {options.Value.TimeoutSeconds} s."
                 : ex.Message;
             return new WebhookResponse(0, null, error, Stopwatch.GetElapsedTime(started));
         }
@@ -95,7 +100,9 @@ public sealed class HttpWebhookTransport(IHttpClientFactory clients, IOptions<We
     private static async ValueTask<Stream> ConnectPublicAsync(SocketsHttpConnectionContext context, CancellationToken cancellationToken)
     {
         var host = context.DnsEndPoint.Host;
-        var addresses = IPAddress.TryParse(host.Trim('[', ']'), out var literal) ? [literal] : await Dns.GetHostAddressesAsync(host, cancellationToken);
+        var addresses = IPAddress.TryParse(host.Trim('[', ']'), out var literal)
+            ? [literal]
+            : await Dns.GetHostAddressesAsync(host, cancellationToken);
         var allowed = addresses.Where(WebhookAddressPolicy.IsPublic).ToArray();
         if (allowed.Length == 0 || allowed.Length != addresses.Length)
         {
@@ -117,4 +124,6 @@ public sealed class HttpWebhookTransport(IHttpClientFactory clients, IOptions<We
 
 /// <summary>The receiver's host resolves to an address webhooks may not reach.</summary>
 public sealed class WebhookAddressRefusedException(string host)
-    : IOException($"Refused: '{host}' resolves to a private, loopback, link-local or reserved address (Cx:Webhooks:AllowPrivateAddresses is off).");
+    : IOException(
+        $"Refused: '{host}' resolves to a private, loopback, link-local or reserved address (Cx:Webhooks:AllowPrivateAddresses is off)."
+    );

@@ -30,7 +30,13 @@ public sealed partial class WebhookEndpoints(
     private static partial Regex DeliveryFormat();
 
     public Task<IResult> ListAsync(HttpRequest request, CancellationToken cancellationToken) =>
-        definitions.ListAsync(request, WebhookRegistry.Document, "Webhook subscriptions are listed by key; use limit and cursor.", registry.ListAsync, cancellationToken);
+        definitions.ListAsync(
+            request,
+            WebhookRegistry.Document,
+            "Webhook subscriptions are listed by key; use limit and cursor.",
+            registry.ListAsync,
+            cancellationToken
+        );
 
     public Task<IResult> GetAsync(HttpRequest request, string key, CancellationToken cancellationToken)
     {
@@ -44,7 +50,11 @@ public sealed partial class WebhookEndpoints(
     public Task<IResult> ReplaceAsync(HttpRequest request, string key, CancellationToken cancellationToken)
     {
         CheckRoute(key, null);
-        return definitions.ReplaceAsync<WebhookSubscription>(request, (s, ifMatch, ct) => registry.ReplaceAsync(key, s, ifMatch, ct), cancellationToken);
+        return definitions.ReplaceAsync<WebhookSubscription>(
+            request,
+            (s, ifMatch, ct) => registry.ReplaceAsync(key, s, ifMatch, ct),
+            cancellationToken
+        );
     }
 
     public Task<IResult> DeleteAsync(HttpRequest request, string key, CancellationToken cancellationToken)
@@ -56,7 +66,13 @@ public sealed partial class WebhookEndpoints(
     public async Task<IResult> ListDeliveriesAsync(HttpRequest request, string key, CancellationToken cancellationToken)
     {
         CheckRoute(key, null);
-        var page = PageRequest.Read(request, content.Value, "webhook-deliveries:" + key, "Deliveries are listed newest first.", allowFilters: true);
+        var page = PageRequest.Read(
+            request,
+            content.Value,
+            "webhook-deliveries:" + key,
+            "Deliveries are listed newest first.",
+            allowFilters: true
+        );
         DateTimeOffset? since = null;
         var errors = new List<FieldError>();
         foreach (var filter in page.Parameters.Filters)
@@ -67,7 +83,9 @@ public sealed partial class WebhookEndpoints(
             }
             else
             {
-                errors.Add(new(filter.Parameter, "not-filterable", "Filter on createdAt with gte and an RFC 3339 instant.", ErrorLocation.Query));
+                errors.Add(
+                    new(filter.Parameter, "not-filterable", "Filter on createdAt with gte and an RFC 3339 instant.", ErrorLocation.Query)
+                );
             }
         }
         if (errors.Count > 0)
@@ -90,7 +108,11 @@ public sealed partial class WebhookEndpoints(
         QueryParameters.RejectAny(request);
         CheckRoute(key, deliveryId);
         var id = await service.ReplayAsync(key, deliveryId, cancellationToken);
-        return new JsonContractResult<WebhookReplayView>(new WebhookReplayView(DeliveryId: id), WebhookJsonContext.Relaxed.WebhookReplayView, StatusCodes.Status202Accepted);
+        return new JsonContractResult<WebhookReplayView>(
+            new WebhookReplayView(DeliveryId: id),
+            WebhookJsonContext.Relaxed.WebhookReplayView,
+            StatusCodes.Status202Accepted
+        );
     }
 
     public async Task<IResult> ReplaySinceAsync(HttpRequest request, string key, CancellationToken cancellationToken)
@@ -107,7 +129,11 @@ public sealed partial class WebhookEndpoints(
                 errors.Add(new("/" + property.Key, "unknown-property", "The body takes only since."));
             }
         }
-        if (body["since"] is not { } value || value.GetValueKind() != System.Text.Json.JsonValueKind.String || !Instants.TryParse(value.GetValue<string>(), out since))
+        if (
+            body["since"] is not { } value
+            || value.GetValueKind() != System.Text.Json.JsonValueKind.String
+            || !Instants.TryParse(value.GetValue<string>(), out since)
+        )
         {
             errors.Add(new("/since", "date-time", "Required: an RFC 3339 instant."));
         }
@@ -116,7 +142,11 @@ public sealed partial class WebhookEndpoints(
             throw new ValidationException(errors, "The body is not valid.");
         }
         var count = await service.ReplaySinceAsync(key, since, cancellationToken);
-        return new JsonContractResult<WebhookReplayView>(new WebhookReplayView(Replayed: count), WebhookJsonContext.Relaxed.WebhookReplayView, StatusCodes.Status202Accepted);
+        return new JsonContractResult<WebhookReplayView>(
+            new WebhookReplayView(Replayed: count),
+            WebhookJsonContext.Relaxed.WebhookReplayView,
+            StatusCodes.Status202Accepted
+        );
     }
 
     private static void CheckRoute(string key, string? deliveryId)
@@ -124,11 +154,15 @@ public sealed partial class WebhookEndpoints(
         var errors = new List<FieldError>();
         if (!KeyFormat().IsMatch(key))
         {
-            errors.Add(new("webhookKey", "pattern", "A subscription key: 1-64 of a-z, 0-9, '_', '-', starting with a letter.", ErrorLocation.Route));
+            errors.Add(
+                new("webhookKey", "pattern", "A subscription key: 1-64 of a-z, 0-9, '_', '-', starting with a letter.", ErrorLocation.Route)
+            );
         }
         if (deliveryId is not null && !DeliveryFormat().IsMatch(deliveryId))
         {
-            errors.Add(new("deliveryId", "pattern", "A delivery id: msg_ and 32 hexadecimal digits (and .r... for a replay).", ErrorLocation.Route));
+            errors.Add(
+                new("deliveryId", "pattern", "A delivery id: msg_ and 32 hexadecimal digits (and .r... for a replay).", ErrorLocation.Route)
+            );
         }
         if (errors.Count > 0)
         {

@@ -20,11 +20,15 @@ public static class WebhookHttpServiceCollectionExtensions
         services.TryAddSingleton<WebhookEndpoints>();
         services
             .AddHttpClient(HttpWebhookTransport.ClientName, client => client.Timeout = Timeout.InfiniteTimeSpan)
-            .ConfigurePrimaryHttpMessageHandler(sp => HttpWebhookTransport.CreateHandler(sp.GetRequiredService<IOptions<WebhookOptions>>().Value))
+            .ConfigurePrimaryHttpMessageHandler(sp =>
+                HttpWebhookTransport.CreateHandler(sp.GetRequiredService<IOptions<WebhookOptions>>().Value)
+            )
             .AddResilienceHandler(
                 "cx-webhook-timeout",
                 (pipeline, context) =>
-                    pipeline.AddTimeout(TimeSpan.FromSeconds(context.ServiceProvider.GetRequiredService<IOptions<WebhookOptions>>().Value.TimeoutSeconds))
+                    pipeline.AddTimeout(
+                        TimeSpan.FromSeconds(context.ServiceProvider.GetRequiredService<IOptions<WebhookOptions>>().Value.TimeoutSeconds)
+                    )
             );
         return services;
     }

@@ -55,7 +55,12 @@ public static class WebhookRoutes
 
     private static OpenApiSchema Pattern(string pattern) => new() { Type = JsonSchemaType.String, Pattern = pattern };
 
-    private static readonly ApiParameter KeyParameter = new("webhookKey", ApiParameterLocation.Path, "The subscription's key.", ApiSchemaRef.Inline(() => Pattern(KeyPattern)))
+    private static readonly ApiParameter KeyParameter = new(
+        "webhookKey",
+        ApiParameterLocation.Path,
+        "The subscription's key.",
+        ApiSchemaRef.Inline(() => Pattern(KeyPattern))
+    )
     {
         Required = true,
     };
@@ -82,7 +87,14 @@ public static class WebhookRoutes
     [ApiOperations]
     internal static IEnumerable<ApiOperation> Operations =>
         [
-            RestOperations.List("ListWebhooks", Collection, ApiTags.Administration, "List webhook subscriptions", Document, filter: null) with
+            RestOperations.List(
+                "ListWebhooks",
+                Collection,
+                ApiTags.Administration,
+                "List webhook subscriptions",
+                Document,
+                filter: null
+            ) with
             {
                 Permission = Permissions.WebhooksManage,
             },
@@ -140,7 +152,14 @@ public static class WebhookRoutes
                     ApiParameters.Limit,
                     ApiParameters.Cursor,
                 ],
-                Responses = [new(200, "A page of deliveries (items, next).") { Schema = Stored("{items: [delivery], next: cursor or null}. " + DeliveryDescription), Headers = [ApiHeaders.Link] }],
+                Responses =
+                [
+                    new(200, "A page of deliveries (items, next).")
+                    {
+                        Schema = Stored("{items: [delivery], next: cursor or null}. " + DeliveryDescription),
+                        Headers = [ApiHeaders.Link],
+                    },
+                ],
                 Problems = [400, 404],
             },
             new()
@@ -185,7 +204,12 @@ public static class WebhookRoutes
                             Type = JsonSchemaType.Object,
                             Properties = new Dictionary<string, IOpenApiSchema>
                             {
-                                ["since"] = new OpenApiSchema { Type = JsonSchemaType.String, Format = "date-time", Description = "RFC 3339 instant." },
+                                ["since"] = new OpenApiSchema
+                                {
+                                    Type = JsonSchemaType.String,
+                                    Format = "date-time",
+                                    Description = "RFC 3339 instant.",
+                                },
                             },
                             Required = new SortedSet<string>(StringComparer.Ordinal) { "since" },
                             AdditionalPropertiesAllowed = false,

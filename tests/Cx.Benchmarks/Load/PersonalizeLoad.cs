@@ -83,7 +83,9 @@ public static class PersonalizeLoad
         await Send(
             client.PostAsync(
                 "content-types",
-                Json("""{"key":"bench-banner","displayName":"Bench banner","fields":[{"name":"title","type":"string","required":true},{"name":"image","type":"string"}]}""")
+                Json(
+                    """{"key":"bench-banner","displayName":"Bench banner","fields":[{"name":"title","type":"string","required":true},{"name":"image","type":"string"}]}"""
+                )
             )
         );
         var entries = Enumerable.Range(0, Placements * VariantsPerPlacement).ToList();
@@ -91,7 +93,13 @@ public static class PersonalizeLoad
             entries,
             new ParallelOptions { MaxDegreeOfParallelism = 8 },
             async (i, ct) =>
-                await Send(client.PostAsync("content/bench-banner", Json($$"""{"id":"b{{i:D4}}","title":"Banner {{i}}","image":"/img/{{i}}.png"}"""), ct))
+                await Send(
+                    client.PostAsync(
+                        "content/bench-banner",
+                        Json($$"""{"id":"b{{i:D4}}","title":"Banner {{i}}","image":"/img/{{i}}.png"}"""),
+                        ct
+                    )
+                )
         );
         string[] languages = ["en", "pt", "es", "de", "fr"];
         string[] tiers = ["bronze", "silver", "gold", "platinum"];
@@ -142,7 +150,10 @@ public static class PersonalizeLoad
             await Send(client.PostAsync("placements", Json(placement.ToJsonString())));
         }
         Console.WriteLine(
-            string.Create(CultureInfo.InvariantCulture, $"placements: {Placements} x {VariantsPerPlacement} variants over {entries.Count:N0} entries")
+            string.Create(
+                CultureInfo.InvariantCulture,
+                $"placements: {Placements} x {VariantsPerPlacement} variants over {entries.Count:N0} entries"
+            )
         );
     }
 

@@ -42,7 +42,9 @@ public sealed class ServiceBusWorkQueueTests
     private void OneSession(BinaryData? state, params ServiceBusReceivedMessage?[] messages)
     {
         _client
-            .SetupSequence(c => c.AcceptNextSessionAsync(Queue, It.IsAny<ServiceBusSessionReceiverOptions>(), It.IsAny<CancellationToken>()))
+            .SetupSequence(c =>
+                c.AcceptNextSessionAsync(Queue, It.IsAny<ServiceBusSessionReceiverOptions>(), It.IsAny<CancellationToken>())
+            )
             .ReturnsAsync(_session.Object)
             .ThrowsAsync(new ServiceBusException("no session", ServiceBusFailureReason.ServiceTimeout));
         _session.Setup(s => s.GetSessionStateAsync(It.IsAny<CancellationToken>())).ReturnsAsync(state!);
@@ -68,7 +70,12 @@ public sealed class ServiceBusWorkQueueTests
     public async Task Should_send_the_id_as_message_id_and_the_key_as_session_id()
     {
         var notBefore = _time.GetUtcNow().AddMinutes(5);
-        await CreateSut().EnqueueAsync(Queue, [new QueueMessage("m1", "sub-1", "hello"u8.ToArray()), new QueueMessage("m2", "sub-2", "x"u8.ToArray(), notBefore)], CancellationToken.None);
+        await CreateSut()
+            .EnqueueAsync(
+                Queue,
+                [new QueueMessage("m1", "sub-1", "hello"u8.ToArray()), new QueueMessage("m2", "sub-2", "x"u8.ToArray(), notBefore)],
+                CancellationToken.None
+            );
 
         Assert.Equal(2, _sent.Count);
         Assert.Equal(("m1", "sub-1", "hello"), (_sent[0].MessageId, _sent[0].SessionId, _sent[0].Body.ToString()));
@@ -83,7 +90,10 @@ public sealed class ServiceBusWorkQueueTests
         OneSession(null, message);
 
         var delivery = Assert.Single(await CreateSut().ReceiveAsync(Queue, 10, TimeSpan.FromSeconds(30), CancellationToken.None));
-        Assert.Equal(("m1", "sub-1", 2, "body of m1"), (delivery.MessageId, delivery.PartitionKey, delivery.Attempt, Encoding.UTF8.GetString(delivery.Body.Span)));
+        Assert.Equal(
+            ("m1", "sub-1", 2, "body of m1"),
+            (delivery.MessageId, delivery.PartitionKey, delivery.Attempt, Encoding.UTF8.GetString(delivery.Body.Span))
+        );
 
         await delivery.CompleteAsync(CancellationToken.None);
         _session.Verify(s => s.CompleteMessageAsync(message, It.IsAny<CancellationToken>()), Times.Once);
@@ -105,8 +115,19 @@ public sealed class ServiceBusWorkQueueTests
 
         await delivery.AbandonAsync(TimeSpan.FromMinutes(5), "503", CancellationToken.None);
 
-        _session.Verify(s => s.DeferMessageAsync(message, It.IsAny<IDictionary<string, object>>(), It.IsAny<CancellationToken>()), Times.Once);
-        _session.Verify(s => s.AbandonMessageAsync(It.IsAny<ServiceBusReceivedMessage>(), It.IsAny<IDictionary<string, object>>(), It.IsAny<CancellationToken>()), Times.Never);
+        _session.Verify(
+            s => s.DeferMessageAsync(message, It.IsAny<IDictionary<string, object>>(), It.IsAny<CancellationToken>()),
+            Times.Once
+        );
+        _session.Verify(
+            s =>
+                s.AbandonMessageAsync(
+                    It.IsAny<ServiceBusReceivedMessage>(),
+                    It.IsAny<IDictionary<string, object>>(),
+                    It.IsAny<CancellationToken>()
+                ),
+            Times.Never
+        );
         var due = _time.GetUtcNow().AddMinutes(5);
         using (var json = JsonDocument.Parse(state!.ToString()))
         {

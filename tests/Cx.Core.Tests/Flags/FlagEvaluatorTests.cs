@@ -12,10 +12,10 @@ public sealed class FlagEvaluatorTests
 
     private static string Gold(string fallthrough = """{"variation":"off"}""") =>
         $$$$"""
-        {"key":"gold-only","name":"Gold","valueType":"boolean","enabled":true,"offVariation":"off","variations":{{{{BooleanVariations}}}},
-         "rules":[{"criteria":{"field":"loyaltyTier","op":"eq","value":"gold"},"serve":{"variation":"on"}}],
-         "fallthrough":{{{{fallthrough}}}}}
-        """;
+            {"key":"gold-only","name":"Gold","valueType":"boolean","enabled":true,"offVariation":"off","variations":{{{{BooleanVariations}}}},
+             "rules":[{"criteria":{"field":"loyaltyTier","op":"eq","value":"gold"},"serve":{"variation":"on"}}],
+             "fallthrough":{{{{fallthrough}}}}}
+            """;
 
     [Fact]
     public void Should_serve_the_off_variation_when_disabled()
@@ -33,12 +33,25 @@ public sealed class FlagEvaluatorTests
     [Fact]
     public void Should_serve_the_off_variation_while_the_content_switch_is_not_on()
     {
-        var set = Set(Gold().Replace("\"rules\"", "\"contentSwitch\":{\"contentType\":\"landing\",\"path\":\"/hero/flag_active\"},\"rules\"", StringComparison.Ordinal));
+        var set = Set(
+            Gold()
+                .Replace(
+                    "\"rules\"",
+                    "\"contentSwitch\":{\"contentType\":\"landing\",\"path\":\"/hero/flag_active\"},\"rules\"",
+                    StringComparison.Ordinal
+                )
+        );
         var facts = Context(set, "c1", """{"loyaltyTier":"gold"}""");
         FlagContext With(IFlagSwitches? switches) => new(facts.UnitId, facts.Facts, null, 0, null, switches);
         Assert.Equal(FlagReason.Disabled, FlagEvaluator.Evaluate(set, 0, With(new Switches(off: true))).Reason);
         Assert.Equal(FlagReason.Disabled, FlagEvaluator.Evaluate(set, 0, With(null)).Reason);
-        Assert.Equal((0, FlagReason.TargetingMatch), (FlagEvaluator.Evaluate(set, 0, With(new Switches(off: false))).Variation, FlagEvaluator.Evaluate(set, 0, With(new Switches(off: false))).Reason));
+        Assert.Equal(
+            (0, FlagReason.TargetingMatch),
+            (
+                FlagEvaluator.Evaluate(set, 0, With(new Switches(off: false))).Variation,
+                FlagEvaluator.Evaluate(set, 0, With(new Switches(off: false))).Reason
+            )
+        );
     }
 
     [Fact]
@@ -95,9 +108,9 @@ public sealed class FlagEvaluatorTests
 
     private static string Rollout(int coverage) =>
         $$$$"""
-        {"key":"rollout","name":"R","valueType":"boolean","enabled":true,"offVariation":"off","variations":{{{{BooleanVariations}}}},
-         "fallthrough":{"rollout":{"coverage":{{{{coverage}}}},"weights":[{"variation":"on","weight":10000}]}}}
-        """;
+            {"key":"rollout","name":"R","valueType":"boolean","enabled":true,"offVariation":"off","variations":{{{{BooleanVariations}}}},
+             "fallthrough":{"rollout":{"coverage":{{{{coverage}}}},"weights":[{"variation":"on","weight":10000}]}}}
+            """;
 
     [Fact]
     public void Should_include_exactly_the_units_whose_bucket_is_below_the_coverage()

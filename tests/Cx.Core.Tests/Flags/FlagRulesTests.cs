@@ -37,8 +37,20 @@ public sealed class FlagRulesTests
     private static readonly ContentSchema Landing = SchemaBuilder.For(
         SchemaBuilder.Type(
             "landing",
-            new FieldDefinition { Name = "hero", Type = FieldType.Component, Component = "promo" },
-            new FieldDefinition { Name = "promos", Type = FieldType.Component, Component = "promo", Repeatable = true, MaxItems = 5 },
+            new FieldDefinition
+            {
+                Name = "hero",
+                Type = FieldType.Component,
+                Component = "promo",
+            },
+            new FieldDefinition
+            {
+                Name = "promos",
+                Type = FieldType.Component,
+                Component = "promo",
+                Repeatable = true,
+                MaxItems = 5,
+            },
             SchemaBuilder.Field("flag_active", FieldType.Boolean)
         ) with
         {
@@ -48,7 +60,15 @@ public sealed class FlagRulesTests
     );
 
     private static readonly ContentSchema Article = SchemaBuilder.For(
-        SchemaBuilder.Type("article", new FieldDefinition { Name = "hero", Type = FieldType.Component, Component = "promo" }),
+        SchemaBuilder.Type(
+            "article",
+            new FieldDefinition
+            {
+                Name = "hero",
+                Type = FieldType.Component,
+                Component = "promo",
+            }
+        ),
         Promo
     );
 
@@ -88,11 +108,27 @@ public sealed class FlagRulesTests
     [InlineData("""{"key":"f","name":"","offVariation":"on","variations":[{"key":"on","value":true}]}""", "/name", "name")]
     [InlineData("""{"key":"f","name":"F","offVariation":"on","variations":[]}""", "/variations", "required")]
     [InlineData("""{"key":"f","name":"F","offVariation":"on","variations":[{"key":"on","value":"yes"}]}""", "/variations/0/value", "type")]
-    [InlineData("""{"key":"f","name":"F","valueType":"number","offVariation":"on","variations":[{"key":"on","value":true}]}""", "/variations/0/value", "type")]
-    [InlineData("""{"key":"f","name":"F","valueType":"json","offVariation":"on","variations":[{"key":"on","value":[1]}]}""", "/variations/0/value", "type")]
-    [InlineData("""{"key":"f","name":"F","offVariation":"on","variations":[{"key":"on","value":true},{"key":"on","value":false}]}""", "/variations/1/key", "duplicate")]
+    [InlineData(
+        """{"key":"f","name":"F","valueType":"number","offVariation":"on","variations":[{"key":"on","value":true}]}""",
+        "/variations/0/value",
+        "type"
+    )]
+    [InlineData(
+        """{"key":"f","name":"F","valueType":"json","offVariation":"on","variations":[{"key":"on","value":[1]}]}""",
+        "/variations/0/value",
+        "type"
+    )]
+    [InlineData(
+        """{"key":"f","name":"F","offVariation":"on","variations":[{"key":"on","value":true},{"key":"on","value":false}]}""",
+        "/variations/1/key",
+        "duplicate"
+    )]
     [InlineData("""{"key":"f","name":"F","offVariation":"on","variations":[{"key":"on"}]}""", "/variations/0/value", "required")]
-    [InlineData("""{"key":"f","name":"F","offVariation":"gone","variations":[{"key":"on","value":true}]}""", "/offVariation", "unknown-variation")]
+    [InlineData(
+        """{"key":"f","name":"F","offVariation":"gone","variations":[{"key":"on","value":true}]}""",
+        "/offVariation",
+        "unknown-variation"
+    )]
     public void Should_point_at_the_bad_property(string json, string pointer, string code) =>
         Assert.Contains(Errors(json), e => e.Path == pointer && e.Code == code);
 
@@ -100,29 +136,68 @@ public sealed class FlagRulesTests
     [InlineData(""","rules":[{"serve":{"variation":"on"}}]""", "/rules/0", "required")]
     [InlineData(""","rules":[{"segments":["vip"]}]""", "/rules/0/serve", "required")]
     [InlineData(""","rules":[{"segments":["nobody"],"serve":{"variation":"on"}}]""", "/rules/0/segments/0", "unknown-segment")]
-    [InlineData(""","rules":[{"criteria":{"field":"nope","op":"eq","value":1},"serve":{"variation":"on"}}]""", "/rules/0/criteria/field", null)]
-    [InlineData(""","rules":[{"criteria":{"behavior":{"event":"purchase","aggregate":"count","window":"P30D","op":"gt","value":1}},"serve":{"variation":"on"}}]""", "/rules/0/criteria", "not-allowed")]
+    [InlineData(
+        ""","rules":[{"criteria":{"field":"nope","op":"eq","value":1},"serve":{"variation":"on"}}]""",
+        "/rules/0/criteria/field",
+        null
+    )]
+    [InlineData(
+        ""","rules":[{"criteria":{"behavior":{"event":"purchase","aggregate":"count","window":"P30D","op":"gt","value":1}},"serve":{"variation":"on"}}]""",
+        "/rules/0/criteria",
+        "not-allowed"
+    )]
     [InlineData(""","rules":[{"segments":["vip"],"serve":{"variation":"maybe"}}]""", "/rules/0/serve/variation", "unknown-variation")]
-    [InlineData(""","fallthrough":{"variation":"on","rollout":{"weights":[{"variation":"on","weight":10000}]}}""", "/fallthrough", "one-of")]
+    [InlineData(
+        ""","fallthrough":{"variation":"on","rollout":{"weights":[{"variation":"on","weight":10000}]}}""",
+        "/fallthrough",
+        "one-of"
+    )]
     [InlineData(""","fallthrough":{}""", "/fallthrough", "one-of")]
     [InlineData(""","fallthrough":{"rollout":{"weights":[{"variation":"on","weight":6000}]}}""", "/fallthrough/rollout/weights", "sum")]
     [InlineData(""","fallthrough":{"rollout":{"weights":[]}}""", "/fallthrough/rollout/weights", "required")]
-    [InlineData(""","fallthrough":{"rollout":{"coverage":10001,"weights":[{"variation":"on","weight":10000}]}}""", "/fallthrough/rollout/coverage", "range")]
-    [InlineData(""","fallthrough":{"rollout":{"weights":[{"variation":"on","weight":-1},{"variation":"off","weight":10001}]}}""", "/fallthrough/rollout/weights/0/weight", "range")]
-    [InlineData(""","fallthrough":{"rollout":{"weights":[{"variation":"on","weight":5000},{"variation":"on","weight":5000}]}}""", "/fallthrough/rollout/weights/1/variation", "duplicate")]
-    [InlineData(""","fallthrough":{"rollout":{"weights":[{"variation":"x","weight":10000}]}}""", "/fallthrough/rollout/weights/0/variation", "unknown-variation")]
+    [InlineData(
+        ""","fallthrough":{"rollout":{"coverage":10001,"weights":[{"variation":"on","weight":10000}]}}""",
+        "/fallthrough/rollout/coverage",
+        "range"
+    )]
+    [InlineData(
+        ""","fallthrough":{"rollout":{"weights":[{"variation":"on","weight":-1},{"variation":"off","weight":10001}]}}""",
+        "/fallthrough/rollout/weights/0/weight",
+        "range"
+    )]
+    [InlineData(
+        ""","fallthrough":{"rollout":{"weights":[{"variation":"on","weight":5000},{"variation":"on","weight":5000}]}}""",
+        "/fallthrough/rollout/weights/1/variation",
+        "duplicate"
+    )]
+    [InlineData(
+        ""","fallthrough":{"rollout":{"weights":[{"variation":"x","weight":10000}]}}""",
+        "/fallthrough/rollout/weights/0/variation",
+        "unknown-variation"
+    )]
     [InlineData(""","prerequisites":[{"flag":"f","variation":"on"}]""", "/prerequisites/0/flag", "cycle")]
     [InlineData(""","prerequisites":[{"flag":"ghost","variation":"on"}]""", "/prerequisites/0/flag", "unknown-flag")]
     [InlineData(""","prerequisites":[{"flag":"a","variation":"maybe"}]""", "/prerequisites/0/variation", "unknown-variation")]
     [InlineData(""","prerequisites":[{"flag":"a","variation":"on"},{"flag":"a","variation":"on"}]""", "/prerequisites/1/flag", "duplicate")]
     public void Should_point_into_rules_serves_and_prerequisites(string extra, string pointer, string? code) =>
-        Assert.Contains(Errors(Valid(extra), new() { ["a"] = [] }), e => e.Path.StartsWith(pointer, StringComparison.Ordinal) && (code is null || e.Code == code));
+        Assert.Contains(
+            Errors(Valid(extra), new() { ["a"] = [] }),
+            e => e.Path.StartsWith(pointer, StringComparison.Ordinal) && (code is null || e.Code == code)
+        );
 
     [Theory]
     [InlineData(""","contentSwitch":{"contentType":"landing","path":"/hero/flag_active"}""", null, null)]
     [InlineData(""","contentSwitch":{"contentType":"article","entry":"a1","path":"/hero/flag_active"}""", null, null)]
-    [InlineData(""","contentSwitch":{"contentType":"nope","path":"/hero/flag_active"}""", "/contentSwitch/contentType", "unknown-content-type")]
-    [InlineData(""","contentSwitch":{"contentType":"landing","entry":"x","path":"/hero/flag_active"}""", "/contentSwitch/entry", "not-allowed")]
+    [InlineData(
+        ""","contentSwitch":{"contentType":"nope","path":"/hero/flag_active"}""",
+        "/contentSwitch/contentType",
+        "unknown-content-type"
+    )]
+    [InlineData(
+        ""","contentSwitch":{"contentType":"landing","entry":"x","path":"/hero/flag_active"}""",
+        "/contentSwitch/entry",
+        "not-allowed"
+    )]
     [InlineData(""","contentSwitch":{"contentType":"article","path":"/hero/flag_active"}""", "/contentSwitch/entry", "required")]
     [InlineData(""","contentSwitch":{"contentType":"landing","path":"/hero/title"}""", "/contentSwitch/path", "path")]
     [InlineData(""","contentSwitch":{"contentType":"landing","path":"/flag_active"}""", "/contentSwitch/path", "path")]
@@ -157,7 +232,12 @@ public sealed class FlagRulesTests
         Assert.Empty(
             Errors(
                 Valid(""","prerequisites":[{"flag":"a","variation":"on"},{"flag":"b","variation":"on"}]"""),
-                new() { ["a"] = ["c"], ["b"] = ["c"], ["c"] = [] }
+                new()
+                {
+                    ["a"] = ["c"],
+                    ["b"] = ["c"],
+                    ["c"] = [],
+                }
             )
         );
 }

@@ -20,7 +20,8 @@ public static class FlagTestData
             Flag = flag,
         };
 
-    public static FlagSet Set(params string[] flags) => FlagCatalog.Build(flags.Select(f => Release(Flag(f))), SchemaBuilder.Customer(), "test");
+    public static FlagSet Set(params string[] flags) =>
+        FlagCatalog.Build(flags.Select(f => Release(Flag(f))), SchemaBuilder.Customer(), "test");
 
     public static FlagContext Context(
         FlagSet set,

@@ -44,11 +44,7 @@ public sealed class DecisionEngineTests
             },
         };
 
-    internal static PlacementDefinition Placement(
-        PlacementStrategy strategy,
-        string? fallback,
-        params PlacementVariant[] variants
-    ) =>
+    internal static PlacementDefinition Placement(PlacementStrategy strategy, string? fallback, params PlacementVariant[] variants) =>
         new()
         {
             Key = "homepage.hero",
@@ -75,9 +71,10 @@ public sealed class DecisionEngineTests
     {
         var catalog = PlacementCatalog.Compile(Schema, [(placement, "e1")], "f");
         JsonElement? json = profile is null ? null : JsonDocument.Parse(profile).RootElement;
-        var language = json is { } p && p.TryGetProperty("preferences", out var prefs) && prefs.TryGetProperty("language", out var l)
-            ? l.GetString()
-            : null;
+        var language =
+            json is { } p && p.TryGetProperty("preferences", out var prefs) && prefs.TryGetProperty("language", out var l)
+                ? l.GetString()
+                : null;
         var input = new DecisionInput
         {
             Subject = subject,
@@ -148,11 +145,7 @@ public sealed class DecisionEngineTests
     [Fact]
     public void Should_require_every_criterion_of_a_variant()
     {
-        var placement = Placement(
-            PlacementStrategy.FirstMatch,
-            null,
-            Variant("loyal-mobile", stages: ["loyal"], devices: ["mobile"])
-        );
+        var placement = Placement(PlacementStrategy.FirstMatch, null, Variant("loyal-mobile", stages: ["loyal"], devices: ["mobile"]));
         Assert.Null(Decide(placement, stage: "loyal", request: new RequestContext { Device = "desktop" }).Variant);
         Assert.Null(Decide(placement, stage: "new", request: new RequestContext { Device = "mobile" }).Variant);
         var both = Decide(placement, stage: "loyal", request: new RequestContext { Device = "mobile" });
@@ -299,7 +292,10 @@ public sealed class DecisionEngineTests
         Assert.False(kept.NewHoldout);
 
         var notHeld = new Dictionary<string, bool>(StringComparer.Ordinal) { ["homepage.hero"] = false };
-        Assert.Equal("promo", Decide(placement with { Holdout = placement.Holdout! with { Percent = 50 } }, holdouts: notHeld).Variant!.Key);
+        Assert.Equal(
+            "promo",
+            Decide(placement with { Holdout = placement.Holdout! with { Percent = 50 } }, holdouts: notHeld).Variant!.Key
+        );
 
         // An anonymous draw is hashed, not stored.
         Assert.False(Decide(placement, subject: "a:web-1", canStore: false).NewHoldout);
@@ -312,7 +308,11 @@ public sealed class DecisionEngineTests
             new ContentSchema(
                 CustomerProfile.ContentType with
                 {
-                    Fields = [.. CustomerProfile.ContentType.Fields, new FieldDefinition { Name = "lifecycleStage", Type = FieldType.String }],
+                    Fields =
+                    [
+                        .. CustomerProfile.ContentType.Fields,
+                        new FieldDefinition { Name = "lifecycleStage", Type = FieldType.String },
+                    ],
                 },
                 Customer.Components.ToDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal)
             )

@@ -18,18 +18,26 @@ public sealed class PersonalizationCacheHookTests
         Assert.Equal(["customer:ana"], PersonalizationCacheHook.TagsOf(Change(Containers.Customers, "customer", "ana", "ana")));
         Assert.Equal(
             ["customer:ana"],
-            PersonalizationCacheHook.TagsOf(Change(Containers.Customers, PersonalizationDocuments.Assignments, "ana.personalization", "ana"))
+            PersonalizationCacheHook.TagsOf(
+                Change(Containers.Customers, PersonalizationDocuments.Assignments, "ana.personalization", "ana")
+            )
         );
         Assert.Equal(
             ["placements", "placement:homepage.hero"],
             PersonalizationCacheHook.TagsOf(Change(Containers.Definitions, "placement", "homepage.hero", "placement"))
         );
-        Assert.Equal(["type:banner"], PersonalizationCacheHook.TagsOf(Change(Containers.Definitions, "contentType", "banner", "contentType")));
+        Assert.Equal(
+            ["type:banner"],
+            PersonalizationCacheHook.TagsOf(Change(Containers.Definitions, "contentType", "banner", "contentType"))
+        );
         Assert.Equal(
             ["type:customer", "placements"],
             PersonalizationCacheHook.TagsOf(Change(Containers.Definitions, "contentType", "customer", "contentType"))
         );
-        Assert.Equal(["placements", "*"], PersonalizationCacheHook.TagsOf(Change(Containers.Definitions, "component", "hero", "component")));
+        Assert.Equal(
+            ["placements", "*"],
+            PersonalizationCacheHook.TagsOf(Change(Containers.Definitions, "component", "hero", "component"))
+        );
     }
 
     [Fact]
@@ -38,7 +46,9 @@ public sealed class PersonalizationCacheHookTests
         Assert.True(Hook.Wants(Change(Containers.Content, "banner", "x", "banner")));
         Assert.True(Hook.Wants(Change(Containers.Customers, "customer", "ana", "ana")));
         Assert.False(Hook.Wants(Change(Containers.Definitions, "segment", "big", "segment")));
-        Assert.False(Hook.Wants(Change(Containers.Definitions, PersonalizationDocuments.DecisionLog, "d1", PersonalizationDocuments.DecisionLog)));
+        Assert.False(
+            Hook.Wants(Change(Containers.Definitions, PersonalizationDocuments.DecisionLog, "d1", PersonalizationDocuments.DecisionLog))
+        );
         Assert.False(Hook.Wants(Change(Containers.Audit, "audit", "a", "2026-12")));
         Assert.False(new PersonalizationErasureHook(null!).Wants(Change(Containers.Customers, "customer", "ana", "ana")));
         Assert.True(new PersonalizationErasureHook(null!).Wants(Change(Containers.Customers, "customer", "ana", "ana", ChangeKind.Delete)));

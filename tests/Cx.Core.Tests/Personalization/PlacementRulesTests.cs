@@ -95,7 +95,10 @@ public sealed class PlacementRulesTests
             [
                 Variant("default"),
                 Variant("default", weight: -1),
-                Variant("x", weight: 20_000, segments: ["Not A Key"], devices: ["watch"], languages: ["p"]) with { Entry = "" },
+                Variant("x", weight: 20_000, segments: ["Not A Key"], devices: ["watch"], languages: ["p"]) with
+                {
+                    Entry = "",
+                },
             ],
         };
         var errors = Errors(placement);
@@ -111,7 +114,11 @@ public sealed class PlacementRulesTests
     [Fact]
     public void Should_require_a_positive_weight_under_the_weighted_strategy()
     {
-        var placement = Valid() with { Strategy = PlacementStrategy.Weighted, Variants = [Variant("a", weight: 0), Variant("b", weight: 0)] };
+        var placement = Valid() with
+        {
+            Strategy = PlacementStrategy.Weighted,
+            Variants = [Variant("a", weight: 0), Variant("b", weight: 0)],
+        };
         Assert.Contains(Errors(placement with { Fallback = null }), e => e.Path == "/variants" && e.Code == "weights");
     }
 
@@ -139,7 +146,12 @@ public sealed class PlacementRulesTests
             e => e.Path == "/threshold" && e.Code == "range"
         );
         Assert.Contains(
-            Errors(Valid() with { Holdout = new PlacementHoldout { Percent = 10, Variant = "default" } }),
+            Errors(
+                Valid() with
+                {
+                    Holdout = new PlacementHoldout { Percent = 10, Variant = "default" },
+                }
+            ),
             e => e.Path == "/holdout/variant" && e.Code == "control-is-fallback"
         );
         Assert.Contains(Errors(Valid() with { Variants = [], Fallback = null }), e => e.Path == "/variants" && e.Code == "min-items");

@@ -71,7 +71,11 @@ public sealed class SqliteWorkQueueTests : IDisposable
     public async Task Should_hand_out_one_message_per_key_at_a_time_oldest_first()
     {
         var (_, queue) = CreateSut();
-        await queue.EnqueueAsync(Queue, [Message("a1", "a"), Message("b1", "b"), Message("a2", "a"), Message("a3", "a")], CancellationToken.None);
+        await queue.EnqueueAsync(
+            Queue,
+            [Message("a1", "a"), Message("b1", "b"), Message("a2", "a"), Message("a3", "a")],
+            CancellationToken.None
+        );
         await queue.EnqueueAsync(Queue, [Message("b2", "b")], CancellationToken.None);
 
         var first = await Receive(queue);
@@ -192,7 +196,13 @@ public sealed class SqliteWorkQueueTests : IDisposable
     {
         var (_, queue) = CreateSut();
         var handler = new FailingHandler(QueueRetryPolicy.Fixed(3, TimeSpan.FromSeconds(5)), failId: "a1");
-        var consumer = new WorkQueueConsumer(queue, [handler], Options.Create(new WorkQueueOptions()), _time, NullLogger<WorkQueueConsumer>.Instance);
+        var consumer = new WorkQueueConsumer(
+            queue,
+            [handler],
+            Options.Create(new WorkQueueOptions()),
+            _time,
+            NullLogger<WorkQueueConsumer>.Instance
+        );
         await queue.EnqueueAsync(Queue, [Message("a1", "a"), Message("a2", "a")], CancellationToken.None);
 
         Assert.Equal(1, await consumer.RunOnceAsync(handler, CancellationToken.None));
@@ -216,7 +226,13 @@ public sealed class SqliteWorkQueueTests : IDisposable
     {
         var (_, queue) = CreateSut();
         var handler = new FailingHandler(QueueRetryPolicy.Fixed(2, TimeSpan.Zero), failId: "none");
-        var consumer = new WorkQueueConsumer(queue, [handler], Options.Create(new WorkQueueOptions { LeaseSeconds = 30 }), _time, NullLogger<WorkQueueConsumer>.Instance);
+        var consumer = new WorkQueueConsumer(
+            queue,
+            [handler],
+            Options.Create(new WorkQueueOptions { LeaseSeconds = 30 }),
+            _time,
+            NullLogger<WorkQueueConsumer>.Instance
+        );
         await queue.EnqueueAsync(Queue, [Message("a1", "a")], CancellationToken.None);
         // Two consumers die holding the message.
         Assert.Single(await Receive(queue));

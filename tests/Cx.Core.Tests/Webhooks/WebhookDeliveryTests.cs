@@ -67,7 +67,13 @@ public sealed class WebhookDeliveryTests : IAsyncLifetime
             webhookOptions,
             NullLogger<WebhookDeliveryHandler>.Instance
         );
-        _consumer = new WorkQueueConsumer(_queue, [_handler], Options.Create(new WorkQueueOptions()), _store.Time, NullLogger<WorkQueueConsumer>.Instance);
+        _consumer = new WorkQueueConsumer(
+            _queue,
+            [_handler],
+            Options.Create(new WorkQueueOptions()),
+            _store.Time,
+            NullLogger<WorkQueueConsumer>.Instance
+        );
         _service = new WebhookService(_registry, _log, _queue, _store.Time);
         await _store.DrainChangesAsync("webhooks");
     }
@@ -194,7 +200,10 @@ public sealed class WebhookDeliveryTests : IAsyncLifetime
         var page = await _log.ListAsync("flaky", null, 100, null, CancellationToken.None);
         var first = JsonNode.Parse(page.Items[^1].Json.Span)!;
         Assert.Equal(("failed", 8), (first["status"]!.GetValue<string>(), first["attemptCount"]!.GetValue<int>()));
-        var times = first["attempts"]!.AsArray().Select(a => DateTimeOffset.Parse(a!["at"]!.GetValue<string>(), CultureInfo.InvariantCulture)).ToList();
+        var times = first["attempts"]!
+            .AsArray()
+            .Select(a => DateTimeOffset.Parse(a!["at"]!.GetValue<string>(), CultureInfo.InvariantCulture))
+            .ToList();
         var gaps = times.Zip(times.Skip(1), (a, b) => b - a).ToList();
         var expected = WebhookDeliveryHandler.Schedule.Delays;
         for (var i = 0; i < gaps.Count; i++)
@@ -272,7 +281,9 @@ public sealed class WebhookDeliveryTests : IAsyncLifetime
         Assert.Equal(received[0].WebhookId, received[1].WebhookId);
         Assert.Equal(received[0].Body, received[1].Body);
         Assert.Equal(2, (await _log.ListAsync("replayed", null, 10, null, CancellationToken.None)).Items.Count);
-        await Assert.ThrowsAsync<NotFoundException>(async () => await _service.ReplayAsync("replayed", "msg_00000000000000000000000000000000", CancellationToken.None));
+        await Assert.ThrowsAsync<NotFoundException>(async () =>
+            await _service.ReplayAsync("replayed", "msg_00000000000000000000000000000000", CancellationToken.None)
+        );
     }
 
     [Theory]
@@ -291,7 +302,13 @@ public sealed class WebhookDeliveryTests : IAsyncLifetime
     {
         var error = Assert.Throws<ValidationException>(() =>
             WebhookRegistry.Validate(
-                new WebhookSubscription { Key = "s", Url = url, EventTypes = ["*"], Secrets = [new WebhookSecret { Value = SecretA }] },
+                new WebhookSubscription
+                {
+                    Key = "s",
+                    Url = url,
+                    EventTypes = ["*"],
+                    Secrets = [new WebhookSecret { Value = SecretA }],
+                },
                 allowPrivateAddresses: false,
                 DateTimeOffset.UnixEpoch
             )

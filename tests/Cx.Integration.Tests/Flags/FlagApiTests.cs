@@ -18,16 +18,16 @@ public sealed class FlagApiTests(SegmentsHostFactory host) : IClassFixture<Segme
 
     private static string GoldFlag(string key, string fallthrough = "off") =>
         $$$$"""
-        {"key":"{{{{key}}}}","name":"Gold only","valueType":"boolean","enabled":true,"offVariation":"off","variations":{{{{Variations}}}},
-         "rules":[{"criteria":{"field":"loyaltyTier","op":"eq","value":"gold"},"serve":{"variation":"on"}}],
-         "fallthrough":{"variation":"{{{{fallthrough}}}}"}}
-        """;
+            {"key":"{{{{key}}}}","name":"Gold only","valueType":"boolean","enabled":true,"offVariation":"off","variations":{{{{Variations}}}},
+             "rules":[{"criteria":{"field":"loyaltyTier","op":"eq","value":"gold"},"serve":{"variation":"on"}}],
+             "fallthrough":{"variation":"{{{{fallthrough}}}}"}}
+            """;
 
     private static string RolloutFlag(string key, int coverage) =>
         $$$$"""
-        {"key":"{{{{key}}}}","name":"Rollout","valueType":"boolean","enabled":true,"offVariation":"off","variations":{{{{Variations}}}},
-         "fallthrough":{"rollout":{"coverage":{{{{coverage}}}},"weights":[{"variation":"on","weight":10000}]}}}
-        """;
+            {"key":"{{{{key}}}}","name":"Rollout","valueType":"boolean","enabled":true,"offVariation":"off","variations":{{{{Variations}}}},
+             "fallthrough":{"rollout":{"coverage":{{{{coverage}}}},"weights":[{"variation":"on","weight":10000}]}}}
+            """;
 
     private async Task<JsonObject> CreateAsync(string json) =>
         await (await _client.PostAsync("flags", HttpAssertions.Json(json)).ShouldBeAsync(HttpStatusCode.Created)).ReadObjectAsync();
@@ -55,7 +55,15 @@ public sealed class FlagApiTests(SegmentsHostFactory host) : IClassFixture<Segme
         var published = await PublishAsync(key);
         Assert.Equal(1, published["published"]!["version"]!.GetValue<int>());
         var gold = await EvaluateOkAsync(key, """{"targetingKey":"c1","loyaltyTier":"gold"}""");
-        Assert.Equal((true, "on", "TARGETING_MATCH", 1), (gold["value"]!.GetValue<bool>(), gold["variant"]!.GetValue<string>(), gold["reason"]!.GetValue<string>(), gold["version"]!.GetValue<int>()));
+        Assert.Equal(
+            (true, "on", "TARGETING_MATCH", 1),
+            (
+                gold["value"]!.GetValue<bool>(),
+                gold["variant"]!.GetValue<string>(),
+                gold["reason"]!.GetValue<string>(),
+                gold["version"]!.GetValue<int>()
+            )
+        );
         Assert.Equal(FlagBuckets.Bucket(key, "c1"), gold["bucket"]!.GetValue<int>());
         var silver = await EvaluateOkAsync(key, """{"targetingKey":"c1","loyaltyTier":"silver"}""");
         Assert.Equal(("off", "DEFAULT"), (silver["variant"]!.GetValue<string>(), silver["reason"]!.GetValue<string>()));
@@ -103,7 +111,10 @@ public sealed class FlagApiTests(SegmentsHostFactory host) : IClassFixture<Segme
         await (await _client.GetAsync($"flags/{key}")).ShouldBeProblemAsync(HttpStatusCode.NotFound, "not-found");
 
         var typed = await (
-            await _client.PostAsync("flags", HttpAssertions.Json($$$$"""{"key":"{{{{key}}}}","name":"Bad","variations":"yes","offVariation":"on"}"""))
+            await _client.PostAsync(
+                "flags",
+                HttpAssertions.Json($$$$"""{"key":"{{{{key}}}}","name":"Bad","variations":"yes","offVariation":"on"}""")
+            )
         ).ShouldBeProblemAsync(HttpStatusCode.BadRequest, "validation-failed");
         Assert.Contains(typed.Errors(), e => e.Path == "/variations");
     }
@@ -114,16 +125,30 @@ public sealed class FlagApiTests(SegmentsHostFactory host) : IClassFixture<Segme
         var a = Key("a");
         var b = Key("b");
         await CreateAsync(GoldFlag(a));
-        await CreateAsync(GoldFlag(b).Replace("\"rules\"", $$$$"""
-            "prerequisites":[{"flag":"{{{{a}}}}","variation":"on"}],"rules"
-            """.Trim(), StringComparison.Ordinal));
+        await CreateAsync(
+            GoldFlag(b)
+                .Replace(
+                    "\"rules\"",
+                    $$$$"""
+                    "prerequisites":[{"flag":"{{{{a}}}}","variation":"on"}],"rules"
+                    """.Trim(),
+                    StringComparison.Ordinal
+                )
+        );
         var before = await _client.GetAsync($"flags/{a}");
         var problem = await (
             await _client.PutAsync(
                 $"flags/{a}",
-                HttpAssertions.Json(GoldFlag(a).Replace("\"rules\"", $$$$"""
-                    "prerequisites":[{"flag":"{{{{b}}}}","variation":"on"}],"rules"
-                    """.Trim(), StringComparison.Ordinal))
+                HttpAssertions.Json(
+                    GoldFlag(a)
+                        .Replace(
+                            "\"rules\"",
+                            $$$$"""
+                            "prerequisites":[{"flag":"{{{{b}}}}","variation":"on"}],"rules"
+                            """.Trim(),
+                            StringComparison.Ordinal
+                        )
+                )
             )
         ).ShouldBeProblemAsync(HttpStatusCode.BadRequest, "validation-failed");
         Assert.Contains(("pointer", "/prerequisites/0/flag", "cycle"), problem.Errors());
@@ -253,7 +278,12 @@ public sealed class FlagApiTests(SegmentsHostFactory host) : IClassFixture<Segme
         );
         Assert.Contains(
             ("pointer", "/context/targetingKey", "targeting-key"),
-            (await (await EvaluateAsync(key, """{"targetingKey":42}""")).ShouldBeProblemAsync(HttpStatusCode.BadRequest, "validation-failed")).Errors()
+            (
+                await (await EvaluateAsync(key, """{"targetingKey":42}""")).ShouldBeProblemAsync(
+                    HttpStatusCode.BadRequest,
+                    "validation-failed"
+                )
+            ).Errors()
         );
         Assert.Contains(
             ("pointer", "/context", "type"),
@@ -270,17 +300,24 @@ public sealed class FlagApiTests(SegmentsHostFactory host) : IClassFixture<Segme
     {
         var component = Key("promo");
         var type = Key("landing");
-        await _client.PostAsync(
-            "components",
-            HttpAssertions.Json($$$$"""{"key":"{{{{component}}}}","displayName":"Promo","fields":[{"name":"flag_active","type":"boolean"},{"name":"title","type":"string"}]}""")
-        ).ShouldBeAsync(HttpStatusCode.Created);
-        await _client.PostAsync(
-            "content-types",
-            HttpAssertions.Json(
-                $$$$"""{"key":"{{{{type}}}}","displayName":"Landing","kind":"single","fields":[{"name":"hero","type":"component","component":"{{{{component}}}}"},{"name":"headline","type":"string"}]}"""
+        await _client
+            .PostAsync(
+                "components",
+                HttpAssertions.Json(
+                    $$$$"""{"key":"{{{{component}}}}","displayName":"Promo","fields":[{"name":"flag_active","type":"boolean"},{"name":"title","type":"string"}]}"""
+                )
             )
-        ).ShouldBeAsync(HttpStatusCode.Created);
-        await _client.PutAsync($"singles/{type}", HttpAssertions.Json("""{"hero":{"flag_active":false,"title":"Winter sale"}}"""))
+            .ShouldBeAsync(HttpStatusCode.Created);
+        await _client
+            .PostAsync(
+                "content-types",
+                HttpAssertions.Json(
+                    $$$$"""{"key":"{{{{type}}}}","displayName":"Landing","kind":"single","fields":[{"name":"hero","type":"component","component":"{{{{component}}}}"},{"name":"headline","type":"string"}]}"""
+                )
+            )
+            .ShouldBeAsync(HttpStatusCode.Created);
+        await _client
+            .PutAsync($"singles/{type}", HttpAssertions.Json("""{"hero":{"flag_active":false,"title":"Winter sale"}}"""))
             .ShouldBeAsync(HttpStatusCode.Created);
 
         var key = Key("promo-flag");
@@ -288,27 +325,46 @@ public sealed class FlagApiTests(SegmentsHostFactory host) : IClassFixture<Segme
         var problem = await (
             await _client.PostAsync(
                 "flags",
-                HttpAssertions.Json(GoldFlag(key, fallthrough: "on").Replace("\"rules\"", $$$$"""
-                    "contentSwitch":{"contentType":"{{{{type}}}}","path":"/hero/title"},"rules"
-                    """.Trim(), StringComparison.Ordinal))
+                HttpAssertions.Json(
+                    GoldFlag(key, fallthrough: "on")
+                        .Replace(
+                            "\"rules\"",
+                            $$$$"""
+                            "contentSwitch":{"contentType":"{{{{type}}}}","path":"/hero/title"},"rules"
+                            """.Trim(),
+                            StringComparison.Ordinal
+                        )
+                )
             )
         ).ShouldBeProblemAsync(HttpStatusCode.BadRequest, "validation-failed");
         Assert.Contains(("pointer", "/contentSwitch/path", "path"), problem.Errors());
 
-        await CreateAsync(GoldFlag(key, fallthrough: "on").Replace("\"rules\"", $$$$"""
-            "contentSwitch":{"contentType":"{{{{type}}}}","path":"/hero/flag_active"},"rules"
-            """.Trim(), StringComparison.Ordinal));
+        await CreateAsync(
+            GoldFlag(key, fallthrough: "on")
+                .Replace(
+                    "\"rules\"",
+                    $$$$"""
+                    "contentSwitch":{"contentType":"{{{{type}}}}","path":"/hero/flag_active"},"rules"
+                    """.Trim(),
+                    StringComparison.Ordinal
+                )
+        );
         await PublishAsync(key);
         var paused = await EvaluateOkAsync(key, """{"targetingKey":"ana"}""");
         Assert.Equal(("off", "DISABLED"), (paused["variant"]!.GetValue<string>(), paused["reason"]!.GetValue<string>()));
 
         // An editor launches it from the content: no flag change, no publish, no deploy.
-        await _client.PatchAsync($"singles/{type}", HttpAssertions.Json("""{"hero":{"flag_active":true}}""", "application/merge-patch+json"))
+        await _client
+            .PatchAsync($"singles/{type}", HttpAssertions.Json("""{"hero":{"flag_active":true}}""", "application/merge-patch+json"))
             .ShouldBeAsync(HttpStatusCode.OK);
         var launched = await EvaluateOkAsync(key, """{"targetingKey":"ana"}""");
-        Assert.Equal(("on", "DEFAULT", 1), (launched["variant"]!.GetValue<string>(), launched["reason"]!.GetValue<string>(), launched["version"]!.GetValue<int>()));
+        Assert.Equal(
+            ("on", "DEFAULT", 1),
+            (launched["variant"]!.GetValue<string>(), launched["reason"]!.GetValue<string>(), launched["version"]!.GetValue<int>())
+        );
 
-        await _client.PatchAsync($"singles/{type}", HttpAssertions.Json("""{"hero":{"flag_active":false}}""", "application/merge-patch+json"))
+        await _client
+            .PatchAsync($"singles/{type}", HttpAssertions.Json("""{"hero":{"flag_active":false}}""", "application/merge-patch+json"))
             .ShouldBeAsync(HttpStatusCode.OK);
         Assert.Equal("DISABLED", (await EvaluateOkAsync(key, """{"targetingKey":"ana"}"""))["reason"]!.GetValue<string>());
     }

@@ -84,9 +84,15 @@ public sealed class OfrepTests(SegmentsHostFactory host) : IClassFixture<Segment
 
         Assert.True(exit == 0, error);
         var results = JsonNode.Parse(output)!.AsArray();
-        Assert.Equal((true, "on", "TARGETING_MATCH"), (results[0]!["value"]!.GetValue<bool>(), Text(results[0], "variant"), Text(results[0], "reason")));
+        Assert.Equal(
+            (true, "on", "TARGETING_MATCH"),
+            (results[0]!["value"]!.GetValue<bool>(), Text(results[0], "variant"), Text(results[0], "reason"))
+        );
         Assert.Equal(1, results[0]!["flagMetadata"]!["version"]!.GetValue<int>());
-        Assert.Equal((false, "off", "DEFAULT"), (results[1]!["value"]!.GetValue<bool>(), Text(results[1], "variant"), Text(results[1], "reason")));
+        Assert.Equal(
+            (false, "off", "DEFAULT"),
+            (results[1]!["value"]!.GetValue<bool>(), Text(results[1], "variant"), Text(results[1], "reason"))
+        );
         Assert.Equal("red", results[2]!["value"]!["color"]!.GetValue<string>());
         var expected = Cx.Core.Flags.FlagBuckets.Bucket(rollout, "unit-42") < 5000 ? "A" : "B";
         Assert.Equal((expected, "SPLIT"), (results[3]!["value"]!.GetValue<string>(), Text(results[3], "reason")));
@@ -120,7 +126,8 @@ public sealed class OfrepTests(SegmentsHostFactory host) : IClassFixture<Segment
         );
         using var ofrep = new HttpClient { BaseAddress = OfrepBase };
         ofrep.DefaultRequestHeaders.Add("X-Api-Key", await EvaluateKeyAsync());
-        var first = await ofrep.PostAsync("ofrep/v1/evaluate/flags", HttpAssertions.Json("""{"context":{"targetingKey":"ana"}}"""))
+        var first = await ofrep
+            .PostAsync("ofrep/v1/evaluate/flags", HttpAssertions.Json("""{"context":{"targetingKey":"ana"}}"""))
             .ShouldBeAsync(HttpStatusCode.OK);
         var etag = first.Headers.ETag!;
         var flags = (await first.ReadObjectAsync())["flags"]!.AsArray();
@@ -139,15 +146,17 @@ public sealed class OfrepTests(SegmentsHostFactory host) : IClassFixture<Segment
         // Another context, or a change of a published flag, is another answer.
         var other = await ofrep.PostAsync("ofrep/v1/evaluate/flags", HttpAssertions.Json("""{"context":{"targetingKey":"bob"}}"""));
         Assert.Equal(HttpStatusCode.OK, other.StatusCode);
-        await _client.PutAsync(
-            $"flags/{key}",
-            HttpAssertions.Json(
-                $$$$"""
-                {"key":"{{{{key}}}}","name":"Bulk","valueType":"number","enabled":true,"offVariation":"one",
-                 "variations":[{"key":"one","value":1},{"key":"two","value":2}],"fallthrough":{"variation":"one"}}
-                """
+        await _client
+            .PutAsync(
+                $"flags/{key}",
+                HttpAssertions.Json(
+                    $$$$"""
+                    {"key":"{{{{key}}}}","name":"Bulk","valueType":"number","enabled":true,"offVariation":"one",
+                     "variations":[{"key":"one","value":1},{"key":"two","value":2}],"fallthrough":{"variation":"one"}}
+                    """
+                )
             )
-        ).ShouldBeAsync(HttpStatusCode.OK);
+            .ShouldBeAsync(HttpStatusCode.OK);
         await _client.PostAsync($"flags/{key}/publish", null).ShouldBeAsync(HttpStatusCode.OK);
         using var changed = new HttpRequestMessage(HttpMethod.Post, "ofrep/v1/evaluate/flags")
         {
@@ -164,17 +173,25 @@ public sealed class OfrepTests(SegmentsHostFactory host) : IClassFixture<Segment
     {
         using var ofrep = new HttpClient { BaseAddress = OfrepBase };
         ofrep.DefaultRequestHeaders.Add("X-Api-Key", await EvaluateKeyAsync());
-        var missing = await (await ofrep.PostAsync("ofrep/v1/evaluate/flags/no-such-flag", HttpAssertions.Json("{}")))
-            .ShouldBeProblemAsync(HttpStatusCode.NotFound, "not-found");
+        var missing = await (await ofrep.PostAsync("ofrep/v1/evaluate/flags/no-such-flag", HttpAssertions.Json("{}"))).ShouldBeProblemAsync(
+            HttpStatusCode.NotFound,
+            "not-found"
+        );
         Assert.Equal(("no-such-flag", "FLAG_NOT_FOUND"), (Text(missing, "key"), Text(missing, "errorCode")));
-        var malformed = await (await ofrep.PostAsync("ofrep/v1/evaluate/flags", HttpAssertions.Json("{\"context\":")))
-            .ShouldBeProblemAsync(HttpStatusCode.BadRequest, "malformed-json");
+        var malformed = await (await ofrep.PostAsync("ofrep/v1/evaluate/flags", HttpAssertions.Json("{\"context\":"))).ShouldBeProblemAsync(
+            HttpStatusCode.BadRequest,
+            "malformed-json"
+        );
         Assert.Equal("PARSE_ERROR", Text(malformed, "errorCode"));
-        var badContext = await (await ofrep.PostAsync("ofrep/v1/evaluate/flags", HttpAssertions.Json("""{"context":{"targetingKey":7}}""")))
-            .ShouldBeProblemAsync(HttpStatusCode.BadRequest, "validation-failed");
+        var badContext = await (
+            await ofrep.PostAsync("ofrep/v1/evaluate/flags", HttpAssertions.Json("""{"context":{"targetingKey":7}}"""))
+        ).ShouldBeProblemAsync(HttpStatusCode.BadRequest, "validation-failed");
         Assert.Equal("INVALID_CONTEXT", Text(badContext, "errorCode"));
         Assert.Contains(("pointer", "/context/targetingKey", "targeting-key"), badContext.Errors());
         using var anonymous = new HttpClient { BaseAddress = OfrepBase };
-        Assert.Equal(HttpStatusCode.Unauthorized, (await anonymous.PostAsync("ofrep/v1/evaluate/flags", HttpAssertions.Json("{}"))).StatusCode);
+        Assert.Equal(
+            HttpStatusCode.Unauthorized,
+            (await anonymous.PostAsync("ofrep/v1/evaluate/flags", HttpAssertions.Json("{}"))).StatusCode
+        );
     }
 }

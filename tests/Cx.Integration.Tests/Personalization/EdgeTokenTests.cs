@@ -60,12 +60,18 @@ public sealed class EdgeTokenTests(PersonalizationHostFactory host) : IClassFixt
         Assert.Equal("c:" + customer, choice["subject"]!.GetValue<string>());
 
         // The edge's choice agrees with the origin's.
-        var origin = (await (await self.GetAsync($"personalize?placements={key}").ShouldBeAsync(HttpStatusCode.OK)).ReadObjectAsync())["placements"]![0]!;
+        var origin = (await (await self.GetAsync($"personalize?placements={key}").ShouldBeAsync(HttpStatusCode.OK)).ReadObjectAsync())[
+            "placements"
+        ]![0]!;
         Assert.Equal(origin["variant"]!.GetValue<string>(), choice["variant"]!.GetValue<string>());
 
         // A tampered token fails verification; a token for the edge is no access token for the API.
         var tampered = token[..^4] + (token[^4] == 'A' ? "BAAA" : "AAAA");
-        var (rejected, _, reason) = await NodeScript.RunAsync(Script, [jwks, "cx"], new JsonObject { ["token"] = tampered, ["placement"] = placement.DeepClone() }.ToJsonString());
+        var (rejected, _, reason) = await NodeScript.RunAsync(
+            Script,
+            [jwks, "cx"],
+            new JsonObject { ["token"] = tampered, ["placement"] = placement.DeepClone() }.ToJsonString()
+        );
         Assert.Equal(1, rejected);
         Assert.Contains("ERR_JWS_SIGNATURE_VERIFICATION_FAILED", reason, StringComparison.Ordinal);
         var misuse = host.CreateAnonymousClient();
@@ -77,8 +83,12 @@ public sealed class EdgeTokenTests(PersonalizationHostFactory host) : IClassFixt
     public async Task Should_give_anonymous_visitors_a_stable_bucket_and_refuse_other_customers()
     {
         var editor = host.CreateClientFor(Roles.Editor);
-        var first = await (await editor.GetAsync("personalize/token?anonymousId=web-42").ShouldBeAsync(HttpStatusCode.OK)).ReadObjectAsync();
-        var second = await (await editor.GetAsync("personalize/token?anonymousId=web-42").ShouldBeAsync(HttpStatusCode.OK)).ReadObjectAsync();
+        var first = await (
+            await editor.GetAsync("personalize/token?anonymousId=web-42").ShouldBeAsync(HttpStatusCode.OK)
+        ).ReadObjectAsync();
+        var second = await (
+            await editor.GetAsync("personalize/token?anonymousId=web-42").ShouldBeAsync(HttpStatusCode.OK)
+        ).ReadObjectAsync();
         Assert.Equal("a:web-42", first["subject"]!.GetValue<string>());
         Assert.Empty(first["segments"]!.AsArray());
         Assert.Equal(first["holdoutBucket"]!.GetValue<int>(), second["holdoutBucket"]!.GetValue<int>());

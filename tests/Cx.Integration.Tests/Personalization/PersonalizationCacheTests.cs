@@ -104,7 +104,9 @@ public sealed class PersonalizationCacheTests(CachedPersonalizationHostFactory h
     private async Task<string> CreatePlacementAsync(string type, string variants, string extra = "")
     {
         var key = "cached-" + Guid.NewGuid().ToString("n")[..8] + ".hero";
-        await _admin.PostAsync("placements", HttpAssertions.Json(PlacementJson(key, type, variants, extra))).ShouldBeAsync(HttpStatusCode.Created);
+        await _admin
+            .PostAsync("placements", HttpAssertions.Json(PlacementJson(key, type, variants, extra)))
+            .ShouldBeAsync(HttpStatusCode.Created);
         return key;
     }
 
@@ -113,7 +115,10 @@ public sealed class PersonalizationCacheTests(CachedPersonalizationHostFactory h
         var started = TimeProvider.System.GetTimestamp();
         while (!host.Purges.Tags.Contains(tag))
         {
-            Assert.True(TimeProvider.System.GetElapsedTime(started) < TimeSpan.FromSeconds(1), $"No purge of {tag} within a second: {string.Join(" ", host.Purges.Tags)}");
+            Assert.True(
+                TimeProvider.System.GetElapsedTime(started) < TimeSpan.FromSeconds(1),
+                $"No purge of {tag} within a second: {string.Join(" ", host.Purges.Tags)}"
+            );
             await Task.Delay(10);
         }
     }
@@ -170,7 +175,10 @@ public sealed class PersonalizationCacheTests(CachedPersonalizationHostFactory h
     public async Task Should_answer_304_for_an_unchanged_choice_and_separate_shareable_from_private()
     {
         var type = await CreateBannerTypeAsync(_admin, "one", "two");
-        var key = await CreatePlacementAsync(type, """[{"key":"one","entry":"one"},{"key":"two","entry":"two","targeting":{"devices":["mobile"]},"priority":2}]""");
+        var key = await CreatePlacementAsync(
+            type,
+            """[{"key":"one","entry":"one"},{"key":"two","entry":"two","targeting":{"devices":["mobile"]},"priority":2}]"""
+        );
         var customer = await _admin.CreateCustomerAsync("etag");
         var self = host.CreateClientFor(Roles.Customer, customer);
 
@@ -199,9 +207,14 @@ public sealed class PersonalizationCacheTests(CachedPersonalizationHostFactory h
             Assert.Equal("two", Only(await changed.ReadObjectAsync())["variant"]!.GetValue<string>());
         }
 
-        var anonymous = await host.CreateClientFor(Roles.Editor).GetAsync($"personalize?placements={key}&anonymousId=web-9").ShouldBeAsync(HttpStatusCode.OK);
+        var anonymous = await host.CreateClientFor(Roles.Editor)
+            .GetAsync($"personalize?placements={key}&anonymousId=web-9")
+            .ShouldBeAsync(HttpStatusCode.OK);
         Assert.True(anonymous.Headers.CacheControl is { Public: true, Private: false }, anonymous.Headers.CacheControl?.ToString());
         Assert.Equal(TimeSpan.FromSeconds(60), anonymous.Headers.CacheControl!.MaxAge);
-        Assert.DoesNotContain(anonymous.Headers.GetValues("Surrogate-Key").Single().Split(' '), t => t.StartsWith("customer:", StringComparison.Ordinal));
+        Assert.DoesNotContain(
+            anonymous.Headers.GetValues("Surrogate-Key").Single().Split(' '),
+            t => t.StartsWith("customer:", StringComparison.Ordinal)
+        );
     }
 }

@@ -31,7 +31,9 @@ public sealed class PersonalizationRedisCacheTests(RedisFixture redis) : IClassF
         var admin = host.CreateApiClient();
         var type = await CreateBannerTypeAsync(admin, "hero");
         var key = "redis-" + Guid.NewGuid().ToString("n")[..8] + ".hero";
-        await admin.PostAsync("placements", HttpAssertions.Json(PlacementJson(key, type, """[{"key":"hero","entry":"hero"}]"""))).ShouldBeAsync(HttpStatusCode.Created);
+        await admin
+            .PostAsync("placements", HttpAssertions.Json(PlacementJson(key, type, """[{"key":"hero","entry":"hero"}]""")))
+            .ShouldBeAsync(HttpStatusCode.Created);
 
         Assert.Equal("Title hero", Only(await DecideAsync(admin, $"placements={key}"))["entry"]!["title"]!.GetValue<string>());
 
@@ -45,6 +47,11 @@ public sealed class PersonalizationRedisCacheTests(RedisFixture redis) : IClassF
             patch.Content = HttpAssertions.Json("""{"title":"From Redis, fresh"}""", "application/merge-patch+json");
             await admin.SendAsync(patch).ShouldBeAsync(HttpStatusCode.OK);
         }
-        await WithinASecondAsync(admin, $"placements={key}", a => a["entry"]!["title"]!.GetValue<string>() == "From Redis, fresh", "the edit through the Redis L2");
+        await WithinASecondAsync(
+            admin,
+            $"placements={key}",
+            a => a["entry"]!["title"]!.GetValue<string>() == "From Redis, fresh",
+            "the edit through the Redis L2"
+        );
     }
 }

@@ -37,7 +37,9 @@ public sealed class PersonalizeApiTests(PersonalizationHostFactory host) : IClas
     private async Task<string> CreatePlacementAsync(string type, string variants, string extra = "")
     {
         var key = "home-" + Suffix() + ".hero";
-        await _admin.PostAsync("placements", HttpAssertions.Json(PlacementJson(key, type, variants, extra))).ShouldBeAsync(HttpStatusCode.Created);
+        await _admin
+            .PostAsync("placements", HttpAssertions.Json(PlacementJson(key, type, variants, extra)))
+            .ShouldBeAsync(HttpStatusCode.Created);
         return key;
     }
 
@@ -61,7 +63,10 @@ public sealed class PersonalizeApiTests(PersonalizationHostFactory host) : IClas
                 return answer;
             }
             var elapsed = TimeProvider.System.GetElapsedTime(started);
-            Assert.True(elapsed < TimeSpan.FromSeconds(1), $"Still not served after {elapsed.TotalMilliseconds:0} ms: {what}. Last: {answer.ToJsonString()}");
+            Assert.True(
+                elapsed < TimeSpan.FromSeconds(1),
+                $"Still not served after {elapsed.TotalMilliseconds:0} ms: {what}. Last: {answer.ToJsonString()}"
+            );
             await Task.Delay(10);
         }
     }
@@ -86,8 +91,13 @@ public sealed class PersonalizeApiTests(PersonalizationHostFactory host) : IClas
         Assert.Equal("generic", before["variant"]!.GetValue<string>());
         Assert.Equal("Title generic", before["entry"]!["title"]!.GetValue<string>());
 
-        await _admin.PostEventsAsync(Event("purchase", customer, null, TimeProvider.System.GetUtcNow(), "o-1", new JsonObject { ["amount"] = 620 }));
-        await SegmentApi.UntilAsync(async () => (await _admin.SegmentsOfAsync(customer)).Contains(segment), "the purchase to move the customer in");
+        await _admin.PostEventsAsync(
+            Event("purchase", customer, null, TimeProvider.System.GetUtcNow(), "o-1", new JsonObject { ["amount"] = 620 })
+        );
+        await SegmentApi.UntilAsync(
+            async () => (await _admin.SegmentsOfAsync(customer)).Contains(segment),
+            "the purchase to move the customer in"
+        );
 
         await WithinASecondAsync(self, $"placements={key}", a => a["variant"]!.GetValue<string>() == "vip", "the segment's variant");
         var answer = await DecideAsync(self, $"placements={key}");
@@ -115,7 +125,12 @@ public sealed class PersonalizeApiTests(PersonalizationHostFactory host) : IClas
         };
         await _admin.SendAsync(patch).ShouldBeAsync(HttpStatusCode.OK);
 
-        await WithinASecondAsync(_admin, $"placements={key}", a => a["entry"]!["title"]!.GetValue<string>() == "Winter sale", "the edited title");
+        await WithinASecondAsync(
+            _admin,
+            $"placements={key}",
+            a => a["entry"]!["title"]!.GetValue<string>() == "Winter sale",
+            "the edited title"
+        );
     }
 
     [Fact]
@@ -192,7 +207,9 @@ public sealed class PersonalizeApiTests(PersonalizationHostFactory host) : IClas
             """
         );
         var reader = host.CreateClientFor(Roles.Editor);
-        var anonymous = Only(await DecideAsync(reader, $"placements={key}&anonymousId=web-1&device=mobile&language=pt-PT&utm_campaign=winter"));
+        var anonymous = Only(
+            await DecideAsync(reader, $"placements={key}&anonymousId=web-1&device=mobile&language=pt-PT&utm_campaign=winter")
+        );
         Assert.Equal("mobile-pt", anonymous["variant"]!.GetValue<string>());
         Assert.Equal(["language:pt", "device:mobile", "rule"], anonymous["matched"]!.AsArray().Select(m => m!.GetValue<string>()));
 
@@ -203,17 +220,29 @@ public sealed class PersonalizeApiTests(PersonalizationHostFactory host) : IClas
             var fromHeaders = Only(await (await reader.SendAsync(headers).ShouldBeAsync(HttpStatusCode.OK)).ReadObjectAsync());
             Assert.Equal("mobile-pt", fromHeaders["variant"]!.GetValue<string>());
         }
-        Assert.Equal("desktop", Only(await DecideAsync(reader, $"placements={key}&device=desktop&utm_campaign=winter"))["variant"]!.GetValue<string>());
+        Assert.Equal(
+            "desktop",
+            Only(await DecideAsync(reader, $"placements={key}&device=desktop&utm_campaign=winter"))["variant"]!.GetValue<string>()
+        );
 
         // An editor holds no customers:read, so it cannot name a customer; a customer only itself.
         var customer = await _admin.CreateCustomerAsync("private");
-        await (await reader.GetAsync($"personalize?placements={key}&customerId={customer}")).ShouldBeProblemAsync(HttpStatusCode.Forbidden, "forbidden");
+        await (await reader.GetAsync($"personalize?placements={key}&customerId={customer}")).ShouldBeProblemAsync(
+            HttpStatusCode.Forbidden,
+            "forbidden"
+        );
         var other = host.CreateClientFor(Roles.Customer, "someone-else");
-        await (await other.GetAsync($"personalize?placements={key}&customerId={customer}")).ShouldBeProblemAsync(HttpStatusCode.Forbidden, "forbidden");
+        await (await other.GetAsync($"personalize?placements={key}&customerId={customer}")).ShouldBeProblemAsync(
+            HttpStatusCode.Forbidden,
+            "forbidden"
+        );
         // The server-to-server form: a caller with customers:read names the customer.
         var marketer = host.CreateClientFor(Roles.Marketer);
         Assert.Equal(customer, (await DecideAsync(marketer, $"placements={key}&customerId={customer}"))["customerId"]!.GetValue<string>());
-        await (await marketer.GetAsync($"personalize?placements={key}&customerId=no-such-customer")).ShouldBeProblemAsync(HttpStatusCode.NotFound, "not-found");
+        await (await marketer.GetAsync($"personalize?placements={key}&customerId=no-such-customer")).ShouldBeProblemAsync(
+            HttpStatusCode.NotFound,
+            "not-found"
+        );
     }
 
     [Fact]
@@ -221,20 +250,24 @@ public sealed class PersonalizeApiTests(PersonalizationHostFactory host) : IClas
     {
         var type = await CreateBannerTypeAsync(_admin, "one");
         var key = await CreatePlacementAsync(type, """[{"key":"one","entry":"one"}]""");
-        var unknown = await (await _admin.GetAsync($"personalize?placements={key},nothing.here")).ShouldBeProblemAsync(HttpStatusCode.BadRequest, "validation-failed");
+        var unknown = await (await _admin.GetAsync($"personalize?placements={key},nothing.here")).ShouldBeProblemAsync(
+            HttpStatusCode.BadRequest,
+            "validation-failed"
+        );
         Assert.Contains(("parameter", "placements", "unknown-placement"), unknown.Errors());
-        var bad = await (await _admin.GetAsync($"personalize?placements={key}&device=watch&country=Portugal&timeZone=Mars/Base&colour=red")).ShouldBeProblemAsync(
-            HttpStatusCode.BadRequest,
-            "validation-failed"
-        );
+        var bad = await (
+            await _admin.GetAsync($"personalize?placements={key}&device=watch&country=Portugal&timeZone=Mars/Base&colour=red")
+        ).ShouldBeProblemAsync(HttpStatusCode.BadRequest, "validation-failed");
         Assert.Contains(("parameter", "colour", "unknown-parameter"), bad.Errors());
-        var badValues = await (await _admin.GetAsync($"personalize?placements={key}&device=watch&country=Portugal&timeZone=Mars/Base")).ShouldBeProblemAsync(
-            HttpStatusCode.BadRequest,
-            "validation-failed"
-        );
+        var badValues = await (
+            await _admin.GetAsync($"personalize?placements={key}&device=watch&country=Portugal&timeZone=Mars/Base")
+        ).ShouldBeProblemAsync(HttpStatusCode.BadRequest, "validation-failed");
         Assert.Equal(["country", "device", "timeZone"], badValues.Errors().Select(e => e.Path).Order());
         await (await _admin.GetAsync("personalize")).ShouldBeProblemAsync(HttpStatusCode.BadRequest, "validation-failed");
-        var wrongField = await (await _admin.GetAsync($"personalize?placements={key}&fields=colour")).ShouldBeProblemAsync(HttpStatusCode.BadRequest, "validation-failed");
+        var wrongField = await (await _admin.GetAsync($"personalize?placements={key}&fields=colour")).ShouldBeProblemAsync(
+            HttpStatusCode.BadRequest,
+            "validation-failed"
+        );
         Assert.Contains(("parameter", "fields", "unknown-field"), wrongField.Errors());
 
         var entry = Only(await DecideAsync(_admin, $"placements={key}&fields=title"))["entry"]!.AsObject();
@@ -253,7 +286,12 @@ public sealed class PersonalizeApiTests(PersonalizationHostFactory host) : IClas
         Assert.Equal("risky", Only(await DecideAsync(_admin, $"placements={key}"))["variant"]!.GetValue<string>());
 
         await _admin.DeleteAsync($"content/{type}/risky").ShouldBeAsync(HttpStatusCode.NoContent);
-        await WithinASecondAsync(_admin, $"placements={key}", a => a["variant"]?.GetValue<string>() == "safe", "the fallback once the entry is gone");
+        await WithinASecondAsync(
+            _admin,
+            $"placements={key}",
+            a => a["variant"]?.GetValue<string>() == "safe",
+            "the fallback once the entry is gone"
+        );
 
         // The type's title shrinks to 3 characters: no stored entry is valid any more, nothing is served.
         var current = await _admin.GetAsync($"content-types/{type}").ShouldBeAsync(HttpStatusCode.OK);
@@ -263,12 +301,22 @@ public sealed class PersonalizeApiTests(PersonalizationHostFactory host) : IClas
         using (var put = new HttpRequestMessage(HttpMethod.Put, $"content-types/{type}"))
         {
             put.Content = HttpAssertions.Json(
-                new JsonObject { ["key"] = type, ["displayName"] = "Banner", ["fields"] = fields.DeepClone() }
+                new JsonObject
+                {
+                    ["key"] = type,
+                    ["displayName"] = "Banner",
+                    ["fields"] = fields.DeepClone(),
+                }
             );
             put.Headers.IfMatch.Add(current.Headers.ETag!);
             await _admin.SendAsync(put).ShouldBeAsync(HttpStatusCode.OK);
         }
-        var none = await WithinASecondAsync(_admin, $"placements={key}", a => a["reason"]!.GetValue<string>() == "none", "nothing once no entry is valid");
+        var none = await WithinASecondAsync(
+            _admin,
+            $"placements={key}",
+            a => a["reason"]!.GetValue<string>() == "none",
+            "nothing once no entry is valid"
+        );
         Assert.Equal("none", none["reason"]!.GetValue<string>());
         Assert.Null(none["entry"]);
         Assert.Null(none["variant"]);
@@ -301,12 +349,14 @@ public sealed class PersonalizeApiTests(PersonalizationHostFactory host) : IClas
         Assert.Equal(decisionIds.Order(StringComparer.Ordinal), ids.Order(StringComparer.Ordinal));
 
         var preview = await (
-            await _admin.PostAsync(
-                "personalize/preview",
-                HttpAssertions.Json(
-                    $$"""{"placements":["{{key}}"],"customerId":"{{customer}}","profile":{"loyaltyTier":"gold"},"segments":["{{segment}}"],"fields":["title"]}"""
+            await _admin
+                .PostAsync(
+                    "personalize/preview",
+                    HttpAssertions.Json(
+                        $$"""{"placements":["{{key}}"],"customerId":"{{customer}}","profile":{"loyaltyTier":"gold"},"segments":["{{segment}}"],"fields":["title"]}"""
+                    )
                 )
-            ).ShouldBeAsync(HttpStatusCode.OK)
+                .ShouldBeAsync(HttpStatusCode.OK)
         ).ReadObjectAsync();
         Assert.True(preview["preview"]!.GetValue<bool>());
         var previewed = Only(preview);
@@ -314,10 +364,12 @@ public sealed class PersonalizeApiTests(PersonalizationHostFactory host) : IClas
         Assert.Equal(["segment:" + segment, "rule"], previewed["matched"]!.AsArray().Select(m => m!.GetValue<string>()));
         var hypothetical = Only(
             await (
-                await _admin.PostAsync(
-                    "personalize/preview",
-                    HttpAssertions.Json($$"""{"placements":["{{key}}"],"profile":{"loyaltyTier":"gold"},"segments":["{{segment}}"]}""")
-                ).ShouldBeAsync(HttpStatusCode.OK)
+                await _admin
+                    .PostAsync(
+                        "personalize/preview",
+                        HttpAssertions.Json($$"""{"placements":["{{key}}"],"profile":{"loyaltyTier":"gold"},"segments":["{{segment}}"]}""")
+                    )
+                    .ShouldBeAsync(HttpStatusCode.OK)
             ).ReadObjectAsync()
         );
         Assert.Equal("gold", hypothetical["variant"]!.GetValue<string>());

@@ -52,7 +52,8 @@ public sealed class WebhookApiTests(WebhookHostFactory host, DevHostFactory stri
             async (HttpContext context) =>
             {
                 using var reader = new StreamReader(context.Request.Body);
-                var headers = context.Request.Headers.Where(h => h.Key.StartsWith("webhook-", StringComparison.OrdinalIgnoreCase))
+                var headers = context
+                    .Request.Headers.Where(h => h.Key.StartsWith("webhook-", StringComparison.OrdinalIgnoreCase))
                     .ToDictionary(h => h.Key.ToLowerInvariant(), h => h.Value.ToString());
                 _received.Enqueue((headers, await reader.ReadToEndAsync()));
                 return Results.NoContent();
@@ -75,11 +76,15 @@ public sealed class WebhookApiTests(WebhookHostFactory host, DevHostFactory stri
         await _admin
             .PostAsync(
                 "webhooks",
-                HttpAssertions.Json($$"""{"key":"{{key}}","url":"{{_receiverUrl}}/in","eventTypes":["customer.created"],"secrets":[{"value":"{{Secret}}"}]}""")
+                HttpAssertions.Json(
+                    $$"""{"key":"{{key}}","url":"{{_receiverUrl}}/in","eventTypes":["customer.created"],"secrets":[{"value":"{{Secret}}"}]}"""
+                )
             )
             .ShouldBeAsync(HttpStatusCode.Created);
         var email = $"hook-{Guid.NewGuid():n}@example.com";
-        await _admin.PostAsync("customers", HttpAssertions.Json($$"""{"email":"{{email}}","name":"Hooked"}""")).ShouldBeAsync(HttpStatusCode.Created);
+        await _admin
+            .PostAsync("customers", HttpAssertions.Json($$"""{"email":"{{email}}","name":"Hooked"}"""))
+            .ShouldBeAsync(HttpStatusCode.Created);
 
         var delivery = await WaitForAsync(email);
         var (exit, output, error) = await NodeScript.RunAsync(
@@ -95,7 +100,9 @@ public sealed class WebhookApiTests(WebhookHostFactory host, DevHostFactory stri
         var (tampered, _, reason) = await NodeScript.RunAsync(
             "tests/Cx.Integration.Tests/Webhooks/verify-with-standardwebhooks.mjs",
             [Secret],
-            JsonSerializer.Serialize(new { headers = delivery.Headers, body = delivery.Body.Replace("Hooked", "Hacked", StringComparison.Ordinal) })
+            JsonSerializer.Serialize(
+                new { headers = delivery.Headers, body = delivery.Body.Replace("Hooked", "Hacked", StringComparison.Ordinal) }
+            )
         );
         Assert.Equal(1, tampered);
         Assert.Contains("No matching signature found", reason, StringComparison.Ordinal);
@@ -113,7 +120,9 @@ public sealed class WebhookApiTests(WebhookHostFactory host, DevHostFactory stri
     {
         var response = await _admin.PostAsync(
             "webhooks",
-            HttpAssertions.Json("""{"key":"bad","url":"ftp://example.com","eventTypes":["customer.renamed"],"secrets":[{"value":"whsec_x"}]}""")
+            HttpAssertions.Json(
+                """{"key":"bad","url":"ftp://example.com","eventTypes":["customer.renamed"],"secrets":[{"value":"whsec_x"}]}"""
+            )
         );
         var problem = await response.ShouldBeProblemAsync(HttpStatusCode.BadRequest, "validation-failed");
         var pointers = problem["errors"]!.AsArray().Select(e => e!["pointer"]!.GetValue<string>()).Order(StringComparer.Ordinal);
@@ -142,13 +151,17 @@ public sealed class WebhookApiTests(WebhookHostFactory host, DevHostFactory stri
     {
         var key = "bad-input-" + Guid.NewGuid().ToString("n")[..8];
         await _admin
-            .PostAsync("webhooks", HttpAssertions.Json($$"""{"key":"{{key}}","url":"{{_receiverUrl}}/in","eventTypes":["nothing.created"],"secrets":[{"value":"{{Secret}}"}]}"""))
+            .PostAsync(
+                "webhooks",
+                HttpAssertions.Json(
+                    $$"""{"key":"{{key}}","url":"{{_receiverUrl}}/in","eventTypes":["nothing.created"],"secrets":[{"value":"{{Secret}}"}]}"""
+                )
+            )
             .ShouldBeAsync(HttpStatusCode.Created);
 
-        var noSince = await (await _admin.PostAsync($"webhooks/{key}/replay", HttpAssertions.Json("""{"from":"yesterday"}"""))).ShouldBeProblemAsync(
-            HttpStatusCode.BadRequest,
-            "validation-failed"
-        );
+        var noSince = await (
+            await _admin.PostAsync($"webhooks/{key}/replay", HttpAssertions.Json("""{"from":"yesterday"}"""))
+        ).ShouldBeProblemAsync(HttpStatusCode.BadRequest, "validation-failed");
         Assert.Equal([("pointer", "/from", "unknown-property"), ("pointer", "/since", "date-time")], noSince.Errors());
         var badDelivery = await (await _admin.PostAsync($"webhooks/{key}/deliveries/not-an-id/replay", null)).ShouldBeProblemAsync(
             HttpStatusCode.BadRequest,
@@ -164,11 +177,12 @@ public sealed class WebhookApiTests(WebhookHostFactory host, DevHostFactory stri
             HttpStatusCode.NotFound,
             "not-found"
         );
-        await (await _admin.PostAsync("webhooks/no-such-hook/replay", HttpAssertions.Json("""{"since":"2026-01-01T00:00:00Z"}"""))).ShouldBeProblemAsync(
-            HttpStatusCode.NotFound,
-            "not-found"
-        );
-        var replayed = await _admin.PostAsync($"webhooks/{key}/replay", HttpAssertions.Json("""{"since":"2026-01-01T00:00:00Z"}""")).ShouldBeAsync(HttpStatusCode.Accepted);
+        await (
+            await _admin.PostAsync("webhooks/no-such-hook/replay", HttpAssertions.Json("""{"since":"2026-01-01T00:00:00Z"}"""))
+        ).ShouldBeProblemAsync(HttpStatusCode.NotFound, "not-found");
+        var replayed = await _admin
+            .PostAsync($"webhooks/{key}/replay", HttpAssertions.Json("""{"since":"2026-01-01T00:00:00Z"}"""))
+            .ShouldBeAsync(HttpStatusCode.Accepted);
         Assert.Equal(0, (await replayed.ReadObjectAsync())["replayed"]!.GetValue<int>());
     }
 

@@ -88,7 +88,9 @@ public sealed class WebhookCrashTests : IAsyncLifetime
             await host
                 .Client.PostAsync(
                     "webhooks",
-                    HttpAssertions.Json($$"""{"key":"crash","url":"{{_receiverUrl}}/in","eventTypes":["customer.created"],"secrets":[{"value":"{{Secret}}"}]}""")
+                    HttpAssertions.Json(
+                        $$"""{"key":"crash","url":"{{_receiverUrl}}/in","eventTypes":["customer.created"],"secrets":[{"value":"{{Secret}}"}]}"""
+                    )
                 )
                 .ShouldBeAsync(HttpStatusCode.Created);
             for (var i = 0; i < 20; i++)
