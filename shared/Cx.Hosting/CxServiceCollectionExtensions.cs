@@ -7,12 +7,13 @@ using Cx.Core.Events;
 using Cx.Core.Flags;
 using Cx.Core.Identity;
 using Cx.Core.Lifecycle;
-using Cx.Core.Queues;
-using Cx.Core.Webhooks;
-using Cx.Core.Portability;
-using Cx.Core.RateLimiting;
 using Cx.Core.Personalization;
+using Cx.Core.Portability;
+using Cx.Core.Queues;
+using Cx.Core.RateLimiting;
 using Cx.Core.Segments;
+using Cx.Core.Support;
+using Cx.Core.Webhooks;
 using Cx.Embedded;
 using Cx.Embedded.Queues;
 using Cx.Http;
@@ -49,8 +50,11 @@ public static class CxServiceCollectionExtensions
         }
 
         if (
-            Providers.Resolve(Providers.PersonalizationCacheKey, configuration[Providers.PersonalizationCacheKey], Providers.PersonalizationCache)
-            == Providers.Redis
+            Providers.Resolve(
+                Providers.PersonalizationCacheKey,
+                configuration[Providers.PersonalizationCacheKey],
+                Providers.PersonalizationCache
+            ) == Providers.Redis
         )
         {
             services.AddCxRedisCache(configuration);
@@ -89,6 +93,7 @@ public static class CxServiceCollectionExtensions
         services.AddCxWorkQueues(configuration);
         services.AddCxWebhooks(configuration);
         services.AddCxWebhookHttp();
+        services.AddCxSupport(configuration);
         return services;
     }
 
