@@ -269,5 +269,25 @@ public sealed class SupportTests(DevHostFactory host) : IClassFixture<DevHostFac
         Assert.Empty(context["interactions"]!.AsArray());
     }
 
+    [Fact]
+    public async Task Should_refuse_a_change_based_on_a_stale_version_and_let_agents_read_through_the_content_api()
+    {
+        var customer = await CreateCustomerAsync();
+        var id = (await CreateTicketAsync(customer))["id"]!.GetValue<string>();
+        var first = await _agent.GetAsync($"customers/{customer}/tickets/{id}").ShouldBeAsync(HttpStatusCode.OK);
+        var stale = first.Headers.ETag!.ToString();
+        await PatchAsync(_agent, customer, id, """{"status":"open"}""").ShouldBeAsync(HttpStatusCode.OK);
+
+        var request = new HttpRequestMessage(HttpMethod.Patch, $"customers/{customer}/tickets/{id}")
+        {
+            Content = HttpAssertions.Json("""{"status":"awaiting_customer"}""", MergePatch),
+        };
+        request.Headers.TryAddWithoutValidation("If-Match", stale);
+        await (await _agent.SendAsync(request)).ShouldBeProblemAsync(HttpStatusCode.PreconditionFailed, "precondition-failed");
+
+        var stored = await (await _agent.GetAsync($"content/support-ticket/{id}").ShouldBeAsync(HttpStatusCode.OK)).ReadObjectAsync();
+        Assert.Equal("open", stored["status"]!.GetValue<string>());
+    }
+
     private static List<string> Ids(JsonNode? array) => [.. array!.AsArray().Select(t => t!["id"]!.GetValue<string>())];
 }
