@@ -12,6 +12,7 @@ using Cx.Core.Portability;
 using Cx.Core.Queues;
 using Cx.Core.RateLimiting;
 using Cx.Core.Segments;
+using Cx.Core.Support;
 using Cx.Core.Webhooks;
 using Cx.Embedded;
 using Cx.Embedded.Queues;
@@ -92,6 +93,7 @@ public static class CxServiceCollectionExtensions
         services.AddCxWorkQueues(configuration);
         services.AddCxWebhooks(configuration);
         services.AddCxWebhookHttp();
+        services.AddCxSupport(configuration);
         return services;
     }
 

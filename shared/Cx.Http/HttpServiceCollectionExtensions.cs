@@ -58,6 +58,7 @@ public static class HttpServiceCollectionExtensions
         services.AddSingleton<Flags.OfrepEndpoints>();
         services.AddSingleton<Lifecycle.DeadLetterEndpoints>();
         services.AddSingleton<Audit.AuditVerifyEndpoints>();
+        services.AddSingleton<Support.SupportEndpoints>();
         return services;
     }
 }

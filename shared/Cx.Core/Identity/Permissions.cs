@@ -67,6 +67,12 @@ public static class Permissions
     /// <summary>Outbound webhook subscriptions, their delivery log and replays (admins; an API-key scope for integrations).</summary>
     public const string WebhooksManage = "webhooks:manage";
 
+    /// <summary>Reading support tickets, interactions and the support context (agents; customers their own tickets, self form).</summary>
+    public const string TicketsRead = "tickets:read";
+
+    /// <summary>Opening and changing tickets and recording interactions (support agents).</summary>
+    public const string TicketsWrite = "tickets:write";
+
     public const string SelfSuffix = ":self";
 
     public static IReadOnlyList<string> All { get; } =
@@ -94,6 +100,8 @@ public static class Permissions
         FlagsWrite,
         FlagsEvaluate,
         WebhooksManage,
+        TicketsRead,
+        TicketsWrite,
     ];
 
     /// <summary>Permissions an API key may carry (account and key management and dead letters stay with people).</summary>
@@ -126,15 +134,23 @@ public static class Permissions
             FlagsEvaluate,
         }.ToFrozenSet(StringComparer.Ordinal),
         [Roles.Editor] = new[] { ContentRead, ContentWrite, SchemaRead, SchemaWrite }.ToFrozenSet(StringComparer.Ordinal),
-        [Roles.SupportAgent] = new[] { CustomersRead, CustomersWrite, ContentRead, EventsRead, SegmentsRead }.ToFrozenSet(
-            StringComparer.Ordinal
-        ),
+        [Roles.SupportAgent] = new[]
+        {
+            CustomersRead,
+            CustomersWrite,
+            ContentRead,
+            EventsRead,
+            SegmentsRead,
+            TicketsRead,
+            TicketsWrite,
+        }.ToFrozenSet(StringComparer.Ordinal),
         [Roles.Customer] = new[]
         {
             Self(CustomersRead),
             Self(CustomersWrite),
             Self(EventsWrite),
             Self(EventsRead),
+            Self(TicketsRead),
             ContentRead,
         }.ToFrozenSet(StringComparer.Ordinal),
     }.ToFrozenDictionary(StringComparer.Ordinal);

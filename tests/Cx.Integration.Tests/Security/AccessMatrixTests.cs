@@ -167,6 +167,14 @@ public sealed class AccessMatrixTests(UnlimitedDevHostFactory host) : IClassFixt
         ["GetWebhookDelivery"] = [Admin],
         ["ReplayWebhookDelivery"] = [Admin],
         ["ReplayWebhookDeliveries"] = [Admin],
+        // Support: tickets:read and :write for agents; a customer reads its own tickets and records its own self-service events.
+        ["ListCustomerTickets"] = [Admin, Support, Self],
+        ["CreateCustomerTicket"] = [Admin, Support],
+        ["GetCustomerTicket"] = [Admin, Support, Self],
+        ["PatchCustomerTicket"] = [Admin, Support],
+        ["RecordCustomerInteraction"] = [Admin, Support],
+        ["RecordSelfServiceEvent"] = [Admin, Marketer, Self, PublicKey],
+        ["GetSupportContext"] = [Admin, Support],
     };
 
     internal static IReadOnlyList<FunctionDescriptor> HttpFunctions =>
@@ -261,6 +269,7 @@ public sealed class AccessMatrixTests(UnlimitedDevHostFactory host) : IClassFixt
             ["deadLetterId"] = new string('0', 40),
             ["webhookKey"] = "matrix-webhook",
             ["deliveryId"] = "msg_" + new string('0', 32),
+            ["ticketId"] = "t1",
         };
         var values = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (System.Text.RegularExpressions.Match match in System.Text.RegularExpressions.Regex.Matches(route, "{([^}:?]+)[^}]*}"))

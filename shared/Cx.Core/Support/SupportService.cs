@@ -1,0 +1,197 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Cx.Core.Analytics;
+using Cx.Core.Common;
+using Cx.Core.Content;
+using Cx.Core.Documents;
+using Cx.Core.Events;
+using Cx.Core.Profiles;
+using Microsoft.Extensions.Options;
+
+namespace Cx.Core.Support;
+
+/// <summary>A customer's support context: profile, tickets, recent interactions and behaviour.</summary>
+public sealed record SupportContext(
+    StoredDocument Profile,
+    IReadOnlyList<StoredDocument> OpenTickets,
+    IReadOnlyList<StoredDocument> PastTickets,
+    IReadOnlyList<StoredDocument> Interactions,
+    IReadOnlyList<StoredDocument> SelfService,
+    IReadOnlyList<TrackedEvent> Timeline
+);
+
+/// <summary>
+/// Tickets, interactions and self-service events of one customer. The types are system-written,
+/// so every write goes through here: the customer comes from the route, system fields cannot be
+/// set, and each status change is checked against the workflow before anything is written (the
+/// write is conditional on the version that was checked, so a racing change cannot slip past).
+/// </summary>
+public sealed class SupportService(EntryService entries, ITimelineReader timeline, TimeProvider time, IOptions<SupportOptions> options)
+{
+    public async Task<StoredDocument> CreateTicketAsync(string customerId, JsonObject body, CancellationToken cancellationToken)
+    {
+        RejectSystemFields(SupportModel.Ticket, body);
+        if (body.TryGetPropertyValue("status", out var status) && status is not null && !IsString(status, "new"))
+        {
+            throw new ConflictException(
+                "invalid-transition",
+                "A new ticket starts as 'new'.",
+                [new FieldError("/status", "transition", "A new ticket starts as 'new'; allowed: new.")]
+            );
+        }
+        await entries.GetAsync(CustomerProfile.TypeKey, customerId, cancellationToken);
+        body["customer"] = customerId;
+        body["openedAt"] = Instants.Format(time.GetUtcNow());
+        return await entries.CreateAsync(SupportModel.TicketType, body, cancellationToken, WriteActor.System);
+    }
+
+    public async Task<StoredDocument> GetTicketAsync(string customerId, string ticketId, CancellationToken cancellationToken)
+    {
+        var document = await entries.GetAsync(SupportModel.TicketType, ticketId, cancellationToken);
+        if (ReadString(document, "customer") != customerId)
+        {
+            throw new NotFoundException(SupportModel.Ticket.DisplayName, ticketId);
+        }
+        return document;
+    }
+
+    /// <summary>A merge patch of a ticket; a status change must follow the workflow (409 naming <c>/status</c> otherwise).</summary>
+    public async Task<StoredDocument> PatchTicketAsync(
+        string customerId,
+        string ticketId,
+        JsonObject patch,
+        string? ifMatch,
+        CancellationToken cancellationToken
+    )
+    {
+        RejectSystemFields(SupportModel.Ticket, patch);
+        var current = await GetTicketAsync(customerId, ticketId, cancellationToken);
+        if (ifMatch is not null && ifMatch != "*" && ifMatch != current.ETag)
+        {
+            throw new PreconditionFailedException("The ticket changed since it was read; read it again.");
+        }
+        if (patch.TryGetPropertyValue("status", out var node))
+        {
+            var from = ReadString(current, "status") ?? "new";
+            var allowed = SupportModel.AllowedFrom(from);
+            if (node is null)
+            {
+                throw new ValidationException(new FieldError("/status", "required", "A ticket always has a status."));
+            }
+            if (node.GetValueKind() == JsonValueKind.String && SupportModel.Statuses.Contains(node.GetValue<string>()))
+            {
+                var to = node.GetValue<string>();
+                if (!SupportModel.CanMove(from, to))
+                {
+                    var list = allowed.Count == 0 ? "none (closed is final)" : string.Join(", ", allowed);
+                    throw new ConflictException(
+                        "invalid-transition",
+                        $"A ticket cannot move from '{from}' to '{to}'.",
+                        [new FieldError("/status", "transition", $"From '{from}' a ticket may move to: {list}.")]
+                    );
+                }
+            }
+            // Anything else is not a status at all: the entry validator answers 400 with the allowed values.
+        }
+        return await entries.PatchAsync(SupportModel.TicketType, ticketId, patch, current.ETag, cancellationToken, WriteActor.System);
+    }
+
+    public Task<DocumentPage> ListTicketsAsync(string customerId, EntryListRequest request, CancellationToken cancellationToken) =>
+        ListForCustomerAsync(SupportModel.TicketType, customerId, request, cancellationToken);
+
+    /// <summary>Records an interaction or self-service event of the customer, stamped now.</summary>
+    public async Task<StoredDocument> RecordAsync(string typeKey, string customerId, JsonObject body, CancellationToken cancellationToken)
+    {
+        var type =
+            typeKey == SupportModel.InteractionType ? SupportModel.Interaction
+            : typeKey == SupportModel.SelfServiceType ? SupportModel.SelfService
+            : throw new ArgumentOutOfRangeException(nameof(typeKey), typeKey, "Not a support event type.");
+        RejectSystemFields(type, body);
+        if (body.TryGetPropertyValue("ticket", out var ticket) && ticket is not null && ticket.GetValueKind() == JsonValueKind.String)
+        {
+            // A ticket of another customer is as good as missing.
+            var ticketId = ticket.GetValue<string>();
+            if (Ids.IsValidClientId(ticketId))
+            {
+                try
+                {
+                    await GetTicketAsync(customerId, ticketId, cancellationToken);
+                }
+                catch (NotFoundException)
+                {
+                    throw new ValidationException(new FieldError("/ticket", "relation", $"No ticket '{ticketId}' of this customer."));
+                }
+            }
+        }
+        await entries.GetAsync(CustomerProfile.TypeKey, customerId, cancellationToken);
+        body["customer"] = customerId;
+        body["at"] = Instants.Format(time.GetUtcNow());
+        return await entries.CreateAsync(typeKey, body, cancellationToken, WriteActor.System);
+    }
+
+    /// <summary>Everything an agent needs about a customer, in one call.</summary>
+    public async Task<SupportContext> GetContextAsync(string customerId, CancellationToken cancellationToken)
+    {
+        var settings = options.Value;
+        var profile = await entries.GetAsync(CustomerProfile.TypeKey, customerId, cancellationToken);
+        var tickets = await ListForCustomerAsync(
+            SupportModel.TicketType,
+            customerId,
+            new EntryListRequest { Sort = ["-openedAt"], Limit = settings.ContextTickets },
+            cancellationToken
+        );
+        var open = new List<StoredDocument>();
+        var past = new List<StoredDocument>();
+        foreach (var document in tickets.Items)
+        {
+            (SupportModel.OpenStatuses.Contains(ReadString(document, "status") ?? "new") ? open : past).Add(document);
+        }
+        var recent = new EntryListRequest { Sort = ["-at"], Limit = settings.ContextRecent };
+        var interactions = await ListForCustomerAsync(SupportModel.InteractionType, customerId, recent, cancellationToken);
+        var selfService = await ListForCustomerAsync(SupportModel.SelfServiceType, customerId, recent, cancellationToken);
+        var events = await timeline.ReadTimelineAsync(customerId, null, settings.ContextRecent, null, cancellationToken);
+        return new SupportContext(profile, open, past, interactions.Items, selfService.Items, events.Items);
+    }
+
+    private async Task<DocumentPage> ListForCustomerAsync(
+        string typeKey,
+        string customerId,
+        EntryListRequest request,
+        CancellationToken cancellationToken
+    )
+    {
+        var scoped = request with { Filters = [new RawFilter("customer", "eq", customerId, "customer"), .. request.Filters] };
+        var (_, page) = await entries.ListAsync(typeKey, scoped, cancellationToken);
+        return page;
+    }
+
+    /// <summary>System fields (customer, stamps) come from Cx: a body naming one is refused, naming the field.</summary>
+    private static void RejectSystemFields(ContentType type, JsonObject body)
+    {
+        var errors = new List<FieldError>();
+        foreach (var field in type.Fields)
+        {
+            if (field.SystemManaged && body.ContainsKey(field.Name))
+            {
+                errors.Add(
+                    new FieldError("/" + field.Name, "read-only", $"'{field.Name}' is set by Cx (the customer comes from the URL).")
+                );
+            }
+        }
+        if (errors.Count > 0)
+        {
+            throw new ValidationException(errors);
+        }
+    }
+
+    private static bool IsString(JsonNode node, string value) =>
+        node.GetValueKind() == JsonValueKind.String && node.GetValue<string>() == value;
+
+    private static string? ReadString(StoredDocument document, string property)
+    {
+        using var json = JsonDocument.Parse(document.Json);
+        return json.RootElement.TryGetProperty(property, out var value) && value.ValueKind == JsonValueKind.String
+            ? value.GetString()
+            : null;
+    }
+}
