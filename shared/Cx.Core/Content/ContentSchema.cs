@@ -20,6 +20,18 @@ public sealed class ContentSchema
 
     public static readonly FieldDefinition IdField = new() { Name = "id", Type = FieldType.String };
 
+    private string? _versionFingerprint;
+
+    /// <summary>
+    /// The versions of the type and of its components (<c>3:address=2,preferences=1</c>): what a
+    /// rule compiled against this schema depends on.
+    /// </summary>
+    public string VersionFingerprint =>
+        _versionFingerprint ??=
+            Type.Version.ToString(System.Globalization.CultureInfo.InvariantCulture)
+            + ":"
+            + string.Join(",", Components.OrderBy(c => c.Key, StringComparer.Ordinal).Select(c => c.Key + "=" + c.Value.Version));
+
     public ContentSchema(ContentType type, IReadOnlyDictionary<string, ComponentDefinition> components)
     {
         Type = type;

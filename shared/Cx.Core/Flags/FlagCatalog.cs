@@ -15,41 +15,27 @@ namespace Cx.Core.Flags;
 /// </summary>
 public sealed partial class FlagCatalog(FlagRegistry registry, ContentTypeRegistry content, ILogger<FlagCatalog> logger) : IDisposable
 {
-    private readonly SemaphoreSlim _build = new(1, 1);
-    private volatile FlagSet? _current;
+    private readonly FingerprintedValue<FlagSet> _current = new();
 
     public async ValueTask<FlagSet> GetAsync(CancellationToken cancellationToken)
     {
         var snapshot = await registry.GetAllAsync(cancellationToken);
         var schema = await content.GetSchemaAsync(CustomerProfile.TypeKey, cancellationToken);
-        var fingerprint = SchemaFingerprint(schema) + "#" + snapshot.Fingerprint;
-        var current = _current;
-        if (current is not null && current.Fingerprint == fingerprint)
-        {
-            return current;
-        }
-        await _build.WaitAsync(cancellationToken);
-        try
-        {
-            current = _current;
-            if (current is not null && current.Fingerprint == fingerprint)
-            {
-                return current;
-            }
-            return _current = Build(
-                snapshot.Flags.Values.Select(r => r.Definition.Published).OfType<FlagRelease>(),
-                schema,
-                fingerprint,
-                logger
-            );
-        }
-        finally
-        {
-            _build.Release();
-        }
+        return await _current.GetAsync(
+            schema.VersionFingerprint + "#" + snapshot.Fingerprint,
+            (snapshot, schema, logger),
+            static (state, fingerprint) =>
+                Build(
+                    state.snapshot.Flags.Values.Select(r => r.Definition.Published).OfType<FlagRelease>(),
+                    state.schema,
+                    fingerprint,
+                    state.logger
+                ),
+            cancellationToken
+        );
     }
 
-    public void Dispose() => _build.Dispose();
+    public void Dispose() => _current.Dispose();
 
     /// <summary>Compiles releases on one slot table (published here; tests and benchmarks build sets directly).</summary>
     public static FlagSet Build(IEnumerable<FlagRelease> releases, ContentSchema schema, string fingerprint, ILogger? logger = null)
@@ -137,11 +123,6 @@ public sealed partial class FlagCatalog(FlagRegistry registry, ContentTypeRegist
                 [.. rollout.Weights.Select(w => variations.IndexOf(w.Variation))]
             )
             : new CompiledServe(variations.IndexOf(serve.Variation!), 0, [], []);
-
-    private static string SchemaFingerprint(ContentSchema schema) =>
-        schema.Type.Version.ToString(System.Globalization.CultureInfo.InvariantCulture)
-        + ":"
-        + string.Join(",", schema.Components.OrderBy(c => c.Key, StringComparer.Ordinal).Select(c => c.Key + "=" + c.Value.Version));
 
     [LoggerMessage(
         EventId = 2401,

@@ -1,5 +1,6 @@
 using System.Collections.Frozen;
 using Cx.Core.Analytics;
+using Cx.Core.Common;
 using Cx.Core.Content;
 using Cx.Core.Profiles;
 using Cx.Core.Rules;
@@ -152,36 +153,21 @@ public sealed class SegmentSet
 public sealed partial class SegmentCatalog(SegmentRegistry registry, ContentTypeRegistry content, ILogger<SegmentCatalog> logger)
     : IDisposable
 {
-    private readonly SemaphoreSlim _build = new(1, 1);
-    private volatile SegmentSet? _current;
+    private readonly FingerprintedValue<SegmentSet> _current = new();
 
     public async ValueTask<SegmentSet> GetAsync(CancellationToken cancellationToken)
     {
         var snapshot = await registry.GetAllAsync(cancellationToken);
         var schema = await content.GetSchemaAsync(CustomerProfile.TypeKey, cancellationToken);
-        var fingerprint = SchemaFingerprint(schema) + "#" + snapshot.Fingerprint;
-        var current = _current;
-        if (current is not null && current.Fingerprint == fingerprint)
-        {
-            return current;
-        }
-        await _build.WaitAsync(cancellationToken);
-        try
-        {
-            current = _current;
-            if (current is not null && current.Fingerprint == fingerprint)
-            {
-                return current;
-            }
-            return _current = Build(snapshot, schema, fingerprint);
-        }
-        finally
-        {
-            _build.Release();
-        }
+        return await _current.GetAsync(
+            schema.VersionFingerprint + "#" + snapshot.Fingerprint,
+            (catalog: this, snapshot, schema),
+            static (state, fingerprint) => state.catalog.Build(state.snapshot, state.schema, fingerprint),
+            cancellationToken
+        );
     }
 
-    public void Dispose() => _build.Dispose();
+    public void Dispose() => _current.Dispose();
 
     /// <summary>Compiles one segment on its own slot table (previews, dry runs, explanations).</summary>
     public static (CompiledRule Rule, RuleSlots Slots) CompileAlone(Condition condition, ContentSchema schema)
@@ -219,11 +205,6 @@ public sealed partial class SegmentCatalog(SegmentRegistry registry, ContentType
             fingerprint
         );
     }
-
-    private static string SchemaFingerprint(ContentSchema schema) =>
-        schema.Type.Version.ToString(System.Globalization.CultureInfo.InvariantCulture)
-        + ":"
-        + string.Join(",", schema.Components.OrderBy(c => c.Key, StringComparer.Ordinal).Select(c => c.Key + "=" + c.Value.Version));
 
     /// <summary>Maps a behaviour slot of a rule to the query the behaviour store answers.</summary>
     public static BehaviorQuery ToQuery(BehaviorKey key) =>
