@@ -34,12 +34,19 @@ public sealed class ExperimentApiTests(SegmentsHostFactory host) : IClassFixture
         return key;
     }
 
-    private static JsonObject Experiment(string key, string flag, string status = "running", string unit = "anonymous", int control = 5000) =>
+    private static JsonObject Experiment(
+        string key,
+        string flag,
+        string status = "running",
+        string unit = "anonymous",
+        int control = 5000
+    ) =>
         JsonNode
             .Parse(
                 $$"""
                 {"key":"{{key}}","name":"One-page checkout","target":{"flag":"{{flag}}"},"control":"control",
-                 "variations":[{"key":"control","weight":{{control}},"serves":"classic"},{"key":"one-page","weight":{{10000 - control}},"serves":"one-page"}],
+                 "variations":[{"key":"control","weight":{{control}},"serves":"classic"},{"key":"one-page","weight":{{10000
+                    - control}},"serves":"one-page"}],
                  "unit":"{{unit}}",
                  "primaryMetric":{"key":"purchase-rate","kind":"conversion","event":"purchase","windowHours":72},
                  "guardrails":[{"key":"revenue","kind":"mean","event":"purchase","property":"amount"}],
@@ -49,12 +56,17 @@ public sealed class ExperimentApiTests(SegmentsHostFactory host) : IClassFixture
             .AsObject();
 
     private async Task<JsonObject> CreateAsync(JsonObject experiment) =>
-        await (await _client.PostAsync("experiments", HttpAssertions.Json(experiment.ToJsonString())).ShouldBeAsync(HttpStatusCode.Created)).ReadObjectAsync();
+        await (
+            await _client.PostAsync("experiments", HttpAssertions.Json(experiment.ToJsonString())).ShouldBeAsync(HttpStatusCode.Created)
+        ).ReadObjectAsync();
 
     private async Task<JsonObject> AssignAsync(string key, string unit, bool expose = true) =>
         await (
             await _client
-                .PostAsync($"experiments/{key}/assign", HttpAssertions.Json($$"""{"unitId":"{{unit}}","expose":{{(expose ? "true" : "false")}}}"""))
+                .PostAsync(
+                    $"experiments/{key}/assign",
+                    HttpAssertions.Json($$"""{"unitId":"{{unit}}","expose":{{(expose ? "true" : "false")}}}""")
+                )
                 .ShouldBeAsync(HttpStatusCode.OK)
         ).ReadObjectAsync();
 
@@ -70,7 +82,11 @@ public sealed class ExperimentApiTests(SegmentsHostFactory host) : IClassFixture
         var experiment = new ExperimentDefinition
         {
             Key = "split-check",
-            Variations = [new ExperimentVariation { Key = "control", Weight = 5000 }, new ExperimentVariation { Key = "treatment", Weight = 5000 }],
+            Variations =
+            [
+                new ExperimentVariation { Key = "control", Weight = 5000 },
+                new ExperimentVariation { Key = "treatment", Weight = 5000 },
+            ],
         };
         var counts = new int[2];
         for (var i = 0; i < 100_000; i++)
@@ -83,7 +99,11 @@ public sealed class ExperimentApiTests(SegmentsHostFactory host) : IClassFixture
         // A 90/10 split is held to its own weights, and a 50/50 expectation would reject it.
         var skewed = experiment with
         {
-            Variations = [new ExperimentVariation { Key = "control", Weight = 9000 }, new ExperimentVariation { Key = "treatment", Weight = 1000 }],
+            Variations =
+            [
+                new ExperimentVariation { Key = "control", Weight = 9000 },
+                new ExperimentVariation { Key = "treatment", Weight = 1000 },
+            ],
         };
         var skewedCounts = new int[2];
         for (var i = 0; i < 100_000; i++)
@@ -104,7 +124,11 @@ public sealed class ExperimentApiTests(SegmentsHostFactory host) : IClassFixture
         var definition = new ExperimentDefinition
         {
             Key = key,
-            Variations = [new ExperimentVariation { Key = "control", Weight = 5000 }, new ExperimentVariation { Key = "one-page", Weight = 5000 }],
+            Variations =
+            [
+                new ExperimentVariation { Key = "control", Weight = 5000 },
+                new ExperimentVariation { Key = "one-page", Weight = 5000 },
+            ],
         };
 
         const int units = 3000;
@@ -126,7 +150,10 @@ public sealed class ExperimentApiTests(SegmentsHostFactory host) : IClassFixture
         for (var i = 0; i < units; i++)
         {
             // The HTTP answer is the in-process assignment (any SDK can reproduce it).
-            Assert.Equal(definition.Variations[ExperimentService.Pick(definition, ExperimentService.Bucket(key, "anon-" + i))].Key, first[i]);
+            Assert.Equal(
+                definition.Variations[ExperimentService.Pick(definition, ExperimentService.Bucket(key, "anon-" + i))].Key,
+                first[i]
+            );
             counts[first[i] == "control" ? 0 : 1]++;
         }
         var chi = ChiSquare(counts, [0.5, 0.5]);
@@ -139,7 +166,9 @@ public sealed class ExperimentApiTests(SegmentsHostFactory host) : IClassFixture
         }
         var current = await _client.GetAsync($"experiments/{key}");
         var paused = Experiment(key, flag, status: "paused");
-        using (var put = new HttpRequestMessage(HttpMethod.Put, $"experiments/{key}") { Content = HttpAssertions.Json(paused.ToJsonString()) })
+        using (
+            var put = new HttpRequestMessage(HttpMethod.Put, $"experiments/{key}") { Content = HttpAssertions.Json(paused.ToJsonString()) }
+        )
         {
             put.Headers.IfMatch.Add(current.Headers.ETag!);
             await _client.SendAsync(put).ShouldBeAsync(HttpStatusCode.OK);
@@ -148,7 +177,9 @@ public sealed class ExperimentApiTests(SegmentsHostFactory host) : IClassFixture
             HttpStatusCode.Conflict,
             "experiment-not-running"
         );
-        await _client.PutAsync($"experiments/{key}", HttpAssertions.Json(Experiment(key, flag).ToJsonString())).ShouldBeAsync(HttpStatusCode.OK);
+        await _client
+            .PutAsync($"experiments/{key}", HttpAssertions.Json(Experiment(key, flag).ToJsonString()))
+            .ShouldBeAsync(HttpStatusCode.OK);
         for (var i = 0; i < 200; i++)
         {
             Assert.Equal(first[i], (await AssignAsync(key, "anon-" + i, expose: false))["variation"]!.GetValue<string>());
@@ -156,7 +187,10 @@ public sealed class ExperimentApiTests(SegmentsHostFactory host) : IClassFixture
 
         // Once started, the arms are locked: units cannot move.
         var moved = await _client.PutAsync($"experiments/{key}", HttpAssertions.Json(Experiment(key, flag, control: 9000).ToJsonString()));
-        Assert.Contains(("pointer", "/variations", "locked"), (await moved.ShouldBeProblemAsync(HttpStatusCode.BadRequest, "validation-failed")).Errors());
+        Assert.Contains(
+            ("pointer", "/variations", "locked"),
+            (await moved.ShouldBeProblemAsync(HttpStatusCode.BadRequest, "validation-failed")).Errors()
+        );
         // An experiment that ran is not deleted.
         await (await _client.DeleteAsync($"experiments/{key}")).ShouldBeProblemAsync(HttpStatusCode.Conflict, "experiment-started");
 
@@ -227,24 +261,62 @@ public sealed class ExperimentApiTests(SegmentsHostFactory host) : IClassFixture
         var unknownTarget = Experiment(key, "no-such-flag");
         Assert.Contains(
             ("pointer", "/target/flag", "unknown-flag"),
-            (await (await _client.PostAsync("experiments", HttpAssertions.Json(unknownTarget.ToJsonString()))).ShouldBeProblemAsync(HttpStatusCode.BadRequest, "validation-failed")).Errors()
+            (
+                await (await _client.PostAsync("experiments", HttpAssertions.Json(unknownTarget.ToJsonString()))).ShouldBeProblemAsync(
+                    HttpStatusCode.BadRequest,
+                    "validation-failed"
+                )
+            ).Errors()
         );
         var both = Experiment(key, flag);
         both["target"]!["placement"] = "home.hero";
         Assert.Contains(
             ("pointer", "/target", "one-of"),
-            (await (await _client.PostAsync("experiments", HttpAssertions.Json(both.ToJsonString()))).ShouldBeProblemAsync(HttpStatusCode.BadRequest, "validation-failed")).Errors()
+            (
+                await (await _client.PostAsync("experiments", HttpAssertions.Json(both.ToJsonString()))).ShouldBeProblemAsync(
+                    HttpStatusCode.BadRequest,
+                    "validation-failed"
+                )
+            ).Errors()
         );
+
+        var unknownPlacement = Experiment(key, flag);
+        unknownPlacement["target"] = new JsonObject { ["placement"] = "no-such.placement" };
+        Assert.Contains(
+            ("pointer", "/target/placement", "unknown-placement"),
+            (
+                await (await _client.PostAsync("experiments", HttpAssertions.Json(unknownPlacement.ToJsonString()))).ShouldBeProblemAsync(
+                    HttpStatusCode.BadRequest,
+                    "validation-failed"
+                )
+            ).Errors()
+        );
+        var badUnit = Experiment(key, flag);
+        badUnit["unit"] = "device";
+        var unitProblem = await (await _client.PostAsync("experiments", HttpAssertions.Json(badUnit.ToJsonString()))).ShouldBeProblemAsync(
+            HttpStatusCode.BadRequest,
+            "validation-failed"
+        );
+        Assert.Contains(unitProblem.Errors(), e => e.Path == "/unit");
+        await (await _client.GetAsync($"experiments/{key}")).ShouldBeProblemAsync(HttpStatusCode.NotFound, "not-found");
 
         // Bad assignment requests.
         await CreateAsync(Experiment(key, flag, status: "draft"));
         Assert.Contains(
             ("pointer", "/unitId", "unit-id"),
-            (await (await _client.PostAsync($"experiments/{key}/assign", HttpAssertions.Json("""{"unitId":"a b"}"""))).ShouldBeProblemAsync(HttpStatusCode.BadRequest, "validation-failed")).Errors()
+            (
+                await (
+                    await _client.PostAsync($"experiments/{key}/assign", HttpAssertions.Json("""{"unitId":"a b"}"""))
+                ).ShouldBeProblemAsync(HttpStatusCode.BadRequest, "validation-failed")
+            ).Errors()
         );
         Assert.Contains(
             ("pointer", "/extra", "unknown-field"),
-            (await (await _client.PostAsync($"experiments/{key}/assign", HttpAssertions.Json("""{"unitId":"a","extra":1}"""))).ShouldBeProblemAsync(HttpStatusCode.BadRequest, "validation-failed")).Errors()
+            (
+                await (
+                    await _client.PostAsync($"experiments/{key}/assign", HttpAssertions.Json("""{"unitId":"a","extra":1}"""))
+                ).ShouldBeProblemAsync(HttpStatusCode.BadRequest, "validation-failed")
+            ).Errors()
         );
         await (await _client.PostAsync($"experiments/{key}/assign", HttpAssertions.Json("""{"unitId":"a"}"""))).ShouldBeProblemAsync(
             HttpStatusCode.Conflict,
