@@ -4,6 +4,7 @@ using Cx.Core;
 using Cx.Core.Analytics;
 using Cx.Core.Content;
 using Cx.Core.Events;
+using Cx.Core.Experiments;
 using Cx.Core.Flags;
 using Cx.Core.Identity;
 using Cx.Core.Lifecycle;
@@ -109,6 +110,7 @@ public static class CxServiceCollectionExtensions
         services.AddCxSegments(configuration);
         services.AddCxPersonalization(configuration);
         services.AddCxFlags(configuration);
+        services.AddCxExperiments(configuration);
         services.AddHostedService<ChangeDispatcherService>();
         services.AddHostedService(sp => sp.GetRequiredService<SegmentBehaviorWorker>());
         services.AddHostedService<SegmentJobService>();

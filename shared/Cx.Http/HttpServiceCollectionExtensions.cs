@@ -56,6 +56,7 @@ public static class HttpServiceCollectionExtensions
         services.Replace(ServiceDescriptor.Singleton<Core.Personalization.ICdnPurger, Personalization.HttpCdnPurger>());
         services.AddSingleton<Flags.FlagEndpoints>();
         services.AddSingleton<Flags.OfrepEndpoints>();
+        services.AddSingleton<Experiments.ExperimentEndpoints>();
         services.AddSingleton<Lifecycle.DeadLetterEndpoints>();
         services.AddSingleton<Audit.AuditVerifyEndpoints>();
         services.AddSingleton<Support.SupportEndpoints>();

@@ -152,6 +152,13 @@ public sealed class AccessMatrixTests(UnlimitedDevHostFactory host) : IClassFixt
         ["EvaluateFlag"] = [Admin, Marketer],
         ["OfrepEvaluateFlag"] = [Admin, Marketer],
         ["OfrepEvaluateFlags"] = [Admin, Marketer],
+        // Experiments reuse the flag permissions (ADR 0412).
+        ["ListExperiments"] = [Admin, Marketer],
+        ["GetExperiment"] = [Admin, Marketer],
+        ["CreateExperiment"] = [Admin, Marketer],
+        ["ReplaceExperiment"] = [Admin, Marketer],
+        ["DeleteExperiment"] = [Admin, Marketer],
+        ["AssignExperiment"] = [Admin, Marketer],
         // Dead letters of lifecycle hooks: lifecycle:manage, admins only (no API-key scope grants it).
         ["ListDeadLetters"] = [Admin],
         ["GetDeadLetter"] = [Admin],
@@ -265,6 +272,7 @@ public sealed class AccessMatrixTests(UnlimitedDevHostFactory host) : IClassFixt
             ["segmentKey"] = "matrix-segment",
             ["placementKey"] = "matrix.placement",
             ["flagKey"] = "matrix-flag",
+            ["experimentKey"] = "matrix-experiment",
             ["hook"] = "segments",
             ["deadLetterId"] = new string('0', 40),
             ["webhookKey"] = "matrix-webhook",
