@@ -38,6 +38,7 @@ public sealed class ImportService(
     ContentTypeRegistry registry,
     IDocumentStore store,
     TimeProvider time,
+    IOptions<ContentOptions> contentOptions,
     IOptions<PortabilityOptions> options
 )
 {
@@ -179,6 +180,7 @@ public sealed class ImportService(
                 errors.Add(new(line, "/" + field, "unique", $"Line {uniques[unique]} already has this value."));
             }
         }
+        await CheckStoredUniqueValuesAsync(schema, id, validated.Fields, line, errors, cancellationToken);
         await CheckRelationsAsync(validated.Relations, line, errors, cancellationToken);
         if (errors.Count > 0)
         {
@@ -222,6 +224,42 @@ public sealed class ImportService(
         }
         errors.Add(new(line, "/" + name, "date-time", $"{name} is an ISO 8601 instant."));
         return null;
+    }
+
+    /// <summary>
+    /// A unique text value that another stored entry holds would fail at write time, after other
+    /// rows are written; when the field is indexed it is looked up now instead.
+    /// </summary>
+    private async Task CheckStoredUniqueValuesAsync(
+        ContentSchema schema,
+        string id,
+        JsonObject fields,
+        long line,
+        List<ImportError> errors,
+        CancellationToken cancellationToken
+    )
+    {
+        foreach (var field in schema.UniqueFields)
+        {
+            if (
+                !schema.Indexed.ContainsKey(field.Name)
+                || fields[field.Name] is not JsonValue value
+                || value.GetValueKind() != JsonValueKind.String
+            )
+            {
+                continue;
+            }
+            var request = new EntryListRequest
+            {
+                Filters = [new RawFilter(field.Name, "eq", value.GetValue<string>(), $"filter[{field.Name}]")],
+                Limit = 2,
+            };
+            var page = await store.QueryAsync(schema.Container, EntryQuery.Build(schema, request, contentOptions.Value), cancellationToken);
+            if (page.Items.FirstOrDefault(d => d.Id != id) is { } owner)
+            {
+                errors.Add(new(line, "/" + field.Name, "unique", $"The entry '{owner.Id}' already has this value."));
+            }
+        }
     }
 
     private async Task CheckRelationsAsync(

@@ -168,6 +168,45 @@ public sealed class ImportTests(ExportFixture source) : IClassFixture<ExportFixt
     }
 
     [Fact]
+    public async Task Should_report_a_unique_value_held_by_another_stored_entry_before_writing_anything()
+    {
+        using var target = new ImportTargetHost();
+        var client = target.CreateApiClient();
+        await client
+            .PostAsync("customers", HttpAssertions.Json("""{"id":"owner","email":"taken@example.com"}"""))
+            .ShouldBeAsync(HttpStatusCode.Created);
+        var file = """
+            {"id":"new-1","email":"free@example.com"}
+            {"id":"new-2","email":"taken@example.com"}
+            {"id":"owner","email":"taken@example.com","name":"Same owner, same value"}
+            """;
+        var problem = await (await client.PostAsync("customers/import", File(file, "application/x-ndjson"))).ShouldBeProblemAsync(
+            HttpStatusCode.BadRequest,
+            "import-rejected"
+        );
+        var errors = problem["errors"]!
+            .AsArray()
+            .Select(e =>
+                (
+                    e!["line"]!.GetValue<long>(),
+                    e["pointer"]!.GetValue<string>(),
+                    e["code"]!.GetValue<string>(),
+                    e["detail"]!.GetValue<string>()
+                )
+            )
+            .ToList();
+        // Line 2 clashes with the stored entry 'owner'; line 3 (the owner keeping its value) only with line 2 of the file.
+        Assert.Equal(2, errors.Count);
+        Assert.Equal((2L, "/email", "unique"), (errors[0].Item1, errors[0].Item2, errors[0].Item3));
+        Assert.Contains("'owner'", errors[0].Item4, StringComparison.Ordinal);
+        Assert.Equal((3L, "/email", "unique"), (errors[1].Item1, errors[1].Item2, errors[1].Item3));
+        Assert.Contains("Line 2", errors[1].Item4, StringComparison.Ordinal);
+        await client.GetAsync("customers/new-1").ShouldBeAsync(HttpStatusCode.NotFound);
+        var owner = await (await client.GetAsync("customers/owner").ShouldBeAsync(HttpStatusCode.OK)).ReadObjectAsync();
+        Assert.Null(owner["name"]);
+    }
+
+    [Fact]
     public async Task Should_report_bad_csv_values_and_columns_by_line_and_pointer_and_write_nothing()
     {
         using var target = new ImportTargetHost();
