@@ -271,6 +271,18 @@ public sealed class ImportTests(ExportFixture source) : IClassFixture<ExportFixt
         chunked.Headers.ContentType = new MediaTypeHeaderValue("application/x-ndjson");
         var response = await client.PostAsync("customers/import?from=250", chunked);
         await response.ShouldBeProblemAsync(HttpStatusCode.RequestEntityTooLarge, "payload-too-large");
+        // The same for CSV, read by CsvHelper from the streamed body; from lies past the last row, so every byte is read.
+        var csv = new StringBuilder("id,email,name\r\n");
+        for (var i = 0; csv.Length <= 70_000; i++)
+        {
+            csv.Append($"big-{i},big{i}@example.com,{new string('x', 200)}\r\n");
+        }
+        var chunkedCsv = new StreamContent(new NonSeekableStream(Encoding.UTF8.GetBytes(csv.ToString())));
+        chunkedCsv.Headers.ContentType = new MediaTypeHeaderValue("text/csv");
+        await (await client.PostAsync("customers/import?from=100000", chunkedCsv)).ShouldBeProblemAsync(
+            HttpStatusCode.RequestEntityTooLarge,
+            "payload-too-large"
+        );
         Assert.Empty(Lines(await ExportAsync(client, "customers", "ndjson")));
     }
 
