@@ -7,11 +7,12 @@ namespace Cx.Core.Portability;
 
 public static class PortabilityServiceCollectionExtensions
 {
-    /// <summary>Data portability: <c>Cx:Portability</c> settings and the export service.</summary>
+    /// <summary>Data portability: <c>Cx:Portability</c> settings the export and import services.</summary>
     public static IServiceCollection AddCxPortability(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddCxOptions<PortabilityOptions>(configuration, PortabilityOptions.Section);
         services.TryAddSingleton<ExportService>();
+        services.TryAddSingleton<ImportService>();
         return services;
     }
 }

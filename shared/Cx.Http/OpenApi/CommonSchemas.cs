@@ -211,6 +211,8 @@ public static class CommonSchemas
                 Description = "A stable, kebab-case code: required, type, max-length, unknown-field, unique, read-only, ...",
             },
             ["detail"] = SchemaBuilder.String("What is wrong, for people."),
+            // Imports (docs/export.md): the pointer is into the row that starts on this line of the file.
+            ["line"] = SchemaBuilder.Integer(1, null, "Imports: the line of the file where the row at fault starts."),
         };
         return new OpenApiSchema
         {
@@ -274,6 +276,11 @@ public static class CommonSchemas
                         "OFREP routes: the OpenFeature error code (FLAG_NOT_FOUND, PARSE_ERROR, TARGETING_KEY_MISSING, INVALID_CONTEXT, GENERAL).",
                 },
                 ["errorDetails"] = SchemaBuilder.String("OFREP routes: the error in words."),
+                ["truncated"] = new OpenApiSchema
+                {
+                    Type = JsonSchemaType.Boolean,
+                    Description = "Imports: true when the file has more errors than the ones listed.",
+                },
             },
             Required = new SortedSet<string>(StringComparer.Ordinal) { "type", "title", "status", "detail", "instance", "code" },
             AdditionalPropertiesAllowed = false,

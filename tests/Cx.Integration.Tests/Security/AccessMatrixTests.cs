@@ -51,6 +51,8 @@ public sealed class AccessMatrixTests(UnlimitedDevHostFactory host) : IClassFixt
         ["DeleteCustomer"] = [Admin],
         ["ExportCustomers"] = [Admin, Marketer, Support, ServiceKey],
         ["ExportEntries"] = [Admin, Marketer, Editor, Support, Self, Other, ServiceKey],
+        ["ImportCustomers"] = [Admin, Support],
+        ["ImportEntries"] = [Admin, Marketer, Editor],
         ["ListContentTypes"] = [Admin, Marketer, Editor],
         ["GetContentType"] = [Admin, Marketer, Editor],
         ["CreateContentType"] = [Admin, Editor],
