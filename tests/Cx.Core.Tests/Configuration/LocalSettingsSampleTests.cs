@@ -32,6 +32,8 @@ public sealed class LocalSettingsSampleTests
         typeof(Cx.Core.Segments.SegmentOptions),
         typeof(Cx.Core.Personalization.PersonalizationOptions),
         typeof(Cx.Core.Flags.FlagOptions),
+        typeof(Cx.Core.Experiments.ExperimentOptions),
+        typeof(Cx.Core.Support.SupportOptions),
         typeof(Cx.Core.Events.EventOptions),
         typeof(Cx.Core.Analytics.AnalyticsOptions),
         typeof(Cx.Embedded.Events.EmbeddedEventsOptions),

@@ -46,24 +46,50 @@ public sealed class DevHostProcess : IAsyncDisposable
             : throw new InvalidOperationException($"{path} is missing: build the solution ({configuration}) before running this test.");
     }
 
-    /// <summary>A free loopback port among those reserved for test child processes (7110-7119).</summary>
+    private static readonly HashSet<int> Claimed = [];
+
+    /// <summary>
+    /// A free loopback port among those reserved for test child processes (7110-7119), not handed
+    /// to another caller in this test run that still holds it: test classes run in parallel, and two
+    /// of them probing the same free port at once would start two DevHosts on it, one test then
+    /// talking to the other's host (different signing keys: 401). Disposing a host gives its port back.
+    /// </summary>
     public static int FreePort()
     {
-        for (var port = 7110; port <= 7119; port++)
+        lock (Claimed)
         {
-            try
+            foreach (var honourClaims in new[] { true, false })
             {
-                using var listener = new TcpListener(IPAddress.Loopback, port);
-                listener.Start();
-                listener.Stop();
-                return port;
-            }
-            catch (SocketException)
-            {
-                // in use: try the next one
+                for (var port = 7110; port <= 7119; port++)
+                {
+                    if (honourClaims && Claimed.Contains(port))
+                    {
+                        continue;
+                    }
+                    try
+                    {
+                        using var listener = new TcpListener(IPAddress.Loopback, port);
+                        listener.Start();
+                        listener.Stop();
+                        Claimed.Add(port);
+                        return port;
+                    }
+                    catch (SocketException)
+                    {
+                        // in use: try the next one
+                    }
+                }
             }
         }
         throw new InvalidOperationException("No free port in 7110-7119 for a DevHost child process.");
+    }
+
+    private static void ReleasePort(int port)
+    {
+        lock (Claimed)
+        {
+            Claimed.Remove(port);
+        }
     }
 
     public static async Task<DevHostProcess> StartAsync(string dataDirectory, IReadOnlyDictionary<string, string> settings)
@@ -179,5 +205,6 @@ public sealed class DevHostProcess : IAsyncDisposable
         await KillAsync();
         Client.Dispose();
         _process.Dispose();
+        ReleasePort(Port);
     }
 }
