@@ -26,28 +26,28 @@ public sealed class FingerprintedValueTests
     public async Task Should_let_concurrent_callers_with_a_new_fingerprint_share_one_build()
     {
         using var value = new FingerprintedValue<object>();
+        using var entered = new ManualResetEventSlim();
+        using var release = new ManualResetEventSlim();
         var builds = 0;
-        var callers = Enumerable
-            .Range(0, 16)
-            .Select(_ =>
-                Task.Run(
-                    async () =>
-                        await value.GetAsync(
-                            "v1",
-                            0,
-                            (_, _) =>
-                            {
-                                Interlocked.Increment(ref builds);
-                                Thread.Sleep(20);
-                                return new object();
-                            },
-                            CancellationToken.None
-                        ),
-                    CancellationToken.None
-                )
-            )
+        object Build(int _, string __)
+        {
+            Interlocked.Increment(ref builds);
+            entered.Set();
+            release.Wait(TimeSpan.FromSeconds(10));
+            return new object();
+        }
+
+        var first = Task.Run(async () => await value.GetAsync("v1", 0, (s, f) => Build(s, f), CancellationToken.None));
+        Assert.True(entered.Wait(TimeSpan.FromSeconds(10)));
+        // While the first build runs, later callers reach the build lock and wait there.
+        var later = Enumerable
+            .Range(0, 15)
+            .Select(_ => value.GetAsync("v1", 0, (s, f) => Build(s, f), CancellationToken.None).AsTask())
             .ToArray();
-        var results = await Task.WhenAll(callers);
+        Assert.All(later, t => Assert.False(t.IsCompleted));
+        release.Set();
+
+        var results = await Task.WhenAll([first, .. later]);
         Assert.Equal(1, builds);
         Assert.All(results, r => Assert.Same(results[0], r));
     }

@@ -9,6 +9,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
@@ -68,6 +69,15 @@ public sealed class WebhookCrashTests : IAsyncLifetime
         _receiverUrl = _receiver.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
     }
 
+    private long ActiveQueueMessages()
+    {
+        using var connection = new SqliteConnection($"Data Source={Path.Combine(_data, "cx.db")};Mode=ReadOnly;Pooling=False");
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT COUNT(*) FROM queue_messages WHERE state = 0";
+        return (long)command.ExecuteScalar()!;
+    }
+
     public async Task DisposeAsync()
     {
         await _receiver.StopAsync();
@@ -107,8 +117,8 @@ public sealed class WebhookCrashTests : IAsyncLifetime
         await using (var host = await DevHostProcess.StartAsync(_data, Settings()))
         {
             await SegmentApi.UntilAsync(() => Task.FromResult(_received.Count >= created.Count), "every delivery after the restart");
-            // A moment more: nothing arrives twice.
-            await Task.Delay(500);
+            // Nothing arrives twice: once no message is active in the queue, no delivery is left to send.
+            await SegmentApi.UntilAsync(() => Task.FromResult(ActiveQueueMessages() == 0), "no active message in the work queue");
             Assert.Equal(created, _received.ToList());
             var log = await host.Client.GetObjectAsync("webhooks/crash/deliveries?limit=50");
             Assert.All(log["items"]!.AsArray(), d => Assert.Equal("succeeded", d!["status"]!.GetValue<string>()));
