@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Cx.Core.Identity;
 using Cx.DevHost;
+using Cx.DevHost.Realtime;
 using Cx.Hosting;
 using Cx.Http.Problems;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
@@ -50,6 +51,7 @@ if (FaultInjection.Add(builder) is { } refused)
     Console.Error.WriteLine(refused);
     return 2;
 }
+builder.Services.AddCxRealtimeHub();
 builder.Services.AddSingleton<DemoData>();
 builder.Services.AddHostedService(sp => ActivatorUtilities.CreateInstance<TimerFunctionScheduler>(sp, functions, functionApp));
 builder.Services.AddCors();
@@ -80,6 +82,7 @@ app.UseCors(cors =>
 );
 app.UseStatusCodePages(context => ProblemMapper.WriteStatusAsync(context.HttpContext));
 app.MapHttpFunctions(functions, functionApp, FunctionMetadata.ReadRoutePrefix(Path.Combine(AppContext.BaseDirectory, "host.json")));
+app.MapCxRealtimeHub();
 
 try
 {

@@ -12,11 +12,13 @@ using Cx.Core.Personalization;
 using Cx.Core.Portability;
 using Cx.Core.Queues;
 using Cx.Core.RateLimiting;
+using Cx.Core.Realtime;
 using Cx.Core.Segments;
 using Cx.Core.Support;
 using Cx.Core.Webhooks;
 using Cx.Embedded;
 using Cx.Embedded.Queues;
+using Cx.Embedded.Realtime;
 using Cx.Http;
 using Cx.Http.Webhooks;
 using Microsoft.Extensions.Configuration;
@@ -95,7 +97,25 @@ public static class CxServiceCollectionExtensions
         services.AddCxWebhooks(configuration);
         services.AddCxWebhookHttp();
         services.AddCxSupport(configuration);
+        services.AddCxRealtimeTransport(configuration);
         return services;
+    }
+
+    /// <summary>
+    /// Live updates: the service and change hook, the channel log (tables in the embedded SQLite file)
+    /// and the transport chosen by <c>Cx:Realtime:Provider</c>. With <c>Embedded</c> the DevHost
+    /// replaces the placeholder transport with its SignalR hub.
+    /// </summary>
+    private static void AddCxRealtimeTransport(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddCxRealtime(configuration);
+        services.AddCxSqliteChannelLog(configuration);
+        switch (Providers.Resolve(Providers.RealtimeKey, configuration[Providers.RealtimeKey], Providers.Realtime))
+        {
+            case Providers.Embedded:
+                services.TryAddSingleton<IRealtimePublisher, NoTransportPublisher>();
+                break;
+        }
     }
 
     /// <summary>

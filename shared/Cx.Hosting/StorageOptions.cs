@@ -84,6 +84,14 @@ public static class Providers
     public static IReadOnlyList<string> PersonalizationCache { get; } = [Memory, Redis];
 
     /// <summary>
+    /// <c>Cx:Realtime:Provider</c>: the realtime transport: <c>Embedded</c> (the DevHost's SignalR hub;
+    /// the function app alone has none) or <c>SignalRService</c> (Azure SignalR Service, serverless, by REST).
+    /// </summary>
+    public const string RealtimeKey = "Cx:Realtime:Provider";
+
+    public static IReadOnlyList<string> Realtime { get; } = [Embedded];
+
+    /// <summary>
     /// Whether this process runs in Azure App Service or Azure Functions: <c>WEBSITE_SITE_NAME</c>
     /// is set there, and the Functions host sets <c>FUNCTIONS_WORKER_RUNTIME</c> with
     /// <c>WEBSITE_INSTANCE_ID</c> (local Core Tools set only the first).

@@ -45,6 +45,7 @@ public sealed class LocalSettingsSampleTests
         typeof(Cx.Core.Queues.WorkQueueOptions),
         typeof(Cx.Azure.ServiceBus.ServiceBusQueueOptions),
         typeof(Cx.Core.Webhooks.WebhookOptions),
+        typeof(Cx.Core.Realtime.RealtimeOptions),
     ];
 
     /// <summary>
@@ -67,6 +68,7 @@ public sealed class LocalSettingsSampleTests
         [Providers.RateLimitsKey] = Providers.RateLimits[0],
         [Providers.PersonalizationCacheKey] = Providers.PersonalizationCache[0],
         [Providers.QueuesKey] = Providers.Queues[0],
+        [Providers.RealtimeKey] = Providers.Realtime[0],
     };
 
     /// <summary>

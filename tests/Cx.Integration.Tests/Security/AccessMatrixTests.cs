@@ -184,6 +184,9 @@ public sealed class AccessMatrixTests(UnlimitedDevHostFactory host) : IClassFixt
         ["RecordCustomerInteraction"] = [Admin, Support],
         ["RecordSelfServiceEvent"] = [Admin, Marketer, Self, PublicKey],
         ["GetSupportContext"] = [Admin, Support],
+        // Realtime: any caller negotiates and subscribes; each channel is authorised by the service (RealtimeTests).
+        ["NegotiateRealtime"] = Authenticated,
+        ["SubscribeRealtime"] = Authenticated,
     };
 
     internal static IReadOnlyList<FunctionDescriptor> HttpFunctions =>

@@ -1,0 +1,60 @@
+using System.Security.Claims;
+using Cx.Core.Realtime;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+
+namespace Cx.DevHost.Realtime;
+
+public static class RealtimeHubExtensions
+{
+    /// <summary>The DevHost's SignalR hub as the realtime transport (replacing the placeholder of <c>AddCx</c>).</summary>
+    public static IServiceCollection AddCxRealtimeHub(this IServiceCollection services)
+    {
+        services.AddSignalR();
+        services.AddSingleton<HubConnections>();
+        services.AddSingleton<HubPublisher>();
+        services.Replace(ServiceDescriptor.Singleton<IRealtimePublisher>(sp => sp.GetRequiredService<HubPublisher>()));
+        return services;
+    }
+
+    /// <summary>
+    /// Maps the hub at <c>/realtime/{hub}</c>, where every request (negotiate and the connection
+    /// itself) must carry an access token from <c>POST /api/v1/realtime/negotiate</c>, as a bearer
+    /// header or the <c>access_token</c> query parameter the SignalR client uses for WebSockets.
+    /// </summary>
+    public static WebApplication MapCxRealtimeHub(this WebApplication app)
+    {
+        var hubName = app.Services.GetRequiredService<IOptions<RealtimeOptions>>().Value.Hub;
+        var path = HubPublisher.HubPath(hubName);
+        app.UseWhen(
+            context => context.Request.Path.StartsWithSegments(path),
+            branch => branch.Use(async (context, next) => await AuthenticateAsync(context, next, path))
+        );
+        app.MapHub<RealtimeHub>(path);
+        return app;
+    }
+
+    private static async Task AuthenticateAsync(HttpContext context, RequestDelegate next, string path)
+    {
+        var publisher = context.RequestServices.GetRequiredService<HubPublisher>();
+        var time = context.RequestServices.GetRequiredService<TimeProvider>();
+        var header = context.Request.Headers.Authorization.ToString();
+        var token = header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase)
+            ? header[7..].Trim()
+            : context.Request.Query["access_token"].ToString();
+        var audience = $"{context.Request.Scheme}://{context.Request.Host}{path}";
+        var user = token.Length == 0 ? null : await RealtimeTokens.ValidateAsync(publisher.AccessKey, token, audience, time.GetUtcNow());
+        if (user is null)
+        {
+            context.Response.StatusCode = StatusCodes.Status401Unauthorized;
+            return;
+        }
+        List<Claim> claims = [new(ClaimTypes.NameIdentifier, user.UserId)];
+        if (user.SessionId is { } session)
+        {
+            claims.Add(new Claim(RealtimeTokens.SessionClaim, session));
+        }
+        context.User = new ClaimsPrincipal(new ClaimsIdentity(claims, "realtime"));
+        await next(context);
+    }
+}

@@ -1,0 +1,20 @@
+using Cx.Core.Realtime;
+using Cx.Embedded.Sqlite;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
+namespace Cx.Embedded.Realtime;
+
+public static class EmbeddedRealtimeServiceCollectionExtensions
+{
+    /// <summary>The embedded channel log: tables in the SQLite file of the embedded store.</summary>
+    public static IServiceCollection AddCxSqliteChannelLog(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<SqliteOptions>().Bind(configuration.GetSection(SqliteOptions.Section)).ValidateDataAnnotations();
+        services.TryAddSingleton<SqliteDatabase>();
+        services.TryAddSingleton<SqliteChannelLog>();
+        services.TryAddSingleton<IChannelLog>(sp => sp.GetRequiredService<SqliteChannelLog>());
+        return services;
+    }
+}

@@ -1,0 +1,198 @@
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Cx.Http.OpenApi;
+using Cx.Http.Requests;
+using Cx.Http.Responses;
+using Cx.Http.Security;
+using Microsoft.OpenApi;
+
+namespace Cx.Http.Realtime;
+
+/// <summary>The negotiate answer: SignalR's serverless contract.</summary>
+public sealed record NegotiateView(string Url, string AccessToken);
+
+/// <summary>A subscription: the channel's head, and the missed publications (recovered) or the current document (snapshot).</summary>
+public sealed record SubscriptionView(
+    string Channel,
+    string Epoch,
+    long Offset,
+    bool Recovered,
+    IReadOnlyList<RawJson> Publications,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] RawJson? Snapshot
+);
+
+/// <summary>The serializer contracts of the realtime endpoints.</summary>
+[JsonSourceGenerationOptions(JsonSerializerDefaults.Web, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+[JsonSerializable(typeof(NegotiateView))]
+[JsonSerializable(typeof(SubscriptionView))]
+public sealed partial class RealtimeJsonContext : JsonSerializerContext
+{
+    public static RealtimeJsonContext Relaxed { get; } =
+        new(
+            new JsonSerializerOptions(JsonSerializerDefaults.Web)
+            {
+                Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+                DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+            }
+        );
+}
+
+public static class RealtimeRoutes
+{
+    /// <summary>The base URL a SignalR client is given (<c>/api/v1/realtime</c>); it calls <see cref="Negotiate"/> itself.</summary>
+    public const string Base = "v1/realtime";
+
+    /// <summary><c>POST</c>: where and with which token to open the realtime connection.</summary>
+    public const string Negotiate = "v1/realtime/negotiate";
+
+    /// <summary><c>POST</c> <c>{channel, connectionId, since?}</c>: add a connection to a channel, resuming from a position.</summary>
+    public const string Subscriptions = "v1/realtime/subscriptions";
+
+    private static OpenApiSchema Text(string description, string? pattern = null) =>
+        new()
+        {
+            Type = JsonSchemaType.String,
+            Description = description,
+            Pattern = pattern,
+        };
+
+    private static OpenApiSchema Position(string description) =>
+        new()
+        {
+            Type = JsonSchemaType.Object,
+            Description = description,
+            Properties = new Dictionary<string, IOpenApiSchema>
+            {
+                ["epoch"] = Text("The channel's epoch.", "^[A-Za-z0-9_-]{1,64}$"),
+                ["offset"] = new OpenApiSchema
+                {
+                    Type = JsonSchemaType.Integer,
+                    Format = "int64",
+                    Minimum = "0",
+                },
+            },
+            Required = new SortedSet<string>(StringComparer.Ordinal) { "epoch", "offset" },
+            AdditionalPropertiesAllowed = false,
+        };
+
+    private const string ChannelDescription =
+        "entry:{typeKey}:{entryId} (content:read and the type's read permission), customer:{customerId} (customers:read, or the "
+        + "customer itself), segment:{segmentKey} (segments:read), ticket:{ticketId} (tickets:read, or the ticket's customer).";
+
+    private const string PublicationDescription =
+        "A publication, as the connection receives it (target 'publication'): channel, epoch, offset, kind (upsert or delete), "
+        + "type, id, etag and data (the document after the change; null for a delete).";
+
+    /// <summary>The OpenAPI operations of these routes, one per function (see <see cref="ApiCatalog"/>).</summary>
+    [ApiOperations]
+    internal static IEnumerable<ApiOperation> Operations =>
+        [
+            new()
+            {
+                OperationId = "NegotiateRealtime",
+                Method = "POST",
+                Route = Negotiate,
+                Tag = ApiTags.Realtime,
+                Summary = "Where and with which token to open the realtime connection",
+                Description =
+                    "SignalR's negotiate contract for serverless hubs: give a SignalR client the base URL /api/v1/realtime and "
+                    + "the Cx token as its access token; it calls this itself and follows the answer to SignalR Service (Azure) or "
+                    + "the DevHost's hub. Any body is ignored.",
+                Permission = AccessAttribute.Authenticated,
+                Parameters =
+                [
+                    new ApiParameter(
+                        RealtimeEndpoints.NegotiateVersion,
+                        ApiParameterLocation.Query,
+                        "Added by the SignalR client.",
+                        ApiSchemaRef.Inline(() => new OpenApiSchema { Type = JsonSchemaType.String, Enum = ["0", "1"] })
+                    ),
+                ],
+                Responses =
+                [
+                    new(200, "The URL and access token.") { Schema = ApiSchemaRef.FromJson(RealtimeJsonContext.Default.NegotiateView) },
+                ],
+                Problems = [400],
+            },
+            new()
+            {
+                OperationId = "SubscribeRealtime",
+                Method = "POST",
+                Route = Subscriptions,
+                Tag = ApiTags.Realtime,
+                Summary = "Subscribe a realtime connection to a channel",
+                Description =
+                    "Authorised per channel. With since (the last position the client has), the answer holds every publication "
+                    + "after it in order with recovered: true, or recovered: false and a fresh snapshot when the position is from "
+                    + "another epoch or older than the retention window: never a partial gap. Publications made while subscribing "
+                    + "can arrive both live and here: drop offsets already seen.",
+                Permission = AccessAttribute.Authenticated,
+                RequestBody = new(
+                    ApiSchemaRef.Inline(() =>
+                        new OpenApiSchema
+                        {
+                            Type = JsonSchemaType.Object,
+                            Properties = new Dictionary<string, IOpenApiSchema>
+                            {
+                                ["channel"] = Text(ChannelDescription),
+                                ["connectionId"] = Text(
+                                    "The SignalR connection's id (connection.connectionId).",
+                                    "^[A-Za-z0-9_=.-]{1,256}$"
+                                ),
+                                ["since"] = Position("The last position the client has, to resume from."),
+                            },
+                            Required = new SortedSet<string>(StringComparer.Ordinal) { "channel", "connectionId" },
+                            AdditionalPropertiesAllowed = false,
+                        }
+                    ),
+                    [RequestBody.Json],
+                    "The channel and the connection."
+                ),
+                Responses =
+                [
+                    new(200, "Subscribed.")
+                    {
+                        Schema = ApiSchemaRef.Inline(() =>
+                            new OpenApiSchema
+                            {
+                                Type = JsonSchemaType.Object,
+                                Properties = new Dictionary<string, IOpenApiSchema>
+                                {
+                                    ["channel"] = Text("The channel."),
+                                    ["epoch"] = Text("The channel's epoch."),
+                                    ["offset"] = new OpenApiSchema
+                                    {
+                                        Type = JsonSchemaType.Integer,
+                                        Format = "int64",
+                                        Description = "The channel's last offset.",
+                                    },
+                                    ["recovered"] = new OpenApiSchema { Type = JsonSchemaType.Boolean },
+                                    ["publications"] = new OpenApiSchema
+                                    {
+                                        Type = JsonSchemaType.Array,
+                                        Items = new OpenApiSchema { Type = JsonSchemaType.Object, Description = PublicationDescription },
+                                    },
+                                    ["snapshot"] = new OpenApiSchema
+                                    {
+                                        Type = JsonSchemaType.Object | JsonSchemaType.Null,
+                                        Description = "When not recovered: the channel's document now (null if none, and for segments).",
+                                    },
+                                },
+                                Required = new SortedSet<string>(StringComparer.Ordinal)
+                                {
+                                    "channel",
+                                    "epoch",
+                                    "offset",
+                                    "recovered",
+                                    "publications",
+                                    "snapshot",
+                                },
+                            }
+                        ),
+                    },
+                ],
+                Problems = [400, 403, 404, 413, 415],
+            },
+        ];
+}
