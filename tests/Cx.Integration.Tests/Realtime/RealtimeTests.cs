@@ -99,6 +99,65 @@ public sealed class RealtimeTests(RealtimeHostFactory host) : IClassFixture<Real
     }
 
     [Fact]
+    public async Task Should_resume_a_dropped_connection_with_all_50_missed_updates_in_order_and_recovered_true()
+    {
+        var (type, id) = await CreateEntryAsync();
+        var token = host.IssueToken(Roles.Editor);
+        var url = $"{Api}/content/{type}/{id}";
+        var writes = new JsonArray(Patch(url, token, "resume-0"));
+        for (var i = 1; i <= 50; i++)
+        {
+            writes.Add(Patch(url, token, $"resume-{i}"));
+        }
+        var result = await RunAsync(
+            new JsonObject
+            {
+                ["mode"] = "resume",
+                ["api"] = Api,
+                ["token"] = token,
+                ["channel"] = $"entry:{type}:{id}",
+                ["writes"] = writes,
+                ["firstMarker"] = "resume-0",
+                ["marker"] = "resume-50",
+            }
+        );
+
+        var subscription = result["subscription"]!.AsObject();
+        Assert.True(subscription["recovered"]!.GetValue<bool>());
+        Assert.Equal(result["before"]!["epoch"]!.GetValue<string>(), subscription["epoch"]!.GetValue<string>());
+        var before = result["before"]!["offset"]!.GetValue<long>();
+        // The observer saw the last write before the reconnect, so the log already held all 50: the replay alone has them.
+        var replayed = subscription["publications"]!.AsArray().Select(p => p!["data"]!["title"]!.GetValue<string>()).ToList();
+        Assert.Equal(Enumerable.Range(1, 50).Select(i => $"resume-{i}"), replayed);
+        var received = result["received"]!.AsArray().Select(p => p!.AsObject()).ToList();
+        Assert.Equal(Enumerable.Range(1, 50).Select(i => before + i), received.Select(p => p["offset"]!.GetValue<long>()));
+        Assert.Equal(before + 50, subscription["offset"]!.GetValue<long>());
+        Assert.Null(subscription["snapshot"]);
+    }
+
+    [Fact]
+    public async Task Should_answer_a_position_of_another_epoch_with_recovered_false_and_a_snapshot()
+    {
+        var (type, id) = await CreateEntryAsync();
+        var result = await RunAsync(
+            new JsonObject
+            {
+                ["mode"] = "subscribe",
+                ["api"] = Api,
+                ["token"] = host.IssueToken(Roles.Editor),
+                ["channel"] = $"entry:{type}:{id}",
+                ["since"] = new JsonObject { ["epoch"] = "0123456789abcdef", ["offset"] = 1 },
+            }
+        );
+        Assert.Equal(200, result["status"]!.GetValue<int>());
+        var body = result["body"]!.AsObject();
+        Assert.False(body["recovered"]!.GetValue<bool>());
+        Assert.Empty(body["publications"]!.AsArray());
+        Assert.Equal("first", body["snapshot"]!["title"]!.GetValue<string>());
+        Assert.NotEqual("0123456789abcdef", body["epoch"]!.GetValue<string>());
+    }
+
+    [Fact]
     public async Task Should_deliver_a_customers_own_profile_change_on_its_channel()
     {
         var customer = await CreateCustomerAsync();

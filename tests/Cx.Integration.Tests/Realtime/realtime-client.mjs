@@ -69,7 +69,7 @@ const hasMarker = (marker) => (list) => list.some((p) => JSON.stringify(p.data ?
 let output;
 if (plan.mode === 'subscribe') {
   const client = await connect(plan.token);
-  output = await subscribe(client.connection, plan.token);
+  output = await subscribe(client.connection, plan.token, plan.since);
   await client.connection.stop();
 } else if (plan.mode === 'live') {
   const client = await connect(plan.token);
