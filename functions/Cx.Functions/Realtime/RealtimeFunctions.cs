@@ -6,7 +6,7 @@ using Microsoft.Azure.Functions.Worker;
 namespace Cx.Functions.Realtime;
 
 /// <summary>Live updates: negotiate (SignalR's serverless contract) and channel subscriptions; channel permissions are checked by the service.</summary>
-public sealed class RealtimeFunctions(RealtimeEndpoints endpoints)
+public sealed class RealtimeFunctions(RealtimeEndpoints endpoints, MutationEndpoints mutations)
 {
     [Access(AccessAttribute.Authenticated)]
     [Function(nameof(NegotiateRealtime))]
@@ -20,4 +20,11 @@ public sealed class RealtimeFunctions(RealtimeEndpoints endpoints)
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = RealtimeRoutes.Subscriptions)] HttpRequest request,
         CancellationToken cancellationToken
     ) => endpoints.SubscribeAsync(request, cancellationToken);
+
+    [Access(AccessAttribute.Authenticated)]
+    [Function(nameof(ReplayMutations))]
+    public Task<IResult> ReplayMutations(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = RealtimeRoutes.Mutations)] HttpRequest request,
+        CancellationToken cancellationToken
+    ) => mutations.ReplayAsync(request, cancellationToken);
 }

@@ -18,6 +18,7 @@ public static class RealtimeServiceCollectionExtensions
         services.AddCxOptions<RealtimeOptions>(configuration, RealtimeOptions.Section);
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<RealtimeService>();
+        services.TryAddSingleton<OfflineReplayService>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IChangeHook, RealtimeHook>());
         return services;
     }

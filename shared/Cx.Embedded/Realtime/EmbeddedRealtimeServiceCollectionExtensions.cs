@@ -8,13 +8,16 @@ namespace Cx.Embedded.Realtime;
 
 public static class EmbeddedRealtimeServiceCollectionExtensions
 {
-    /// <summary>The embedded channel log: tables in the SQLite file of the embedded store.</summary>
+    /// <summary>The embedded channel log and offline-client ledger: tables in the SQLite file of the embedded store.</summary>
     public static IServiceCollection AddCxSqliteChannelLog(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddOptions<SqliteOptions>().Bind(configuration.GetSection(SqliteOptions.Section)).ValidateDataAnnotations();
         services.TryAddSingleton<SqliteDatabase>();
         services.TryAddSingleton<SqliteChannelLog>();
         services.TryAddSingleton<IChannelLog>(sp => sp.GetRequiredService<SqliteChannelLog>());
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<SqliteMutationLedger>();
+        services.TryAddSingleton<IMutationLedger>(sp => sp.GetRequiredService<SqliteMutationLedger>());
         return services;
     }
 }

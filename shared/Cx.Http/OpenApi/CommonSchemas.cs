@@ -281,6 +281,10 @@ public static class CommonSchemas
                     Type = JsonSchemaType.Boolean,
                     Description = "Imports: true when the file has more errors than the ones listed.",
                 },
+                // Offline replay (POST /api/v1/realtime/mutations) answers a stale mutation with these (docs/realtime.md).
+                ["counter"] = SchemaBuilder.Integer(1, long.MaxValue, "Offline replay: the counter of the mutation that conflicts."),
+                ["lastApplied"] = SchemaBuilder.Integer(0, long.MaxValue, "Offline replay: the client's last applied counter."),
+                ["current"] = new OpenApiSchema { Type = JsonSchemaType.Object, Description = "Offline replay: the entry as it is now." },
             },
             Required = new SortedSet<string>(StringComparer.Ordinal) { "type", "title", "status", "detail", "instance", "code" },
             AdditionalPropertiesAllowed = false,

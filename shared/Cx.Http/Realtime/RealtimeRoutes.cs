@@ -22,10 +22,17 @@ public sealed record SubscriptionView(
     [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] RawJson? Snapshot
 );
 
+/// <summary>One mutation's outcome: applied (with the entry's new ETag) or duplicate (applied by an earlier replay).</summary>
+public sealed record MutationResultView(long Counter, string Status, string? ETag);
+
+/// <summary>A replay's answer: the client's last applied counter (the acknowledgement) and each mutation's outcome.</summary>
+public sealed record ReplayView(string ClientId, long LastApplied, IReadOnlyList<MutationResultView> Results);
+
 /// <summary>The serializer contracts of the realtime endpoints.</summary>
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(NegotiateView))]
 [JsonSerializable(typeof(SubscriptionView))]
+[JsonSerializable(typeof(ReplayView))]
 public sealed partial class RealtimeJsonContext : JsonSerializerContext
 {
     public static RealtimeJsonContext Relaxed { get; } =
@@ -48,6 +55,9 @@ public static class RealtimeRoutes
 
     /// <summary><c>POST</c> <c>{channel, connectionId, since?}</c>: add a connection to a channel, resuming from a position.</summary>
     public const string Subscriptions = "v1/realtime/subscriptions";
+
+    /// <summary><c>POST</c> <c>{clientId, mutations}</c>: replay a client's offline mutations, each applied exactly once.</summary>
+    public const string Mutations = "v1/realtime/mutations";
 
     private static OpenApiSchema Text(string description, string? pattern = null) =>
         new()
@@ -193,6 +203,74 @@ public static class RealtimeRoutes
                     },
                 ],
                 Problems = [400, 403, 404, 413, 415],
+            },
+            new()
+            {
+                OperationId = "ReplayMutations",
+                Method = "POST",
+                Route = Mutations,
+                Tag = ApiTags.Realtime,
+                Summary = "Replay a client's offline mutations, each applied exactly once",
+                Description =
+                    "Mutations are JSON merge patches of entries (type customer: a customer profile), numbered by a counter that "
+                    + "grows with every mutation of the client. Those at or below the client's last applied counter are "
+                    + "acknowledged as duplicates and not applied again; the others are applied in order. The answer's "
+                    + "lastApplied is the acknowledgement. A mutation whose ifMatch is stale stops the replay with 409 "
+                    + "(mutation-conflict): counter, lastApplied and current (the entry now), so the client can rebase. "
+                    + "Authorised like the REST writes of the same entries.",
+                Permission = AccessAttribute.Authenticated,
+                RequestBody = new(
+                    ApiSchemaRef.Inline(() =>
+                        new OpenApiSchema
+                        {
+                            Type = JsonSchemaType.Object,
+                            Properties = new Dictionary<string, IOpenApiSchema>
+                            {
+                                ["clientId"] = Text("The client's id, kept across restarts.", "^[A-Za-z0-9_-]{1,64}$"),
+                                ["mutations"] = new OpenApiSchema
+                                {
+                                    Type = JsonSchemaType.Array,
+                                    MaxItems = MutationEndpoints.MaxMutations,
+                                    Items = new OpenApiSchema
+                                    {
+                                        Type = JsonSchemaType.Object,
+                                        Properties = new Dictionary<string, IOpenApiSchema>
+                                        {
+                                            ["counter"] = new OpenApiSchema
+                                            {
+                                                Type = JsonSchemaType.Integer,
+                                                Format = "int64",
+                                                Minimum = "1",
+                                            },
+                                            ["type"] = Text("A content type key, or customer.", "^[a-z][a-z0-9_-]{0,63}$"),
+                                            ["id"] = Text("The entry's id.", "^[A-Za-z0-9_.-]{1,128}$"),
+                                            ["patch"] = new OpenApiSchema
+                                            {
+                                                Type = JsonSchemaType.Object,
+                                                Description = "A JSON merge patch (RFC 7396) of the entry.",
+                                            },
+                                            ["ifMatch"] = Text("The ETag the change was based on (optional)."),
+                                        },
+                                        Required = new SortedSet<string>(StringComparer.Ordinal) { "counter", "type", "id", "patch" },
+                                        AdditionalPropertiesAllowed = false,
+                                    },
+                                },
+                            },
+                            Required = new SortedSet<string>(StringComparer.Ordinal) { "clientId", "mutations" },
+                            AdditionalPropertiesAllowed = false,
+                        }
+                    ),
+                    [RequestBody.Json],
+                    "The client and its mutations in counter order."
+                ),
+                Responses =
+                [
+                    new(200, "Applied or acknowledged as duplicates.")
+                    {
+                        Schema = ApiSchemaRef.FromJson(RealtimeJsonContext.Default.ReplayView),
+                    },
+                ],
+                Problems = [400, 403, 404, 409, 413, 415],
             },
         ];
 }

@@ -8,6 +8,8 @@
 //  resume:    subscribe and keep an observer connection subscribed too; drop the first connection,
 //             make the writes, wait until the observer has the last one, reconnect with the last
 //             position the first connection had; out: {before, subscription, received}
+//  replay:    subscribe, send the offline mutations (plan.replay) plan.times times, make the writes, wait
+//             for the marker; out: {subscription, responses: [{status, body}], received}
 import * as signalR from '@microsoft/signalr';
 
 const chunks = [];
@@ -106,6 +108,24 @@ if (plan.mode === 'subscribe') {
   }
   output = { initial: initial.body, before: position, subscription: subscription.body, received };
   await again.connection.stop();
+} else if (plan.mode === 'replay') {
+  const client = await connect(plan.token);
+  const subscription = await subscribe(client.connection, plan.token);
+  if (subscription.status !== 200) throw new Error(JSON.stringify(subscription));
+  const responses = [];
+  for (let i = 0; i < plan.times; i++) {
+    const response = await fetch(`${plan.api}/realtime/mutations`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${plan.token}` },
+      body: JSON.stringify(plan.replay),
+    });
+    responses.push({ status: response.status, body: await response.json() });
+  }
+  // A last write through REST: once it arrives, every publication of the replays has arrived before it.
+  for (const w of plan.writes) await write(w);
+  await client.until(hasMarker(plan.marker));
+  output = { subscription: subscription.body, responses, received: client.received };
+  await client.connection.stop();
 } else {
   throw new Error(`unknown mode ${plan.mode}`);
 }

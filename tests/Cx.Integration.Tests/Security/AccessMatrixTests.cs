@@ -187,6 +187,7 @@ public sealed class AccessMatrixTests(UnlimitedDevHostFactory host) : IClassFixt
         // Realtime: any caller negotiates and subscribes; each channel is authorised by the service (RealtimeTests).
         ["NegotiateRealtime"] = Authenticated,
         ["SubscribeRealtime"] = Authenticated,
+        ["ReplayMutations"] = Authenticated,
     };
 
     internal static IReadOnlyList<FunctionDescriptor> HttpFunctions =>
