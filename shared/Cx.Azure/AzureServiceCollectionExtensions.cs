@@ -16,6 +16,38 @@ namespace Cx.Azure;
 public static class AzureServiceCollectionExtensions
 {
     /// <summary>
+    /// SignalR Service in serverless mode as the realtime transport (<c>Cx:Realtime:SignalR</c>),
+    /// through its REST API; negotiate answers with the service's client URL.
+    /// </summary>
+    public static IServiceCollection AddCxSignalRService(this IServiceCollection services, IConfiguration configuration)
+    {
+        services
+            .AddOptions<SignalR.SignalRServiceOptions>()
+            .Bind(configuration.GetSection(SignalR.SignalRServiceOptions.Section))
+            .ValidateDataAnnotations()
+            .Validate(
+                o => TryParse(o.ConnectionString),
+                "Cx:Realtime:SignalR:ConnectionString needs Endpoint=https://... and an AccessKey."
+            )
+            .ValidateOnStart();
+        services.Replace(ServiceDescriptor.Singleton<Core.Realtime.IRealtimePublisher, SignalR.SignalRServicePublisher>());
+        return services;
+    }
+
+    private static bool TryParse(string? connectionString)
+    {
+        try
+        {
+            SignalR.SignalRServicePublisher.Parse(connectionString ?? "");
+            return true;
+        }
+        catch (InvalidOperationException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>
     /// Registers the Redis rate limiter (<c>Cx:RateLimits:Redis</c>) as the one the request gate
     /// uses: buckets shared by every instance on the same Redis.
     /// </summary>

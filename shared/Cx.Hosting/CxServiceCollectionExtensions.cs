@@ -115,6 +115,9 @@ public static class CxServiceCollectionExtensions
             case Providers.Embedded:
                 services.TryAddSingleton<IRealtimePublisher, NoTransportPublisher>();
                 break;
+            case Providers.SignalRService:
+                services.AddCxSignalRService(configuration);
+                break;
         }
     }
 

@@ -89,7 +89,9 @@ public static class Providers
     /// </summary>
     public const string RealtimeKey = "Cx:Realtime:Provider";
 
-    public static IReadOnlyList<string> Realtime { get; } = [Embedded];
+    public const string SignalRService = "SignalRService";
+
+    public static IReadOnlyList<string> Realtime { get; } = [Embedded, SignalRService];
 
     /// <summary>
     /// Whether this process runs in Azure App Service or Azure Functions: <c>WEBSITE_SITE_NAME</c>

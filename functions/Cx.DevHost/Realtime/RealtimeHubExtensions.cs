@@ -7,13 +7,19 @@ namespace Cx.DevHost.Realtime;
 
 public static class RealtimeHubExtensions
 {
-    /// <summary>The DevHost's SignalR hub as the realtime transport (replacing the placeholder of <c>AddCx</c>).</summary>
+    /// <summary>
+    /// The DevHost's SignalR hub as the realtime transport, replacing the placeholder of <c>AddCx</c>
+    /// (with <c>Cx:Realtime:Provider=SignalRService</c> the service stays the transport).
+    /// </summary>
     public static IServiceCollection AddCxRealtimeHub(this IServiceCollection services)
     {
         services.AddSignalR();
         services.AddSingleton<HubConnections>();
         services.AddSingleton<HubPublisher>();
-        services.Replace(ServiceDescriptor.Singleton<IRealtimePublisher>(sp => sp.GetRequiredService<HubPublisher>()));
+        if (services.Any(d => d.ServiceType == typeof(IRealtimePublisher) && d.ImplementationType == typeof(NoTransportPublisher)))
+        {
+            services.Replace(ServiceDescriptor.Singleton<IRealtimePublisher>(sp => sp.GetRequiredService<HubPublisher>()));
+        }
         return services;
     }
 

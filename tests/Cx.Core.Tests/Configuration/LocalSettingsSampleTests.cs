@@ -46,6 +46,7 @@ public sealed class LocalSettingsSampleTests
         typeof(Cx.Azure.ServiceBus.ServiceBusQueueOptions),
         typeof(Cx.Core.Webhooks.WebhookOptions),
         typeof(Cx.Core.Realtime.RealtimeOptions),
+        typeof(Cx.Azure.SignalR.SignalRServiceOptions),
     ];
 
     /// <summary>
