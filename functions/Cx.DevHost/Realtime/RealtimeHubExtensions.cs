@@ -16,6 +16,7 @@ public static class RealtimeHubExtensions
         services.AddSignalR();
         services.AddSingleton<HubConnections>();
         services.AddSingleton<HubPublisher>();
+        services.AddHostedService<HubRevocationWatcher>();
         if (services.Any(d => d.ServiceType == typeof(IRealtimePublisher) && d.ImplementationType == typeof(NoTransportPublisher)))
         {
             services.Replace(ServiceDescriptor.Singleton<IRealtimePublisher>(sp => sp.GetRequiredService<HubPublisher>()));
@@ -49,13 +50,32 @@ public static class RealtimeHubExtensions
             ? header[7..].Trim()
             : context.Request.Query["access_token"].ToString();
         var audience = $"{context.Request.Scheme}://{context.Request.Host}{path}";
-        var user = token.Length == 0 ? null : await RealtimeTokens.ValidateAsync(publisher.AccessKey, token, audience, time.GetUtcNow());
-        if (user is null)
+        var valid = token.Length == 0 ? null : await RealtimeTokens.ValidateAsync(publisher.AccessKey, token, audience, time.GetUtcNow());
+        if (valid is not var (user, issuedAt))
         {
             context.Response.StatusCode = StatusCodes.Status401Unauthorized;
             return;
         }
-        List<Claim> claims = [new(ClaimTypes.NameIdentifier, user.UserId)];
+        // The per-user limit is checked at the hub's negotiate, so a client beyond it fails to start
+        // (429); the hub checks again when a connection opens, for clients that negotiate in parallel.
+        var options = context.RequestServices.GetRequiredService<IOptions<RealtimeOptions>>().Value;
+        if (
+            context.Request.Path.Value!.EndsWith("/negotiate", StringComparison.Ordinal)
+            && context.RequestServices.GetRequiredService<HubConnections>().CountFor(user.UserId) >= options.MaxConnectionsPerUser
+        )
+        {
+            context.Response.StatusCode = StatusCodes.Status429TooManyRequests;
+            context.Response.Headers.RetryAfter = "5";
+            return;
+        }
+        List<Claim> claims =
+        [
+            new(ClaimTypes.NameIdentifier, user.UserId),
+            new(
+                RealtimeTokens.IssuedAtClaim,
+                issuedAt.ToUnixTimeMilliseconds().ToString(System.Globalization.CultureInfo.InvariantCulture)
+            ),
+        ];
         if (user.SessionId is { } session)
         {
             claims.Add(new Claim(RealtimeTokens.SessionClaim, session));

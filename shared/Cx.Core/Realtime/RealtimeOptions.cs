@@ -23,4 +23,8 @@ public sealed class RealtimeOptions
     /// <summary>Lifetime of the access token negotiate hands out for the realtime connection (minutes).</summary>
     [Range(1, 1_440)]
     public int AccessTokenMinutes { get; set; } = 60;
+
+    /// <summary>Most open realtime connections per user on one hub; a connection beyond it is closed at once.</summary>
+    [Range(1, 10_000)]
+    public int MaxConnectionsPerUser { get; set; } = 20;
 }

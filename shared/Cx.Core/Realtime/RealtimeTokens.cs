@@ -16,6 +16,9 @@ public static class RealtimeTokens
     public const string UserClaim = "nameid";
     public const string SessionClaim = "cx_sid";
 
+    /// <summary>When the token was made, in Unix milliseconds (the precision of sign-out-everywhere's cut).</summary>
+    public const string IssuedAtClaim = "cx_iat";
+
     private static readonly JsonWebTokenHandler Handler = new() { SetDefaultTimesOnTokenCreation = false };
 
     public static string Create(string accessKey, string audience, RealtimeUser? user, DateTimeOffset now, TimeSpan lifetime)
@@ -24,6 +27,7 @@ public static class RealtimeTokens
         if (user is not null)
         {
             claims[UserClaim] = user.UserId;
+            claims[IssuedAtClaim] = now.ToUnixTimeMilliseconds();
             if (user.SessionId is { } session)
             {
                 claims[SessionClaim] = session;
@@ -42,8 +46,13 @@ public static class RealtimeTokens
         );
     }
 
-    /// <summary>The user of a valid token for <paramref name="audience"/>, or null (bad signature, wrong audience, expired).</summary>
-    public static async Task<RealtimeUser?> ValidateAsync(string accessKey, string token, string audience, DateTimeOffset now)
+    /// <summary>The user of a valid token for <paramref name="audience"/> and when it was made, or null (bad signature, wrong audience, expired).</summary>
+    public static async Task<(RealtimeUser User, DateTimeOffset IssuedAt)?> ValidateAsync(
+        string accessKey,
+        string token,
+        string audience,
+        DateTimeOffset now
+    )
     {
         var result = await Handler.ValidateTokenAsync(
             token,
@@ -62,7 +71,10 @@ public static class RealtimeTokens
         {
             return null;
         }
-        return new RealtimeUser(user, result.ClaimsIdentity.FindFirst(SessionClaim)?.Value);
+        var issuedAt = long.TryParse(result.ClaimsIdentity.FindFirst(IssuedAtClaim)?.Value, out var ms)
+            ? DateTimeOffset.FromUnixTimeMilliseconds(ms)
+            : now;
+        return (new RealtimeUser(user, result.ClaimsIdentity.FindFirst(SessionClaim)?.Value), issuedAt);
     }
 
     /// <summary>The user id of a validated principal's claims (for hubs).</summary>

@@ -10,7 +10,12 @@ namespace Cx.Integration.Tests.Realtime;
 public sealed class RealtimeHostFactory : DevHostFactory
 {
     protected override IReadOnlyDictionary<string, string?> Settings =>
-        new Dictionary<string, string?> { ["Cx:Hooks:PollMilliseconds"] = "20", ["Cx:RateLimits:Enabled"] = "false" };
+        new Dictionary<string, string?>
+        {
+            ["Cx:Hooks:PollMilliseconds"] = "20",
+            ["Cx:RateLimits:Enabled"] = "false",
+            ["Cx:Realtime:MaxConnectionsPerUser"] = "3",
+        };
 }
 
 /// <summary>
@@ -233,6 +238,41 @@ public sealed class RealtimeTests(RealtimeHostFactory host) : IClassFixture<Real
         Assert.Equal(200, (await RunAsync(plan))["status"]!.GetValue<int>());
         plan["token"] = host.IssueToken(Roles.SupportAgent);
         Assert.Equal(200, (await RunAsync(plan))["status"]!.GetValue<int>());
+    }
+
+    [Fact]
+    public async Task Should_close_the_connections_of_a_signed_out_token_within_5_seconds_and_keep_the_others()
+    {
+        var customer = await CreateCustomerAsync();
+        var result = await RunAsync(
+            new JsonObject
+            {
+                ["mode"] = "revoke",
+                ["api"] = Api,
+                ["token"] = host.IssueToken(Roles.Customer, customer),
+                ["observerToken"] = host.IssueToken(Roles.SupportAgent),
+            }
+        );
+        Assert.Equal(204, result["signOut"]!.GetValue<int>());
+        Assert.True(result["closedAfterMs"] is JsonValue, "The revoked token's connection was still open 5 s after the sign-out.");
+        Assert.InRange(result["closedAfterMs"]!.GetValue<long>(), 0, 5_000);
+        Assert.Equal("Connected", result["observer"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task Should_refuse_a_connection_beyond_the_per_user_limit()
+    {
+        var result = await RunAsync(
+            new JsonObject
+            {
+                ["mode"] = "limit",
+                ["api"] = Api,
+                ["token"] = host.IssueToken(Roles.Customer, Unique("lim")),
+                ["count"] = 4,
+            }
+        );
+        Assert.Equal(3, result["opened"]!.GetValue<int>());
+        Assert.NotNull(result["refused"]);
     }
 
     [Fact]

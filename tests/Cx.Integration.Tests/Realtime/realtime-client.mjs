@@ -10,6 +10,9 @@
 //             position the first connection had; out: {before, subscription, received}
 //  replay:    subscribe, send the offline mutations (plan.replay) plan.times times, make the writes, wait
 //             for the marker; out: {subscription, responses: [{status, body}], received}
+//  revoke:    connect with token and observerToken, sign token out everywhere, wait up to 5 s for the
+//             close; out: {signOut, closedAfterMs (null if still open), observer (its state)}
+//  limit:     open plan.count connections with one token; out: {opened, refused (the error, or null)}
 import * as signalR from '@microsoft/signalr';
 
 const chunks = [];
@@ -126,6 +129,35 @@ if (plan.mode === 'subscribe') {
   await client.until(hasMarker(plan.marker));
   output = { subscription: subscription.body, responses, received: client.received };
   await client.connection.stop();
+} else if (plan.mode === 'revoke') {
+  const client = await connect(plan.token);
+  const observer = await connect(plan.observerToken);
+  const closed = new Promise((resolve) => client.connection.onclose(() => resolve(Date.now())));
+  const response = await fetch(`${plan.api}/auth/sign-out-everywhere`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${plan.token}` },
+  });
+  const revokedAt = Date.now();
+  const closedAt = await Promise.race([closed, new Promise((resolve) => setTimeout(() => resolve(null), 5_000))]);
+  output = {
+    signOut: response.status,
+    closedAfterMs: closedAt === null ? null : closedAt - revokedAt,
+    observer: observer.connection.state,
+  };
+  await observer.connection.stop();
+} else if (plan.mode === 'limit') {
+  const opened = [];
+  let refused = null;
+  for (let i = 0; i < plan.count; i++) {
+    try {
+      opened.push(await connect(plan.token));
+    } catch (error) {
+      refused = String(error);
+      break;
+    }
+  }
+  output = { opened: opened.length, refused };
+  for (const c of opened) await c.connection.stop();
 } else {
   throw new Error(`unknown mode ${plan.mode}`);
 }
