@@ -34,6 +34,18 @@ public static class AzureServiceCollectionExtensions
         return services;
     }
 
+    /// <summary>Device sessions on Redis (<c>Cx:Realtime:Redis</c>), replacing the embedded store.</summary>
+    public static IServiceCollection AddCxRedisDeviceSessions(this IServiceCollection services, IConfiguration configuration)
+    {
+        services
+            .AddOptions<Redis.RedisSessionOptions>()
+            .Bind(configuration.GetSection(Redis.RedisSessionOptions.Section))
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        services.Replace(ServiceDescriptor.Singleton<Core.Realtime.IDeviceSessionStore, Redis.RedisDeviceSessionStore>());
+        return services;
+    }
+
     private static bool TryParse(string? connectionString)
     {
         try

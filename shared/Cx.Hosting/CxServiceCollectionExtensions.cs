@@ -119,6 +119,10 @@ public static class CxServiceCollectionExtensions
                 services.AddCxSignalRService(configuration);
                 break;
         }
+        if (Providers.Resolve(Providers.SessionsKey, configuration[Providers.SessionsKey], Providers.Sessions) == Providers.Redis)
+        {
+            services.AddCxRedisDeviceSessions(configuration);
+        }
     }
 
     /// <summary>

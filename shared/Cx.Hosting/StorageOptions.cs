@@ -93,6 +93,11 @@ public static class Providers
 
     public static IReadOnlyList<string> Realtime { get; } = [Embedded, SignalRService];
 
+    /// <summary><c>Cx:Realtime:SessionProvider</c>: where device sessions live: <c>Embedded</c> (the SQLite file) or <c>Redis</c>.</summary>
+    public const string SessionsKey = "Cx:Realtime:SessionProvider";
+
+    public static IReadOnlyList<string> Sessions { get; } = [Embedded, Redis];
+
     /// <summary>
     /// Whether this process runs in Azure App Service or Azure Functions: <c>WEBSITE_SITE_NAME</c>
     /// is set there, and the Functions host sets <c>FUNCTIONS_WORKER_RUNTIME</c> with

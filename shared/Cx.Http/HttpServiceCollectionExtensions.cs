@@ -63,6 +63,7 @@ public static class HttpServiceCollectionExtensions
         services.AddSingleton<Support.SupportEndpoints>();
         services.AddSingleton<Realtime.RealtimeEndpoints>();
         services.AddSingleton<Realtime.MutationEndpoints>();
+        services.AddSingleton<Realtime.SessionEndpoints>();
         return services;
     }
 }

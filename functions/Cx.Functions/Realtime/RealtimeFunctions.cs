@@ -28,3 +28,38 @@ public sealed class RealtimeFunctions(RealtimeEndpoints endpoints, MutationEndpo
         CancellationToken cancellationToken
     ) => mutations.ReplayAsync(request, cancellationToken);
 }
+
+/// <summary>Device sessions: short-lived state of one user handed between devices; only its own user reaches a session.</summary>
+public sealed class DeviceSessionFunctions(SessionEndpoints endpoints)
+{
+    [Access(AccessAttribute.Authenticated)]
+    [Function(nameof(CreateDeviceSession))]
+    public Task<IResult> CreateDeviceSession(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = RealtimeRoutes.Sessions)] HttpRequest request,
+        CancellationToken cancellationToken
+    ) => endpoints.CreateAsync(request, cancellationToken);
+
+    [Access(AccessAttribute.Authenticated)]
+    [Function(nameof(GetDeviceSession))]
+    public Task<IResult> GetDeviceSession(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = RealtimeRoutes.Session)] HttpRequest request,
+        string sessionId,
+        CancellationToken cancellationToken
+    ) => endpoints.GetAsync(request, sessionId, cancellationToken);
+
+    [Access(AccessAttribute.Authenticated)]
+    [Function(nameof(ReplaceDeviceSession))]
+    public Task<IResult> ReplaceDeviceSession(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "put", Route = RealtimeRoutes.Session)] HttpRequest request,
+        string sessionId,
+        CancellationToken cancellationToken
+    ) => endpoints.ReplaceAsync(request, sessionId, cancellationToken);
+
+    [Access(AccessAttribute.Authenticated)]
+    [Function(nameof(RevokeDeviceSession))]
+    public Task<IResult> RevokeDeviceSession(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "delete", Route = RealtimeRoutes.Session)] HttpRequest request,
+        string sessionId,
+        CancellationToken cancellationToken
+    ) => endpoints.DeleteAsync(request, sessionId, cancellationToken);
+}

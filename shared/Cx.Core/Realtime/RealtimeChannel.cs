@@ -18,6 +18,9 @@ public enum ChannelKind
 
     /// <summary><c>ticket:{ticketId}</c>: one support ticket.</summary>
     Ticket,
+
+    /// <summary><c>session:{sessionId}</c>: a device session's state, for its owner's devices.</summary>
+    Session,
 }
 
 /// <summary>A channel name, parsed: <c>entry:{typeKey}:{id}</c>, <c>customer:{id}</c>, <c>segment:{key}</c>, <c>ticket:{id}</c>.</summary>
@@ -31,6 +34,7 @@ public sealed partial record RealtimeChannel(ChannelKind Kind, string? TypeKey, 
             ChannelKind.Entry => $"entry:{TypeKey}:{Id}",
             ChannelKind.Customer => "customer:" + Id,
             ChannelKind.Segment => "segment:" + Id,
+            ChannelKind.Session => "session:" + Id,
             _ => "ticket:" + Id,
         };
 
@@ -56,6 +60,7 @@ public sealed partial record RealtimeChannel(ChannelKind Kind, string? TypeKey, 
             ["customer", var id] when IdPattern().IsMatch(id) => new(ChannelKind.Customer, null, id),
             ["segment", var key] when KeyPattern().IsMatch(key) => new(ChannelKind.Segment, null, key),
             ["ticket", var id] when IdPattern().IsMatch(id) => new(ChannelKind.Ticket, null, id),
+            ["session", var id] when IdPattern().IsMatch(id) => new(ChannelKind.Session, null, id),
             _ => null,
         };
     }
@@ -67,7 +72,7 @@ public sealed partial record RealtimeChannel(ChannelKind Kind, string? TypeKey, 
             new FieldError(
                 pointer,
                 "invalid-channel",
-                "A channel is entry:{typeKey}:{entryId}, customer:{customerId}, segment:{segmentKey} or ticket:{ticketId}."
+                "A channel is entry:{typeKey}:{entryId}, customer:{customerId}, segment:{segmentKey}, ticket:{ticketId} or session:{sessionId}."
             )
         );
 

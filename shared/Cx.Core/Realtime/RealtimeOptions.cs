@@ -27,4 +27,8 @@ public sealed class RealtimeOptions
     /// <summary>Most open realtime connections per user on one hub; a connection beyond it is closed at once.</summary>
     [Range(1, 10_000)]
     public int MaxConnectionsPerUser { get; set; } = 20;
+
+    /// <summary>Default lifetime of a device session (seconds; a create may ask for less or more, up to a day).</summary>
+    [Range(10, 86_400)]
+    public int SessionSeconds { get; set; } = 1_800;
 }

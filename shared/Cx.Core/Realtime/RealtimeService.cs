@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using Cx.Core.Common;
 using Cx.Core.Content;
 using Cx.Core.Documents;
@@ -29,7 +30,8 @@ public sealed class RealtimeService(
     EntryService entries,
     ContentTypeRegistry registry,
     TimeProvider time,
-    IOptions<RealtimeOptions> options
+    IOptions<RealtimeOptions> options,
+    IDeviceSessionStore sessions
 )
 {
     /// <summary>The realtime user id of an actor (SignalR's user identifier): kind and subject.</summary>
@@ -65,6 +67,12 @@ public sealed class RealtimeService(
                 break;
             case ChannelKind.Segment:
                 Require(actor.Has(Permissions.SegmentsRead), Permissions.SegmentsRead);
+                break;
+            case ChannelKind.Session:
+                if ((await sessions.GetAsync(channel.Id, cancellationToken))?.Owner != UserOf(actor).UserId)
+                {
+                    throw new NotFoundException("Session", channel.Id);
+                }
                 break;
             case ChannelKind.Ticket:
                 if (!actor.Has(Permissions.TicketsRead))
@@ -119,6 +127,14 @@ public sealed class RealtimeService(
     /// <summary>The channel's current document (null when it does not exist, and for segments, whose members are listed over REST).</summary>
     private async Task<ReadOnlyMemory<byte>?> SnapshotAsync(RealtimeChannel channel, CancellationToken cancellationToken)
     {
+        if (channel.Kind == ChannelKind.Session)
+        {
+            return await sessions.GetAsync(channel.Id, cancellationToken) is { } session
+                ? JsonSerializer.SerializeToUtf8Bytes(
+                    new JsonObject { ["version"] = session.Version, ["state"] = JsonNode.Parse(session.State.Span) }
+                )
+                : null;
+        }
         var (type, id) = channel.Kind switch
         {
             ChannelKind.Entry => (channel.TypeKey, channel.Id),

@@ -19,6 +19,7 @@ public static class RealtimeServiceCollectionExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<RealtimeService>();
         services.TryAddSingleton<OfflineReplayService>();
+        services.TryAddSingleton<DeviceSessionService>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IChangeHook, RealtimeHook>());
         return services;
     }

@@ -8,7 +8,7 @@ namespace Cx.Embedded.Realtime;
 
 public static class EmbeddedRealtimeServiceCollectionExtensions
 {
-    /// <summary>The embedded channel log and offline-client ledger: tables in the SQLite file of the embedded store.</summary>
+    /// <summary>The embedded channel log, offline-client ledger and device sessions (unless another store was registered first): tables in the SQLite file of the embedded store.</summary>
     public static IServiceCollection AddCxSqliteChannelLog(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddOptions<SqliteOptions>().Bind(configuration.GetSection(SqliteOptions.Section)).ValidateDataAnnotations();
@@ -18,6 +18,8 @@ public static class EmbeddedRealtimeServiceCollectionExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<SqliteMutationLedger>();
         services.TryAddSingleton<IMutationLedger>(sp => sp.GetRequiredService<SqliteMutationLedger>());
+        services.TryAddSingleton<SqliteDeviceSessionStore>();
+        services.TryAddSingleton<IDeviceSessionStore>(sp => sp.GetRequiredService<SqliteDeviceSessionStore>());
         return services;
     }
 }

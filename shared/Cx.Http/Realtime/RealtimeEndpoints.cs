@@ -61,7 +61,7 @@ public sealed partial class RealtimeEndpoints(RealtimeService service, IOptions<
                     new(
                         "/channel",
                         "invalid-channel",
-                        "A channel is entry:{typeKey}:{entryId}, customer:{customerId}, segment:{segmentKey} or ticket:{ticketId}."
+                        "A channel is entry:{typeKey}:{entryId}, customer:{customerId}, segment:{segmentKey}, ticket:{ticketId} or session:{sessionId}."
                     )
                 );
             }

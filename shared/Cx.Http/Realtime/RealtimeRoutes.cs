@@ -28,11 +28,15 @@ public sealed record MutationResultView(long Counter, string Status, string? ETa
 /// <summary>A replay's answer: the client's last applied counter (the acknowledgement) and each mutation's outcome.</summary>
 public sealed record ReplayView(string ClientId, long LastApplied, IReadOnlyList<MutationResultView> Results);
 
+/// <summary>A device session: its id (the hand-over token), state, version (also the ETag) and expiry.</summary>
+public sealed record SessionView(string Id, RawJson State, long Version, string ExpiresAt);
+
 /// <summary>The serializer contracts of the realtime endpoints.</summary>
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(NegotiateView))]
 [JsonSerializable(typeof(SubscriptionView))]
 [JsonSerializable(typeof(ReplayView))]
+[JsonSerializable(typeof(SessionView))]
 public sealed partial class RealtimeJsonContext : JsonSerializerContext
 {
     public static RealtimeJsonContext Relaxed { get; } =
@@ -58,6 +62,73 @@ public static class RealtimeRoutes
 
     /// <summary><c>POST</c> <c>{clientId, mutations}</c>: replay a client's offline mutations, each applied exactly once.</summary>
     public const string Mutations = "v1/realtime/mutations";
+
+    /// <summary><c>POST</c> <c>{state, ttlSeconds?}</c>: start a device session.</summary>
+    public const string Sessions = "v1/realtime/sessions";
+
+    /// <summary><c>GET</c>, <c>PUT</c> <c>{state}</c> (If-Match), <c>DELETE</c> (revoke): one device session.</summary>
+    public const string Session = "v1/realtime/sessions/{sessionId}";
+
+    private static readonly ApiParameter SessionParameter = new(
+        "sessionId",
+        ApiParameterLocation.Path,
+        "The session's id: the hand-over token.",
+        ApiSchemaRef.Inline(() => Text("The session's id.", "^[A-Za-z0-9_-]{1,128}$"))
+    )
+    {
+        Required = true,
+    };
+
+    private static ApiSchemaRef SessionSchema =>
+        ApiSchemaRef.Inline(() =>
+            new OpenApiSchema
+            {
+                Type = JsonSchemaType.Object,
+                Properties = new Dictionary<string, IOpenApiSchema>
+                {
+                    ["id"] = Text("The session's id, also the hand-over token."),
+                    ["state"] = new OpenApiSchema { Type = JsonSchemaType.Object, Description = "The shared state." },
+                    ["version"] = new OpenApiSchema
+                    {
+                        Type = JsonSchemaType.Integer,
+                        Format = "int64",
+                        Description = "Grows with every change; the ETag.",
+                    },
+                    ["expiresAt"] = new OpenApiSchema { Type = JsonSchemaType.String, Format = "date-time" },
+                },
+                Required = new SortedSet<string>(StringComparer.Ordinal) { "id", "state", "version", "expiresAt" },
+            }
+        );
+
+    private static ApiSchemaRef StateBody(bool create) =>
+        ApiSchemaRef.Inline(() =>
+        {
+            var schema = new OpenApiSchema
+            {
+                Type = JsonSchemaType.Object,
+                Properties = new Dictionary<string, IOpenApiSchema>
+                {
+                    ["state"] = new OpenApiSchema
+                    {
+                        Type = JsonSchemaType.Object,
+                        Description = "The state: a cart, the current step, a draft form.",
+                    },
+                },
+                Required = new SortedSet<string>(StringComparer.Ordinal) { "state" },
+                AdditionalPropertiesAllowed = false,
+            };
+            if (create)
+            {
+                schema.Properties["ttlSeconds"] = new OpenApiSchema
+                {
+                    Type = JsonSchemaType.Integer,
+                    Minimum = "10",
+                    Maximum = "86400",
+                    Description = "Lifetime in seconds (Cx:Realtime:SessionSeconds by default).",
+                };
+            }
+            return schema;
+        });
 
     private static OpenApiSchema Text(string description, string? pattern = null) =>
         new()
@@ -88,7 +159,8 @@ public static class RealtimeRoutes
 
     private const string ChannelDescription =
         "entry:{typeKey}:{entryId} (content:read and the type's read permission), customer:{customerId} (customers:read, or the "
-        + "customer itself), segment:{segmentKey} (segments:read), ticket:{ticketId} (tickets:read, or the ticket's customer).";
+        + "customer itself), segment:{segmentKey} (segments:read), ticket:{ticketId} (tickets:read, or the ticket's customer), "
+        + "session:{sessionId} (the session's own user).";
 
     private const string PublicationDescription =
         "A publication, as the connection receives it (target 'publication'): channel, epoch, offset, kind (upsert or delete), "
@@ -271,6 +343,62 @@ public static class RealtimeRoutes
                     },
                 ],
                 Problems = [400, 403, 404, 409, 413, 415],
+            },
+            new()
+            {
+                OperationId = "CreateDeviceSession",
+                Method = "POST",
+                Route = Sessions,
+                Tag = ApiTags.Realtime,
+                Summary = "Start a device session to hand to another device",
+                Description =
+                    "Short-lived state of the signed-in user. Its id is the hand-over token: show it on this device (QR code, a "
+                    + "code), and another device of the same user opens the session with it and subscribes to session:{id}.",
+                Permission = AccessAttribute.Authenticated,
+                RequestBody = new(StateBody(create: true), [RequestBody.Json], "The initial state."),
+                Responses = [new(201, "Started.") { Schema = SessionSchema, Headers = [ApiHeaders.Location, ApiHeaders.ETag] }],
+                Problems = [400, 413, 415],
+            },
+            new()
+            {
+                OperationId = "GetDeviceSession",
+                Method = "GET",
+                Route = Session,
+                Tag = ApiTags.Realtime,
+                Summary = "Open a device session with its hand-over token",
+                Description = "Only the user who started it; anyone else, an expired or a revoked session: 404.",
+                Permission = AccessAttribute.Authenticated,
+                Parameters = [SessionParameter],
+                Responses = [new(200, "The session.") { Schema = SessionSchema, Headers = [ApiHeaders.ETag] }],
+                Problems = [400, 404],
+            },
+            new()
+            {
+                OperationId = "ReplaceDeviceSession",
+                Method = "PUT",
+                Route = Session,
+                Tag = ApiTags.Realtime,
+                Summary = "Change a device session's state",
+                Description =
+                    "Published at once on session:{id} to the user's other connected devices. If-Match: the version it was based on.",
+                Permission = AccessAttribute.Authenticated,
+                Parameters = [SessionParameter, ApiParameters.IfMatch],
+                RequestBody = new(StateBody(create: false), [RequestBody.Json], "The new state."),
+                Responses = [new(200, "Changed.") { Schema = SessionSchema, Headers = [ApiHeaders.ETag] }],
+                Problems = [400, 404, 412, 413, 415],
+            },
+            new()
+            {
+                OperationId = "RevokeDeviceSession",
+                Method = "DELETE",
+                Route = Session,
+                Tag = ApiTags.Realtime,
+                Summary = "Revoke a device session",
+                Description = "The token stops working on every device; subscribers of session:{id} get a delete.",
+                Permission = AccessAttribute.Authenticated,
+                Parameters = [SessionParameter],
+                Responses = [new(204, "Revoked.")],
+                Problems = [400, 404],
             },
         ];
 }

@@ -47,6 +47,7 @@ public sealed class LocalSettingsSampleTests
         typeof(Cx.Core.Webhooks.WebhookOptions),
         typeof(Cx.Core.Realtime.RealtimeOptions),
         typeof(Cx.Azure.SignalR.SignalRServiceOptions),
+        typeof(Cx.Azure.Redis.RedisSessionOptions),
     ];
 
     /// <summary>
@@ -70,6 +71,7 @@ public sealed class LocalSettingsSampleTests
         [Providers.PersonalizationCacheKey] = Providers.PersonalizationCache[0],
         [Providers.QueuesKey] = Providers.Queues[0],
         [Providers.RealtimeKey] = Providers.Realtime[0],
+        [Providers.SessionsKey] = Providers.Sessions[0],
     };
 
     /// <summary>

@@ -276,6 +276,87 @@ public sealed class RealtimeTests(RealtimeHostFactory host) : IClassFixture<Real
     }
 
     [Fact]
+    public async Task Should_hand_a_session_to_another_device_of_the_same_customer_and_reach_it_live()
+    {
+        var customer = await CreateCustomerAsync();
+        var phone = host.CreateClientFor(Roles.Customer, customer);
+        var created = await phone
+            .PostAsync("realtime/sessions", HttpAssertions.Json("""{"state":{"cart":["sku-1"],"step":"shipping"},"ttlSeconds":600}"""))
+            .ShouldBeAsync(HttpStatusCode.Created);
+        var session = await created.ReadObjectAsync();
+        var id = session["id"]!.GetValue<string>();
+        Assert.Equal("\"1\"", created.Headers.ETag!.Tag);
+
+        // The desktop (another token of the same customer) opens it with the hand-over token and follows it live.
+        var desktopToken = host.IssueToken(Roles.Customer, customer);
+        var phoneToken = host.IssueToken(Roles.Customer, customer);
+        var result = await RunAsync(
+            new JsonObject
+            {
+                ["mode"] = "live",
+                ["api"] = Api,
+                ["token"] = desktopToken,
+                ["channel"] = "session:" + id,
+                ["writes"] = new JsonArray(
+                    new JsonObject
+                    {
+                        ["method"] = "PUT",
+                        ["url"] = $"{Api}/realtime/sessions/{id}",
+                        ["token"] = phoneToken,
+                        ["body"] = new JsonObject
+                        {
+                            ["state"] = new JsonObject { ["cart"] = new JsonArray("sku-1", "sku-2"), ["step"] = "marker-pay" },
+                        },
+                    }
+                ),
+                ["marker"] = "marker-pay",
+            }
+        );
+        Assert.Equal("shipping", result["subscription"]!["snapshot"]!["state"]!["step"]!.GetValue<string>());
+        var change = Assert.Single(result["received"]!.AsArray());
+        Assert.Equal(2, change!["data"]!["version"]!.GetValue<long>());
+        Assert.Equal(["sku-1", "sku-2"], change["data"]!["state"]!["cart"]!.AsArray().Select(v => v!.GetValue<string>()));
+
+        // A stale version is refused; another customer cannot open, follow or change it (404, as if it did not exist).
+        var stale = new HttpRequestMessage(HttpMethod.Put, $"realtime/sessions/{id}") { Content = HttpAssertions.Json("""{"state":{}}""") };
+        stale.Headers.TryAddWithoutValidation("If-Match", "\"1\"");
+        await (await phone.SendAsync(stale)).ShouldBeProblemAsync(HttpStatusCode.PreconditionFailed, "precondition-failed");
+        var stranger = host.CreateClientFor(Roles.Customer, Unique("stranger"));
+        await (await stranger.GetAsync($"realtime/sessions/{id}")).ShouldBeProblemAsync(HttpStatusCode.NotFound, "not-found");
+        await (await stranger.DeleteAsync($"realtime/sessions/{id}")).ShouldBeProblemAsync(HttpStatusCode.NotFound, "not-found");
+        var follow = await RunAsync(
+            new JsonObject
+            {
+                ["mode"] = "subscribe",
+                ["api"] = Api,
+                ["token"] = host.IssueToken(Roles.Customer, Unique("stranger")),
+                ["channel"] = "session:" + id,
+            }
+        );
+        Assert.Equal(404, follow["status"]!.GetValue<int>());
+
+        // Revoked: the token stops working everywhere.
+        await phone.DeleteAsync($"realtime/sessions/{id}").ShouldBeAsync(HttpStatusCode.NoContent);
+        await (await phone.GetAsync($"realtime/sessions/{id}")).ShouldBeProblemAsync(HttpStatusCode.NotFound, "not-found");
+    }
+
+    [Fact]
+    public async Task Should_answer_bad_session_requests_with_problems_naming_the_field()
+    {
+        var problem = await (
+            await _admin.PostAsync("realtime/sessions", HttpAssertions.Json("""{"state":[1],"ttlSeconds":5,"other":1}"""))
+        ).ShouldBeProblemAsync(HttpStatusCode.BadRequest, "validation-failed");
+        Assert.Contains(("pointer", "/state", "type"), problem.Errors());
+        Assert.Contains(("pointer", "/ttlSeconds", "range"), problem.Errors());
+        Assert.Contains(("pointer", "/other", "unknown-property"), problem.Errors());
+        var badId = await (await _admin.GetAsync("realtime/sessions/bad%20id")).ShouldBeProblemAsync(
+            HttpStatusCode.BadRequest,
+            "validation-failed"
+        );
+        Assert.Contains(("parameter", "sessionId", "pattern"), badId.Errors());
+    }
+
+    [Fact]
     public async Task Should_answer_bad_subscriptions_with_problems_naming_the_field()
     {
         var problem = await _admin

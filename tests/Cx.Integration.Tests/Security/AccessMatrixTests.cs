@@ -188,6 +188,10 @@ public sealed class AccessMatrixTests(UnlimitedDevHostFactory host) : IClassFixt
         ["NegotiateRealtime"] = Authenticated,
         ["SubscribeRealtime"] = Authenticated,
         ["ReplayMutations"] = Authenticated,
+        ["CreateDeviceSession"] = Authenticated,
+        ["GetDeviceSession"] = Authenticated,
+        ["ReplaceDeviceSession"] = Authenticated,
+        ["RevokeDeviceSession"] = Authenticated,
     };
 
     internal static IReadOnlyList<FunctionDescriptor> HttpFunctions =>
@@ -284,6 +288,7 @@ public sealed class AccessMatrixTests(UnlimitedDevHostFactory host) : IClassFixt
             ["webhookKey"] = "matrix-webhook",
             ["deliveryId"] = "msg_" + new string('0', 32),
             ["ticketId"] = "t1",
+            ["sessionId"] = "matrix-session",
         };
         var values = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (System.Text.RegularExpressions.Match match in System.Text.RegularExpressions.Regex.Matches(route, "{([^}:?]+)[^}]*}"))
