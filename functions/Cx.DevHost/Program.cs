@@ -1,13 +1,15 @@
 using System.Diagnostics;
 using Cx.Core.Identity;
 using Cx.DevHost;
+using Cx.DevHost.Durable;
 using Cx.Hosting;
 using Cx.Http.Problems;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Options;
 
 // Runs the function app's own functions in one process, without Azure Functions Core Tools:
-// the HTTP functions of functions.metadata on Kestrel, its timers on their schedules.
+// the HTTP functions of functions.metadata on Kestrel, its timers on their schedules, its Durable
+// orchestrators and activities on the in-process Durable backend.
 DevHostCommandLine commandLine;
 try
 {
@@ -52,6 +54,7 @@ if (FaultInjection.Add(builder) is { } refused)
 }
 builder.Services.AddSingleton<DemoData>();
 builder.Services.AddHostedService(sp => ActivatorUtilities.CreateInstance<TimerFunctionScheduler>(sp, functions, functionApp));
+builder.Services.AddDurableFunctions(functions, functionApp);
 builder.Services.AddCors();
 builder.Services.AddSingleton<KestrelRejections>();
 builder.Services.AddOptions<KestrelServerOptions>().Configure<KestrelRejections>((options, rejections) => rejections.Configure(options));

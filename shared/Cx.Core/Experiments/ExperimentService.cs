@@ -51,6 +51,14 @@ public sealed class ExperimentService(
         CancellationToken cancellationToken
     )
     {
+        // The outcome fields are the significance run's to write, never a client's.
+        experiment = experiment with
+        {
+            Winner = null,
+            Promoted = null,
+            ArchivedVariations = [],
+            Analysis = null,
+        };
         await ValidateAsync(experiment, null, cancellationToken);
         var snapshot = await registry.GetAllAsync(cancellationToken);
         if (snapshot.Experiments.ContainsKey(experiment.Key))
@@ -87,6 +95,14 @@ public sealed class ExperimentService(
             );
         }
         var current = await registry.ReadCurrentAsync(key, cancellationToken) ?? throw new NotFoundException("Experiment", key);
+        // The outcome fields the significance run wrote are kept whatever the body says.
+        experiment = experiment with
+        {
+            Winner = current.Definition.Winner,
+            Promoted = current.Definition.Promoted,
+            ArchivedVariations = current.Definition.ArchivedVariations,
+            Analysis = current.Definition.Analysis,
+        };
         await ValidateAsync(experiment, current.Definition, cancellationToken);
         var (record, written) = await registry.SaveAsync(experiment, current, ifMatch, cancellationToken);
         if (written)
@@ -143,6 +159,11 @@ public sealed class ExperimentService(
         }
         var bucket = Bucket(key, unitId);
         var variation = experiment.Variations[Pick(experiment, bucket)];
+        if (experiment is { Promoted: true, Winner: { } winner })
+        {
+            // A promoted winner serves every unit.
+            variation = experiment.Variations.First(v => v.Key == winner);
+        }
         var eventId = ExperimentDocuments.ExposureEventId(key);
         if (expose)
         {
