@@ -10,12 +10,17 @@ using Microsoft.Extensions.Options;
 
 namespace Cx.Core.Experiments;
 
-/// <summary>The arm a unit is assigned to, its bucket, and the exposure event that records it.</summary>
+/// <summary>
+/// The arm a unit is assigned to, its bucket, the exposure event that records it, whether that event
+/// was appended, and whether the time was inside the experiment's start and planned end.
+/// </summary>
 public sealed record ExperimentAssignment(
     ExperimentDefinition Experiment,
     ExperimentVariation Variation,
     int Bucket,
-    string ExposureEventId
+    string ExposureEventId,
+    bool Exposed = false,
+    bool InWindow = true
 );
 
 /// <summary>
@@ -165,9 +170,21 @@ public sealed class ExperimentService(
             variation = experiment.Variations.First(v => v.Key == winner);
         }
         var eventId = ExperimentDocuments.ExposureEventId(key);
+        var now = time.GetUtcNow();
+        if (!InWindow(experiment, now))
+        {
+            // Before the start or from the planned end on, every unit gets the control and no exposure is recorded.
+            return new ExperimentAssignment(
+                experiment,
+                experiment.Variations.First(v => v.Key == experiment.Control),
+                bucket,
+                eventId,
+                false,
+                false
+            );
+        }
         if (expose)
         {
-            var now = time.GetUtcNow();
             var properties = JsonSerializer.SerializeToUtf8Bytes(
                 new Dictionary<string, object>
                 {
@@ -195,8 +212,13 @@ public sealed class ExperimentService(
                 cancellationToken
             );
         }
-        return new ExperimentAssignment(experiment, variation, bucket, eventId);
+        return new ExperimentAssignment(experiment, variation, bucket, eventId, expose);
     }
+
+    /// <summary>Whether <paramref name="now"/> is within [start, plannedEnd) of the experiment (a missing or unreadable bound does not limit).</summary>
+    public static bool InWindow(ExperimentDefinition experiment, DateTimeOffset now) =>
+        !(experiment.Start is { } start && Instants.TryParse(start, out var from) && now < from)
+        && !(experiment.PlannedEnd is { } end && Instants.TryParse(end, out var until) && now >= until);
 
     /// <summary>
     /// The bucket (0-9,999) of a unit in an experiment: the flags' algorithm (<see cref="FlagBuckets"/>) over

@@ -249,6 +249,43 @@ public sealed class ExperimentSignificanceTests(SignificanceHostFactory host) : 
         Assert.Null((await _client.GetObjectAsync($"experiments/{key}"))["winner"]);
     }
 
+    [Theory]
+    [InlineData("2098-01-01T00:00:00Z", "2099-01-01T00:00:00Z")]
+    [InlineData("2020-01-01T00:00:00Z", "2021-01-01T00:00:00Z")]
+    public async Task Should_serve_the_control_and_record_no_exposure_outside_start_and_planned_end(string start, string plannedEnd)
+    {
+        var key = await CreateExperimentAsync(Key("sig-window"));
+        var document = await _client.GetAsync($"experiments/{key}").ShouldBeAsync(HttpStatusCode.OK);
+        var body = await document.ReadObjectAsync();
+        body["start"] = start;
+        body["plannedEnd"] = plannedEnd;
+        foreach (var name in (string[])["id", "type", "schemaVersion", "createdAt", "updatedAt"])
+        {
+            body.Remove(name);
+        }
+        var put = new HttpRequestMessage(HttpMethod.Put, $"experiments/{key}") { Content = HttpAssertions.Json(body) };
+        put.Headers.IfMatch.Add(document.Headers.ETag!);
+        await _client.SendAsync(put).ShouldBeAsync(HttpStatusCode.OK);
+        await _client.WaitForProcessingAsync(Timeout);
+        var appended = (await _client.GetObjectAsync("events/status"))["appended"]!.GetValue<long>();
+
+        var variations = new HashSet<string>();
+        for (var i = 0; i < 40; i++)
+        {
+            var answer = await (
+                await _client
+                    .PostAsync($"experiments/{key}/assign", HttpAssertions.Json($$"""{"unitId":"w{{i}}"}"""))
+                    .ShouldBeAsync(HttpStatusCode.OK)
+            ).ReadObjectAsync();
+            variations.Add(answer["variation"]!.GetValue<string>());
+            Assert.False(answer["exposed"]!.GetValue<bool>());
+        }
+
+        Assert.Equal(["control"], variations);
+        await _client.WaitForProcessingAsync(Timeout);
+        Assert.Equal(appended, (await _client.GetObjectAsync("events/status"))["appended"]!.GetValue<long>());
+    }
+
     [Fact]
     public async Task Should_answer_400_for_a_bad_run_request_and_start_nothing()
     {
