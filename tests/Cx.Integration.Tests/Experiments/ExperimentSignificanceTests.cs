@@ -301,3 +301,45 @@ public sealed class ExperimentSignificanceTests(SignificanceHostFactory host) : 
         await _client.GetAsync("experiment-runs?x=1").ShouldBeAsync(HttpStatusCode.BadRequest);
     }
 }
+
+public sealed class SignificanceTimerHostFactory : DevHostFactory
+{
+    protected override IReadOnlyDictionary<string, string?> Settings =>
+        new Dictionary<string, string?>
+        {
+            ["Cx:RateLimits:Enabled"] = "false",
+            // Every second: the timer's schedule comes from the app setting its trigger names.
+            ["Cx:Experiments:SignificanceSchedule"] = "* * * * * *",
+        };
+}
+
+/// <summary>The timer function starts the singleton orchestration on the schedule the setting gives (the DevHost runs it).</summary>
+public sealed class ExperimentSignificanceTimerTests(SignificanceTimerHostFactory host) : IClassFixture<SignificanceTimerHostFactory>
+{
+    [Fact]
+    public async Task Should_start_the_significance_run_from_the_timer_on_the_configured_schedule()
+    {
+        var client = host.CreateApiClient();
+        using var cancellation = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        while (true)
+        {
+            var response = await client.GetAsync("experiment-runs", cancellation.Token);
+            if (response.StatusCode == HttpStatusCode.OK)
+            {
+                var state = await response.ReadObjectAsync();
+                if (state["status"]!.GetValue<string>() == "completed")
+                {
+                    Assert.StartsWith("timer-", state["runId"]!.GetValue<string>(), StringComparison.Ordinal);
+                    Assert.Equal("experiment-significance", state["instanceId"]!.GetValue<string>());
+                    Assert.Empty(state["result"]!["experiments"]!.AsArray());
+                    return;
+                }
+            }
+            else
+            {
+                await response.ShouldBeProblemAsync(HttpStatusCode.NotFound, "not-found");
+            }
+            await Task.Delay(50, cancellation.Token);
+        }
+    }
+}
