@@ -310,6 +310,8 @@ var appSettings = {
   SignalR__endpoint: signalR.outputs.endpoint
   SignalR__credential: 'managedidentity'
   SignalR__clientId: identityClientId
+  // The experiment significance timer (NCRONTAB, seconds first); its trigger reads this setting.
+  Cx__Experiments__SignificanceSchedule: '0 0 3 * * *'
 }
 
 // Identity (docs/security.md). Tokens are signed with EC P-256 keys kept in Key Vault, one

@@ -1,6 +1,8 @@
 using System.Reflection;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Azure.Functions.Worker;
+using Microsoft.DurableTask;
+using Microsoft.DurableTask.Client;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Cx.DevHost;
@@ -49,6 +51,20 @@ public sealed class FunctionInvoker
     private static Func<InvocationContext, object?> Bind(FunctionDescriptor descriptor, ParameterInfo parameter)
     {
         var type = parameter.ParameterType;
+        if (parameter.GetCustomAttribute<ActivityTriggerAttribute>() is not null)
+        {
+            // An activity's input, deserialized by the Durable worker (Durable/DurableFunctions).
+            return c => c.Trigger;
+        }
+        if (type == typeof(TaskOrchestrationContext))
+        {
+            return c => c.Trigger ?? throw new InvalidOperationException("Not an orchestration.");
+        }
+        if (type == typeof(DurableTaskClient))
+        {
+            // [DurableClient]: the in-process Durable client (Durable/DurableFunctions).
+            return c => (c.Services ?? throw new InvalidOperationException("No services.")).GetRequiredService<DurableTaskClient>();
+        }
         if (type == typeof(HttpRequest))
         {
             return c => c.Http?.Request ?? throw new InvalidOperationException("Not an HTTP invocation.");
@@ -82,13 +98,15 @@ public sealed class FunctionInvoker
         }
         throw new InvalidOperationException(
             $"{descriptor.Name}: the DevHost cannot bind parameter '{parameter.Name}' of type {type.Name}. "
-                + "HTTP functions take HttpRequest, route values and CancellationToken; timers take TimerInfo."
+                + "HTTP functions take HttpRequest, route values and CancellationToken; timers take TimerInfo; "
+                + "orchestrators TaskOrchestrationContext, activities their [ActivityTrigger] input, any [DurableClient] DurableTaskClient."
         );
     }
 
     public async Task<object?> InvokeAsync(IServiceProvider services, InvocationContext context)
     {
         var instance = Method.IsStatic ? null : _factory(services, null);
+        context = context with { Services = services };
         try
         {
             var arguments = new object?[_arguments.Length];
@@ -125,4 +143,11 @@ public sealed class FunctionInvoker
 }
 
 /// <summary>What one invocation is given: the HTTP context or the timer, and cancellation.</summary>
-public sealed record InvocationContext(HttpContext? Http, TimerInfo? Timer, CancellationToken CancellationToken);
+public sealed record InvocationContext(HttpContext? Http, TimerInfo? Timer, CancellationToken CancellationToken)
+{
+    /// <summary>The orchestration context of an orchestrator, or the input of an activity.</summary>
+    public object? Trigger { get; init; }
+
+    /// <summary>The services of the invocation (set by <see cref="FunctionInvoker.InvokeAsync"/>).</summary>
+    public IServiceProvider? Services { get; init; }
+}

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Cx.Core.Identity;
 using Cx.DevHost;
+using Cx.DevHost.Durable;
 using Cx.DevHost.Realtime;
 using Cx.Hosting;
 using Cx.Http.Problems;
@@ -8,7 +9,8 @@ using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Options;
 
 // Runs the function app's own functions in one process, without Azure Functions Core Tools:
-// the HTTP functions of functions.metadata on Kestrel, its timers on their schedules.
+// the HTTP functions of functions.metadata on Kestrel, its timers on their schedules, its Durable
+// orchestrators and activities on the in-process Durable backend.
 DevHostCommandLine commandLine;
 try
 {
@@ -54,6 +56,7 @@ if (FaultInjection.Add(builder) is { } refused)
 builder.Services.AddCxRealtimeHub();
 builder.Services.AddSingleton<DemoData>();
 builder.Services.AddHostedService(sp => ActivatorUtilities.CreateInstance<TimerFunctionScheduler>(sp, functions, functionApp));
+builder.Services.AddDurableFunctions(functions, functionApp);
 builder.Services.AddCors();
 builder.Services.AddSingleton<KestrelRejections>();
 builder.Services.AddOptions<KestrelServerOptions>().Configure<KestrelRejections>((options, rejections) => rejections.Configure(options));

@@ -24,11 +24,30 @@ public sealed partial class TimerFunctionScheduler(
 {
     protected override Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var loops = functions
-            .Where(f => f.Timer is not null)
-            .Select(f => RunAsync(f, FunctionInvoker.Create(f, assembly), ParseSchedule(f), stoppingToken))
-            .ToList();
+        var loops = new List<Task>();
+        foreach (var function in functions.Where(f => f.Timer is not null))
+        {
+            if (MissingSetting(function) is { } setting)
+            {
+                // Like an app setting the Functions host cannot resolve: this timer does not run here.
+                LogTimerDisabled(logger, function.Name, setting);
+                continue;
+            }
+            loops.Add(RunAsync(function, FunctionInvoker.Create(function, assembly), ParseSchedule(function), stoppingToken));
+        }
         return Task.WhenAll(loops);
+    }
+
+    /// <summary>The setting a <c>%Setting%</c> schedule names when configuration lacks it, else null.</summary>
+    public string? MissingSetting(FunctionDescriptor function)
+    {
+        var schedule = function.Timer!.Schedule;
+        if (!(schedule.StartsWith('%') && schedule.EndsWith('%')))
+        {
+            return null;
+        }
+        var key = schedule.Trim('%');
+        return string.IsNullOrWhiteSpace(configuration[key.Replace("__", ":", StringComparison.Ordinal)]) ? key : null;
     }
 
     public CronExpression ParseSchedule(FunctionDescriptor function)
@@ -107,6 +126,13 @@ public sealed partial class TimerFunctionScheduler(
             LogTimerFailed(logger, ex, function.Name);
         }
     }
+
+    [LoggerMessage(
+        EventId = 203,
+        Level = LogLevel.Warning,
+        Message = "Timer function {Function} does not run: its schedule setting {Setting} is not set"
+    )]
+    private static partial void LogTimerDisabled(ILogger logger, string function, string setting);
 
     [LoggerMessage(EventId = 201, Level = LogLevel.Debug, Message = "Timer function {Function} ran")]
     private static partial void LogTimerRan(ILogger logger, string function);

@@ -68,6 +68,7 @@ public static class EmbeddedServiceCollectionExtensions
         services.TryAddSingleton<ITimelineReader, SqliteTimelineReader>();
         services.TryAddSingleton<IRollupReader, SqliteRollupReader>();
         services.TryAddSingleton<IEventOccurrenceReader, SqliteOccurrenceReader>();
+        services.TryAddSingleton<Core.Experiments.IExperimentEventReader, Experiments.SqliteExperimentEventReader>();
         return services;
     }
 

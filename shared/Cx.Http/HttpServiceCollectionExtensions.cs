@@ -58,6 +58,7 @@ public static class HttpServiceCollectionExtensions
         services.AddSingleton<Flags.FlagEndpoints>();
         services.AddSingleton<Flags.OfrepEndpoints>();
         services.AddSingleton<Experiments.ExperimentEndpoints>();
+        services.AddSingleton<Experiments.ExperimentRunEndpoints>();
         services.AddSingleton<Lifecycle.DeadLetterEndpoints>();
         services.AddSingleton<Audit.AuditVerifyEndpoints>();
         services.AddSingleton<Support.SupportEndpoints>();

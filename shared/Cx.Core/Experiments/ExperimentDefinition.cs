@@ -108,6 +108,21 @@ public sealed record ExperimentDefinition
 
     [JsonIgnore(Condition = JsonIgnoreCondition.Never)]
     public ExperimentStatus Status { get; init; } = ExperimentStatus.Draft;
+
+    /// <summary>
+    /// The winning variation, written by the significance run (never by a client): set only when the
+    /// primary metric crossed its always-valid boundary, no guardrail was harmed and the sample ratio held.
+    /// </summary>
+    public string? Winner { get; init; }
+
+    /// <summary>True when the significance run promoted the winner: every unit is then assigned the winner.</summary>
+    public bool? Promoted { get; init; }
+
+    /// <summary>The losing variations the significance run archived (kept in <see cref="Variations"/>, never deleted).</summary>
+    public EquatableArray<string> ArchivedVariations { get; init; } = [];
+
+    /// <summary>The results of the significance run that decided the experiment (written with <see cref="Winner"/>).</summary>
+    public ExperimentAnalysis? Analysis { get; init; }
 }
 
 /// <summary>The document types of experiments.</summary>

@@ -10,12 +10,17 @@ using Microsoft.Extensions.Options;
 
 namespace Cx.Core.Experiments;
 
-/// <summary>The arm a unit is assigned to, its bucket, and the exposure event that records it.</summary>
+/// <summary>
+/// The arm a unit is assigned to, its bucket, the exposure event that records it, whether that event
+/// was appended, and whether the time was inside the experiment's start and planned end.
+/// </summary>
 public sealed record ExperimentAssignment(
     ExperimentDefinition Experiment,
     ExperimentVariation Variation,
     int Bucket,
-    string ExposureEventId
+    string ExposureEventId,
+    bool Exposed = false,
+    bool InWindow = true
 );
 
 /// <summary>
@@ -51,6 +56,14 @@ public sealed class ExperimentService(
         CancellationToken cancellationToken
     )
     {
+        // The outcome fields are the significance run's to write, never a client's.
+        experiment = experiment with
+        {
+            Winner = null,
+            Promoted = null,
+            ArchivedVariations = [],
+            Analysis = null,
+        };
         await ValidateAsync(experiment, null, cancellationToken);
         var snapshot = await registry.GetAllAsync(cancellationToken);
         if (snapshot.Experiments.ContainsKey(experiment.Key))
@@ -87,6 +100,14 @@ public sealed class ExperimentService(
             );
         }
         var current = await registry.ReadCurrentAsync(key, cancellationToken) ?? throw new NotFoundException("Experiment", key);
+        // The outcome fields the significance run wrote are kept whatever the body says.
+        experiment = experiment with
+        {
+            Winner = current.Definition.Winner,
+            Promoted = current.Definition.Promoted,
+            ArchivedVariations = current.Definition.ArchivedVariations,
+            Analysis = current.Definition.Analysis,
+        };
         await ValidateAsync(experiment, current.Definition, cancellationToken);
         var (record, written) = await registry.SaveAsync(experiment, current, ifMatch, cancellationToken);
         if (written)
@@ -143,10 +164,27 @@ public sealed class ExperimentService(
         }
         var bucket = Bucket(key, unitId);
         var variation = experiment.Variations[Pick(experiment, bucket)];
+        if (experiment is { Promoted: true, Winner: { } winner })
+        {
+            // A promoted winner serves every unit.
+            variation = experiment.Variations.First(v => v.Key == winner);
+        }
         var eventId = ExperimentDocuments.ExposureEventId(key);
+        var now = time.GetUtcNow();
+        if (!InWindow(experiment, now))
+        {
+            // Before the start or from the planned end on, every unit gets the control and no exposure is recorded.
+            return new ExperimentAssignment(
+                experiment,
+                experiment.Variations.First(v => v.Key == experiment.Control),
+                bucket,
+                eventId,
+                false,
+                false
+            );
+        }
         if (expose)
         {
-            var now = time.GetUtcNow();
             var properties = JsonSerializer.SerializeToUtf8Bytes(
                 new Dictionary<string, object>
                 {
@@ -174,8 +212,13 @@ public sealed class ExperimentService(
                 cancellationToken
             );
         }
-        return new ExperimentAssignment(experiment, variation, bucket, eventId);
+        return new ExperimentAssignment(experiment, variation, bucket, eventId, expose);
     }
+
+    /// <summary>Whether <paramref name="now"/> is within [start, plannedEnd) of the experiment (a missing or unreadable bound does not limit).</summary>
+    public static bool InWindow(ExperimentDefinition experiment, DateTimeOffset now) =>
+        !(experiment.Start is { } start && Instants.TryParse(start, out var from) && now < from)
+        && !(experiment.PlannedEnd is { } end && Instants.TryParse(end, out var until) && now >= until);
 
     /// <summary>
     /// The bucket (0-9,999) of a unit in an experiment: the flags' algorithm (<see cref="FlagBuckets"/>) over

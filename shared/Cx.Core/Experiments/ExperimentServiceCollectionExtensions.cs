@@ -14,6 +14,7 @@ public static class ExperimentServiceCollectionExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<ExperimentRegistry>();
         services.TryAddSingleton<ExperimentService>();
+        services.TryAddSingleton<ExperimentSignificance>();
         return services;
     }
 }

@@ -95,7 +95,7 @@ public sealed class ExperimentEndpoints(ExperimentService experiments, Definitio
             assignment.Variation.Serves,
             assignment.Variation.Key == assignment.Experiment.Control,
             assignment.Bucket,
-            expose,
+            assignment.Exposed,
             new ExperimentExposureView(
                 assignment.ExposureEventId,
                 ExperimentDocuments.ExposureEvent,

@@ -25,6 +25,7 @@ public sealed record ExperimentAssignmentView(
 /// <summary>The serializer contracts of the experiment endpoints.</summary>
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(ExperimentAssignmentView))]
+[JsonSerializable(typeof(Cx.Core.Experiments.SignificanceRunState))]
 public sealed partial class ExperimentJsonContext : JsonSerializerContext
 {
     /// <summary>The context with readable escaping, as every Cx response.</summary>

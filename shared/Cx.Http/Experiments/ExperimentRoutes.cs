@@ -13,6 +13,9 @@ public static class ExperimentRoutes
     /// <summary><c>POST</c>: the arm of a unit in a running experiment.</summary>
     public const string Assign = "v1/experiments/{experimentKey}/assign";
 
+    /// <summary><c>POST</c>: start a significance run now; <c>GET</c>: the last run.</summary>
+    public const string Runs = "v1/experiment-runs";
+
     public static string Location(string key) => ApiRoutes.Path("v1/experiments/" + Uri.EscapeDataString(key));
 
     private static readonly ApiSchemaRef Document = ApiSchemaRef.Named(ExperimentSchemas.ExperimentDocument);
@@ -87,5 +90,60 @@ public static class ExperimentRoutes
                 ],
                 Problems = [400, 404, 409, 413, 415],
             },
+            new()
+            {
+                OperationId = "StartExperimentRun",
+                Method = "POST",
+                Route = Runs,
+                Tag = ApiTags.Flags,
+                Summary = "Start a significance run now",
+                Description =
+                    "Starts the singleton Durable orchestration that analyzes every running experiment (docs/experiments.md, "
+                    + "\"Significance\"), as the timer does. A run id names the run: a document that already holds that run's "
+                    + "analysis is not written again. 409 while a run is pending or running.",
+                RequestBody = new(ApiSchemaRef.Inline(RunBody), [RequestBody.Json], "Optionally the run id."),
+                Responses =
+                [
+                    new(202, "Started; read it with GET.")
+                    {
+                        Schema = ApiSchemaRef.FromJson(ExperimentJsonContext.Default.SignificanceRunState),
+                    },
+                ],
+                Problems = [400, 409, 413, 415],
+            },
+            new()
+            {
+                OperationId = "GetExperimentRun",
+                Method = "GET",
+                Route = Runs,
+                Tag = ApiTags.Flags,
+                Summary = "Read the last significance run",
+                Description =
+                    "Its status (pending, running, completed, failed) and, once completed, per experiment the decision, whether the "
+                    + "document was written, the sample-ratio test and every metric per arm. 404 before the first run.",
+                Responses =
+                [
+                    new(200, "The last run.") { Schema = ApiSchemaRef.FromJson(ExperimentJsonContext.Default.SignificanceRunState) },
+                ],
+                Problems = [400, 404],
+            },
         ];
+
+    private static OpenApiSchema RunBody() =>
+        new()
+        {
+            Type = JsonSchemaType.Object,
+            Properties = new Dictionary<string, IOpenApiSchema>
+            {
+                ["runId"] = new OpenApiSchema
+                {
+                    Type = JsonSchemaType.String,
+                    MinLength = 1,
+                    MaxLength = 64,
+                    Pattern = "^[A-Za-z0-9_.:-]{1,64}$",
+                    Description = "The run id (default: run- and the UTC time).",
+                },
+            },
+            AdditionalPropertiesAllowed = false,
+        };
 }

@@ -50,7 +50,7 @@ public sealed class ExperimentApiTests(SegmentsHostFactory host) : IClassFixture
                  "unit":"{{unit}}",
                  "primaryMetric":{"key":"purchase-rate","kind":"conversion","event":"purchase","windowHours":72},
                  "guardrails":[{"key":"revenue","kind":"mean","event":"purchase","property":"amount"}],
-                 "start":"2026-12-01T00:00:00Z","plannedEnd":"2026-12-31T00:00:00Z","status":"{{status}}"}
+                 "start":"2026-12-01T00:00:00Z","plannedEnd":"2099-12-31T00:00:00Z","status":"{{status}}"}
                 """
             )!
             .AsObject();

@@ -161,6 +161,8 @@ public sealed class AccessMatrixTests(UnlimitedDevHostFactory host) : IClassFixt
         ["ReplaceExperiment"] = [Admin, Marketer],
         ["DeleteExperiment"] = [Admin, Marketer],
         ["AssignExperiment"] = [Admin, Marketer],
+        ["StartExperimentRun"] = [Admin, Marketer],
+        ["GetExperimentRun"] = [Admin, Marketer],
         // Dead letters of lifecycle hooks: lifecycle:manage, admins only (no API-key scope grants it).
         ["ListDeadLetters"] = [Admin],
         ["GetDeadLetter"] = [Admin],

@@ -1,0 +1,356 @@
+using Cx.Core.Audit;
+using Microsoft.Extensions.Options;
+
+namespace Cx.Core.Experiments;
+
+/// <summary>
+/// The work of the significance orchestration's activities: which experiments to analyze, the
+/// per-arm aggregation of exposures and metrics with the statistics of <see cref="ExperimentStatistics"/>,
+/// and the idempotent, audited write of a decision into the experiment document.
+/// </summary>
+public sealed class ExperimentSignificance(
+    ExperimentRegistry registry,
+    IExperimentEventReader reader,
+    AuditLog audit,
+    TimeProvider time,
+    IOptions<ExperimentOptions> options
+)
+{
+    public const string Decided = "experiment.decided";
+
+    /// <summary>Running experiments without a winner, by key.</summary>
+    public async Task<string[]> ListRunningAsync(CancellationToken cancellationToken)
+    {
+        var snapshot = await registry.GetAllAsync(cancellationToken);
+        return
+        [
+            .. snapshot
+                .Experiments.Values.Where(r => r.Definition.Status == ExperimentStatus.Running && r.Definition.Winner is null)
+                .Select(r => r.Definition.Key)
+                .Order(StringComparer.Ordinal),
+        ];
+    }
+
+    /// <summary>Aggregates the exposures and metrics of an experiment per arm and computes its analysis (writes nothing).</summary>
+    public async Task<ExperimentAnalysis> AnalyzeAsync(string runId, string key, CancellationToken cancellationToken)
+    {
+        var record = await registry.ReadCurrentAsync(key, cancellationToken) ?? throw new Common.NotFoundException("Experiment", key);
+        var experiment = record.Definition;
+        var prefix = experiment.Unit == ExperimentUnit.Customer ? "c:" : "a:";
+        var units = new Dictionary<int, int>();
+        var arms = new List<int>();
+        var exposedAt = new List<long>();
+        await reader.ScanExposuresAsync(
+            key,
+            row =>
+            {
+                if (!row.Subject.StartsWith(prefix, StringComparison.Ordinal) || units.ContainsKey(row.SubjectId))
+                {
+                    return;
+                }
+                var unitId = row.Subject[prefix.Length..];
+                units[row.SubjectId] = arms.Count;
+                arms.Add(ExperimentService.Pick(experiment, ExperimentService.Bucket(key, unitId)));
+                exposedAt.Add(row.TimestampMs);
+            },
+            cancellationToken
+        );
+        var metrics = new List<(ExperimentMetric Metric, string Role, MetricSample[] Samples)>();
+        if (experiment.PrimaryMetric is { } primary)
+        {
+            metrics.Add((primary, "primary", await AggregateAsync(experiment, primary, units, arms, exposedAt, cancellationToken)));
+        }
+        foreach (var guardrail in experiment.Guardrails)
+        {
+            metrics.Add((guardrail, "guardrail", await AggregateAsync(experiment, guardrail, units, arms, exposedAt, cancellationToken)));
+        }
+        return Analyze(experiment, runId, time.GetUtcNow(), metrics, options.Value);
+    }
+
+    /// <summary>
+    /// The decision from per-arm samples (pure): SRM over the exposed units, per metric CUPED then each
+    /// treatment against the control, Benjamini-Hochberg over every (metric, treatment) always-valid
+    /// p-value, then the winner rule (docs/experiments.md, "Significance").
+    /// </summary>
+    public static ExperimentAnalysis Analyze(
+        ExperimentDefinition experiment,
+        string runId,
+        DateTimeOffset now,
+        IReadOnlyList<(ExperimentMetric Metric, string Role, MetricSample[] Samples)> metrics,
+        ExperimentOptions settings
+    )
+    {
+        var variations = experiment.Variations;
+        var control = Math.Max(0, variations.Items.IndexOf(variations.FirstOrDefault(v => v.Key == experiment.Control)!));
+        var counts = metrics.Count > 0 ? metrics[0].Samples.Select(s => s.Units).ToArray() : new long[variations.Count];
+        var srm = ExperimentStatistics.SampleRatio(counts, [.. variations.Select(v => (double)v.Weight)]);
+        var sampleRatio = new SampleRatioResult
+        {
+            ChiSquare = srm.ChiSquare,
+            DegreesOfFreedom = srm.DegreesOfFreedom,
+            PValue = srm.PValue,
+            Mismatch = srm.Mismatch,
+            Arms =
+            [
+                .. variations.Select(
+                    (v, i) =>
+                        new ArmUnits
+                        {
+                            Variation = v.Key,
+                            Units = counts[i],
+                            Weight = v.Weight,
+                        }
+                ),
+            ],
+        };
+        var comparisons = new List<(int Metric, int Arm, Comparison Comparison)>();
+        var thetas = new double[metrics.Count];
+        var moments = new Moments[metrics.Count][];
+        for (var m = 0; m < metrics.Count; m++)
+        {
+            var conversion = metrics[m].Metric.Kind == ExperimentMetricKind.Conversion;
+            var (theta, adjusted) = ExperimentStatistics.Cuped(metrics[m].Samples);
+            if (theta == 0)
+            {
+                adjusted = [.. metrics[m].Samples.Select(s => s.ToMoments(conversion))];
+            }
+            thetas[m] = theta;
+            moments[m] = adjusted;
+            for (var a = 0; a < variations.Count; a++)
+            {
+                if (a != control)
+                {
+                    comparisons.Add(
+                        (m, a, ExperimentStatistics.Compare(adjusted[control], adjusted[a], conversion, settings.Alpha, settings.Mixing))
+                    );
+                }
+            }
+        }
+        var adjustedP = ExperimentStatistics.BenjaminiHochberg([.. comparisons.Select(c => c.Comparison.SequentialPValue)]);
+        bool Significant(int index) => adjustedP[index] < settings.Alpha;
+
+        var results = new MetricResult[metrics.Count];
+        for (var m = 0; m < metrics.Count; m++)
+        {
+            var armResults = new ArmResult[variations.Count];
+            for (var a = 0; a < variations.Count; a++)
+            {
+                var index = comparisons.FindIndex(c => c.Metric == m && c.Arm == a);
+                var c = index >= 0 ? comparisons[index].Comparison : null;
+                armResults[a] = new ArmResult
+                {
+                    Variation = variations[a].Key,
+                    Units = moments[m][a].Units,
+                    Mean = moments[m][a].Mean,
+                    Effect = Finite(c?.Effect),
+                    RelativeEffect = Finite(c?.RelativeEffect),
+                    Lower = Finite(c?.Lower),
+                    Upper = Finite(c?.Upper),
+                    SequentialLower = Finite(c?.SequentialLower),
+                    SequentialUpper = Finite(c?.SequentialUpper),
+                    PValue = Finite(c?.PValue),
+                    SequentialPValue = Finite(c?.SequentialPValue),
+                    AdjustedPValue = index >= 0 ? adjustedP[index] : null,
+                    Significant = index >= 0 && Significant(index),
+                };
+            }
+            results[m] = new MetricResult
+            {
+                Metric = metrics[m].Metric.Key,
+                Role = metrics[m].Role,
+                Kind = metrics[m].Metric.Kind.ToString().ToLowerInvariant(),
+                Theta = thetas[m],
+                Arms = armResults,
+            };
+        }
+
+        string decision;
+        string? winner = null;
+        if (counts.Any(n => n < settings.MinUnitsPerArm))
+        {
+            decision = ExperimentDecisions.TooFewUnits;
+        }
+        else if (srm.Mismatch)
+        {
+            decision = ExperimentDecisions.SampleRatioMismatch;
+        }
+        else
+        {
+            // Higher is better. A treatment wins when it is significantly above the control on the primary
+            // metric (the largest such effect among several); the control wins when every treatment is
+            // significantly below it.
+            var primary = comparisons.Select((c, i) => (c, i)).Where(x => x.c.Metric == 0).ToList();
+            var better = primary
+                .Where(x => Significant(x.i) && x.c.Comparison.Effect > 0)
+                .OrderByDescending(x => x.c.Comparison.Effect)
+                .ToList();
+            int? winning =
+                better.Count > 0 ? better[0].c.Arm
+                : primary.Count > 0 && primary.All(x => Significant(x.i) && x.c.Comparison.Effect < 0) ? control
+                : null;
+            if (winning is not { } arm)
+            {
+                decision = ExperimentDecisions.NoDecision;
+            }
+            else if (
+                arm != control
+                && comparisons
+                    .Select((c, i) => (c, i))
+                    .Any(x => x.c.Metric > 0 && x.c.Arm == arm && Significant(x.i) && x.c.Comparison.Effect < 0)
+            )
+            {
+                decision = ExperimentDecisions.GuardrailHarmed;
+            }
+            else
+            {
+                decision = ExperimentDecisions.Winner;
+                winner = variations[arm].Key;
+            }
+        }
+        return new ExperimentAnalysis
+        {
+            Experiment = experiment.Key,
+            RunId = runId,
+            ComputedAt = now,
+            Decision = decision,
+            Winner = winner,
+            Losers = winner is null ? [] : [.. variations.Where(v => v.Key != winner).Select(v => v.Key)],
+            Alpha = settings.Alpha,
+            Mixing = settings.Mixing,
+            SampleRatio = sampleRatio,
+            Metrics = results,
+        };
+    }
+
+    /// <summary>
+    /// Writes a winning analysis into its experiment: winner, archived losers, the analysis, and the
+    /// status (ended, or running with the winner promoted). Idempotent: a document that already holds
+    /// this run's analysis, or any winner, or is no longer running is left as it is; the write is
+    /// conditional on the ETag read, and audited (<c>experiment.decided</c> with the run id).
+    /// </summary>
+    public async Task<string> WriteAsync(ExperimentAnalysis analysis, CancellationToken cancellationToken)
+    {
+        if (analysis.Decision != ExperimentDecisions.Winner || analysis.Winner is null)
+        {
+            return "no-decision";
+        }
+        var current = await registry.ReadCurrentAsync(analysis.Experiment, cancellationToken);
+        if (current is null)
+        {
+            return "experiment-gone";
+        }
+        var e = current.Definition;
+        if (e.Analysis?.RunId == analysis.RunId)
+        {
+            return "already-written";
+        }
+        if (e.Winner is not null || e.Status != ExperimentStatus.Running)
+        {
+            return "already-decided";
+        }
+        var promote = options.Value.PromoteWinner;
+        var decided = e with
+        {
+            Winner = analysis.Winner,
+            Promoted = promote ? true : null,
+            Status = promote ? ExperimentStatus.Running : ExperimentStatus.Ended,
+            ArchivedVariations = [.. analysis.Losers],
+            Analysis = analysis,
+        };
+        await registry.SaveAsync(decided, current, null, cancellationToken);
+        await audit.RecordAsync(
+            Decided,
+            ExperimentDocuments.Experiment,
+            e.Key,
+            details: new
+            {
+                runId = analysis.RunId,
+                winner = analysis.Winner,
+                archived = analysis.Losers,
+                promoted = promote,
+                status = ExperimentService.Status(decided.Status),
+            },
+            cancellationToken: cancellationToken
+        );
+        return "written";
+    }
+
+    private async Task<MetricSample[]> AggregateAsync(
+        ExperimentDefinition experiment,
+        ExperimentMetric metric,
+        Dictionary<int, int> units,
+        List<int> arms,
+        List<long> exposedAt,
+        CancellationToken cancellationToken
+    )
+    {
+        var samples = new MetricSample[experiment.Variations.Count];
+        if (units.Count == 0)
+        {
+            return samples;
+        }
+        var window = TimeSpan.FromHours(metric.WindowHours ?? ExperimentRules.DefaultWindowHours).Ticks / TimeSpan.TicksPerMillisecond;
+        var pre = TimeSpan.FromDays(options.Value.PrePeriodDays).Ticks / TimeSpan.TicksPerMillisecond;
+        var conversion = metric.Kind == ExperimentMetricKind.Conversion;
+        var ySum = new double[arms.Count];
+        var yCount = new int[arms.Count];
+        var xSum = new double[arms.Count];
+        var xCount = new int[arms.Count];
+        var from = exposedAt.Min() - pre;
+        var to = exposedAt.Max() + window;
+        await reader.ScanEventsAsync(
+            metric.Event,
+            conversion ? null : metric.Property,
+            from,
+            to,
+            row =>
+            {
+                if (!units.TryGetValue(row.SubjectId, out var u))
+                {
+                    return;
+                }
+                var at = exposedAt[u];
+                var value = conversion ? 1 : row.Value;
+                if (value is not { } v)
+                {
+                    return;
+                }
+                if (row.TimestampMs >= at && row.TimestampMs <= at + window)
+                {
+                    ySum[u] += v;
+                    yCount[u]++;
+                }
+                else if (row.TimestampMs < at && row.TimestampMs >= at - pre)
+                {
+                    xSum[u] += v;
+                    xCount[u]++;
+                }
+            },
+            cancellationToken
+        );
+        for (var u = 0; u < arms.Count; u++)
+        {
+            double y,
+                x;
+            switch (metric.Kind)
+            {
+                case ExperimentMetricKind.Conversion:
+                    y = yCount[u] > 0 ? 1 : 0;
+                    x = xCount[u] > 0 ? 1 : 0;
+                    break;
+                case ExperimentMetricKind.Mean:
+                    y = yCount[u] > 0 ? ySum[u] / yCount[u] : 0;
+                    x = xCount[u] > 0 ? xSum[u] / xCount[u] : 0;
+                    break;
+                default:
+                    y = ySum[u];
+                    x = xSum[u];
+                    break;
+            }
+            samples[arms[u]] = samples[arms[u]].Add(y, x);
+        }
+        return samples;
+    }
+
+    private static double? Finite(double? value) => value is { } v && double.IsFinite(v) ? v : null;
+}

@@ -1,0 +1,124 @@
+using System.Text.Json;
+using Cx.Core.Content;
+using Cx.Core.Experiments;
+
+namespace Cx.Core.Tests.Experiments;
+
+/// <summary>The decision rule of the significance run over per-arm samples, and the analysis as the experiment document stores it.</summary>
+public sealed class ExperimentAnalysisTests
+{
+    private static readonly ExperimentDefinition Experiment = new()
+    {
+        Key = "checkout",
+        Name = "Checkout",
+        Control = "control",
+        Variations =
+        [
+            new ExperimentVariation
+            {
+                Key = "control",
+                Weight = 5000,
+                Serves = "a",
+            },
+            new ExperimentVariation
+            {
+                Key = "one-page",
+                Weight = 5000,
+                Serves = "b",
+            },
+        ],
+        PrimaryMetric = new ExperimentMetric
+        {
+            Key = "rate",
+            Kind = ExperimentMetricKind.Conversion,
+            Event = "purchase",
+        },
+        Guardrails =
+        [
+            new ExperimentMetric
+            {
+                Key = "revenue",
+                Kind = ExperimentMetricKind.Mean,
+                Event = "purchase",
+                Property = "amount",
+            },
+        ],
+        Status = ExperimentStatus.Running,
+    };
+
+    private static MetricSample Conversions(long units, long converted) => new(units, converted, converted);
+
+    private static MetricSample Values(long units, double mean, double sd) =>
+        new(units, mean * units, (sd * sd * (units - 1)) + (mean * mean * units));
+
+    private static ExperimentAnalysis Analyze(MetricSample[] primary, MetricSample[] guardrail) =>
+        ExperimentSignificance.Analyze(
+            Experiment,
+            "run-1",
+            DateTimeOffset.UnixEpoch,
+            [(Experiment.PrimaryMetric!, "primary", primary), (Experiment.Guardrails[0], "guardrail", guardrail)],
+            new ExperimentOptions()
+        );
+
+    [Fact]
+    public void Should_name_the_treatment_that_crosses_the_boundary_without_harming_a_guardrail()
+    {
+        var analysis = Analyze([Conversions(5000, 500), Conversions(5000, 700)], [Values(5000, 30, 10), Values(5000, 30, 10)]);
+        Assert.Equal(ExperimentDecisions.Winner, analysis.Decision);
+        Assert.Equal("one-page", analysis.Winner);
+        Assert.Equal(["control"], analysis.Losers);
+    }
+
+    [Fact]
+    public void Should_refuse_a_winner_that_harms_a_guardrail()
+    {
+        var analysis = Analyze([Conversions(5000, 500), Conversions(5000, 700)], [Values(5000, 30, 10), Values(5000, 25, 10)]);
+        Assert.Equal(ExperimentDecisions.GuardrailHarmed, analysis.Decision);
+        Assert.Null(analysis.Winner);
+    }
+
+    [Fact]
+    public void Should_flag_a_sample_ratio_mismatch_before_anything_else()
+    {
+        var analysis = Analyze([Conversions(6000, 600), Conversions(4000, 700)], [Values(6000, 30, 10), Values(4000, 30, 10)]);
+        Assert.Equal(ExperimentDecisions.SampleRatioMismatch, analysis.Decision);
+        Assert.True(analysis.SampleRatio!.Mismatch);
+        Assert.Null(analysis.Winner);
+    }
+
+    [Fact]
+    public void Should_let_the_control_win_when_every_treatment_is_significantly_worse()
+    {
+        var analysis = Analyze([Conversions(5000, 700), Conversions(5000, 500)], [Values(5000, 30, 10), Values(5000, 30, 10)]);
+        Assert.Equal("control", analysis.Winner);
+        Assert.Equal(["one-page"], analysis.Losers);
+    }
+
+    [Fact]
+    public void Should_decide_nothing_on_a_small_difference_or_too_few_units()
+    {
+        Assert.Equal(
+            ExperimentDecisions.NoDecision,
+            Analyze([Conversions(5000, 500), Conversions(5000, 520)], [Values(5000, 30, 10), Values(5000, 30, 10)]).Decision
+        );
+        Assert.Equal(
+            ExperimentDecisions.TooFewUnits,
+            Analyze([Conversions(50, 5), Conversions(50, 40)], [Values(50, 30, 10), Values(50, 30, 10)]).Decision
+        );
+    }
+
+    [Fact]
+    public void Should_store_the_analysis_in_the_document_and_read_it_back()
+    {
+        var analysis = Analyze([Conversions(5000, 500), Conversions(5000, 700)], [Values(5000, 30, 10), Values(5000, 30, 10)]);
+        var decided = Experiment with { Winner = "one-page", ArchivedVariations = ["control"], Analysis = analysis };
+        // As the registry stores it: the definition options, which leave out default values (false, 0).
+        var json = JsonSerializer.SerializeToElement(decided, DefinitionJson.Options);
+        var read = DefinitionJson.Deserialize<ExperimentDefinition>(json);
+        Assert.Equal("one-page", read.Winner);
+        Assert.Equal(analysis.Metrics[0].Arms[1].AdjustedPValue, read.Analysis!.Metrics[0].Arms[1].AdjustedPValue);
+        Assert.Equal(analysis.SampleRatio!.PValue, read.Analysis.SampleRatio!.PValue);
+        Assert.False(read.Analysis.SampleRatio.Mismatch);
+        Assert.False(read.Analysis.Metrics[0].Arms[0].Significant);
+    }
+}
