@@ -55,15 +55,24 @@ public sealed class ExperimentSignificance(
             },
             cancellationToken
         );
-        var metrics = new List<(ExperimentMetric Metric, string Role, MetricSample[] Samples)>();
+        var declared = new List<(ExperimentMetric Metric, string Role)>();
         if (experiment.PrimaryMetric is { } primary)
         {
-            metrics.Add((primary, "primary", await AggregateAsync(experiment, primary, units, arms, exposedAt, cancellationToken)));
+            declared.Add((primary, "primary"));
         }
-        foreach (var guardrail in experiment.Guardrails)
+        declared.AddRange(experiment.Guardrails.Select(g => (g, "guardrail")));
+        var samples = new MetricSample[declared.Count][];
+        // One scan per event type for every metric that reads it.
+        foreach (var group in declared.Select((d, i) => (d.Metric, Index: i)).GroupBy(x => x.Metric.Event, StringComparer.Ordinal))
         {
-            metrics.Add((guardrail, "guardrail", await AggregateAsync(experiment, guardrail, units, arms, exposedAt, cancellationToken)));
+            var aggregated = await AggregateAsync(experiment, [.. group.Select(x => x.Metric)], units, arms, exposedAt, cancellationToken);
+            var k = 0;
+            foreach (var (_, index) in group)
+            {
+                samples[index] = aggregated[k++];
+            }
         }
+        var metrics = declared.Select((d, i) => (d.Metric, d.Role, samples[i])).ToList();
         return Analyze(experiment, runId, time.GetUtcNow(), metrics, options.Value);
     }
 
@@ -275,81 +284,106 @@ public sealed class ExperimentSignificance(
         return "written";
     }
 
-    private async Task<MetricSample[]> AggregateAsync(
+    /// <summary>Per metric (all over the same event type) and arm, the samples of the exposed units: one scan of that type.</summary>
+    private async Task<MetricSample[][]> AggregateAsync(
         ExperimentDefinition experiment,
-        ExperimentMetric metric,
+        ExperimentMetric[] metrics,
         Dictionary<int, int> units,
         List<int> arms,
         List<long> exposedAt,
         CancellationToken cancellationToken
     )
     {
-        var samples = new MetricSample[experiment.Variations.Count];
+        var result = metrics.Select(_ => new MetricSample[experiment.Variations.Count]).ToArray();
         if (units.Count == 0)
         {
-            return samples;
+            return result;
         }
-        var window = TimeSpan.FromHours(metric.WindowHours ?? ExperimentRules.DefaultWindowHours).Ticks / TimeSpan.TicksPerMillisecond;
         var pre = TimeSpan.FromDays(options.Value.PrePeriodDays).Ticks / TimeSpan.TicksPerMillisecond;
-        var conversion = metric.Kind == ExperimentMetricKind.Conversion;
-        var ySum = new double[arms.Count];
-        var yCount = new int[arms.Count];
-        var xSum = new double[arms.Count];
-        var xCount = new int[arms.Count];
+        var windows = metrics
+            .Select(m => TimeSpan.FromHours(m.WindowHours ?? ExperimentRules.DefaultWindowHours).Ticks / TimeSpan.TicksPerMillisecond)
+            .ToArray();
+        var properties = metrics
+            .Where(m => m.Kind != ExperimentMetricKind.Conversion && m.Property is not null)
+            .Select(m => m.Property!)
+            .Distinct(StringComparer.Ordinal)
+            .ToList();
+        var propertyOf = metrics
+            .Select(m => m.Kind == ExperimentMetricKind.Conversion || m.Property is null ? -1 : properties.IndexOf(m.Property))
+            .ToArray();
+        var ySum = metrics.Select(_ => new double[arms.Count]).ToArray();
+        var yCount = metrics.Select(_ => new int[arms.Count]).ToArray();
+        var xSum = metrics.Select(_ => new double[arms.Count]).ToArray();
+        var xCount = metrics.Select(_ => new int[arms.Count]).ToArray();
         var from = exposedAt.Min() - pre;
-        var to = exposedAt.Max() + window;
+        var to = exposedAt.Max() + windows.Max();
         await reader.ScanEventsAsync(
-            metric.Event,
-            conversion ? null : metric.Property,
+            metrics[0].Event,
+            properties,
             from,
             to,
-            row =>
+            (subjectId, timestampMs, values) =>
             {
-                if (!units.TryGetValue(row.SubjectId, out var u))
+                if (!units.TryGetValue(subjectId, out var u))
                 {
                     return;
                 }
                 var at = exposedAt[u];
-                var value = conversion ? 1 : row.Value;
-                if (value is not { } v)
+                for (var m = 0; m < metrics.Length; m++)
                 {
-                    return;
-                }
-                if (row.TimestampMs >= at && row.TimestampMs <= at + window)
-                {
-                    ySum[u] += v;
-                    yCount[u]++;
-                }
-                else if (row.TimestampMs < at && row.TimestampMs >= at - pre)
-                {
-                    xSum[u] += v;
-                    xCount[u]++;
+                    double v;
+                    if (propertyOf[m] < 0)
+                    {
+                        v = 1;
+                    }
+                    else if (values[propertyOf[m]] is { } number)
+                    {
+                        v = number;
+                    }
+                    else
+                    {
+                        continue;
+                    }
+                    if (timestampMs >= at && timestampMs <= at + windows[m])
+                    {
+                        ySum[m][u] += v;
+                        yCount[m][u]++;
+                    }
+                    else if (timestampMs < at && timestampMs >= at - pre)
+                    {
+                        xSum[m][u] += v;
+                        xCount[m][u]++;
+                    }
                 }
             },
             cancellationToken
         );
-        for (var u = 0; u < arms.Count; u++)
+        for (var m = 0; m < metrics.Length; m++)
         {
-            double y,
-                x;
-            switch (metric.Kind)
+            var samples = result[m];
+            for (var u = 0; u < arms.Count; u++)
             {
-                case ExperimentMetricKind.Conversion:
-                    y = yCount[u] > 0 ? 1 : 0;
-                    x = xCount[u] > 0 ? 1 : 0;
-                    break;
-                case ExperimentMetricKind.Mean:
-                    y = yCount[u] > 0 ? ySum[u] / yCount[u] : 0;
-                    x = xCount[u] > 0 ? xSum[u] / xCount[u] : 0;
-                    break;
-                default:
-                    y = ySum[u];
-                    x = xSum[u];
-                    break;
+                double y,
+                    x;
+                switch (metrics[m].Kind)
+                {
+                    case ExperimentMetricKind.Conversion:
+                        y = yCount[m][u] > 0 ? 1 : 0;
+                        x = xCount[m][u] > 0 ? 1 : 0;
+                        break;
+                    case ExperimentMetricKind.Mean:
+                        y = yCount[m][u] > 0 ? ySum[m][u] / yCount[m][u] : 0;
+                        x = xCount[m][u] > 0 ? xSum[m][u] / xCount[m][u] : 0;
+                        break;
+                    default:
+                        y = ySum[m][u];
+                        x = xSum[m][u];
+                        break;
+                }
+                samples[arms[u]] = samples[arms[u]].Add(y, x);
             }
-            samples[arms[u]] = samples[arms[u]].Add(y, x);
         }
-        return samples;
+        return result;
     }
 
     private static double? Finite(double? value) => value is { } v && double.IsFinite(v) ? v : null;

@@ -12,9 +12,24 @@ namespace Cx.Embedded.Experiments;
 /// </summary>
 public sealed class SqliteExperimentEventReader(AnalyticsDatabase database) : IExperimentEventReader
 {
+    /// <summary>
+    /// A partial index over the exposure facts' event ids only (other facts add nothing to it), so an
+    /// experiment's exposures are found without reading every experiment's. Created once, here: the
+    /// query below repeats its condition so SQLite can use it.
+    /// </summary>
+    private const string ExposureIndex =
+        "CREATE INDEX IF NOT EXISTS ix_facts_experiment_exposure ON facts(id, sid) WHERE id LIKE 'exposure:experiment:%'";
+
+    private volatile bool _indexed;
+
     public async ValueTask ScanExposuresAsync(string experimentKey, Action<ExposureRow> onExposure, CancellationToken cancellationToken)
     {
         await database.InitializeAsync(cancellationToken);
+        if (!_indexed)
+        {
+            await database.WriteAsync(session => session.Command(ExposureIndex).ExecuteNonQuery(), cancellationToken);
+            _indexed = true;
+        }
         database.Read(session =>
         {
             if (AnalyticsQueries.TypeIdOf(session, ExperimentDocuments.ExposureEvent) is not { } tid)
@@ -23,7 +38,7 @@ public sealed class SqliteExperimentEventReader(AnalyticsDatabase database) : IE
             }
             var command = session.Command(
                 "SELECT f.sid, s.subject, f.ts FROM facts f JOIN subjects s ON s.sid = f.sid "
-                    + "WHERE f.tid = $tid AND f.id = $id ORDER BY f.ts, f.seq"
+                    + "WHERE f.id = $id AND f.id LIKE 'exposure:experiment:%' AND f.tid = $tid"
             );
             command.Parameters.AddWithValue("$tid", tid);
             command.Parameters.AddWithValue("$id", ExperimentDocuments.ExposureEventId(experimentKey));
@@ -38,15 +53,15 @@ public sealed class SqliteExperimentEventReader(AnalyticsDatabase database) : IE
 
     public async ValueTask ScanEventsAsync(
         string eventType,
-        string? property,
+        IReadOnlyList<string> properties,
         long fromMs,
         long toMs,
-        Action<MetricEventRow> onEvent,
+        MetricEventHandler onEvent,
         CancellationToken cancellationToken
     )
     {
         await database.InitializeAsync(cancellationToken);
-        var name = property is null ? null : Encoding.UTF8.GetBytes(property);
+        var names = properties.Select(Encoding.UTF8.GetBytes).ToArray();
         database.Read(session =>
         {
             if (AnalyticsQueries.TypeIdOf(session, eventType) is not { } tid)
@@ -54,49 +69,57 @@ public sealed class SqliteExperimentEventReader(AnalyticsDatabase database) : IE
                 return 0;
             }
             var command = session.Command(
-                name is null
+                names.Length == 0
                     ? "SELECT sid, ts FROM facts WHERE tid = $tid AND ts >= $from AND ts <= $to"
                     : "SELECT sid, ts, props FROM facts WHERE tid = $tid AND ts >= $from AND ts <= $to"
             );
             command.Parameters.AddWithValue("$tid", tid);
             command.Parameters.AddWithValue("$from", fromMs);
             command.Parameters.AddWithValue("$to", toMs);
+            var values = new double?[names.Length];
             using var reader = command.ExecuteReader();
             while (reader.Read())
             {
-                double? value = null;
-                if (name is not null)
+                if (names.Length > 0)
                 {
-                    value = ReadNumber((byte[])reader.GetValue(2), name);
+                    ReadNumbers((byte[])reader.GetValue(2), names, values);
                 }
-                onEvent(new MetricEventRow(reader.GetInt32(0), reader.GetInt64(1), value));
+                onEvent(reader.GetInt32(0), reader.GetInt64(1), values);
             }
             return 0;
         });
     }
 
-    /// <summary>The top-level numeric property <paramref name="name"/> of a JSON object, or null.</summary>
-    private static double? ReadNumber(ReadOnlySpan<byte> json, ReadOnlySpan<byte> name)
+    /// <summary>The top-level numeric properties <paramref name="names"/> of a JSON object into <paramref name="values"/> (null when absent or not a number).</summary>
+    private static void ReadNumbers(ReadOnlySpan<byte> json, byte[][] names, double?[] values)
     {
+        Array.Clear(values);
         if (json.IsEmpty)
         {
-            return null;
+            return;
         }
         var reader = new Utf8JsonReader(json);
         if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
         {
-            return null;
+            return;
         }
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
-            var match = reader.ValueTextEquals(name);
-            reader.Read();
-            if (match)
+            var index = -1;
+            for (var i = 0; i < names.Length; i++)
             {
-                return reader.TokenType == JsonTokenType.Number && reader.TryGetDouble(out var d) ? d : null;
+                if (reader.ValueTextEquals(names[i]))
+                {
+                    index = i;
+                    break;
+                }
+            }
+            reader.Read();
+            if (index >= 0 && reader.TokenType == JsonTokenType.Number && reader.TryGetDouble(out var d))
+            {
+                values[index] = d;
             }
             reader.Skip();
         }
-        return null;
     }
 }

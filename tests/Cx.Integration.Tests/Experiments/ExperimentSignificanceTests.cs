@@ -31,12 +31,18 @@ public sealed class ExperimentSignificanceTests(SignificanceHostFactory host) : 
 
     private readonly HttpClient _client = host.CreateApiClient();
 
-    private static string Key(string prefix) => prefix + "-" + Guid.NewGuid().ToString("n")[..8];
+    internal static string Key(string prefix) => prefix + "-" + Guid.NewGuid().ToString("n")[..8];
 
-    private async Task<string> CreateExperimentAsync(string key)
+    private Task<string> CreateExperimentAsync(string key) => CreateExperimentAsync(_client, key);
+
+    private Task SeedAsync(string key, int[] perArm, double[] rates, int seed) => SeedAsync(_client, key, perArm, rates, seed);
+
+    private Task<JsonObject> RunAsync(string runId) => RunAsync(_client, runId);
+
+    internal static async Task<string> CreateExperimentAsync(HttpClient client, string key)
     {
         var flag = Key("sig-flag");
-        await _client
+        await client
             .PostAsync(
                 "flags",
                 HttpAssertions.Json(
@@ -47,7 +53,7 @@ public sealed class ExperimentSignificanceTests(SignificanceHostFactory host) : 
                 )
             )
             .ShouldBeAsync(HttpStatusCode.Created);
-        await _client
+        await client
             .PostAsync(
                 "experiments",
                 HttpAssertions.Json(
@@ -69,7 +75,7 @@ public sealed class ExperimentSignificanceTests(SignificanceHostFactory host) : 
     /// Sends exposures for <paramref name="perArm"/> units of each arm (units picked by the experiment's
     /// own bucketing) and purchases for a seeded share of them: <paramref name="rates"/> per arm.
     /// </summary>
-    private async Task SeedAsync(string key, int[] perArm, double[] rates, int seed)
+    internal static async Task SeedAsync(HttpClient client, string key, int[] perArm, double[] rates, int seed)
     {
         var experiment = new ExperimentDefinition
         {
@@ -118,24 +124,20 @@ public sealed class ExperimentSignificanceTests(SignificanceHostFactory host) : 
         }
         foreach (var chunk in events.Chunk(400))
         {
-            var answer = await _client.PostEventsAsync(new JsonObject { ["events"] = new JsonArray([.. chunk]) });
+            var answer = await client.PostEventsAsync(new JsonObject { ["events"] = new JsonArray([.. chunk]) });
             Assert.Equal(chunk.Length, answer["accepted"]!.GetValue<int>());
         }
-        await _client.WaitForProcessingAsync(Timeout);
+        await client.WaitForProcessingAsync(Timeout);
     }
 
     /// <summary>Starts a run and waits (polling its status, a condition) until it completed; returns the run.</summary>
-    private async Task<JsonObject> RunAsync(string runId)
+    internal static async Task<JsonObject> RunAsync(HttpClient client, string runId)
     {
         using var cancellation = new CancellationTokenSource(Timeout);
         // A run started by another test of this class may still be finishing: 409 until it ends.
         while (true)
         {
-            var started = await _client.PostAsync(
-                "experiment-runs",
-                HttpAssertions.Json($$"""{"runId":"{{runId}}"}"""),
-                cancellation.Token
-            );
+            var started = await client.PostAsync("experiment-runs", HttpAssertions.Json($$"""{"runId":"{{runId}}"}"""), cancellation.Token);
             if (started.StatusCode == HttpStatusCode.Accepted)
             {
                 var state = await started.ReadObjectAsync();
@@ -147,7 +149,7 @@ public sealed class ExperimentSignificanceTests(SignificanceHostFactory host) : 
         }
         while (true)
         {
-            var state = await _client.GetObjectAsync("experiment-runs");
+            var state = await client.GetObjectAsync("experiment-runs");
             var status = state["status"]!.GetValue<string>();
             Assert.NotEqual("failed", status);
             if (status == "completed" && state["runId"]!.GetValue<string>() == runId)
@@ -158,7 +160,7 @@ public sealed class ExperimentSignificanceTests(SignificanceHostFactory host) : 
         }
     }
 
-    private static JsonObject Outcome(JsonObject run, string key) =>
+    internal static JsonObject Outcome(JsonObject run, string key) =>
         run["result"]!["experiments"]!.AsArray().Single(e => e!["experiment"]!.GetValue<string>() == key)!.AsObject();
 
     private async Task<List<string>> AuditActionsAsync(string key) =>
@@ -340,6 +342,47 @@ public sealed class ExperimentSignificanceTimerTests(SignificanceTimerHostFactor
                 await response.ShouldBeProblemAsync(HttpStatusCode.NotFound, "not-found");
             }
             await Task.Delay(50, cancellation.Token);
+        }
+    }
+}
+
+public sealed class SignificancePromoteHostFactory : DevHostFactory
+{
+    protected override IReadOnlyDictionary<string, string?> Settings =>
+        new Dictionary<string, string?>
+        {
+            ["Cx:Analytics:MaxBatchDelayMs"] = "20",
+            ["Cx:RateLimits:Enabled"] = "false",
+            ["Cx:Experiments:PromoteWinner"] = "true",
+        };
+}
+
+/// <summary>With <c>Cx:Experiments:PromoteWinner</c>, a written winner keeps the experiment running and serves every unit.</summary>
+public sealed class ExperimentSignificancePromoteTests(SignificancePromoteHostFactory host) : IClassFixture<SignificancePromoteHostFactory>
+{
+    [Fact]
+    public async Task Should_promote_the_winner_to_every_unit_and_keep_the_loser_archived()
+    {
+        var client = host.CreateApiClient();
+        var key = await ExperimentSignificanceTests.CreateExperimentAsync(client, ExperimentSignificanceTests.Key("sig-promote"));
+        await ExperimentSignificanceTests.SeedAsync(client, key, [750, 750], [0.10, 0.25], seed: 11);
+
+        var outcome = ExperimentSignificanceTests.Outcome(await ExperimentSignificanceTests.RunAsync(client, "run-" + key), key);
+
+        Assert.Equal("written", outcome["write"]!.GetValue<string>());
+        var document = await client.GetObjectAsync($"experiments/{key}");
+        Assert.Equal("running", document["status"]!.GetValue<string>());
+        Assert.True(document["promoted"]!.GetValue<bool>());
+        Assert.Equal("one-page", document["winner"]!.GetValue<string>());
+        Assert.Equal(["control"], document["archivedVariations"]!.AsArray().Select(v => v!.GetValue<string>()));
+        for (var i = 0; i < 30; i++)
+        {
+            var answer = await (
+                await client
+                    .PostAsync($"experiments/{key}/assign", HttpAssertions.Json($$"""{"unitId":"p{{i}}","expose":false}"""))
+                    .ShouldBeAsync(HttpStatusCode.OK)
+            ).ReadObjectAsync();
+            Assert.Equal("one-page", answer["variation"]!.GetValue<string>());
         }
     }
 }
