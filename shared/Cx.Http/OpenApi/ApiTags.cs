@@ -25,6 +25,8 @@ public static class ApiTags
     public const string Personalization = "Personalization";
     public const string Flags = "Flags";
 
+    public const string GraphQL = "GraphQL";
+
     private static readonly Dictionary<string, string> Descriptions = new(StringComparer.Ordinal)
     {
         [Customers] =
@@ -49,6 +51,8 @@ public static class ApiTags
         [Flags] =
             "Feature flags as documents: drafts, publishing, release history, targeting by rules and segments, percentage rollouts "
             + "with stored exposure, prerequisites, and evaluation.",
+        [GraphQL] =
+            "GraphQL beside REST: a schema generated from the content types, with the same services and permissions (docs/graphql.md).",
         [Administration] = "Staff accounts, API keys, SSO claims mappings and the append-only audit log (admins).",
     };
 

@@ -184,6 +184,9 @@ public sealed class AccessMatrixTests(UnlimitedDevHostFactory host) : IClassFixt
         ["RecordCustomerInteraction"] = [Admin, Support],
         ["RecordSelfServiceEvent"] = [Admin, Marketer, Self, PublicKey],
         ["GetSupportContext"] = [Admin, Support],
+        // GraphQL: the route takes any credentials; each field checks its REST permission (GraphQLTests).
+        ["ExecuteGraphQL"] = Authenticated,
+        ["ExecuteGraphQLByGet"] = Authenticated,
     };
 
     internal static IReadOnlyList<FunctionDescriptor> HttpFunctions =>
