@@ -61,7 +61,7 @@ public static class HttpServiceCollectionExtensions
         services.AddSingleton<Lifecycle.DeadLetterEndpoints>();
         services.AddSingleton<Audit.AuditVerifyEndpoints>();
         services.AddSingleton<Support.SupportEndpoints>();
-        GraphQL.GraphQLServiceCollectionExtensions.AddCxGraphQL(services);
+        GraphQL.GraphQLServiceCollectionExtensions.AddCxGraphQL(services, configuration);
         return services;
     }
 }

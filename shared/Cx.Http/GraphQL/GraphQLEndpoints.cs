@@ -6,6 +6,8 @@ using GraphQL;
 using GraphQL.Execution;
 using GraphQL.SystemTextJson;
 using GraphQL.Validation;
+using GraphQL.Validation.Complexity;
+using GraphQL.Validation.Rules.Custom;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
@@ -26,8 +28,10 @@ namespace Cx.Http.GraphQL;
 public sealed class GraphQLEndpoints(
     GraphQLSchemaProvider schemas,
     IDocumentExecuter executer,
+    PersistedQueries persisted,
     IServiceProvider services,
-    IOptions<HttpOptions> options
+    IOptions<HttpOptions> options,
+    IOptions<GraphQLOptions> graphQLOptions
 )
 {
     public const string GraphQLResponse = "application/graphql-response+json";
@@ -59,34 +63,41 @@ public sealed class GraphQLEndpoints(
                 );
             }
         }
-        var query = ReadString(body, "query", errors, required: true);
+        var query = ReadString(body, "query", errors, required: false);
         var operationName = ReadString(body, "operationName", errors, required: false);
         var variables = ReadObject(body, "variables", errors);
         var extensions = ReadObject(body, "extensions", errors);
+        if (query is null && !errors.Any(e => e.Path == "/query") && extensions?["persistedQuery"] is null)
+        {
+            errors.Add(new FieldError("/query", "required", "'query' is required: the GraphQL document (or extensions.persistedQuery)."));
+        }
         if (errors.Count > 0)
         {
             throw new ValidationException(errors, "The GraphQL request is not valid.");
         }
-        return await ExecuteAsync(request, query!, operationName, variables, extensions, queryOnly: false, cancellationToken);
+        return await ExecuteAsync(request, query, operationName, variables, extensions, queryOnly: false, cancellationToken);
     }
 
     public async Task<IResult> GetAsync(HttpRequest request, CancellationToken cancellationToken)
     {
         var parameters = QueryParameters.Read(request, Members);
         var errors = new List<FieldError>();
-        if (!parameters.TryGetValue("query", out var query) || query.Length == 0)
-        {
-            errors.Add(new FieldError("query", "required", "query holds the GraphQL document.", ErrorLocation.Query));
-        }
         var variables = ParseObjectParameter(parameters, "variables", errors);
         var extensions = ParseObjectParameter(parameters, "extensions", errors);
+        var query = parameters.GetValueOrDefault("query");
+        if (string.IsNullOrEmpty(query) && extensions?["persistedQuery"] is null)
+        {
+            errors.Add(
+                new FieldError("query", "required", "query holds the GraphQL document (or extensions.persistedQuery).", ErrorLocation.Query)
+            );
+        }
         if (errors.Count > 0)
         {
             throw new ValidationException(errors, "The GraphQL request is not valid.");
         }
         return await ExecuteAsync(
             request,
-            query!,
+            string.IsNullOrEmpty(query) ? null : query,
             parameters.GetValueOrDefault("operationName"),
             variables,
             extensions,
@@ -97,7 +108,7 @@ public sealed class GraphQLEndpoints(
 
     private async Task<IResult> ExecuteAsync(
         HttpRequest request,
-        string query,
+        string? query,
         string? operationName,
         JsonObject? variables,
         JsonObject? extensions,
@@ -105,13 +116,33 @@ public sealed class GraphQLEndpoints(
         CancellationToken cancellationToken
     )
     {
+        var wantsGraphQLResponse = request.Headers.Accept.ToString().Contains(GraphQLResponse, StringComparison.OrdinalIgnoreCase);
+        var mediaType = wantsGraphQLResponse ? GraphQLResponse : RequestBody.Json;
+        var resolution = persisted.Resolve(query, extensions);
+        if (resolution.ErrorCode is not null)
+        {
+            var refused = new ExecutionResult { Errors = [new ExecutionError(resolution.ErrorMessage!) { Code = resolution.ErrorCode }] };
+            return new GraphQLResult(
+                refused,
+                wantsGraphQLResponse ? StatusCodes.Status400BadRequest : StatusCodes.Status200OK,
+                mediaType,
+                0
+            );
+        }
+        var limits = graphQLOptions.Value;
+        IValidationRule[] rules =
+        [
+            .. DocumentValidator.CoreRules,
+            new ComplexityValidationRule(new ComplexityOptions { MaxDepth = limits.MaxDepth, MaxComplexity = limits.MaxCost }),
+            .. queryOnly ? [QueryOnlyRule.Instance] : Array.Empty<IValidationRule>(),
+        ];
         var schema = await schemas.GetAsync(cancellationToken);
         var context = ActivatorUtilities.CreateInstance<GraphQLRequestContext>(services);
         var result = await executer.ExecuteAsync(
             new ExecutionOptions
             {
                 Schema = schema,
-                Query = query,
+                Query = resolution.Query,
                 OperationName = operationName,
                 Variables = variables is null ? null : Serializer.Deserialize<Inputs>(variables.ToJsonString()),
                 Extensions = extensions is null ? null : Serializer.Deserialize<Inputs>(extensions.ToJsonString()),
@@ -120,12 +151,11 @@ public sealed class GraphQLEndpoints(
                 CancellationToken = cancellationToken,
                 ThrowOnUnhandledException = false,
                 UnhandledExceptionDelegate = MapException,
-                ValidationRules = queryOnly ? [.. DocumentValidator.CoreRules, QueryOnlyRule.Instance] : DocumentValidator.CoreRules,
+                ValidationRules = rules,
             }
         );
-        var wantsGraphQLResponse = request.Headers.Accept.ToString().Contains(GraphQLResponse, StringComparison.OrdinalIgnoreCase);
         var status = !result.Executed && wantsGraphQLResponse ? StatusCodes.Status400BadRequest : StatusCodes.Status200OK;
-        return new GraphQLResult(result, status, wantsGraphQLResponse ? GraphQLResponse : RequestBody.Json, context.Loader.RoundTrips);
+        return new GraphQLResult(result, status, mediaType, context.Loader.RoundTrips);
     }
 
     /// <summary>A Cx error keeps its message and gets its code; any other exception is reported without its message.</summary>

@@ -88,7 +88,7 @@ public static class GraphQLSchemaBuilder
         }
         query.AddField(SegmentField(state));
         query.AddField(GraphQLFunnel.Field());
-        return new Schema { Query = query };
+        return new Schema { Query = query, Mutation = GraphQLMutations.Build() };
     }
 
     private sealed class BuildState(Dictionary<string, ComponentDefinition> components)
