@@ -183,6 +183,43 @@ public sealed class GraphQLTests(GraphQLHostFactory host) : IClassFixture<GraphQ
         Assert.Equal(["customer", "segments"], results[4]!["errors"]![0]!["path"]!.AsArray().Select(p => p!.GetValue<string>()));
     }
 
+    [Theory]
+    [InlineData("startEvent: \"page_view\"", "endEvent", "required")]
+    [InlineData("steps: [\"page_view\"]", "steps", "min-items")]
+    [InlineData("steps: [\"a\", \"b\"], startEvent: \"a\"", "steps", "exclusive")]
+    [InlineData("startEvent: \"Buy Now\", endEvent: \"purchase\"", "startEvent", "event-type")]
+    [InlineData("steps: [\"a\", \"Buy Now\"]", "steps/1", "event-type")]
+    [InlineData("startEvent: \"a\", endEvent: \"b\", window: \"P91D\"", "window", "duration")]
+    [InlineData("startEvent: \"a\", endEvent: \"b\", from: \"last week\"", "from", "date-time")]
+    [InlineData("startEvent: \"a\", endEvent: \"b\", from: \"2026-11-02\", to: \"2026-11-01\"", "to", "range")]
+    [InlineData("startEvent: \"a\", endEvent: \"b\", from: \"2026-01-01\", to: \"2026-11-01\"", "from", "range-too-large")]
+    public async Task Should_refuse_a_bad_funnel_naming_the_argument_as_rest_does(string arguments, string argument, string code)
+    {
+        var result = await QueryAsync($"{{ funnel({arguments}) {{ conversionRate }} }}");
+        Assert.Equal("VALIDATION_FAILED", Code(result));
+        Assert.Null(result["data"]!["funnel"]);
+        Assert.Contains(
+            result["errors"]![0]!["extensions"]!["data"]!["errors"]!.AsArray(),
+            e => e!["argument"]!.GetValue<string>() == argument && e["code"]!.GetValue<string>() == code
+        );
+    }
+
+    [Fact]
+    public async Task Should_refuse_entries_whose_type_needs_a_permission_the_token_lacks()
+    {
+        var customerId = await CreateCustomerAsync($"perm-{Guid.NewGuid():n}@example.com", "none");
+        var customer = host.IssueToken(Roles.Customer, customerId);
+        var reports = await QueryAsync("{ journeyReports { nodes { id } } }", token: customer);
+        Assert.Equal("FORBIDDEN", Code(reports));
+        Assert.Contains("analytics:read", reports["errors"]![0]!["message"]!.GetValue<string>(), StringComparison.Ordinal);
+        var list = await QueryAsync("{ customers { nodes { id } } }", token: customer);
+        Assert.Equal("FORBIDDEN", Code(list));
+        var editor = await QueryAsync("{ journeyReports { nodes { id } } }", token: host.IssueToken(Roles.Editor));
+        Assert.Equal("FORBIDDEN", Code(editor));
+        var admin = await QueryAsync("{ journeyReports { nodes { id } } }");
+        Assert.Null(admin["errors"]);
+    }
+
     [Fact]
     public async Task Should_page_customers_with_the_rest_filters_sort_and_cursors_in_both_directions()
     {
