@@ -65,6 +65,7 @@ public static class HttpServiceCollectionExtensions
         services.AddSingleton<Realtime.RealtimeEndpoints>();
         services.AddSingleton<Realtime.MutationEndpoints>();
         services.AddSingleton<Realtime.SessionEndpoints>();
+        GraphQL.GraphQLServiceCollectionExtensions.AddCxGraphQL(services, configuration);
         return services;
     }
 }

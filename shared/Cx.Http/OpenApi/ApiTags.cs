@@ -26,6 +26,7 @@ public static class ApiTags
     public const string Flags = "Flags";
 
     public const string Realtime = "Realtime";
+    public const string GraphQL = "GraphQL";
 
     private static readonly Dictionary<string, string> Descriptions = new(StringComparer.Ordinal)
     {
@@ -53,6 +54,8 @@ public static class ApiTags
             + "with stored exposure, prerequisites, and evaluation.",
         [Realtime] =
             "Live updates over WebSockets: negotiate (SignalR's contract) and subscribing a connection to a channel, resumed from the channel log.",
+        [GraphQL] =
+            "GraphQL beside REST: a schema generated from the content types, with the same services and permissions (docs/graphql.md).",
         [Administration] = "Staff accounts, API keys, SSO claims mappings and the append-only audit log (admins).",
     };
 

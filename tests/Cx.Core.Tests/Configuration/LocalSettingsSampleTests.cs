@@ -48,6 +48,7 @@ public sealed class LocalSettingsSampleTests
         typeof(Cx.Core.Realtime.RealtimeOptions),
         typeof(Cx.Azure.SignalR.SignalRServiceOptions),
         typeof(Cx.Azure.Redis.RedisSessionOptions),
+        typeof(Cx.Http.GraphQL.GraphQLOptions),
     ];
 
     /// <summary>

@@ -194,6 +194,9 @@ public sealed class AccessMatrixTests(UnlimitedDevHostFactory host) : IClassFixt
         ["GetDeviceSession"] = Authenticated,
         ["ReplaceDeviceSession"] = Authenticated,
         ["RevokeDeviceSession"] = Authenticated,
+        // GraphQL: the route takes any credentials; each field checks its REST permission (GraphQLTests).
+        ["ExecuteGraphQL"] = Authenticated,
+        ["ExecuteGraphQLByGet"] = Authenticated,
     };
 
     internal static IReadOnlyList<FunctionDescriptor> HttpFunctions =>
