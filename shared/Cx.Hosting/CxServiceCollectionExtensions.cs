@@ -7,6 +7,7 @@ using Cx.Core.Events;
 using Cx.Core.Experiments;
 using Cx.Core.Flags;
 using Cx.Core.Identity;
+using Cx.Core.Inbound;
 using Cx.Core.Lifecycle;
 using Cx.Core.Personalization;
 using Cx.Core.Portability;
@@ -95,6 +96,7 @@ public static class CxServiceCollectionExtensions
         services.AddCxWebhooks(configuration);
         services.AddCxWebhookHttp();
         services.AddCxSupport(configuration);
+        services.AddCxInbound(configuration);
         return services;
     }
 

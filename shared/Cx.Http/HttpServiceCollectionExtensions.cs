@@ -61,6 +61,7 @@ public static class HttpServiceCollectionExtensions
         services.AddSingleton<Lifecycle.DeadLetterEndpoints>();
         services.AddSingleton<Audit.AuditVerifyEndpoints>();
         services.AddSingleton<Support.SupportEndpoints>();
+        services.AddSingleton<Inbound.InboundEndpoints>();
         return services;
     }
 }

@@ -201,6 +201,15 @@ public static class SupportModel
                     Type = FieldType.String,
                     MaxLength = 255,
                 },
+                new FieldDefinition
+                {
+                    Name = "externalIds",
+                    Type = FieldType.Component,
+                    Component = ExternalIdComponent,
+                    Repeatable = true,
+                    MaxItems = 10,
+                    Description = "The conversation's ids in other tools (intercom, ...), for interactions that came from them.",
+                },
             ],
         };
 

@@ -184,6 +184,14 @@ public sealed class AccessMatrixTests(UnlimitedDevHostFactory host) : IClassFixt
         ["RecordCustomerInteraction"] = [Admin, Support],
         ["RecordSelfServiceEvent"] = [Admin, Marketer, Self, PublicKey],
         ["GetSupportContext"] = [Admin, Support],
+        // Inbound webhooks: a delivery carries no token (its signature is checked; an unknown source is 404);
+        // the source documents need webhooks:manage.
+        ["ReceiveInboundWebhook"] = Everyone,
+        ["ListInboundSources"] = [Admin],
+        ["CreateInboundSource"] = [Admin],
+        ["GetInboundSource"] = [Admin],
+        ["ReplaceInboundSource"] = [Admin],
+        ["DeleteInboundSource"] = [Admin],
     };
 
     internal static IReadOnlyList<FunctionDescriptor> HttpFunctions =>
@@ -280,6 +288,8 @@ public sealed class AccessMatrixTests(UnlimitedDevHostFactory host) : IClassFixt
             ["webhookKey"] = "matrix-webhook",
             ["deliveryId"] = "msg_" + new string('0', 32),
             ["ticketId"] = "t1",
+            ["source"] = "matrix-source",
+            ["sourceKey"] = "matrix-source",
         };
         var values = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (System.Text.RegularExpressions.Match match in System.Text.RegularExpressions.Regex.Matches(route, "{([^}:?]+)[^}]*}"))
