@@ -5,6 +5,7 @@ using Cx.Core.Analytics;
 using Cx.Core.Content;
 using Cx.Core.Events;
 using Cx.Core.Experiments;
+using Cx.Core.Feedback;
 using Cx.Core.Flags;
 using Cx.Core.Identity;
 using Cx.Core.Inbound;
@@ -97,6 +98,7 @@ public static class CxServiceCollectionExtensions
         services.AddCxWebhookHttp();
         services.AddCxSupport(configuration);
         services.AddCxInbound(configuration);
+        services.AddCxFeedback(configuration);
         return services;
     }
 

@@ -62,6 +62,7 @@ public static class HttpServiceCollectionExtensions
         services.AddSingleton<Audit.AuditVerifyEndpoints>();
         services.AddSingleton<Support.SupportEndpoints>();
         services.AddSingleton<Inbound.InboundEndpoints>();
+        services.AddSingleton<Feedback.FeedbackEndpoints>();
         return services;
     }
 }

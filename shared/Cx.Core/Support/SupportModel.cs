@@ -253,7 +253,7 @@ public static class SupportModel
             ],
         };
 
-    public static IReadOnlyList<ContentType> Types { get; } = [Ticket, Interaction, SelfService];
+    public static IReadOnlyList<ContentType> Types { get; } = [Ticket, Interaction, SelfService, Feedback.FeedbackModel.Type];
 
     public static IReadOnlyList<ComponentDefinition> Components { get; } = [ExternalId];
 

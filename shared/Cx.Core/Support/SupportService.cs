@@ -134,7 +134,8 @@ public sealed class SupportService(EntryService entries, ITimelineReader timelin
     /// <paramref name="ticketId"/> (derived from the tool's id, so a racing copy of the same delivery
     /// cannot create a second one) with the tool's id in <c>externalIds</c>, else patched with the
     /// fields that changed. The tool owns the ticket's status, so its moves are taken as they come
-    /// (no workflow check); nothing is written when nothing changed.
+    /// (no workflow check); nothing is written when nothing changed. With <paramref name="createOnly"/>
+    /// an existing ticket is left as it is.
     /// </summary>
     public async Task<StoredDocument> SyncTicketAsync(
         string customerId,
@@ -142,7 +143,8 @@ public sealed class SupportService(EntryService entries, ITimelineReader timelin
         string system,
         string externalId,
         JsonObject fields,
-        CancellationToken cancellationToken
+        CancellationToken cancellationToken,
+        bool createOnly = false
     )
     {
         for (var attempt = 0; ; attempt++)
@@ -168,6 +170,10 @@ public sealed class SupportService(EntryService entries, ITimelineReader timelin
                 {
                     continue; // created meanwhile by the same delivery: patch it
                 }
+            }
+            if (createOnly)
+            {
+                return current;
             }
             var patch = new JsonObject();
             using (var json = JsonDocument.Parse(current.Json))

@@ -35,6 +35,7 @@ public sealed class LocalSettingsSampleTests
         typeof(Cx.Core.Experiments.ExperimentOptions),
         typeof(Cx.Core.Support.SupportOptions),
         typeof(Cx.Core.Inbound.InboundOptions),
+        typeof(Cx.Core.Feedback.FeedbackOptions),
         typeof(Cx.Core.Events.EventOptions),
         typeof(Cx.Core.Analytics.AnalyticsOptions),
         typeof(Cx.Embedded.Events.EmbeddedEventsOptions),

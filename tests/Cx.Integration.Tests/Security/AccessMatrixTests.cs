@@ -192,6 +192,8 @@ public sealed class AccessMatrixTests(UnlimitedDevHostFactory host) : IClassFixt
         ["GetInboundSource"] = [Admin],
         ["ReplaceInboundSource"] = [Admin],
         ["DeleteInboundSource"] = [Admin],
+        // Feedback: a customer gives its own; staff with events:write (marketers) and public keys may record it.
+        ["RecordCustomerFeedback"] = [Admin, Marketer, Self, PublicKey],
     };
 
     internal static IReadOnlyList<FunctionDescriptor> HttpFunctions =>
