@@ -63,6 +63,7 @@ public static class HttpServiceCollectionExtensions
         services.AddSingleton<Support.SupportEndpoints>();
         services.AddSingleton<Inbound.InboundEndpoints>();
         services.AddSingleton<Feedback.FeedbackEndpoints>();
+        services.AddSingleton<Feedback.FeedbackReportEndpoints>();
         return services;
     }
 }

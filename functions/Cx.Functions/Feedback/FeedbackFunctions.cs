@@ -8,7 +8,7 @@ using Microsoft.Azure.Functions.Worker;
 namespace Cx.Functions.Feedback;
 
 /// <summary>Feedback: a customer's NPS answer, and the timer that scores new texts.</summary>
-public sealed class FeedbackFunctions(FeedbackEndpoints endpoints, FeedbackService feedback)
+public sealed class FeedbackFunctions(FeedbackEndpoints endpoints, FeedbackReportEndpoints reports, FeedbackService feedback)
 {
     [Access(Permissions.EventsWrite, Self = "customerId")]
     [Function(nameof(RecordCustomerFeedback))]
@@ -17,6 +17,20 @@ public sealed class FeedbackFunctions(FeedbackEndpoints endpoints, FeedbackServi
         string customerId,
         CancellationToken cancellationToken
     ) => endpoints.RecordAsync(request, customerId, cancellationToken);
+
+    [Access(Permissions.AnalyticsRead)]
+    [Function(nameof(GetNpsReport))]
+    public Task<IResult> GetNpsReport(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = FeedbackRoutes.Nps)] HttpRequest request,
+        CancellationToken cancellationToken
+    ) => reports.NpsAsync(request, cancellationToken);
+
+    [Access(Permissions.AnalyticsRead)]
+    [Function(nameof(GetNpsAdoption))]
+    public Task<IResult> GetNpsAdoption(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = FeedbackRoutes.NpsAdoption)] HttpRequest request,
+        CancellationToken cancellationToken
+    ) => reports.AdoptionAsync(request, cancellationToken);
 
     /// <summary>Every ten minutes: the sentiment of feedback texts not scored yet (one batch).</summary>
     [Access(AccessAttribute.Trigger)]

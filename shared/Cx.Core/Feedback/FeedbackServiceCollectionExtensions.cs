@@ -18,6 +18,7 @@ public static class FeedbackServiceCollectionExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<SentimentScorer>();
         services.TryAddSingleton<FeedbackService>();
+        services.TryAddSingleton<NpsReports>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IChangeHook, DetractorHook>());
         services.AddHostedService<FeedbackScoringService>();
         return services;

@@ -194,6 +194,8 @@ public sealed class AccessMatrixTests(UnlimitedDevHostFactory host) : IClassFixt
         ["DeleteInboundSource"] = [Admin],
         // Feedback: a customer gives its own; staff with events:write (marketers) and public keys may record it.
         ["RecordCustomerFeedback"] = [Admin, Marketer, Self, PublicKey],
+        ["GetNpsReport"] = [Admin, Marketer],
+        ["GetNpsAdoption"] = [Admin, Marketer],
     };
 
     internal static IReadOnlyList<FunctionDescriptor> HttpFunctions =>
