@@ -253,7 +253,8 @@ public static class SupportModel
             ],
         };
 
-    public static IReadOnlyList<ContentType> Types { get; } = [Ticket, Interaction, SelfService, Feedback.FeedbackModel.Type];
+    public static IReadOnlyList<ContentType> Types { get; } =
+    [Ticket, Interaction, SelfService, Feedback.FeedbackModel.Type, DeflectionReports.ContentType];
 
     public static IReadOnlyList<ComponentDefinition> Components { get; } = [ExternalId];
 
