@@ -20,6 +20,7 @@ public sealed partial class CxInitializer(
     Cx.Core.Personalization.DecisionLog decisionLog,
     AuditLog audit,
     Cx.Core.Lifecycle.HookFailureStore hookFailures,
+    Cx.Core.Inbound.InboundSourceRegistry inboundSources,
     AccountService accounts,
     ISigningKeyStore keys,
     IOptions<BootstrapOptions> bootstrap,
@@ -34,6 +35,7 @@ public sealed partial class CxInitializer(
         await segments.InitializeAsync(cancellationToken);
         await decisionLog.InitializeAsync(cancellationToken);
         await hookFailures.InitializeAsync(cancellationToken);
+        await inboundSources.InitializeAsync(cancellationToken);
         await keys.GetKeysAsync(cancellationToken);
         await BootstrapAdminAsync(cancellationToken);
         LogReady(logger, store.GetType().Name);

@@ -5,8 +5,10 @@ using Cx.Core.Analytics;
 using Cx.Core.Content;
 using Cx.Core.Events;
 using Cx.Core.Experiments;
+using Cx.Core.Feedback;
 using Cx.Core.Flags;
 using Cx.Core.Identity;
+using Cx.Core.Inbound;
 using Cx.Core.Lifecycle;
 using Cx.Core.Personalization;
 using Cx.Core.Portability;
@@ -98,6 +100,8 @@ public static class CxServiceCollectionExtensions
         services.AddCxWebhookHttp();
         services.AddCxSupport(configuration);
         services.AddCxRealtimeTransport(configuration);
+        services.AddCxInbound(configuration);
+        services.AddCxFeedback(configuration);
         return services;
     }
 

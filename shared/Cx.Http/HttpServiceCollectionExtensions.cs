@@ -66,6 +66,9 @@ public static class HttpServiceCollectionExtensions
         services.AddSingleton<Realtime.MutationEndpoints>();
         services.AddSingleton<Realtime.SessionEndpoints>();
         GraphQL.GraphQLServiceCollectionExtensions.AddCxGraphQL(services, configuration);
+        services.AddSingleton<Inbound.InboundEndpoints>();
+        services.AddSingleton<Feedback.FeedbackEndpoints>();
+        services.AddSingleton<Feedback.FeedbackReportEndpoints>();
         return services;
     }
 }

@@ -1,4 +1,5 @@
 using Cx.Core.Identity;
+using Cx.Core.Support;
 using Cx.Http.Security;
 using Cx.Http.Support;
 using Microsoft.AspNetCore.Http;
@@ -7,7 +8,7 @@ using Microsoft.Azure.Functions.Worker;
 namespace Cx.Functions.Support;
 
 /// <summary>The support model: a customer's tickets, interactions, self-service events and the agent's context call.</summary>
-public sealed class SupportFunctions(SupportEndpoints endpoints)
+public sealed class SupportFunctions(SupportEndpoints endpoints, DeflectionReportWriter deflection)
 {
     [Access(Permissions.TicketsRead, Self = "customerId")]
     [Function(nameof(ListCustomerTickets))]
@@ -66,4 +67,13 @@ public sealed class SupportFunctions(SupportEndpoints endpoints)
         string customerId,
         CancellationToken cancellationToken
     ) => endpoints.GetContextAsync(request, customerId, cancellationToken);
+
+    /// <summary>
+    /// Daily at 00:20 UTC: the deflection report of every self-service article or form for each recent
+    /// complete UTC day, written as <c>deflection-report</c> entries (replaced on re-runs).
+    /// </summary>
+    [Access(AccessAttribute.Trigger)]
+    [Function(nameof(WriteDeflectionReports))]
+    public Task WriteDeflectionReports([TimerTrigger("0 20 0 * * *")] TimerInfo timer, CancellationToken cancellationToken) =>
+        deflection.WriteRecentAsync(cancellationToken);
 }

@@ -201,6 +201,15 @@ public static class SupportModel
                     Type = FieldType.String,
                     MaxLength = 255,
                 },
+                new FieldDefinition
+                {
+                    Name = "externalIds",
+                    Type = FieldType.Component,
+                    Component = ExternalIdComponent,
+                    Repeatable = true,
+                    MaxItems = 10,
+                    Description = "The conversation's ids in other tools (intercom, ...), for interactions that came from them.",
+                },
             ],
         };
 
@@ -244,7 +253,8 @@ public static class SupportModel
             ],
         };
 
-    public static IReadOnlyList<ContentType> Types { get; } = [Ticket, Interaction, SelfService];
+    public static IReadOnlyList<ContentType> Types { get; } =
+    [Ticket, Interaction, SelfService, Feedback.FeedbackModel.Type, DeflectionReports.ContentType];
 
     public static IReadOnlyList<ComponentDefinition> Components { get; } = [ExternalId];
 

@@ -14,4 +14,8 @@ public sealed class SupportOptions
     /// <summary>Most recent interactions, self-service events and timeline events the support context returns (each).</summary>
     [Range(1, 200)]
     public int ContextRecent { get; set; } = 20;
+
+    /// <summary>A ticket opened this long after a customer viewed an article or form counts against it (deflection report).</summary>
+    [Range(1, 720)]
+    public int DeflectionWindowHours { get; set; } = 72;
 }

@@ -129,6 +129,121 @@ public sealed class SupportService(EntryService entries, ITimelineReader timelin
         return await entries.CreateAsync(typeKey, body, cancellationToken, WriteActor.System);
     }
 
+    /// <summary>
+    /// A ticket kept in step with another tool (inbound webhooks): created under
+    /// <paramref name="ticketId"/> (derived from the tool's id, so a racing copy of the same delivery
+    /// cannot create a second one) with the tool's id in <c>externalIds</c>, else patched with the
+    /// fields that changed. The tool owns the ticket's status, so its moves are taken as they come
+    /// (no workflow check); nothing is written when nothing changed. With <paramref name="createOnly"/>
+    /// an existing ticket is left as it is.
+    /// </summary>
+    public async Task<StoredDocument> SyncTicketAsync(
+        string customerId,
+        string ticketId,
+        string system,
+        string externalId,
+        JsonObject fields,
+        CancellationToken cancellationToken,
+        bool createOnly = false
+    )
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            StoredDocument? current = null;
+            try
+            {
+                current = await entries.GetAsync(SupportModel.TicketType, ticketId, cancellationToken);
+            }
+            catch (NotFoundException) { }
+            if (current is null)
+            {
+                var body = (JsonObject)fields.DeepClone();
+                body["id"] = ticketId;
+                body["customer"] = customerId;
+                body["openedAt"] = Instants.Format(time.GetUtcNow());
+                body["externalIds"] = new JsonArray(new JsonObject { ["system"] = system, ["id"] = externalId });
+                try
+                {
+                    return await entries.CreateAsync(SupportModel.TicketType, body, cancellationToken, WriteActor.System);
+                }
+                catch (DocumentExistsException) when (attempt == 0)
+                {
+                    continue; // created meanwhile by the same delivery: patch it
+                }
+            }
+            if (createOnly)
+            {
+                return current;
+            }
+            var patch = new JsonObject();
+            using (var json = JsonDocument.Parse(current.Json))
+            {
+                foreach (var (name, value) in fields)
+                {
+                    var same =
+                        json.RootElement.TryGetProperty(name, out var stored)
+                        && stored.ValueKind == JsonValueKind.String
+                        && value is not null
+                        && value.GetValueKind() == JsonValueKind.String
+                        && stored.GetString() == value.GetValue<string>();
+                    if (!same)
+                    {
+                        patch[name] = value?.DeepClone();
+                    }
+                }
+            }
+            if (patch.Count == 0)
+            {
+                return current;
+            }
+            try
+            {
+                return await entries.PatchAsync(
+                    SupportModel.TicketType,
+                    ticketId,
+                    patch,
+                    current.ETag,
+                    cancellationToken,
+                    WriteActor.System
+                );
+            }
+            catch (PreconditionFailedException) when (attempt < 3)
+            {
+                // changed meanwhile: read again
+            }
+        }
+    }
+
+    /// <summary>An interaction recorded from another tool under <paramref name="interactionId"/>; the existing one when it is already there.</summary>
+    public async Task<StoredDocument> RecordExternalInteractionAsync(
+        string customerId,
+        string interactionId,
+        string system,
+        string externalId,
+        string? ticketId,
+        JsonObject fields,
+        CancellationToken cancellationToken
+    )
+    {
+        var body = (JsonObject)fields.DeepClone();
+        body["id"] = interactionId;
+        body["customer"] = customerId;
+        body["at"] = Instants.Format(time.GetUtcNow());
+        body["externalIds"] = new JsonArray(new JsonObject { ["system"] = system, ["id"] = externalId });
+        if (ticketId is not null)
+        {
+            body["ticket"] = ticketId;
+        }
+        try
+        {
+            return await entries.CreateAsync(SupportModel.InteractionType, body, cancellationToken, WriteActor.System);
+        }
+        catch (DocumentExistsException)
+        {
+            return await entries.GetAsync(SupportModel.InteractionType, interactionId, cancellationToken);
+        }
+    }
+
     /// <summary>Everything an agent needs about a customer, in one call.</summary>
     public async Task<SupportContext> GetContextAsync(string customerId, CancellationToken cancellationToken)
     {

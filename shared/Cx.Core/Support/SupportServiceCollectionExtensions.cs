@@ -13,6 +13,7 @@ public static class SupportServiceCollectionExtensions
         services.AddCxOptions<SupportOptions>(configuration, SupportOptions.Section);
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<SupportService>();
+        services.TryAddSingleton<DeflectionReportWriter>();
         return services;
     }
 }

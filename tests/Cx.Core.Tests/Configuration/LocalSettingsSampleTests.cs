@@ -34,6 +34,8 @@ public sealed class LocalSettingsSampleTests
         typeof(Cx.Core.Flags.FlagOptions),
         typeof(Cx.Core.Experiments.ExperimentOptions),
         typeof(Cx.Core.Support.SupportOptions),
+        typeof(Cx.Core.Inbound.InboundOptions),
+        typeof(Cx.Core.Feedback.FeedbackOptions),
         typeof(Cx.Core.Events.EventOptions),
         typeof(Cx.Core.Analytics.AnalyticsOptions),
         typeof(Cx.Embedded.Events.EmbeddedEventsOptions),

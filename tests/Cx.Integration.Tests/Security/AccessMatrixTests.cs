@@ -197,6 +197,18 @@ public sealed class AccessMatrixTests(UnlimitedDevHostFactory host) : IClassFixt
         // GraphQL: the route takes any credentials; each field checks its REST permission (GraphQLTests).
         ["ExecuteGraphQL"] = Authenticated,
         ["ExecuteGraphQLByGet"] = Authenticated,
+        // Inbound webhooks: a delivery carries no token (its signature is checked; an unknown source is 404);
+        // the source documents need webhooks:manage.
+        ["ReceiveInboundWebhook"] = Everyone,
+        ["ListInboundSources"] = [Admin],
+        ["CreateInboundSource"] = [Admin],
+        ["GetInboundSource"] = [Admin],
+        ["ReplaceInboundSource"] = [Admin],
+        ["DeleteInboundSource"] = [Admin],
+        // Feedback: a customer gives its own; staff with events:write (marketers) and public keys may record it.
+        ["RecordCustomerFeedback"] = [Admin, Marketer, Self, PublicKey],
+        ["GetNpsReport"] = [Admin, Marketer],
+        ["GetNpsAdoption"] = [Admin, Marketer],
     };
 
     internal static IReadOnlyList<FunctionDescriptor> HttpFunctions =>
@@ -294,6 +306,8 @@ public sealed class AccessMatrixTests(UnlimitedDevHostFactory host) : IClassFixt
             ["deliveryId"] = "msg_" + new string('0', 32),
             ["ticketId"] = "t1",
             ["sessionId"] = "matrix-session",
+            ["source"] = "matrix-source",
+            ["sourceKey"] = "matrix-source",
         };
         var values = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (System.Text.RegularExpressions.Match match in System.Text.RegularExpressions.Regex.Matches(route, "{([^}:?]+)[^}]*}"))
