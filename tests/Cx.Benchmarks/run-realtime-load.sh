@@ -13,7 +13,7 @@ rm -rf "$WORK"
 mkdir -p "$WORK"
 dotnet build -c Release functions/Cx.DevHost -v q >/dev/null
 export Cx__Storage__Sqlite__Path="$WORK/cx.db" Cx__Auth__LocalKeyFolder="$WORK/keys"
-export Cx__RateLimits__Enabled=false Cx__Realtime__MaxConnectionsPerUser=100000 Cx__Hooks__PollMilliseconds=10
+export Cx__RateLimits__Enabled=false Cx__Realtime__MaxConnectionsPerUser=10000 Cx__Hooks__PollMilliseconds=10
 export Logging__LogLevel__Default=Warning
 dotnet functions/Cx.DevHost/bin/Release/net10.0/Cx.DevHost.dll --port "$PORT" >"$WORK/devhost.log" 2>&1 &
 HOST_PID=$!

@@ -10,6 +10,7 @@ public sealed class HubConnections
 
     private readonly ConcurrentDictionary<string, Connection> _open = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, int> _perUser = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, TaskCompletionSource<Connection>> _awaited = new(StringComparer.Ordinal);
 
     /// <summary>Registers a connection; false (and nothing registered) when its user already has <paramref name="maxPerUser"/> open.</summary>
     public bool TryOpen(string connectionId, Connection connection, int maxPerUser)
@@ -21,6 +22,10 @@ public sealed class HubConnections
             return false;
         }
         _open[connectionId] = connection;
+        if (_awaited.TryRemove(connectionId, out var waiter))
+        {
+            waiter.TrySetResult(connection);
+        }
         return true;
     }
 
@@ -36,6 +41,37 @@ public sealed class HubConnections
     public int CountFor(string userId) => _perUser.GetValueOrDefault(userId);
 
     public Connection? Find(string connectionId) => _open.GetValueOrDefault(connectionId);
+
+    /// <summary>
+    /// The connection, waiting up to <paramref name="timeout"/> for it to be registered: the SignalR
+    /// handshake completes (and a client's start() returns) before the hub's OnConnectedAsync runs,
+    /// so a client that subscribes at once can arrive first. Null when it never shows up.
+    /// </summary>
+    public async Task<Connection?> FindAsync(string connectionId, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        if (Find(connectionId) is { } open)
+        {
+            return open;
+        }
+        var waiter = _awaited.GetOrAdd(
+            connectionId,
+            _ => new TaskCompletionSource<Connection>(TaskCreationOptions.RunContinuationsAsynchronously)
+        );
+        if (Find(connectionId) is { } raced)
+        {
+            _awaited.TryRemove(connectionId, out _);
+            return raced;
+        }
+        try
+        {
+            return await waiter.Task.WaitAsync(timeout, cancellationToken);
+        }
+        catch (TimeoutException)
+        {
+            _awaited.TryRemove(connectionId, out _);
+            return null;
+        }
+    }
 
     public IReadOnlyList<Connection> All => [.. _open.Values];
 

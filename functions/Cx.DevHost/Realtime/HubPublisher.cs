@@ -44,7 +44,8 @@ public sealed class HubPublisher(
 
     public async ValueTask AddToChannelAsync(string connectionId, RealtimeUser user, string channel, CancellationToken cancellationToken)
     {
-        if (connections.Find(connectionId) is not { } connection || connection.UserId != user.UserId)
+        var connection = await connections.FindAsync(connectionId, TimeSpan.FromSeconds(2), cancellationToken);
+        if (connection is null || connection.UserId != user.UserId)
         {
             throw new NotFoundException("Connection", connectionId);
         }
