@@ -8,6 +8,7 @@ using Cx.Core.Experiments;
 using Cx.Core.Flags;
 using Cx.Core.Identity;
 using Cx.Core.Lifecycle;
+using Cx.Core.Notifications;
 using Cx.Core.Personalization;
 using Cx.Core.Portability;
 using Cx.Core.Queues;
@@ -18,6 +19,7 @@ using Cx.Core.Webhooks;
 using Cx.Embedded;
 using Cx.Embedded.Queues;
 using Cx.Http;
+using Cx.Http.Notifications;
 using Cx.Http.Webhooks;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -95,6 +97,8 @@ public static class CxServiceCollectionExtensions
         services.AddCxWebhooks(configuration);
         services.AddCxWebhookHttp();
         services.AddCxSupport(configuration);
+        services.AddCxNotifications(configuration);
+        services.AddCxNotificationHttp();
         return services;
     }
 

@@ -45,6 +45,7 @@ public sealed class LocalSettingsSampleTests
         typeof(Cx.Core.Queues.WorkQueueOptions),
         typeof(Cx.Azure.ServiceBus.ServiceBusQueueOptions),
         typeof(Cx.Core.Webhooks.WebhookOptions),
+        typeof(Cx.Core.Notifications.NotificationOptions),
     ];
 
     /// <summary>

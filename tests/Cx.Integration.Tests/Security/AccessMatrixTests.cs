@@ -184,6 +184,17 @@ public sealed class AccessMatrixTests(UnlimitedDevHostFactory host) : IClassFixt
         ["RecordCustomerInteraction"] = [Admin, Support],
         ["RecordSelfServiceEvent"] = [Admin, Marketer, Self, PublicKey],
         ["GetSupportContext"] = [Admin, Support],
+        // Notifications: triggers, delivery logs and direct sends need notifications:manage (admins, marketers);
+        // the inbox is the customer's own (customers:read / customers:write with :self, like the profile).
+        ["ListNotificationTriggers"] = [Admin, Marketer],
+        ["CreateNotificationTrigger"] = [Admin, Marketer],
+        ["GetNotificationTrigger"] = [Admin, Marketer],
+        ["ReplaceNotificationTrigger"] = [Admin, Marketer],
+        ["DeleteNotificationTrigger"] = [Admin, Marketer],
+        ["ListCustomerNotifications"] = [Admin, Marketer],
+        ["SendCustomerNotification"] = [Admin, Marketer],
+        ["ListCustomerInbox"] = [Admin, Marketer, Support, Self, ServiceKey],
+        ["MarkInboxMessageRead"] = [Admin, Support, Self],
     };
 
     internal static IReadOnlyList<FunctionDescriptor> HttpFunctions =>
@@ -280,6 +291,8 @@ public sealed class AccessMatrixTests(UnlimitedDevHostFactory host) : IClassFixt
             ["webhookKey"] = "matrix-webhook",
             ["deliveryId"] = "msg_" + new string('0', 32),
             ["ticketId"] = "t1",
+            ["triggerKey"] = "matrix-trigger",
+            ["messageId"] = "inb_" + new string('0', 32),
         };
         var values = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (System.Text.RegularExpressions.Match match in System.Text.RegularExpressions.Regex.Matches(route, "{([^}:?]+)[^}]*}"))

@@ -1,0 +1,82 @@
+using Cx.Core.Identity;
+using Cx.Http.Notifications;
+using Cx.Http.Security;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Azure.Functions.Worker;
+
+namespace Cx.Functions.Notifications;
+
+/// <summary>Notifications: triggers as definition documents, a customer's inbox and delivery log, and direct sends.</summary>
+public sealed class NotificationFunctions(NotificationEndpoints endpoints)
+{
+    [Access(Permissions.NotificationsManage)]
+    [Function(nameof(ListNotificationTriggers))]
+    public Task<IResult> ListNotificationTriggers(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = NotificationRoutes.Triggers)] HttpRequest request,
+        CancellationToken cancellationToken
+    ) => endpoints.ListTriggersAsync(request, cancellationToken);
+
+    [Access(Permissions.NotificationsManage)]
+    [Function(nameof(CreateNotificationTrigger))]
+    public Task<IResult> CreateNotificationTrigger(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = NotificationRoutes.Triggers)] HttpRequest request,
+        CancellationToken cancellationToken
+    ) => endpoints.CreateTriggerAsync(request, cancellationToken);
+
+    [Access(Permissions.NotificationsManage)]
+    [Function(nameof(GetNotificationTrigger))]
+    public Task<IResult> GetNotificationTrigger(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = NotificationRoutes.TriggerByKey)] HttpRequest request,
+        string triggerKey,
+        CancellationToken cancellationToken
+    ) => endpoints.GetTriggerAsync(request, triggerKey, cancellationToken);
+
+    [Access(Permissions.NotificationsManage)]
+    [Function(nameof(ReplaceNotificationTrigger))]
+    public Task<IResult> ReplaceNotificationTrigger(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "put", Route = NotificationRoutes.TriggerByKey)] HttpRequest request,
+        string triggerKey,
+        CancellationToken cancellationToken
+    ) => endpoints.ReplaceTriggerAsync(request, triggerKey, cancellationToken);
+
+    [Access(Permissions.NotificationsManage)]
+    [Function(nameof(DeleteNotificationTrigger))]
+    public Task<IResult> DeleteNotificationTrigger(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "delete", Route = NotificationRoutes.TriggerByKey)] HttpRequest request,
+        string triggerKey,
+        CancellationToken cancellationToken
+    ) => endpoints.DeleteTriggerAsync(request, triggerKey, cancellationToken);
+
+    [Access(Permissions.CustomersRead, Self = "customerId")]
+    [Function(nameof(ListCustomerInbox))]
+    public Task<IResult> ListCustomerInbox(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = NotificationRoutes.Inbox)] HttpRequest request,
+        string customerId,
+        CancellationToken cancellationToken
+    ) => endpoints.ListInboxAsync(request, customerId, cancellationToken);
+
+    [Access(Permissions.CustomersWrite, Self = "customerId")]
+    [Function(nameof(MarkInboxMessageRead))]
+    public Task<IResult> MarkInboxMessageRead(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = NotificationRoutes.InboxRead)] HttpRequest request,
+        string customerId,
+        string messageId,
+        CancellationToken cancellationToken
+    ) => endpoints.MarkReadAsync(request, customerId, messageId, cancellationToken);
+
+    [Access(Permissions.NotificationsManage)]
+    [Function(nameof(ListCustomerNotifications))]
+    public Task<IResult> ListCustomerNotifications(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = NotificationRoutes.Deliveries)] HttpRequest request,
+        string customerId,
+        CancellationToken cancellationToken
+    ) => endpoints.ListDeliveriesAsync(request, customerId, cancellationToken);
+
+    [Access(Permissions.NotificationsManage)]
+    [Function(nameof(SendCustomerNotification))]
+    public Task<IResult> SendCustomerNotification(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = NotificationRoutes.Deliveries)] HttpRequest request,
+        string customerId,
+        CancellationToken cancellationToken
+    ) => endpoints.SendAsync(request, customerId, cancellationToken);
+}

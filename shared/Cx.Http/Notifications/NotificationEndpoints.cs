@@ -1,0 +1,239 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+using Cx.Core.Common;
+using Cx.Core.Content;
+using Cx.Core.Notifications;
+using Cx.Core.Profiles;
+using Cx.Http.Definitions;
+using Cx.Http.Paging;
+using Cx.Http.Requests;
+using Cx.Http.Responses;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Options;
+
+namespace Cx.Http.Notifications;
+
+/// <summary>
+/// HTTP handling of notifications: triggers through the definition machinery, a customer's inbox
+/// (list, mark read), their delivery log, and a direct send through the one send function.
+/// </summary>
+public sealed partial class NotificationEndpoints(
+    NotificationTriggerRegistry registry,
+    NotificationService service,
+    NotificationLog log,
+    EntryService entries,
+    DefinitionHandler definitions,
+    TimeProvider time,
+    IOptions<ContentOptions> content,
+    IOptions<HttpOptions> httpOptions
+)
+{
+    [GeneratedRegex(NotificationRoutes.KeyPattern, RegexOptions.CultureInvariant)]
+    private static partial Regex KeyFormat();
+
+    [GeneratedRegex(NotificationRoutes.MessageIdPattern, RegexOptions.CultureInvariant)]
+    private static partial Regex MessageIdFormat();
+
+    public Task<IResult> ListTriggersAsync(HttpRequest request, CancellationToken cancellationToken) =>
+        definitions.ListAsync(
+            request,
+            NotificationTriggerRegistry.Document,
+            "Notification triggers are listed by key; use limit and cursor.",
+            registry.ListAsync,
+            cancellationToken
+        );
+
+    public Task<IResult> GetTriggerAsync(HttpRequest request, string key, CancellationToken cancellationToken)
+    {
+        CheckKey(key);
+        return definitions.GetAsync(request, ct => registry.GetAsync(key, ct), cancellationToken);
+    }
+
+    public Task<IResult> CreateTriggerAsync(HttpRequest request, CancellationToken cancellationToken) =>
+        definitions.CreateAsync<NotificationTrigger>(
+            request,
+            registry.CreateAsync,
+            t => NotificationRoutes.TriggerLocation(t.Key),
+            cancellationToken
+        );
+
+    public Task<IResult> ReplaceTriggerAsync(HttpRequest request, string key, CancellationToken cancellationToken)
+    {
+        CheckKey(key);
+        return definitions.ReplaceAsync<NotificationTrigger>(
+            request,
+            (t, ifMatch, ct) => registry.ReplaceAsync(key, t, ifMatch, ct),
+            cancellationToken
+        );
+    }
+
+    public Task<IResult> DeleteTriggerAsync(HttpRequest request, string key, CancellationToken cancellationToken)
+    {
+        CheckKey(key);
+        return definitions.DeleteAsync(request, (ifMatch, ct) => registry.DeleteAsync(key, ifMatch, ct), cancellationToken);
+    }
+
+    /// <summary><c>GET customers/{id}/inbox</c>: newest first; <c>unread=true</c> lists only unread messages.</summary>
+    public async Task<IResult> ListInboxAsync(HttpRequest request, string customerId, CancellationToken cancellationToken)
+    {
+        var unread = false;
+        if (request.Query.TryGetValue("unread", out var flag))
+        {
+            if (flag.Count != 1 || flag[0] is not ("true" or "false"))
+            {
+                throw new ValidationException(
+                    [new FieldError("unread", "boolean", "Must be true or false, given once.", ErrorLocation.Query)],
+                    "The query string is not valid."
+                );
+            }
+            unread = flag[0] == "true";
+        }
+        var page = PageRequest.Read(
+            WithoutQuery(request, "unread"),
+            content.Value,
+            "inbox:" + customerId + ":" + unread,
+            "The inbox is listed newest first; use limit and cursor (and unread=true)."
+        );
+        await EnsureCustomerAsync(customerId, cancellationToken);
+        var found = await log.ListAsync(NotificationLog.InboxType, customerId, unread, page.Limit, page.After, cancellationToken);
+        return new PageResult(found.Items, page.NextCursor(found.Next));
+    }
+
+    public async Task<IResult> MarkReadAsync(HttpRequest request, string customerId, string messageId, CancellationToken cancellationToken)
+    {
+        QueryParameters.RejectAny(request);
+        if (!MessageIdFormat().IsMatch(messageId))
+        {
+            throw new ValidationException(
+                [new FieldError("messageId", "pattern", "A message id: inb_ and 32 hexadecimal digits.", ErrorLocation.Route)],
+                "The route is not valid."
+            );
+        }
+        return new DocumentResult(await log.MarkReadAsync(customerId, messageId, time.GetUtcNow(), cancellationToken));
+    }
+
+    /// <summary><c>GET customers/{id}/notifications</c>: the customer's delivery log, newest first.</summary>
+    public async Task<IResult> ListDeliveriesAsync(HttpRequest request, string customerId, CancellationToken cancellationToken)
+    {
+        var page = PageRequest.Read(request, content.Value, "notifications:" + customerId, "Deliveries are listed newest first.");
+        await EnsureCustomerAsync(customerId, cancellationToken);
+        var found = await log.ListAsync(NotificationLog.DeliveryType, customerId, false, page.Limit, page.After, cancellationToken);
+        return new PageResult(found.Items, page.NextCursor(found.Next));
+    }
+
+    /// <summary><c>POST customers/{id}/notifications</c>: one message through the send function; 200 with what became of it.</summary>
+    public async Task<IResult> SendAsync(HttpRequest request, string customerId, CancellationToken cancellationToken)
+    {
+        QueryParameters.RejectAny(request);
+        var body = await RequestBody.ReadObjectAsync(request, httpOptions.Value, cancellationToken);
+        var errors = new List<FieldError>();
+        foreach (var property in body)
+        {
+            if (property.Key is not ("channel" or "subject" or "body" or "topic" or "critical" or "idempotencyKey"))
+            {
+                errors.Add(
+                    new(
+                        "/" + property.Key,
+                        "unknown-property",
+                        "The body takes channel, subject, body, topic, critical and idempotencyKey."
+                    )
+                );
+            }
+        }
+        var channel = Text(body, "channel", true, 64, errors);
+        var subject = Text(body, "subject", false, 998, errors);
+        var text = Text(body, "body", true, 100_000, errors);
+        var topic = Text(body, "topic", false, 64, errors) ?? "transactional";
+        var key = Text(body, "idempotencyKey", true, 200, errors);
+        var critical = false;
+        if (body["critical"] is { } c)
+        {
+            if (c.GetValueKind() is not (JsonValueKind.True or JsonValueKind.False))
+            {
+                errors.Add(new("/critical", "boolean", "Must be true or false."));
+            }
+            else
+            {
+                critical = c.GetValue<bool>();
+            }
+        }
+        if (topic is not null && !NotificationTrigger.IsKey(topic))
+        {
+            errors.Add(new("/topic", "key", "Must be 1-64 of a-z, 0-9, '_', '-', starting with a lower-case letter."));
+        }
+        if (errors.Count > 0)
+        {
+            throw new ValidationException(errors, "The body is not valid.");
+        }
+        await EnsureCustomerAsync(customerId, cancellationToken);
+        var result = await service.SendAsync(
+            new NotificationMessage
+            {
+                CustomerId = customerId,
+                Channel = channel!,
+                IdempotencyKey = "api|" + key,
+                Topic = topic!,
+                Critical = critical,
+                Subject = subject,
+                Body = text!,
+            },
+            cancellationToken
+        );
+        return new JsonContractResult<NotificationSendView>(
+            new NotificationSendView(result.DeliveryId, result.Status, result.Reason, result.Duplicate),
+            NotificationJsonContext.Relaxed.NotificationSendView
+        );
+    }
+
+    private async Task EnsureCustomerAsync(string customerId, CancellationToken cancellationToken) =>
+        await entries.GetAsync(CustomerProfile.TypeKey, customerId, cancellationToken);
+
+    private static string? Text(JsonObject body, string name, bool required, int maxLength, List<FieldError> errors)
+    {
+        if (body[name] is not { } node)
+        {
+            if (required)
+            {
+                errors.Add(new("/" + name, "required", $"Required: a string of at most {maxLength} characters."));
+            }
+            return null;
+        }
+        if (node.GetValueKind() != JsonValueKind.String || node.GetValue<string>() is not { Length: > 0 } value || value.Length > maxLength)
+        {
+            errors.Add(new("/" + name, "string", $"Must be a non-empty string of at most {maxLength} characters."));
+            return null;
+        }
+        return value;
+    }
+
+    private static HttpRequest WithoutQuery(HttpRequest request, string name)
+    {
+        if (!request.Query.ContainsKey(name))
+        {
+            return request;
+        }
+        request.Query = new QueryCollection(
+            request.Query.Where(q => q.Key != name).ToDictionary(q => q.Key, q => q.Value, StringComparer.Ordinal)
+        );
+        return request;
+    }
+
+    private static void CheckKey(string key)
+    {
+        if (!KeyFormat().IsMatch(key))
+        {
+            throw new ValidationException(
+                [
+                    new FieldError(
+                        "triggerKey",
+                        "pattern",
+                        "A trigger key: 1-64 of a-z, 0-9, '_', '-', starting with a letter.",
+                        ErrorLocation.Route
+                    ),
+                ],
+                "The route is not valid."
+            );
+        }
+    }
+}
