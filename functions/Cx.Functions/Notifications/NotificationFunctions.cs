@@ -79,4 +79,36 @@ public sealed class NotificationFunctions(NotificationEndpoints endpoints)
         string customerId,
         CancellationToken cancellationToken
     ) => endpoints.SendAsync(request, customerId, cancellationToken);
+
+    [Access(Permissions.NotificationsManage)]
+    [Function(nameof(PreviewNotificationTrigger))]
+    public Task<IResult> PreviewNotificationTrigger(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = NotificationRoutes.Preview)] HttpRequest request,
+        string triggerKey,
+        CancellationToken cancellationToken
+    ) => endpoints.PreviewAsync(request, triggerKey, cancellationToken);
+
+    [Access(Permissions.CustomersRead, Self = "customerId")]
+    [Function(nameof(GetNotificationPreferences))]
+    public Task<IResult> GetNotificationPreferences(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = NotificationRoutes.Preferences)] HttpRequest request,
+        string customerId,
+        CancellationToken cancellationToken
+    ) => endpoints.GetPreferencesAsync(request, customerId, cancellationToken);
+
+    [Access(Permissions.CustomersWrite, Self = "customerId")]
+    [Function(nameof(UpdateNotificationPreferences))]
+    public Task<IResult> UpdateNotificationPreferences(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "put", Route = NotificationRoutes.Preferences)] HttpRequest request,
+        string customerId,
+        CancellationToken cancellationToken
+    ) => endpoints.UpdatePreferencesAsync(request, customerId, cancellationToken);
+
+    /// <summary>The one-click unsubscribe link of e-mails: anonymous, authorized by its HMAC signature.</summary>
+    [Access(AccessAttribute.Anonymous, RateLimit = RateLimitGroups.Auth)]
+    [Function(nameof(UnsubscribeNotifications))]
+    public Task<IResult> UnsubscribeNotifications(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = NotificationRoutes.Unsubscribe)] HttpRequest request,
+        CancellationToken cancellationToken
+    ) => endpoints.UnsubscribeAsync(request, cancellationToken);
 }

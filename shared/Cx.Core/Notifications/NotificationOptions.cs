@@ -25,12 +25,32 @@ public sealed class NotificationOptions : IValidatableObject
     [Range(1, 120)]
     public int TimeoutSeconds { get; set; } = 15;
 
+    /// <summary>
+    /// The public address of the API (<c>https://cx.example.com</c>), used in the one-click unsubscribe
+    /// links of e-mails. Without it (or without <see cref="UnsubscribeSecret"/>) e-mails carry no link.
+    /// </summary>
+    public string? PublicBaseUrl { get; set; }
+
+    /// <summary>The key that signs unsubscribe links (at least 32 characters; a secret: app settings or Key Vault).</summary>
+    public string? UnsubscribeSecret { get; set; }
+
     /// <summary>Trigger documents allowed.</summary>
     [Range(1, 10_000)]
     public int MaxTriggers { get; set; } = 500;
 
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
+        if (
+            PublicBaseUrl is not null
+            && (!Uri.TryCreate(PublicBaseUrl, UriKind.Absolute, out var baseUri) || baseUri.Scheme is not ("https" or "http"))
+        )
+        {
+            yield return new ValidationResult("PublicBaseUrl must be an absolute http(s) URL.");
+        }
+        if (UnsubscribeSecret is { Length: < 32 })
+        {
+            yield return new ValidationResult("UnsubscribeSecret must have at least 32 characters.");
+        }
         foreach (var (name, channel) in Channels)
         {
             var prefix = $"Channels:{name}";

@@ -23,6 +23,7 @@ public static class NotificationServiceCollectionExtensions
         services.TryAddSingleton<NotificationLog>();
         services.TryAddSingleton<NotificationPreferences>();
         services.TryAddSingleton<NotificationService>();
+        services.TryAddSingleton<NotificationPreview>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IChangeHook, NotificationHook>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IQueueHandler, NotificationWorkHandler>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<Analytics.IEventBatchObserver, NotificationEventObserver>());

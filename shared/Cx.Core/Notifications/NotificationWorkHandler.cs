@@ -55,13 +55,7 @@ public sealed class NotificationWorkHandler(
             return QueueOutcome.Complete;
         }
         var model = Model(item, profile);
-        var language =
-            profile.TryGetProperty("preferences", out var preferences)
-            && preferences.ValueKind == JsonValueKind.Object
-            && preferences.TryGetProperty("language", out var tag)
-            && tag.ValueKind == JsonValueKind.String
-                ? tag.GetString()
-                : null;
+        var language = LanguageOf(profile);
         string? failure = null;
         foreach (var channel in trigger.Channels)
         {
@@ -86,6 +80,15 @@ public sealed class NotificationWorkHandler(
         }
         return failure is null ? QueueOutcome.Complete : QueueOutcome.Retry(failure);
     }
+
+    /// <summary>The customer's language: the profile's <c>preferences.language</c>.</summary>
+    public static string? LanguageOf(JsonElement profile) =>
+        profile.TryGetProperty("preferences", out var preferences)
+        && preferences.ValueKind == JsonValueKind.Object
+        && preferences.TryGetProperty("language", out var tag)
+        && tag.ValueKind == JsonValueKind.String
+            ? tag.GetString()
+            : null;
 
     /// <summary>The template model: customer, document, event, segment and trigger.</summary>
     public static Dictionary<string, object?> Model(NotificationWorkItem item, JsonElement profile)

@@ -22,6 +22,8 @@ public sealed partial class NotificationEndpoints(
     NotificationTriggerRegistry registry,
     NotificationService service,
     NotificationLog log,
+    NotificationPreferences preferences,
+    NotificationPreview preview,
     EntryService entries,
     DefinitionHandler definitions,
     TimeProvider time,
@@ -185,6 +187,119 @@ public sealed partial class NotificationEndpoints(
             NotificationJsonContext.Relaxed.NotificationSendView
         );
     }
+
+    /// <summary><c>GET customers/{id}/notification-preferences</c>: opt-ins and outs with their evidence, quiet hours, the cap.</summary>
+    public async Task<IResult> GetPreferencesAsync(HttpRequest request, string customerId, CancellationToken cancellationToken)
+    {
+        QueryParameters.RejectAny(request);
+        await EnsureCustomerAsync(customerId, cancellationToken);
+        return PreferencesResult(await preferences.GetAsync(customerId, cancellationToken));
+    }
+
+    /// <summary><c>PUT customers/{id}/notification-preferences</c>: changes what the body names; each opt-in or out is recorded with its evidence.</summary>
+    public async Task<IResult> UpdatePreferencesAsync(HttpRequest request, string customerId, CancellationToken cancellationToken)
+    {
+        QueryParameters.RejectAny(request);
+        var body = await RequestBody.ReadObjectAsync(request, httpOptions.Value, cancellationToken);
+        var change = NotificationPreferences.Validate(body, "api");
+        await EnsureCustomerAsync(customerId, cancellationToken);
+        return PreferencesResult(await preferences.UpdateAsync(customerId, change, cancellationToken));
+    }
+
+    /// <summary>
+    /// <c>POST notifications/unsubscribe?customer&amp;topic&amp;signature</c>: the RFC 8058 one-click
+    /// unsubscribe of an e-mail's <c>List-Unsubscribe</c> link. The signature is the authorization.
+    /// </summary>
+    public async Task<IResult> UnsubscribeAsync(HttpRequest request, CancellationToken cancellationToken)
+    {
+        var errors = new List<FieldError>();
+        string? Read(string name)
+        {
+            if (request.Query.TryGetValue(name, out var values) && values.Count == 1 && values[0] is { Length: > 0 and <= 200 } value)
+            {
+                return value;
+            }
+            errors.Add(new(name, "required", "Required once: the link carries customer, topic and signature.", ErrorLocation.Query));
+            return null;
+        }
+        var customer = Read("customer");
+        var topic = Read("topic");
+        var signature = Read("signature");
+        foreach (var key in request.Query.Keys.Where(k => k is not ("customer" or "topic" or "signature")))
+        {
+            errors.Add(new(key, "unknown-parameter", "The link carries only customer, topic and signature.", ErrorLocation.Query));
+        }
+        if (errors.Count == 0 && !preferences.VerifySignature(customer!, topic!, signature!))
+        {
+            errors.Add(new("signature", "signature", "Not a valid unsubscribe link (or links are not configured).", ErrorLocation.Query));
+        }
+        if (errors.Count > 0)
+        {
+            throw new ValidationException(errors, "The unsubscribe link is not valid.");
+        }
+        await EnsureCustomerAsync(customer!, cancellationToken);
+        await preferences.UpdateAsync(
+            customer!,
+            new PreferenceChange(
+                [("topic", topic!, false)],
+                false,
+                null,
+                false,
+                null,
+                "one-click-unsubscribe",
+                "RFC 8058 List-Unsubscribe-Post"
+            ),
+            cancellationToken
+        );
+        return new JsonContractResult<UnsubscribeView>(new UnsubscribeView(topic!, true), NotificationJsonContext.Relaxed.UnsubscribeView);
+    }
+
+    /// <summary><c>POST notification-triggers/{key}/preview</c> <c>{customerId, documentId?}</c>: renders the trigger for a real customer, sending nothing.</summary>
+    public async Task<IResult> PreviewAsync(HttpRequest request, string key, CancellationToken cancellationToken)
+    {
+        QueryParameters.RejectAny(request);
+        CheckKey(key);
+        var body = await RequestBody.ReadObjectAsync(request, httpOptions.Value, cancellationToken);
+        var errors = new List<FieldError>();
+        foreach (var property in body)
+        {
+            if (property.Key is not ("customerId" or "documentId"))
+            {
+                errors.Add(new("/" + property.Key, "unknown-property", "The body takes customerId and documentId."));
+            }
+        }
+        var customerId = Text(body, "customerId", true, 128, errors);
+        var documentId = Text(body, "documentId", false, 128, errors);
+        if (errors.Count > 0)
+        {
+            throw new ValidationException(errors, "The body is not valid.");
+        }
+        var items = await preview.PreviewAsync(key, customerId!, documentId, cancellationToken);
+        return new JsonContractResult<NotificationPreviewView>(
+            new NotificationPreviewView([
+                .. items.Select(i => new NotificationPreviewItemView(
+                    i.Channel,
+                    i.Language,
+                    i.Subject,
+                    i.Body,
+                    i.To,
+                    i.WouldSend,
+                    i.Reason
+                )),
+            ]),
+            NotificationJsonContext.Relaxed.NotificationPreviewView
+        );
+    }
+
+    private static JsonWriterResult PreferencesResult(JsonObject document) =>
+        new(
+            StatusCodes.Status200OK,
+            writer =>
+            {
+                document.Remove("sent");
+                document.WriteTo(writer);
+            }
+        );
 
     private async Task EnsureCustomerAsync(string customerId, CancellationToken cancellationToken) =>
         await entries.GetAsync(CustomerProfile.TypeKey, customerId, cancellationToken);

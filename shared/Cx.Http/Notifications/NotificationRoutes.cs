@@ -12,9 +12,27 @@ namespace Cx.Http.Notifications;
 /// <summary>What a direct send did: the delivery's id and status (sent, failed, suppressed), why, and whether it was sent before.</summary>
 public sealed record NotificationSendView(string DeliveryId, string Status, string? Reason, bool Duplicate);
 
+/// <summary>A one-click unsubscribe's result: the topic opted out of.</summary>
+public sealed record UnsubscribeView(string Topic, bool Unsubscribed);
+
+/// <summary>A trigger rendered for one customer: per channel what would be sent and whether (and why not).</summary>
+public sealed record NotificationPreviewView(IReadOnlyList<NotificationPreviewItemView> Items);
+
+public sealed record NotificationPreviewItemView(
+    string Channel,
+    string? Language,
+    string? Subject,
+    string? Body,
+    string? To,
+    bool WouldSend,
+    string? Reason
+);
+
 /// <summary>The serializer contracts of the notification endpoints.</summary>
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web)]
 [JsonSerializable(typeof(NotificationSendView))]
+[JsonSerializable(typeof(UnsubscribeView))]
+[JsonSerializable(typeof(NotificationPreviewView))]
 public sealed partial class NotificationJsonContext : JsonSerializerContext
 {
     public static NotificationJsonContext Relaxed { get; } =
@@ -35,6 +53,15 @@ public static class NotificationRoutes
 
     /// <summary><c>GET</c>: the customer's delivery log; <c>POST</c>: send one message.</summary>
     public const string Deliveries = "v1/customers/{customerId}/notifications";
+
+    /// <summary><c>POST</c> <c>{customerId, documentId?}</c>: render a trigger for a real customer (nothing is sent).</summary>
+    public const string Preview = "v1/notification-triggers/{triggerKey}/preview";
+
+    /// <summary><c>GET</c>, <c>PUT</c>: a customer's notification preferences and consent.</summary>
+    public const string Preferences = "v1/customers/{customerId}/notification-preferences";
+
+    /// <summary><c>POST</c>: the signed one-click unsubscribe link of e-mails (RFC 8058).</summary>
+    public const string Unsubscribe = "v1/notifications/unsubscribe";
 
     public const string KeyPattern = "^[a-z][a-z0-9_-]{0,63}$";
 
@@ -210,7 +237,158 @@ public static class NotificationRoutes
                 ],
                 Problems = [400, 404, 413, 415],
             },
+            .. MoreOperations,
         ];
+
+    private const string PreferencesDescription =
+        "A customer's preferences: channels and topics (name: true opted in, false opted out; absent: allowed), quietHours "
+        + "({start, end} HH:mm in the profile's preferences.timeZone) or null, maxPerDay (non-critical messages per 24 hours) or null, "
+        + "consents (every opt-in or out: at, scope, optIn, source, evidence) and updatedAt.";
+
+    private static IEnumerable<ApiOperation> MoreOperations =>
+        [
+            new()
+            {
+                OperationId = "PreviewNotificationTrigger",
+                Method = "POST",
+                Route = Preview,
+                Tag = ApiTags.Administration,
+                Summary = "Render a trigger for a real customer, sending nothing",
+                Description =
+                    "Per channel: the template chosen for the customer's language, the rendered subject and body, the address, and "
+                    + "whether it would be sent now or why not (condition, missing address, preference, quiet hours, cap). With "
+                    + "documentId a content trigger renders that entry; otherwise sample values fill document and event.",
+                Permission = Permissions.NotificationsManage,
+                Parameters = [KeyParameter],
+                RequestBody = new(ApiSchemaRef.Inline(PreviewSchema), [RequestBody.Json], "The customer (and the entry)."),
+                Responses =
+                [
+                    new(200, "The rendering.") { Schema = ApiSchemaRef.FromJson(NotificationJsonContext.Default.NotificationPreviewView) },
+                ],
+                Problems = [400, 404, 413, 415],
+            },
+            new()
+            {
+                OperationId = "GetNotificationPreferences",
+                Method = "GET",
+                Route = Preferences,
+                Tag = ApiTags.Customers,
+                Summary = "A customer's notification preferences and consent",
+                Description = "Defaults (everything allowed, no quiet hours, no cap) until something is set. A customer reads their own.",
+                Responses = [new(200, "The preferences.") { Schema = Stored(PreferencesDescription) }],
+                Problems = [400, 404],
+            },
+            new()
+            {
+                OperationId = "UpdateNotificationPreferences",
+                Method = "PUT",
+                Route = Preferences,
+                Tag = ApiTags.Customers,
+                Summary = "Change a customer's notification preferences",
+                Description =
+                    "Changes what the body names. Each channel or topic opt-in/out is recorded in consents with source and evidence. "
+                    + "An opt-out of a channel stops every message on it, critical ones included; critical messages pass topic "
+                    + "opt-outs, quiet hours and the cap.",
+                RequestBody = new(ApiSchemaRef.Inline(PreferencesSchema), [RequestBody.Json], "The change."),
+                Responses = [new(200, "The preferences.") { Schema = Stored(PreferencesDescription) }],
+                Problems = [400, 404, 413, 415],
+            },
+            new()
+            {
+                OperationId = "UnsubscribeNotifications",
+                Method = "POST",
+                Route = Unsubscribe,
+                Tag = ApiTags.Customers,
+                Summary = "One-click unsubscribe (RFC 8058)",
+                Description =
+                    "The URL of an e-mail's List-Unsubscribe header (with List-Unsubscribe-Post: List-Unsubscribe=One-Click). The "
+                    + "HMAC signature is the authorization; the customer is opted out of the topic, recorded as a consent.",
+                Parameters =
+                [
+                    new ApiParameter(
+                        "customer",
+                        ApiParameterLocation.Query,
+                        "The customer.",
+                        ApiSchemaRef.Inline(() => new OpenApiSchema { Type = JsonSchemaType.String })
+                    )
+                    {
+                        Required = true,
+                    },
+                    new ApiParameter(
+                        "topic",
+                        ApiParameterLocation.Query,
+                        "The topic.",
+                        ApiSchemaRef.Inline(() => new OpenApiSchema { Type = JsonSchemaType.String })
+                    )
+                    {
+                        Required = true,
+                    },
+                    new ApiParameter(
+                        "signature",
+                        ApiParameterLocation.Query,
+                        "The link's signature.",
+                        ApiSchemaRef.Inline(() => new OpenApiSchema { Type = JsonSchemaType.String })
+                    )
+                    {
+                        Required = true,
+                    },
+                ],
+                Responses = [new(200, "Unsubscribed.") { Schema = ApiSchemaRef.FromJson(NotificationJsonContext.Default.UnsubscribeView) }],
+                Problems = [400, 404],
+            },
+        ];
+
+    private static OpenApiSchema PreviewSchema() =>
+        new()
+        {
+            Type = JsonSchemaType.Object,
+            AdditionalPropertiesAllowed = false,
+            Required = new SortedSet<string>(["customerId"], StringComparer.Ordinal),
+            Properties = new Dictionary<string, IOpenApiSchema>
+            {
+                ["customerId"] = new OpenApiSchema { Type = JsonSchemaType.String, MaxLength = 128 },
+                ["documentId"] = new OpenApiSchema { Type = JsonSchemaType.String, MaxLength = 128 },
+            },
+        };
+
+    private static OpenApiSchema PreferencesSchema() =>
+        new()
+        {
+            Type = JsonSchemaType.Object,
+            AdditionalPropertiesAllowed = false,
+            Properties = new Dictionary<string, IOpenApiSchema>
+            {
+                ["channels"] = new OpenApiSchema
+                {
+                    Type = JsonSchemaType.Object,
+                    AdditionalProperties = new OpenApiSchema { Type = JsonSchemaType.Boolean },
+                },
+                ["topics"] = new OpenApiSchema
+                {
+                    Type = JsonSchemaType.Object,
+                    AdditionalProperties = new OpenApiSchema { Type = JsonSchemaType.Boolean },
+                },
+                ["quietHours"] = new OpenApiSchema
+                {
+                    Type = JsonSchemaType.Object | JsonSchemaType.Null,
+                    Properties = new Dictionary<string, IOpenApiSchema>
+                    {
+                        ["start"] = new OpenApiSchema { Type = JsonSchemaType.String, Pattern = "^[0-2][0-9]:[0-5][0-9]$" },
+                        ["end"] = new OpenApiSchema { Type = JsonSchemaType.String, Pattern = "^[0-2][0-9]:[0-5][0-9]$" },
+                    },
+                    Required = new SortedSet<string>(["start", "end"], StringComparer.Ordinal),
+                    AdditionalPropertiesAllowed = false,
+                },
+                ["maxPerDay"] = new OpenApiSchema
+                {
+                    Type = JsonSchemaType.Integer | JsonSchemaType.Null,
+                    Minimum = "1",
+                    Maximum = "1000",
+                },
+                ["source"] = new OpenApiSchema { Type = JsonSchemaType.String, MaxLength = 64 },
+                ["evidence"] = new OpenApiSchema { Type = JsonSchemaType.String, MaxLength = 2000 },
+            },
+        };
 
     private static OpenApiSchema SendSchema() =>
         new()

@@ -130,4 +130,72 @@ public sealed class NotificationRulesTests
         Assert.NotEqual(id, NotificationMessage.DeliveryIdOf("t|c", "inbox"));
         Assert.NotEqual(id, NotificationMessage.DeliveryIdOf("t|d", "email"));
     }
+
+    private static System.Text.Json.JsonElement Json(string json) => System.Text.Json.JsonDocument.Parse(json).RootElement.Clone();
+
+    private static NotificationMessage Message(bool critical = false, string topic = "marketing") =>
+        new()
+        {
+            CustomerId = "c1",
+            Channel = "email",
+            IdempotencyKey = "k",
+            Topic = topic,
+            Critical = critical,
+            Body = "b",
+        };
+
+    [Fact]
+    public void Should_hold_non_critical_messages_in_the_customers_quiet_hours_in_their_time_zone()
+    {
+        var preferences = Json("""{"quietHours":{"start":"22:00","end":"07:00"}}""");
+        var lisbon = Json("""{"preferences":{"timeZone":"Europe/Lisbon"}}""");
+        var saoPaulo = Json("""{"preferences":{"timeZone":"America/Sao_Paulo"}}""");
+        // 23:30 UTC on a winter day: 23:30 in Lisbon (quiet), 20:30 in São Paulo (not quiet).
+        var now = new DateTimeOffset(2026, 12, 7, 23, 30, 0, TimeSpan.Zero);
+
+        Assert.StartsWith(
+            "quiet hours: 22:00-07:00 in Europe/Lisbon",
+            NotificationPreferences.Refusal(preferences, Message(), lisbon, now)
+        );
+        Assert.Null(NotificationPreferences.Refusal(preferences, Message(), saoPaulo, now));
+        Assert.Null(NotificationPreferences.Refusal(preferences, Message(critical: true), lisbon, now));
+        Assert.Null(NotificationPreferences.Refusal(preferences, Message(), lisbon, now.AddHours(8)));
+    }
+
+    [Fact]
+    public void Should_cap_non_critical_messages_per_24_hours()
+    {
+        var now = new DateTimeOffset(2026, 12, 7, 12, 0, 0, TimeSpan.Zero);
+        var preferences = Json(
+            $$"""{"maxPerDay":2,"sent":["{{Cx.Core.Common.Instants.Format(now.AddHours(-1))}}","{{Cx.Core.Common.Instants.Format(now.AddHours(-2))}}","{{Cx.Core.Common.Instants.Format(now.AddHours(-30))}}"]}"""
+        );
+        var profile = Json("{}");
+
+        Assert.Equal(
+            "cap: 2 messages in the last 24 hours (at most 2)",
+            NotificationPreferences.Refusal(preferences, Message(), profile, now)
+        );
+        Assert.Null(NotificationPreferences.Refusal(preferences, Message(critical: true), profile, now));
+        Assert.Null(NotificationPreferences.Refusal(preferences, Message(), profile, now.AddHours(23)));
+    }
+
+    [Fact]
+    public void Should_let_critical_messages_pass_a_topic_opt_out_but_never_a_channel_opt_out()
+    {
+        var profile = Json("{}");
+        var topicOut = Json("""{"topics":{"marketing":false}}""");
+        var channelOut = Json("""{"channels":{"email":false}}""");
+        var now = DateTimeOffset.UnixEpoch;
+
+        Assert.Equal(
+            "preference: the customer opted out of topic marketing",
+            NotificationPreferences.Refusal(topicOut, Message(), profile, now)
+        );
+        Assert.Null(NotificationPreferences.Refusal(topicOut, Message(critical: true), profile, now));
+        Assert.Null(NotificationPreferences.Refusal(topicOut, Message(topic: "orders"), profile, now));
+        Assert.Equal(
+            "preference: the customer opted out of channel email",
+            NotificationPreferences.Refusal(channelOut, Message(critical: true), profile, now)
+        );
+    }
 }

@@ -63,6 +63,8 @@ public sealed class NotificationApiTests : IAsyncLifetime
             ["Cx__Queues__PollMilliseconds"] = "20",
             ["Cx__RateLimits__Enabled"] = "false",
             ["Cx__Notifications__AllowPrivateAddresses"] = "true",
+            ["Cx__Notifications__PublicBaseUrl"] = "https://cx.example.com",
+            ["Cx__Notifications__UnsubscribeSecret"] = "test-only-unsubscribe-secret-0123456789abcdef",
             ["Cx__Notifications__Channels__email__Kind"] = "smtp",
             ["Cx__Notifications__Channels__email__Host"] = "127.0.0.1",
             ["Cx__Notifications__Channels__email__Port"] = smtpPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
@@ -283,6 +285,163 @@ public sealed class NotificationApiTests : IAsyncLifetime
                 )
             )
             .ShouldBeAsync(HttpStatusCode.Created);
+    }
+
+    [Fact]
+    public async Task Should_send_no_email_to_a_customer_who_opted_out_of_email_and_log_why()
+    {
+        var customer = await _host.Client.CreateCustomerAsync("optout");
+        var preferences = await (
+            await _host
+                .Client.PutAsync(
+                    $"customers/{customer}/notification-preferences",
+                    HttpAssertions.Json(
+                        """{"channels":{"email":false},"source":"web-form","evidence":"Unticked 'E-mail me' on the account page"}"""
+                    )
+                )
+                .ShouldBeAsync(HttpStatusCode.OK)
+        ).ReadObjectAsync();
+        Assert.False(preferences["channels"]!["email"]!.GetValue<bool>());
+        var consent = Assert.Single(preferences["consents"]!.AsArray())!;
+        Assert.Equal("channel:email", consent["scope"]!.GetValue<string>());
+        Assert.Equal("Unticked 'E-mail me' on the account page", consent["evidence"]!.GetValue<string>());
+
+        // Even a critical transactional message does not pass an opt-out of the channel itself.
+        var result = await (
+            await _host
+                .Client.PostAsync(
+                    $"customers/{customer}/notifications",
+                    HttpAssertions.Json(
+                        """{"channel":"email","subject":"Your order","body":"Thanks","critical":true,"idempotencyKey":"o-1"}"""
+                    )
+                )
+                .ShouldBeAsync(HttpStatusCode.OK)
+        ).ReadObjectAsync();
+        Assert.Equal("suppressed", result["status"]!.GetValue<string>());
+        Assert.Equal("preference: the customer opted out of channel email", result["reason"]!.GetValue<string>());
+        var entry = Assert.Single((await _host.Client.GetObjectAsync($"customers/{customer}/notifications"))["items"]!.AsArray())!;
+        Assert.Equal("suppressed", entry["status"]!.GetValue<string>());
+        Assert.Equal("preference: the customer opted out of channel email", entry["reason"]!.GetValue<string>());
+        // The inbox is another channel: still allowed.
+        var inbox = await (
+            await _host
+                .Client.PostAsync(
+                    $"customers/{customer}/notifications",
+                    HttpAssertions.Json("""{"channel":"inbox","body":"Thanks","idempotencyKey":"o-1"}""")
+                )
+                .ShouldBeAsync(HttpStatusCode.OK)
+        ).ReadObjectAsync();
+        Assert.Equal("sent", inbox["status"]!.GetValue<string>());
+        Assert.Empty(_smtp.To($"{customer}@example.com"));
+
+        var bad = await (
+            await _host.Client.PutAsync(
+                $"customers/{customer}/notification-preferences",
+                HttpAssertions.Json("""{"channels":{"email":"no"},"quietHours":{"start":"25:00","end":"07:00"},"maxPerDay":0,"colour":1}""")
+            )
+        ).ShouldBeProblemAsync(HttpStatusCode.BadRequest, "validation-failed");
+        Assert.Equal(
+            new HashSet<string> { "/channels/email", "/quietHours/start", "/maxPerDay", "/colour" },
+            bad.Errors().Select(e => e.Path).ToHashSet()
+        );
+    }
+
+    [Fact]
+    public async Task Should_carry_a_signed_one_click_unsubscribe_link_that_opts_the_customer_out_of_the_topic()
+    {
+        var customer = await _host.Client.CreateCustomerAsync("unsub");
+        await _host
+            .Client.PostAsync(
+                $"customers/{customer}/notifications",
+                HttpAssertions.Json("""{"channel":"email","subject":"News","body":"This week","topic":"news","idempotencyKey":"n-1"}""")
+            )
+            .ShouldBeAsync(HttpStatusCode.OK);
+        await SegmentApi.UntilAsync(() => Task.FromResult(_smtp.To($"{customer}@example.com").Count == 1), "the newsletter");
+        var headers = _smtp.To($"{customer}@example.com")[0]["headers"]!;
+        Assert.Equal("List-Unsubscribe=One-Click", headers["list-unsubscribe-post"]!.GetValue<string>());
+        var link = headers["list-unsubscribe"]!.GetValue<string>();
+        var url = new Uri(System.Text.RegularExpressions.Regex.Match(link, "https://[^>\"]+").Value);
+        Assert.Equal("cx.example.com", url.Host);
+
+        using var anonymous = new HttpClient { BaseAddress = _host.Client.BaseAddress };
+        var path = url.PathAndQuery.Replace("/api/v1/", "", StringComparison.Ordinal);
+        var tampered = path.Replace("topic=news", "topic=orders", StringComparison.Ordinal);
+        await (await anonymous.PostAsync(tampered, new FormUrlEncodedContent([new("List-Unsubscribe", "One-Click")]))).ShouldBeProblemAsync(
+            HttpStatusCode.BadRequest,
+            "validation-failed"
+        );
+        var done = await (
+            await anonymous
+                .PostAsync(path, new FormUrlEncodedContent([new("List-Unsubscribe", "One-Click")]))
+                .ShouldBeAsync(HttpStatusCode.OK)
+        ).ReadObjectAsync();
+        Assert.Equal("news", done["topic"]!.GetValue<string>());
+
+        var next = await (
+            await _host
+                .Client.PostAsync(
+                    $"customers/{customer}/notifications",
+                    HttpAssertions.Json("""{"channel":"email","subject":"News","body":"Next week","topic":"news","idempotencyKey":"n-2"}""")
+                )
+                .ShouldBeAsync(HttpStatusCode.OK)
+        ).ReadObjectAsync();
+        Assert.Equal("preference: the customer opted out of topic news", next["reason"]!.GetValue<string>());
+        var critical = await (
+            await _host
+                .Client.PostAsync(
+                    $"customers/{customer}/notifications",
+                    HttpAssertions.Json(
+                        """{"channel":"email","subject":"Security","body":"New sign-in","topic":"news","critical":true,"idempotencyKey":"n-3"}"""
+                    )
+                )
+                .ShouldBeAsync(HttpStatusCode.OK)
+        ).ReadObjectAsync();
+        Assert.Equal("sent", critical["status"]!.GetValue<string>());
+        var consents = (await _host.Client.GetObjectAsync($"customers/{customer}/notification-preferences"))["consents"]!.AsArray();
+        Assert.Equal("one-click-unsubscribe", Assert.Single(consents)!["source"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task Should_preview_a_trigger_for_a_real_customer_in_their_language_and_say_whether_it_would_send()
+    {
+        await _host
+            .Client.PostAsync(
+                "notification-triggers",
+                HttpAssertions.Json(
+                    OrderTrigger.Replace("\"order-confirmation\"", "\"order-preview\",\"enabled\":false", StringComparison.Ordinal)
+                )
+            )
+            .ShouldBeAsync(HttpStatusCode.Created);
+        var customer = await _host.Client.CreateCustomerAsync("pv", "\"name\":\"Inês\",\"preferences\":{\"language\":\"pt-BR\"}");
+        var order = await (
+            await _host.Client.PostAsync("content/order", HttpAssertions.Json(Order(customer, "P-7"))).ShouldBeAsync(HttpStatusCode.Created)
+        ).ReadObjectAsync();
+
+        var preview = await (
+            await _host
+                .Client.PostAsync(
+                    "notification-triggers/order-preview/preview",
+                    HttpAssertions.Json($$"""{"customerId":"{{customer}}","documentId":"{{order["id"]}}"}""")
+                )
+                .ShouldBeAsync(HttpStatusCode.OK)
+        ).ReadObjectAsync();
+        var item = Assert.Single(preview["items"]!.AsArray())!;
+        Assert.Equal("email", item["channel"]!.GetValue<string>());
+        Assert.Equal("pt", item["language"]!.GetValue<string>());
+        Assert.Equal("Encomenda P-7 confirmada", item["subject"]!.GetValue<string>());
+        Assert.Equal("Olá Inês.", item["body"]!.GetValue<string>());
+        Assert.Equal($"{customer}@example.com", item["to"]!.GetValue<string>());
+        Assert.False(item["wouldSend"]!.GetValue<bool>());
+        Assert.StartsWith("disabled", item["reason"]!.GetValue<string>());
+        Assert.Empty(_smtp.To($"{customer}@example.com"));
+
+        await _host
+            .Client.PostAsync("notification-triggers/order-preview/preview", HttpAssertions.Json("""{"customerId":"nobody-here"}"""))
+            .ShouldBeAsync(HttpStatusCode.NotFound);
+        var bad = await (
+            await _host.Client.PostAsync("notification-triggers/order-preview/preview", HttpAssertions.Json("""{"customer":"x"}"""))
+        ).ShouldBeProblemAsync(HttpStatusCode.BadRequest, "validation-failed");
+        Assert.Equal(new HashSet<string> { "/customer", "/customerId" }, bad.Errors().Select(e => e.Path).ToHashSet());
     }
 
     private long ActiveQueueMessages()

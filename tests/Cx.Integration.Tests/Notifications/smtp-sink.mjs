@@ -27,9 +27,10 @@ const server = new SMTPServer({
   onData(stream, session, callback) {
     simpleParser(stream)
       .then((mail) => {
+        // The raw header lines (unfolded), keyed by lower-case name: what the sender wrote.
         const headers = {};
-        for (const [name, value] of mail.headers) {
-          headers[name] = typeof value === "string" ? value : JSON.stringify(value);
+        for (const { key, line } of mail.headerLines) {
+          headers[key] = line.slice(line.indexOf(":") + 1).replace(/\r?\n[ \t]+/g, " ").trim();
         }
         appendFileSync(
           out,

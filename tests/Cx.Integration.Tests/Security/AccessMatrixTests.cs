@@ -195,6 +195,11 @@ public sealed class AccessMatrixTests(UnlimitedDevHostFactory host) : IClassFixt
         ["SendCustomerNotification"] = [Admin, Marketer],
         ["ListCustomerInbox"] = [Admin, Marketer, Support, Self, ServiceKey],
         ["MarkInboxMessageRead"] = [Admin, Support, Self],
+        ["PreviewNotificationTrigger"] = [Admin, Marketer],
+        ["GetNotificationPreferences"] = [Admin, Marketer, Support, Self, ServiceKey],
+        ["UpdateNotificationPreferences"] = [Admin, Support, Self],
+        // The unsubscribe link is anonymous: its HMAC signature is the authorization.
+        ["UnsubscribeNotifications"] = Everyone,
     };
 
     internal static IReadOnlyList<FunctionDescriptor> HttpFunctions =>
