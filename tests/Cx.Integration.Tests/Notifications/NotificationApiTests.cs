@@ -62,6 +62,8 @@ public sealed class NotificationApiTests : IAsyncLifetime
             ["Cx__Hooks__PollMilliseconds"] = "20",
             ["Cx__Queues__PollMilliseconds"] = "20",
             ["Cx__RateLimits__Enabled"] = "false",
+            ["Cx__Segments__JobPollSeconds"] = "1",
+            ["Cx__Analytics__MaxBatchDelayMs"] = "20",
             ["Cx__Notifications__AllowPrivateAddresses"] = "true",
             ["Cx__Notifications__PublicBaseUrl"] = "https://cx.example.com",
             ["Cx__Notifications__UnsubscribeSecret"] = "test-only-unsubscribe-secret-0123456789abcdef",
@@ -442,6 +444,60 @@ public sealed class NotificationApiTests : IAsyncLifetime
             await _host.Client.PostAsync("notification-triggers/order-preview/preview", HttpAssertions.Json("""{"customer":"x"}"""))
         ).ShouldBeProblemAsync(HttpStatusCode.BadRequest, "validation-failed");
         Assert.Equal(new HashSet<string> { "/customer", "/customerId" }, bad.Errors().Select(e => e.Path).ToHashSet());
+    }
+
+    [Fact]
+    public async Task Should_fire_event_and_segment_triggers_from_the_event_stream_once_per_event()
+    {
+        await _host
+            .Client.PostAsync(
+                "notification-triggers",
+                HttpAssertions.Json(
+                    """
+                    {"key":"cart-reminder","on":{"kind":"event","eventType":"cart_abandoned"},"channels":["inbox"],"topic":"marketing",
+                     "templates":[{"channel":"inbox","subject":"Your cart","body":"{{ event.properties.items }} item(s) are waiting."}]}
+                    """
+                )
+            )
+            .ShouldBeAsync(HttpStatusCode.Created);
+        await _host
+            .Client.PostAsync(
+                "notification-triggers",
+                HttpAssertions.Json(
+                    """
+                    {"key":"welcome-vip","on":{"kind":"segment","segment":"vip-notify","transition":"entered"},"channels":["inbox"],
+                     "templates":[{"channel":"inbox","subject":"Welcome to {{ segment }}","body":"Hi {{ customer.name }}."}]}
+                    """
+                )
+            )
+            .ShouldBeAsync(HttpStatusCode.Created);
+        await _host.Client.CreateSegmentAsync("vip-notify", """{"field":"loyaltyTier","op":"eq","value":"platinum"}""");
+        await _host.Client.WaitForRecomputeAsync("vip-notify", 1);
+
+        var shopper = await _host.Client.CreateCustomerAsync("cart");
+        await _host.Client.PostEventsAsync(
+            $$$"""{"type":"cart_abandoned","customerId":"{{{shopper}}}","properties":{"cartId":"c-1","items":3,"value":42.5,"currency":"EUR"}}"""
+        );
+        var vip = await _host.Client.CreateCustomerAsync("vip", "\"name\":\"Vera\",\"loyaltyTier\":\"platinum\"");
+
+        await SegmentApi.UntilAsync(
+            async () => (await _host.Client.GetObjectAsync($"customers/{shopper}/inbox"))["items"]!.AsArray().Count > 0,
+            "the cart reminder"
+        );
+        await SegmentApi.UntilAsync(
+            async () => (await _host.Client.GetObjectAsync($"customers/{vip}/inbox"))["items"]!.AsArray().Count > 0,
+            "the segment welcome"
+        );
+        // Later batches of other events do not fire the trigger again for the same event.
+        await _host.Client.PostEventsAsync($$"""{"type":"page_view","customerId":"{{shopper}}","page":"/home"}""");
+        await _host.Client.WaitForProcessingAsync();
+        await SegmentApi.UntilAsync(() => Task.FromResult(ActiveQueueMessages() == 0), "an idle notifications queue");
+
+        var reminder = Assert.Single((await _host.Client.GetObjectAsync($"customers/{shopper}/inbox"))["items"]!.AsArray())!;
+        Assert.Equal("3 item(s) are waiting.", reminder["body"]!.GetValue<string>());
+        var welcome = Assert.Single((await _host.Client.GetObjectAsync($"customers/{vip}/inbox"))["items"]!.AsArray())!;
+        Assert.Equal("Welcome to vip-notify", welcome["subject"]!.GetValue<string>());
+        Assert.Equal("Hi Vera.", welcome["body"]!.GetValue<string>());
     }
 
     private long ActiveQueueMessages()
