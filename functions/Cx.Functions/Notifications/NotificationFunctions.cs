@@ -111,4 +111,19 @@ public sealed class NotificationFunctions(NotificationEndpoints endpoints)
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = NotificationRoutes.Unsubscribe)] HttpRequest request,
         CancellationToken cancellationToken
     ) => endpoints.UnsubscribeAsync(request, cancellationToken);
+
+    [Access(Permissions.NotificationsManage)]
+    [Function(nameof(ListNotificationDeadLetters))]
+    public Task<IResult> ListNotificationDeadLetters(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = NotificationRoutes.DeadLetters)] HttpRequest request,
+        CancellationToken cancellationToken
+    ) => endpoints.ListDeadLettersAsync(request, cancellationToken);
+
+    [Access(Permissions.NotificationsManage)]
+    [Function(nameof(ReplayNotificationDeadLetter))]
+    public Task<IResult> ReplayNotificationDeadLetter(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = NotificationRoutes.ReplayDeadLetter)] HttpRequest request,
+        string messageId,
+        CancellationToken cancellationToken
+    ) => endpoints.ReplayDeadLetterAsync(request, messageId, cancellationToken);
 }

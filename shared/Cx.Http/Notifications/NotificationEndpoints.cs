@@ -24,6 +24,7 @@ public sealed partial class NotificationEndpoints(
     NotificationLog log,
     NotificationPreferences preferences,
     NotificationPreview preview,
+    NotificationDeadLetters deadLetters,
     EntryService entries,
     DefinitionHandler definitions,
     TimeProvider time,
@@ -290,6 +291,81 @@ public sealed partial class NotificationEndpoints(
             NotificationJsonContext.Relaxed.NotificationPreviewView
         );
     }
+
+    /// <summary><c>GET notifications/dead-letters?limit=</c>: the work items the queue gave up on, newest first.</summary>
+    public async Task<IResult> ListDeadLettersAsync(HttpRequest request, CancellationToken cancellationToken)
+    {
+        var limit = 50;
+        foreach (var (name, values) in request.Query)
+        {
+            if (name != "limit")
+            {
+                throw new ValidationException(
+                    [new FieldError(name, "unknown-parameter", "The only parameter is limit.", ErrorLocation.Query)],
+                    "The query string is not valid."
+                );
+            }
+            if (
+                values.Count != 1
+                || !int.TryParse(
+                    values[0],
+                    System.Globalization.NumberStyles.None,
+                    System.Globalization.CultureInfo.InvariantCulture,
+                    out limit
+                )
+                || limit is < 1 or > NotificationDeadLetters.MaxListed
+            )
+            {
+                throw new ValidationException(
+                    [
+                        new FieldError(
+                            "limit",
+                            "range",
+                            $"Must be a whole number 1-{NotificationDeadLetters.MaxListed}, given once.",
+                            ErrorLocation.Query
+                        ),
+                    ],
+                    "The query string is not valid."
+                );
+            }
+        }
+        var items = await deadLetters.ListAsync(limit, cancellationToken);
+        return new JsonContractResult<NotificationDeadLettersView>(
+            new NotificationDeadLettersView([
+                .. items.Select(d => new NotificationDeadLetterView(d.MessageId, d.CustomerId, d.Trigger, d.CauseId, d.Attempts, d.Reason)),
+            ]),
+            NotificationJsonContext.Relaxed.NotificationDeadLettersView
+        );
+    }
+
+    /// <summary><c>POST notifications/dead-letters/{messageId}/replay</c>: the work item again, under a new message id.</summary>
+    public async Task<IResult> ReplayDeadLetterAsync(HttpRequest request, string messageId, CancellationToken cancellationToken)
+    {
+        QueryParameters.RejectAny(request);
+        if (!DeadLetterIdFormat().IsMatch(messageId))
+        {
+            throw new ValidationException(
+                [
+                    new FieldError(
+                        "messageId",
+                        "pattern",
+                        "A work item id: ntw_ and 32 hexadecimal digits (and .r... for a replay).",
+                        ErrorLocation.Route
+                    ),
+                ],
+                "The route is not valid."
+            );
+        }
+        var id = await deadLetters.ReplayAsync(messageId, cancellationToken);
+        return new JsonContractResult<NotificationReplayView>(
+            new NotificationReplayView(id),
+            NotificationJsonContext.Relaxed.NotificationReplayView,
+            StatusCodes.Status202Accepted
+        );
+    }
+
+    [GeneratedRegex(NotificationRoutes.WorkItemIdPattern, RegexOptions.CultureInvariant)]
+    private static partial Regex DeadLetterIdFormat();
 
     private static JsonWriterResult PreferencesResult(JsonObject document) =>
         new(

@@ -28,11 +28,28 @@ public sealed record NotificationPreviewItemView(
     string? Reason
 );
 
+/// <summary>The notification work items the queue gave up on.</summary>
+public sealed record NotificationDeadLettersView(IReadOnlyList<NotificationDeadLetterView> Items);
+
+public sealed record NotificationDeadLetterView(
+    string MessageId,
+    string CustomerId,
+    string Trigger,
+    string CauseId,
+    int Attempts,
+    string Reason
+);
+
+/// <summary>A replay's new work item id.</summary>
+public sealed record NotificationReplayView(string MessageId);
+
 /// <summary>The serializer contracts of the notification endpoints.</summary>
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web)]
 [JsonSerializable(typeof(NotificationSendView))]
 [JsonSerializable(typeof(UnsubscribeView))]
 [JsonSerializable(typeof(NotificationPreviewView))]
+[JsonSerializable(typeof(NotificationDeadLettersView))]
+[JsonSerializable(typeof(NotificationReplayView))]
 public sealed partial class NotificationJsonContext : JsonSerializerContext
 {
     public static NotificationJsonContext Relaxed { get; } =
@@ -62,6 +79,14 @@ public static class NotificationRoutes
 
     /// <summary><c>POST</c>: the signed one-click unsubscribe link of e-mails (RFC 8058).</summary>
     public const string Unsubscribe = "v1/notifications/unsubscribe";
+
+    /// <summary><c>GET</c>: the work items the queue gave up on.</summary>
+    public const string DeadLetters = "v1/notifications/dead-letters";
+
+    /// <summary><c>POST</c>: enqueue a dead-lettered work item again.</summary>
+    public const string ReplayDeadLetter = "v1/notifications/dead-letters/{messageId}/replay";
+
+    public const string WorkItemIdPattern = "^ntw_[0-9a-f]{32}(\\.r[0-9a-f]{1,16})?$";
 
     public const string KeyPattern = "^[a-z][a-z0-9_-]{0,63}$";
 
@@ -238,6 +263,7 @@ public static class NotificationRoutes
                 Problems = [400, 404, 413, 415],
             },
             .. MoreOperations,
+            .. DeadLetterOperations,
         ];
 
     private const string PreferencesDescription =
@@ -334,6 +360,71 @@ public static class NotificationRoutes
                     },
                 ],
                 Responses = [new(200, "Unsubscribed.") { Schema = ApiSchemaRef.FromJson(NotificationJsonContext.Default.UnsubscribeView) }],
+                Problems = [400, 404],
+            },
+        ];
+
+    private static IEnumerable<ApiOperation> DeadLetterOperations =>
+        [
+            new()
+            {
+                OperationId = "ListNotificationDeadLetters",
+                Method = "GET",
+                Route = DeadLetters,
+                Tag = ApiTags.Administration,
+                Summary = "Notification work items the queue gave up on",
+                Description = "Newest first: message id, customer, trigger, cause (change or event), attempts and the reason.",
+                Permission = Permissions.NotificationsManage,
+                Parameters =
+                [
+                    new ApiParameter(
+                        "limit",
+                        ApiParameterLocation.Query,
+                        "How many (1-1000, default 50).",
+                        ApiSchemaRef.Inline(() =>
+                            new OpenApiSchema
+                            {
+                                Type = JsonSchemaType.Integer,
+                                Minimum = "1",
+                                Maximum = "1000",
+                            }
+                        )
+                    ),
+                ],
+                Responses =
+                [
+                    new(200, "The dead letters.")
+                    {
+                        Schema = ApiSchemaRef.FromJson(NotificationJsonContext.Default.NotificationDeadLettersView),
+                    },
+                ],
+                Problems = [400],
+            },
+            new()
+            {
+                OperationId = "ReplayNotificationDeadLetter",
+                Method = "POST",
+                Route = ReplayDeadLetter,
+                Tag = ApiTags.Administration,
+                Summary = "Run a dead-lettered notification work item again",
+                Description = "Enqueued under a new id; channels the delivery log shows as sent or suppressed are not sent again.",
+                Permission = Permissions.NotificationsManage,
+                Parameters =
+                [
+                    new ApiParameter(
+                        "messageId",
+                        ApiParameterLocation.Path,
+                        "The work item's id.",
+                        ApiSchemaRef.Inline(() => new OpenApiSchema { Type = JsonSchemaType.String, Pattern = WorkItemIdPattern })
+                    )
+                    {
+                        Required = true,
+                    },
+                ],
+                Responses =
+                [
+                    new(202, "Queued.") { Schema = ApiSchemaRef.FromJson(NotificationJsonContext.Default.NotificationReplayView) },
+                ],
                 Problems = [400, 404],
             },
         ];

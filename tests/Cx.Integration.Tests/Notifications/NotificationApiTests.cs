@@ -244,6 +244,12 @@ public sealed class NotificationApiTests : IAsyncLifetime
         var entry = Assert.Single((await _host.Client.GetObjectAsync($"customers/{customer}/notifications"))["items"]!.AsArray())!;
         Assert.Equal("suppressed", entry["status"]!.GetValue<string>());
         Assert.StartsWith("missing address", entry["reason"]!.GetValue<string>());
+
+        // A suppression is final, not a failure: nothing is dead-lettered, and there is nothing to replay.
+        Assert.Empty((await _host.Client.GetObjectAsync("notifications/dead-letters?limit=10"))["items"]!.AsArray());
+        await _host
+            .Client.PostAsync($"notifications/dead-letters/ntw_{new string('0', 32)}/replay", null)
+            .ShouldBeAsync(HttpStatusCode.NotFound);
     }
 
     [Fact]

@@ -200,6 +200,8 @@ public sealed class AccessMatrixTests(UnlimitedDevHostFactory host) : IClassFixt
         ["UpdateNotificationPreferences"] = [Admin, Support, Self],
         // The unsubscribe link is anonymous: its HMAC signature is the authorization.
         ["UnsubscribeNotifications"] = Everyone,
+        ["ListNotificationDeadLetters"] = [Admin, Marketer],
+        ["ReplayNotificationDeadLetter"] = [Admin, Marketer],
     };
 
     internal static IReadOnlyList<FunctionDescriptor> HttpFunctions =>
