@@ -7,6 +7,7 @@ using Cx.Benchmarks.Load;
 // Event load runs:   dotnet run -c Release --project tests/Cx.Benchmarks -- events-stream|events-http|events-latency|events-funnel|events-funnel-http ...
 // Segment runs:      dotnet run -c Release --project tests/Cx.Benchmarks -- segments-recompute|segments-latency ...
 // Flag runs:         dotnet run -c Release --project tests/Cx.Benchmarks -- flags-ofrep --url URL --token TOKEN ...
+// Notification runs: dotnet run -c Release --project tests/Cx.Benchmarks -- notify-smtp [--rate N] [--seconds N]
 // Webhook runs:      dotnet run -c Release --project tests/Cx.Benchmarks -- webhooks-fanout [--changes N] [--subscriptions N]
 // See docs/benchmarks.md for the exact commands and the numbers.
 if (args is ["load", "customers", .. var rest])
@@ -28,6 +29,10 @@ if (args.Length > 0 && args[0].StartsWith("segments-", StringComparison.Ordinal)
 if (args.Length > 0 && args[0].StartsWith("flags-", StringComparison.Ordinal))
 {
     return await Cx.Benchmarks.FlagLoad.RunAsync(args);
+}
+if (args is ["notify-smtp", ..])
+{
+    return await Cx.Benchmarks.NotificationLoad.RunAsync(args);
 }
 if (args is ["webhooks-fanout", ..])
 {

@@ -35,6 +35,7 @@ const server = new SMTPServer({
         appendFileSync(
           out,
           JSON.stringify({
+            at: Date.now(),
             from: mail.from?.text ?? null,
             to: session.envelope.rcptTo.map((r) => r.address),
             subject: mail.subject ?? null,
