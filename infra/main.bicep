@@ -80,6 +80,7 @@ var cosmosContainerNames = [
   'memberships'
   'dead-letters'
   'webhook-deliveries'
+  'notifications'
   'uniques'
   'leases'
 ]
@@ -213,6 +214,7 @@ module serviceBus 'app/servicebus.bicep' = {
     tags: tags
     workQueueNames: [
       'webhooks'
+      'notifications'
     ]
     logAnalyticsWorkspaceId: logAnalyticsWorkspaceId
   }

@@ -66,7 +66,53 @@ public sealed partial class DemoData(EntryService entries, ContentTypeRegistry r
             }
         }
         await SeedContentAsync(faker, cancellationToken);
+        await SeedOrdersAsync(customers, cancellationToken);
         LogSeeded(logger, customers, created);
+    }
+
+    /// <summary>Orders (the built-in <c>order</c> type) for every third customer, from a generator of their own.</summary>
+    private async Task SeedOrdersAsync(int customers, CancellationToken cancellationToken)
+    {
+        var faker = new Faker("en") { Random = new Randomizer(20261207) };
+        for (var i = 1; i <= customers; i += 3)
+        {
+            var items = new JsonArray();
+            var subtotal = 0m;
+            for (var n = faker.Random.Int(1, 3); n > 0; n--)
+            {
+                var quantity = faker.Random.Int(1, 3);
+                var price = Math.Round(faker.Random.Decimal(5, 200), 2);
+                subtotal += quantity * price;
+                items.Add(
+                    new JsonObject
+                    {
+                        ["sku"] = faker.Commerce.Ean8(),
+                        ["name"] = faker.Commerce.ProductName(),
+                        ["quantity"] = quantity,
+                        ["unitPrice"] = price,
+                    }
+                );
+            }
+            var shipping = subtotal >= 50 ? 0m : 4.90m;
+            // Round-tripped through text: the validator reads numbers as JSON, not as boxed CLR values.
+            var order = new JsonObject
+            {
+                ["id"] = $"demo-order-{i:D5}",
+                ["customer"] = $"demo-{i:D5}",
+                ["number"] = $"D{i:D6}",
+                ["status"] = faker.PickRandom("pending", "paid", "shipped", "delivered"),
+                ["items"] = items,
+                ["subtotal"] = subtotal,
+                ["shipping"] = shipping,
+                ["total"] = subtotal + shipping,
+                ["currency"] = "EUR",
+            };
+            await CreateIfMissingAsync(
+                Cx.Core.Orders.OrderModel.TypeKey,
+                JsonNode.Parse(order.ToJsonString())!.AsObject(),
+                cancellationToken
+            );
+        }
     }
 
     private async Task SeedContentAsync(Faker faker, CancellationToken cancellationToken)

@@ -10,6 +10,7 @@ using Cx.Core.Flags;
 using Cx.Core.Identity;
 using Cx.Core.Inbound;
 using Cx.Core.Lifecycle;
+using Cx.Core.Notifications;
 using Cx.Core.Personalization;
 using Cx.Core.Portability;
 using Cx.Core.Queues;
@@ -22,6 +23,7 @@ using Cx.Embedded;
 using Cx.Embedded.Queues;
 using Cx.Embedded.Realtime;
 using Cx.Http;
+using Cx.Http.Notifications;
 using Cx.Http.Webhooks;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -102,6 +104,8 @@ public static class CxServiceCollectionExtensions
         services.AddCxRealtimeTransport(configuration);
         services.AddCxInbound(configuration);
         services.AddCxFeedback(configuration);
+        services.AddCxNotifications(configuration);
+        services.AddCxNotificationHttp();
         return services;
     }
 

@@ -26,11 +26,16 @@ public sealed partial class ContentTypeRegistry(
 
     /// <summary>The content types the product relies on: created at start-up when missing, never deleted.</summary>
     public static IReadOnlyList<ContentType> BuiltInTypes { get; } =
-    [CustomerProfile.ContentType, Analytics.JourneyReports.ContentType, .. Support.SupportModel.Types];
+    [CustomerProfile.ContentType, Analytics.JourneyReports.ContentType, .. Support.SupportModel.Types, .. Orders.OrderModel.Types];
 
     /// <summary>The components the built-in types use.</summary>
     public static IReadOnlyList<ComponentDefinition> BuiltInComponents { get; } =
-    [.. CustomerProfile.Components, .. Analytics.JourneyReports.Components, .. Support.SupportModel.Components];
+    [
+        .. CustomerProfile.Components,
+        .. Analytics.JourneyReports.Components,
+        .. Support.SupportModel.Components,
+        .. Orders.OrderModel.Components,
+    ];
 
     /// <summary>Creates the built-in definitions when missing and the indexes of every type.</summary>
     public async Task InitializeAsync(CancellationToken cancellationToken)

@@ -33,8 +33,11 @@ public static class Containers
     /// <summary>The outbound webhook delivery log (and each subscription's health), partitioned by subscription key.</summary>
     public const string WebhookDeliveries = "webhook-deliveries";
 
+    /// <summary>Notifications: each customer's delivery log and in-app inbox, partitioned by customer id.</summary>
+    public const string Notifications = "notifications";
+
     public static IReadOnlyList<string> All { get; } =
-    [Definitions, Customers, Content, Identity, Audit, Memberships, DeadLetters, WebhookDeliveries];
+    [Definitions, Customers, Content, Identity, Audit, Memberships, DeadLetters, WebhookDeliveries, Notifications];
 
     public static bool IsKnown(string container) => All.Contains(container, StringComparer.Ordinal);
 }

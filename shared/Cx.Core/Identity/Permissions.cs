@@ -73,6 +73,9 @@ public static class Permissions
     /// <summary>Opening and changing tickets and recording interactions (support agents).</summary>
     public const string TicketsWrite = "tickets:write";
 
+    /// <summary>Notification triggers, a customer's delivery log and direct sends (admins and marketers).</summary>
+    public const string NotificationsManage = "notifications:manage";
+
     public const string SelfSuffix = ":self";
 
     public static IReadOnlyList<string> All { get; } =
@@ -102,6 +105,7 @@ public static class Permissions
         WebhooksManage,
         TicketsRead,
         TicketsWrite,
+        NotificationsManage,
     ];
 
     /// <summary>Permissions an API key may carry (account and key management and dead letters stay with people).</summary>
@@ -132,6 +136,7 @@ public static class Permissions
             FlagsRead,
             FlagsWrite,
             FlagsEvaluate,
+            NotificationsManage,
         }.ToFrozenSet(StringComparer.Ordinal),
         [Roles.Editor] = new[] { ContentRead, ContentWrite, SchemaRead, SchemaWrite }.ToFrozenSet(StringComparer.Ordinal),
         [Roles.SupportAgent] = new[]

@@ -51,6 +51,7 @@ public sealed class LocalSettingsSampleTests
         typeof(Cx.Azure.SignalR.SignalRServiceOptions),
         typeof(Cx.Azure.Redis.RedisSessionOptions),
         typeof(Cx.Http.GraphQL.GraphQLOptions),
+        typeof(Cx.Core.Notifications.NotificationOptions),
     ];
 
     /// <summary>

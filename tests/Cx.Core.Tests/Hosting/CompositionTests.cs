@@ -26,6 +26,7 @@ public sealed class CompositionTests
         typeof(IHostedService),
         typeof(IChangeHook),
         typeof(IEventBatchObserver),
+        typeof(Cx.Core.Queues.IQueueHandler),
         typeof(IConfigureOptions<>),
         typeof(IPostConfigureOptions<>),
         typeof(IValidateOptions<>),

@@ -209,6 +209,24 @@ public sealed class AccessMatrixTests(UnlimitedDevHostFactory host) : IClassFixt
         ["RecordCustomerFeedback"] = [Admin, Marketer, Self, PublicKey],
         ["GetNpsReport"] = [Admin, Marketer],
         ["GetNpsAdoption"] = [Admin, Marketer],
+        // Notifications: triggers, delivery logs and direct sends need notifications:manage (admins, marketers);
+        // the inbox is the customer's own (customers:read / customers:write with :self, like the profile).
+        ["ListNotificationTriggers"] = [Admin, Marketer],
+        ["CreateNotificationTrigger"] = [Admin, Marketer],
+        ["GetNotificationTrigger"] = [Admin, Marketer],
+        ["ReplaceNotificationTrigger"] = [Admin, Marketer],
+        ["DeleteNotificationTrigger"] = [Admin, Marketer],
+        ["ListCustomerNotifications"] = [Admin, Marketer],
+        ["SendCustomerNotification"] = [Admin, Marketer],
+        ["ListCustomerInbox"] = [Admin, Marketer, Support, Self, ServiceKey],
+        ["MarkInboxMessageRead"] = [Admin, Support, Self],
+        ["PreviewNotificationTrigger"] = [Admin, Marketer],
+        ["GetNotificationPreferences"] = [Admin, Marketer, Support, Self, ServiceKey],
+        ["UpdateNotificationPreferences"] = [Admin, Support, Self],
+        // The unsubscribe link is anonymous: its HMAC signature is the authorization.
+        ["UnsubscribeNotifications"] = Everyone,
+        ["ListNotificationDeadLetters"] = [Admin, Marketer],
+        ["ReplayNotificationDeadLetter"] = [Admin, Marketer],
     };
 
     internal static IReadOnlyList<FunctionDescriptor> HttpFunctions =>
@@ -308,6 +326,8 @@ public sealed class AccessMatrixTests(UnlimitedDevHostFactory host) : IClassFixt
             ["sessionId"] = "matrix-session",
             ["source"] = "matrix-source",
             ["sourceKey"] = "matrix-source",
+            ["triggerKey"] = "matrix-trigger",
+            ["messageId"] = "inb_" + new string('0', 32),
         };
         var values = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (System.Text.RegularExpressions.Match match in System.Text.RegularExpressions.Regex.Matches(route, "{([^}:?]+)[^}]*}"))
