@@ -329,6 +329,7 @@ public static class NotificationRoutes
                 Description =
                     "The URL of an e-mail's List-Unsubscribe header (with List-Unsubscribe-Post: List-Unsubscribe=One-Click). The "
                     + "HMAC signature is the authorization; the customer is opted out of the topic, recorded as a consent.",
+                Anonymous = true,
                 Parameters =
                 [
                     new ApiParameter(
