@@ -1,5 +1,6 @@
 using System.Reflection;
 using Cx.Http.Security;
+using Cx.Http.Versioning;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -27,8 +28,10 @@ public static class FunctionEndpoints
                 ?? throw new InvalidOperationException($"{function.Name} declares no access policy ([Access]); refusing to serve it.");
             var route = function.Http!.Route ?? function.Name;
             var pattern = "/" + (string.IsNullOrEmpty(routePrefix) ? route : routePrefix + "/" + route);
+            var deprecation = ApiDeprecation.For(function.Name);
             RequestDelegate handler = async context =>
             {
+                deprecation?.Apply(context.Response);
                 var pass = await gate.EnterAsync(context, access, context.RequestAborted);
                 using var scope = pass.Begin();
                 var result = await invoker.InvokeAsync(

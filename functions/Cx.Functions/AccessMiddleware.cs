@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Reflection;
 using Cx.Http.Security;
+using Cx.Http.Versioning;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.Azure.Functions.Worker.Middleware;
 
@@ -26,6 +27,7 @@ public sealed class AccessMiddleware(RequestGate gate) : IFunctionsWorkerMiddlew
         var access =
             Policies.GetOrAdd(context.FunctionDefinition.EntryPoint, FindPolicy)
             ?? throw new InvalidOperationException($"Function {context.FunctionDefinition.Name} declares no access policy.");
+        ApiDeprecation.For(context.FunctionDefinition.Name)?.Apply(http.Response);
         var pass = await gate.EnterAsync(http, access, context.CancellationToken);
         using (pass.Begin())
         {

@@ -16,6 +16,13 @@ public sealed class CustomerFunctions(CustomerEndpoints endpoints)
         CancellationToken cancellationToken
     ) => endpoints.ListAsync(request, cancellationToken);
 
+    [Access(Permissions.CustomersRead)]
+    [Function(nameof(ListCustomersV2))]
+    public Task<IResult> ListCustomersV2(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = CustomerRoutes.CollectionV2)] HttpRequest request,
+        CancellationToken cancellationToken
+    ) => endpoints.ListV2Async(request, cancellationToken);
+
     [Access(Permissions.CustomersWrite)]
     [Function(nameof(CreateCustomer))]
     public Task<IResult> CreateCustomer(

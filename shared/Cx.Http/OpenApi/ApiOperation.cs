@@ -50,6 +50,12 @@ public sealed record ApiOperation
     /// <summary>The permission the function declares, shown in the document (<c>x-cx-permission</c>).</summary>
     public string? Permission { get; init; }
 
+    /// <summary>
+    /// The one annotation that deprecates this operation: <c>deprecated: true</c> in the document
+    /// and the <c>Deprecation</c>, <c>Sunset</c> and <c>Link</c> headers on every answer.
+    /// </summary>
+    public Versioning.ApiDeprecation? Deprecation { get; init; }
+
     /// <summary>The path of the document: <c>/api/</c> plus the route, constraints removed.</summary>
     public string Path => ApiRouteTemplate.ToOpenApiPath(Route);
 

@@ -43,6 +43,9 @@ public abstract class ApiSchemaRef
     public static ApiSchemaRef FromJsonRequest(JsonTypeInfo typeInfo) => new JsonTypeRef(typeInfo, JsonSchemaMode.Request);
 
     /// <summary>A small inline schema (path parameters, headers).</summary>
+    /// <summary>The <c>/api/v2</c> page envelope of <paramref name="item"/>: <c>{"data": [...], "links": {"next": url | null}}</c>.</summary>
+    public static ApiSchemaRef DataPageOf(ApiSchemaRef item) => new DataPageRef(item);
+
     public static ApiSchemaRef Inline(Func<OpenApiSchema> create) => new InlineRef(create);
 
     internal abstract IOpenApiSchema Resolve(SchemaContext context);
@@ -71,6 +74,37 @@ public abstract class ApiSchemaRef
 
         internal override string? ComponentName(SchemaContext context) =>
             item.ComponentName(context) is { } itemName ? context.PageName(itemName) : null;
+    }
+
+    private sealed class DataPageRef(ApiSchemaRef item) : ApiSchemaRef
+    {
+        internal override IOpenApiSchema Resolve(SchemaContext context) =>
+            new OpenApiSchema
+            {
+                Type = JsonSchemaType.Object,
+                Description = "A page of items (v2 envelope).",
+                Required = new SortedSet<string>(StringComparer.Ordinal) { "data", "links" },
+                Properties = new Dictionary<string, IOpenApiSchema>
+                {
+                    ["data"] = new OpenApiSchema { Type = JsonSchemaType.Array, Items = item.Resolve(context) },
+                    ["links"] = new OpenApiSchema
+                    {
+                        Type = JsonSchemaType.Object,
+                        Required = new SortedSet<string>(StringComparer.Ordinal) { "next" },
+                        Properties = new Dictionary<string, IOpenApiSchema>
+                        {
+                            ["next"] = new OpenApiSchema
+                            {
+                                Type = JsonSchemaType.String | JsonSchemaType.Null,
+                                Format = "uri-reference",
+                                Description = "The URL of the next page; null on the last page.",
+                            },
+                        },
+                        AdditionalPropertiesAllowed = false,
+                    },
+                },
+                AdditionalPropertiesAllowed = false,
+            };
     }
 
     private sealed class CompleteRef(ApiSchemaRef entry) : ApiSchemaRef

@@ -137,7 +137,10 @@ public static class OpenApiDocumentBuilder
         {
             OperationId = operation.OperationId,
             Summary = operation.Summary,
-            Description = operation.Description,
+            Description = operation.Deprecation is { } deprecation
+                ? (operation.Description + " " + deprecation.Describe()).Trim()
+                : operation.Description,
+            Deprecated = operation.Deprecation is not null,
             Tags = new HashSet<OpenApiTagReference> { new(operation.Tag, document) },
             Parameters = parameters.Count > 0 ? parameters : null,
             RequestBody = operation.RequestBody is { } body

@@ -1,5 +1,7 @@
 using Cx.Core.Profiles;
 using Cx.Http.Content;
+using Cx.Http.Responses;
+using Cx.Http.Versioning;
 using Microsoft.AspNetCore.Http;
 
 namespace Cx.Http.Profiles;
@@ -13,6 +15,12 @@ public sealed class CustomerEndpoints(EntryEndpoints entries)
 {
     public Task<IResult> ListAsync(HttpRequest request, CancellationToken cancellationToken) =>
         entries.ListAsync(request, CustomerProfile.TypeKey, cancellationToken);
+
+    /// <summary>The v2 list: the v1 list's page (same parameters, same checks) in the v2 envelope.</summary>
+    public async Task<IResult> ListV2Async(HttpRequest request, CancellationToken cancellationToken) =>
+        await ListAsync(request, cancellationToken) is PageResult page
+            ? new DataPageResult(page)
+            : throw new InvalidOperationException("The entry list answers a page.");
 
     public Task<IResult> CreateAsync(HttpRequest request, CancellationToken cancellationToken) =>
         entries.CreateAsync(request, CustomerProfile.TypeKey, CustomerRoutes.Location, cancellationToken);

@@ -57,6 +57,8 @@ public sealed class PageResult(IReadOnlyList<StoredDocument> items, string? next
 
     public string? NextCursor => nextCursor;
 
+    public FieldSelection? Fields => fields;
+
     public async Task ExecuteAsync(HttpContext httpContext)
     {
         var response = httpContext.Response;

@@ -44,6 +44,7 @@ public sealed class AccessMatrixTests(UnlimitedDevHostFactory host) : IClassFixt
     internal static readonly Dictionary<string, string[]> Allowed = new()
     {
         ["ListCustomers"] = [Admin, Marketer, Support, ServiceKey],
+        ["ListCustomersV2"] = [Admin, Marketer, Support, ServiceKey],
         ["CreateCustomer"] = [Admin, Support],
         ["GetCustomer"] = [Admin, Marketer, Support, Self, ServiceKey],
         ["ReplaceCustomer"] = [Admin, Support, Self],
