@@ -233,6 +233,31 @@ public sealed class ExperimentApiTests(SegmentsHostFactory host) : IClassFixture
     }
 
     [Fact]
+    public async Task Should_store_a_metric_direction_and_answer_400_with_its_pointer_for_any_other_value()
+    {
+        var flag = await CreateFlagAsync();
+        var key = Key("direction");
+        var bad = Experiment(key, flag);
+        bad["guardrails"]![0]!["direction"] = "sideways";
+        var problem = await (await _client.PostAsync("experiments", HttpAssertions.Json(bad.ToJsonString()))).ShouldBeProblemAsync(
+            HttpStatusCode.BadRequest,
+            "validation-failed"
+        );
+        Assert.Contains(problem.Errors(), e => e.Path == "/guardrails/0/direction");
+        await (await _client.GetAsync($"experiments/{key}")).ShouldBeProblemAsync(HttpStatusCode.NotFound, "not-found");
+
+        var good = Experiment(key, flag);
+        good["primaryMetric"]!["direction"] = "increase";
+        good["guardrails"]![0]!["direction"] = "decrease";
+        var created = await CreateAsync(good);
+        Assert.Equal("decrease", created["guardrails"]![0]!["direction"]!.GetValue<string>());
+        var read = await _client.GetObjectAsync($"experiments/{key}");
+        Assert.Equal("decrease", read["guardrails"]![0]!["direction"]!.GetValue<string>());
+        // The default is left out of the stored document: "increase" reads back as no direction.
+        Assert.Null(read["primaryMetric"]!["direction"]);
+    }
+
+    [Fact]
     public async Task Should_answer_400_with_json_pointers_for_bad_documents_and_write_nothing()
     {
         var flag = await CreateFlagAsync();
