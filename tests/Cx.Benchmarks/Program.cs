@@ -8,6 +8,7 @@ using Cx.Benchmarks.Load;
 // Segment runs:      dotnet run -c Release --project tests/Cx.Benchmarks -- segments-recompute|segments-latency ...
 // Flag runs:         dotnet run -c Release --project tests/Cx.Benchmarks -- flags-ofrep --url URL --token TOKEN ...
 // Significance runs: dotnet run -c Release --project tests/Cx.Benchmarks -- experiments-significance [--experiments N] [--exposures N]
+// Assignment runs:   dotnet run -c Release --project tests/Cx.Benchmarks -- experiments-assign --url URL --token TOKEN [--units 100000]
 // Notification runs: dotnet run -c Release --project tests/Cx.Benchmarks -- notify-smtp [--rate N] [--seconds N]
 // Webhook runs:      dotnet run -c Release --project tests/Cx.Benchmarks -- webhooks-fanout [--changes N] [--subscriptions N]
 // See docs/benchmarks.md for the exact commands and the numbers.
@@ -34,6 +35,10 @@ if (args.Length > 0 && args[0].StartsWith("flags-", StringComparison.Ordinal))
 if (args is ["experiments-significance", ..])
 {
     return await Cx.Benchmarks.ExperimentLoad.RunAsync(args);
+}
+if (args is ["experiments-assign", ..])
+{
+    return await Cx.Benchmarks.ExperimentAssignLoad.RunAsync(args);
 }
 if (args is ["notify-smtp", ..])
 {

@@ -90,6 +90,9 @@ public sealed record MetricResult
 
     public string Kind { get; init; } = "";
 
+    /// <summary><c>increase</c> or <c>decrease</c>: which way the metric improves (effects stay treatment minus control).</summary>
+    public string Direction { get; init; } = "";
+
     /// <summary>The CUPED θ (0 when the metric has no pre-experiment history).</summary>
     public double Theta { get; init; }
 

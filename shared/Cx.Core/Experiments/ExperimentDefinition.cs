@@ -32,6 +32,16 @@ public enum ExperimentMetricKind
     Mean,
 }
 
+/// <summary>Which way a metric improves: up (conversions, revenue) or down (refunds, latency).</summary>
+public enum ExperimentMetricDirection
+{
+    /// <summary>Higher is better (the default).</summary>
+    Increase,
+
+    /// <summary>Lower is better.</summary>
+    Decrease,
+}
+
 /// <summary>What an experiment tests: exactly one of a feature flag or a placement.</summary>
 public sealed record ExperimentTarget
 {
@@ -72,6 +82,12 @@ public sealed record ExperimentMetric
 
     /// <summary>Hours after exposure in which events count (1-8,760; default 168, a week).</summary>
     public int? WindowHours { get; init; }
+
+    /// <summary>
+    /// Which way the metric improves (default <see cref="ExperimentMetricDirection.Increase"/>): a winner must
+    /// move the primary metric this way; a guardrail is harmed when it moves significantly the other way.
+    /// </summary>
+    public ExperimentMetricDirection Direction { get; init; }
 }
 
 /// <summary>

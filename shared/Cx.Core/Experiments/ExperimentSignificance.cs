@@ -168,6 +168,7 @@ public sealed class ExperimentSignificance(
                 Metric = metrics[m].Metric.Key,
                 Role = metrics[m].Role,
                 Kind = metrics[m].Metric.Kind.ToString().ToLowerInvariant(),
+                Direction = metrics[m].Metric.Direction.ToString().ToLowerInvariant(),
                 Theta = thetas[m],
                 Arms = armResults,
             };
@@ -185,17 +186,17 @@ public sealed class ExperimentSignificance(
         }
         else
         {
-            // Higher is better. A treatment wins when it is significantly above the control on the primary
-            // metric (the largest such effect among several); the control wins when every treatment is
-            // significantly below it.
+            // Gains are effects signed by each metric's direction (a decrease metric improves when it falls).
+            // A treatment wins when it significantly improves the primary metric (the largest such gain
+            // among several); the control wins when every treatment is significantly worse than it. A
+            // guardrail is harmed when the winning treatment moves it significantly against its direction.
+            double Gain((int Metric, int Arm, Comparison Comparison) c) =>
+                metrics[c.Metric].Metric.Direction == ExperimentMetricDirection.Decrease ? -c.Comparison.Effect : c.Comparison.Effect;
             var primary = comparisons.Select((c, i) => (c, i)).Where(x => x.c.Metric == 0).ToList();
-            var better = primary
-                .Where(x => Significant(x.i) && x.c.Comparison.Effect > 0)
-                .OrderByDescending(x => x.c.Comparison.Effect)
-                .ToList();
+            var better = primary.Where(x => Significant(x.i) && Gain(x.c) > 0).OrderByDescending(x => Gain(x.c)).ToList();
             int? winning =
                 better.Count > 0 ? better[0].c.Arm
-                : primary.Count > 0 && primary.All(x => Significant(x.i) && x.c.Comparison.Effect < 0) ? control
+                : primary.Count > 0 && primary.All(x => Significant(x.i) && Gain(x.c) < 0) ? control
                 : null;
             if (winning is not { } arm)
             {
@@ -203,9 +204,7 @@ public sealed class ExperimentSignificance(
             }
             else if (
                 arm != control
-                && comparisons
-                    .Select((c, i) => (c, i))
-                    .Any(x => x.c.Metric > 0 && x.c.Arm == arm && Significant(x.i) && x.c.Comparison.Effect < 0)
+                && comparisons.Select((c, i) => (c, i)).Any(x => x.c.Metric > 0 && x.c.Arm == arm && Significant(x.i) && Gain(x.c) < 0)
             )
             {
                 decision = ExperimentDecisions.GuardrailHarmed;

@@ -121,4 +121,100 @@ public sealed class ExperimentAnalysisTests
         Assert.False(read.Analysis.SampleRatio.Mismatch);
         Assert.False(read.Analysis.Metrics[0].Arms[0].Significant);
     }
+
+    private static ExperimentAnalysis AnalyzeDirected(
+        ExperimentMetricDirection primaryDirection,
+        ExperimentMetricDirection guardrailDirection,
+        MetricSample[] primary,
+        MetricSample[] guardrail
+    )
+    {
+        var experiment = Experiment with
+        {
+            PrimaryMetric = Experiment.PrimaryMetric! with { Key = "refund-rate", Event = "refund", Direction = primaryDirection },
+            Guardrails = [Experiment.Guardrails[0] with { Key = "latency", Property = "ms", Direction = guardrailDirection }],
+        };
+        return ExperimentSignificance.Analyze(
+            experiment,
+            "run-1",
+            DateTimeOffset.UnixEpoch,
+            [(experiment.PrimaryMetric!, "primary", primary), (experiment.Guardrails[0], "guardrail", guardrail)],
+            new ExperimentOptions()
+        );
+    }
+
+    [Fact]
+    public void Should_name_the_treatment_that_lowers_a_decrease_primary_metric()
+    {
+        var analysis = AnalyzeDirected(
+            ExperimentMetricDirection.Decrease,
+            ExperimentMetricDirection.Decrease,
+            [Conversions(5000, 700), Conversions(5000, 500)],
+            [Values(5000, 30, 10), Values(5000, 30, 10)]
+        );
+        Assert.Equal(ExperimentDecisions.Winner, analysis.Decision);
+        Assert.Equal("one-page", analysis.Winner);
+        Assert.Equal(["control"], analysis.Losers);
+        Assert.Equal("decrease", analysis.Metrics[0].Direction);
+        // The effect stays treatment minus control: negative, and a gain for a decrease metric.
+        Assert.True(analysis.Metrics[0].Arms[1].Effect < 0);
+    }
+
+    [Fact]
+    public void Should_let_the_control_win_when_the_treatment_raises_a_decrease_primary_metric()
+    {
+        var analysis = AnalyzeDirected(
+            ExperimentMetricDirection.Decrease,
+            ExperimentMetricDirection.Decrease,
+            [Conversions(5000, 500), Conversions(5000, 700)],
+            [Values(5000, 30, 10), Values(5000, 30, 10)]
+        );
+        Assert.Equal(ExperimentDecisions.Winner, analysis.Decision);
+        Assert.Equal("control", analysis.Winner);
+        Assert.Equal(["one-page"], analysis.Losers);
+    }
+
+    [Fact]
+    public void Should_refuse_a_winner_that_raises_a_decrease_guardrail()
+    {
+        var analysis = AnalyzeDirected(
+            ExperimentMetricDirection.Increase,
+            ExperimentMetricDirection.Decrease,
+            [Conversions(5000, 500), Conversions(5000, 700)],
+            [Values(5000, 30, 10), Values(5000, 35, 10)]
+        );
+        Assert.Equal(ExperimentDecisions.GuardrailHarmed, analysis.Decision);
+        Assert.Null(analysis.Winner);
+    }
+
+    [Fact]
+    public void Should_accept_a_winner_that_lowers_a_decrease_guardrail_but_not_an_increase_one()
+    {
+        MetricSample[] primary = [Conversions(5000, 500), Conversions(5000, 700)];
+        MetricSample[] lower = [Values(5000, 30, 10), Values(5000, 25, 10)];
+        var decrease = AnalyzeDirected(ExperimentMetricDirection.Increase, ExperimentMetricDirection.Decrease, primary, lower);
+        Assert.Equal(ExperimentDecisions.Winner, decrease.Decision);
+        Assert.Equal("one-page", decrease.Winner);
+        Assert.True(decrease.Metrics[1].Arms[1].Significant);
+        Assert.Equal("decrease", decrease.Metrics[1].Direction);
+        var increase = AnalyzeDirected(ExperimentMetricDirection.Increase, ExperimentMetricDirection.Increase, primary, lower);
+        Assert.Equal(ExperimentDecisions.GuardrailHarmed, increase.Decision);
+        Assert.Equal("increase", increase.Metrics[1].Direction);
+    }
+
+    [Fact]
+    public void Should_read_the_direction_from_a_document_and_leave_the_default_out()
+    {
+        var json = JsonSerializer.SerializeToElement(Experiment, DefinitionJson.Options);
+        Assert.False(json.GetProperty("primaryMetric").TryGetProperty("direction", out _));
+        var decreasing = Experiment with
+        {
+            PrimaryMetric = Experiment.PrimaryMetric! with { Direction = ExperimentMetricDirection.Decrease },
+        };
+        var written = JsonSerializer.SerializeToElement(decreasing, DefinitionJson.Options);
+        Assert.Equal("decrease", written.GetProperty("primaryMetric").GetProperty("direction").GetString());
+        var read = DefinitionJson.Deserialize<ExperimentDefinition>(written);
+        Assert.Equal(ExperimentMetricDirection.Decrease, read.PrimaryMetric!.Direction);
+        Assert.Equal(ExperimentMetricDirection.Increase, read.Guardrails[0].Direction);
+    }
 }
