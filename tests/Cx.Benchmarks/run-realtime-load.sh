@@ -34,4 +34,5 @@ for _ in $(seq 1 600); do
   sleep 0.5
 done
 echo "rss with $CLIENTS connections: $(grep VmRSS /proc/$HOST_PID/status)"
+rm -f "$WORK/ready"
 wait "$LOAD_PID"

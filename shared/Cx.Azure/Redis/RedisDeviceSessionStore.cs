@@ -42,9 +42,12 @@ public sealed class RedisDeviceSessionStore(IOptions<RedisSessionOptions> option
         return ConnectionMultiplexer.ConnectAsync(configuration);
     });
 
+    /// <summary>The multiplexer once connected, so disposing never waits on the connect.</summary>
+    private ConnectionMultiplexer? _connected;
+
     private RedisKey Key(string id) => options.Value.KeyPrefix + id;
 
-    private async Task<IDatabase> DatabaseAsync() => (await _connection.Value).GetDatabase();
+    private async Task<IDatabase> DatabaseAsync() => (_connected ??= await _connection.Value).GetDatabase();
 
     public async ValueTask CreateAsync(DeviceSession session, CancellationToken cancellationToken)
     {
@@ -111,9 +114,6 @@ public sealed class RedisDeviceSessionStore(IOptions<RedisSessionOptions> option
 
     public void Dispose()
     {
-        if (_connection.IsValueCreated && _connection.Value.IsCompletedSuccessfully)
-        {
-            _connection.Value.Result.Dispose();
-        }
+        _connected?.Dispose();
     }
 }

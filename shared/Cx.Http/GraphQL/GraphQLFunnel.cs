@@ -26,29 +26,29 @@ internal static class GraphQLFunnel
     {
         var step = new ObjectGraphType { Name = "FunnelStep", Description = "One step of a funnel." };
         step.AddField(Of("step", typeof(NonNullGraphType<IntGraphType>), s => s.Index, "1 for the first step."));
-        step.AddField(Of("event", typeof(NonNullGraphType<StringGraphType>), s => s.Result.Step.EventTypes[0], "The step's event type."));
-        step.AddField(Of("count", typeof(NonNullGraphType<LongGraphType>), s => s.Result.Count, "Subjects that reached this step."));
+        step.AddField(Of("event", typeof(NonNullGraphType<StringGraphType>), s => s.Outcome.Step.EventTypes[0], "The step's event type."));
+        step.AddField(Of("count", typeof(NonNullGraphType<LongGraphType>), s => s.Outcome.Count, "Subjects that reached this step."));
         step.AddField(
             Of(
                 "conversionRate",
                 typeof(FloatGraphType),
-                s => s.Result.ConversionFromFirst,
+                s => s.Outcome.ConversionFromFirst,
                 "count / the first step's count; null when that is 0."
             )
         );
-        step.AddField(Of("conversionFromPrevious", typeof(FloatGraphType), s => s.Result.ConversionFromPrevious, null));
-        step.AddField(Of("dropOff", typeof(NonNullGraphType<LongGraphType>), s => s.Result.DropOff, null));
-        step.AddField(Of("dropOffRate", typeof(FloatGraphType), s => s.Result.DropOffRate, null));
+        step.AddField(Of("conversionFromPrevious", typeof(FloatGraphType), s => s.Outcome.ConversionFromPrevious, null));
+        step.AddField(Of("dropOff", typeof(NonNullGraphType<LongGraphType>), s => s.Outcome.DropOff, null));
+        step.AddField(Of("dropOffRate", typeof(FloatGraphType), s => s.Outcome.DropOffRate, null));
 
         var funnel = new ObjectGraphType { Name = "Funnel", Description = "A funnel over behavioural events (analytics:read)." };
-        funnel.AddField(Field<Answer>("from", typeof(NonNullGraphType<StringGraphType>), a => Instants.Format(a.Result.Query.From)));
-        funnel.AddField(Field<Answer>("to", typeof(NonNullGraphType<StringGraphType>), a => Instants.Format(a.Result.Query.To)));
-        funnel.AddField(Field<Answer>("window", typeof(NonNullGraphType<StringGraphType>), a => IsoDuration.Format(a.Result.Query.Window)));
+        funnel.AddField(Field<Answer>("from", typeof(NonNullGraphType<StringGraphType>), a => Instants.Format(a.Funnel.Query.From)));
+        funnel.AddField(Field<Answer>("to", typeof(NonNullGraphType<StringGraphType>), a => Instants.Format(a.Funnel.Query.To)));
+        funnel.AddField(Field<Answer>("window", typeof(NonNullGraphType<StringGraphType>), a => IsoDuration.Format(a.Funnel.Query.Window)));
         funnel.AddField(
             Field<Answer>(
                 "conversionRate",
                 typeof(FloatGraphType),
-                a => a.Result.Steps[^1].ConversionFromFirst,
+                a => a.Funnel.Steps[^1].ConversionFromFirst,
                 "The last step's count / the first step's count."
             )
         );
@@ -58,7 +58,7 @@ internal static class GraphQLFunnel
                 Name = "steps",
                 ResolvedType = new NonNullGraphType(new ListGraphType(new NonNullGraphType(step))),
                 Resolver = new FuncFieldResolver<object?>(ctx =>
-                    ((Answer)ctx.Source!).Result.Steps.Select((s, i) => new StepAnswer(i + 1, s)).ToList()
+                    ((Answer)ctx.Source!).Funnel.Steps.Select((s, i) => new StepAnswer(i + 1, s)).ToList()
                 ),
             }
         );
@@ -89,9 +89,9 @@ internal static class GraphQLFunnel
         };
     }
 
-    private sealed record Answer(FunnelResult Result);
+    private sealed record Answer(FunnelResult Funnel);
 
-    private sealed record StepAnswer(int Index, FunnelStepResult Result);
+    private sealed record StepAnswer(int Index, FunnelStepResult Outcome);
 
     private static FieldType Of(string name, Type type, Func<StepAnswer, object?> read, string? description) =>
         Field(name, type, read, description);

@@ -37,9 +37,11 @@ for (let i = 0; i < clients; i++) {
 console.log(`connected=${connections.length}`);
 if (process.env.HOLD_FILE) {
   // Lets the caller read the host's memory with every connection open.
-  const { writeFileSync } = await import('node:fs');
+  const { writeFileSync, existsSync } = await import('node:fs');
   writeFileSync(process.env.HOLD_FILE, 'ready');
-  await new Promise((resolve) => setTimeout(resolve, 3000));
+  // Holds until the caller has read the memory and removed the file (at most a minute).
+  const until = performance.now() + 60_000;
+  while (existsSync(process.env.HOLD_FILE) && performance.now() < until) await new Promise((r) => setTimeout(r, 50));
 }
 
 for (let u = 0; u < updates; u++) {
