@@ -3,6 +3,7 @@ using Cx.Benchmarks.Load;
 
 // Micro-benchmarks:  dotnet run -c Release --project tests/Cx.Benchmarks -- --filter '*'
 // Load runs:         dotnet run -c Release --project tests/Cx.Benchmarks -- load customers --token ...
+// Bare reference:   dotnet run -c Release --project tests/Cx.Benchmarks -- bare --port 7181 (run-customer-load.sh starts it)
 // Personalize runs:  tests/Cx.Benchmarks/run-personalize-load.sh (load personalize --token ... --label warm|cold)
 // Event load runs:   dotnet run -c Release --project tests/Cx.Benchmarks -- events-stream|events-http|events-latency|events-funnel|events-funnel-http ...
 // Segment runs:      dotnet run -c Release --project tests/Cx.Benchmarks -- segments-recompute|segments-latency ...
@@ -15,6 +16,10 @@ using Cx.Benchmarks.Load;
 if (args is ["load", "customers", .. var rest])
 {
     return await CustomerLoad.RunAsync(rest);
+}
+if (args is ["bare", .. var bare])
+{
+    return await BareKestrel.RunAsync(bare);
 }
 if (args is ["load", "personalize", .. var personalize])
 {

@@ -40,23 +40,68 @@ public static class CustomerLoad
                     $"customers?filter[loyaltyTier]={tiers[random.Next(tiers.Length)]}&filter[lastLogin][gte]={Since(random)}&sort=-lastLogin&limit=25"
             ),
         };
-        var results = new StringBuilder();
-        results.AppendLine(LatencySummary.Header);
-        foreach (var (name, path) in scenarios)
+        // The bare-Kestrel reference (BareKestrel, started by run-customer-load.sh) is measured with
+        // the same client right before the API at each connection count, and every API row is
+        // reported as a ratio to it: throughput share and p99 multiple.
+        using var bareHandler = new SocketsHttpHandler
         {
-            foreach (var connections in options.Connections)
+            MaxConnectionsPerServer = 64,
+            PooledConnectionLifetime = TimeSpan.FromMinutes(10),
+        };
+        using var bareClient = new HttpClient(bareHandler) { Timeout = TimeSpan.FromSeconds(30) };
+        if (options.BareUrl is { } bareUrl)
+        {
+            bareClient.BaseAddress = new Uri(bareUrl.TrimEnd('/') + "/");
+            bareClient.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", options.Token);
+            (await bareClient.GetAsync("bare")).EnsureSuccessStatusCode();
+        }
+        var results = new StringBuilder();
+        var ratios = new StringBuilder();
+        results.AppendLine(LatencySummary.Header);
+        ratios.AppendLine(RatioHeader);
+        foreach (var connections in options.Connections)
+        {
+            LatencySummary? bare = null;
+            if (options.BareUrl is not null)
+            {
+                await MeasureAsync(bareClient, () => "bare", connections, options.Warmup);
+                bare = await MeasureAsync(bareClient, () => "bare", connections, options.Duration);
+                var bareRow = bare.Row("bare Kestrel, fixed 500-byte JSON", connections);
+                results.AppendLine(bareRow);
+                Console.WriteLine(bareRow);
+            }
+            foreach (var (name, path) in scenarios)
             {
                 await MeasureAsync(client, path, connections, options.Warmup);
                 var summary = await MeasureAsync(client, path, connections, options.Duration);
                 var row = summary.Row(name, connections);
                 results.AppendLine(row);
                 Console.WriteLine(row);
+                if (bare is not null)
+                {
+                    var ratio = RatioRow(name, connections, summary, bare);
+                    ratios.AppendLine(ratio);
+                    Console.WriteLine(ratio);
+                }
             }
         }
         Console.WriteLine();
         Console.WriteLine(results);
+        if (options.BareUrl is not null)
+        {
+            Console.WriteLine(ratios);
+        }
         return 0;
     }
+
+    internal const string RatioHeader = "| scenario | connections | req/s, % of bare | p99, times bare's |\n| --- | --- | --- | --- |";
+
+    /// <summary>One API row against the bare reference of the same connection count.</summary>
+    internal static string RatioRow(string scenario, int connections, LatencySummary api, LatencySummary bare) =>
+        string.Create(
+            CultureInfo.InvariantCulture,
+            $"| {scenario} | {connections} | {100 * api.PerSecond / bare.PerSecond:F1} % | {api.P99Ms / bare.P99Ms:F2} x |"
+        );
 
     private static string Since(Random random) =>
         TimeProvider.System.GetUtcNow().AddDays(-random.Next(1, 60)).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
@@ -177,6 +222,9 @@ public sealed record LoadOptions(
     int SeedConnections
 )
 {
+    /// <summary>The bare-Kestrel reference (<c>--bare-url</c>); when given, every row is also reported as a ratio to it.</summary>
+    public string? BareUrl { get; init; }
+
     public static LoadOptions Parse(string[] args)
     {
         string url = "http://127.0.0.1:7071";
@@ -186,6 +234,7 @@ public sealed record LoadOptions(
         var duration = TimeSpan.FromSeconds(20);
         var warmup = TimeSpan.FromSeconds(5);
         var seedConnections = 8;
+        string? bareUrl = null;
         for (var i = 0; i + 1 < args.Length; i += 2)
         {
             var value = args[i + 1];
@@ -209,6 +258,9 @@ public sealed record LoadOptions(
                 case "--warmup":
                     warmup = TimeSpan.FromSeconds(int.Parse(value, CultureInfo.InvariantCulture));
                     break;
+                case "--bare-url":
+                    bareUrl = value;
+                    break;
                 case "--seed-connections":
                     seedConnections = int.Parse(value, CultureInfo.InvariantCulture);
                     break;
@@ -224,6 +276,9 @@ public sealed record LoadOptions(
             duration,
             warmup,
             seedConnections
-        );
+        )
+        {
+            BareUrl = bareUrl,
+        };
     }
 }
