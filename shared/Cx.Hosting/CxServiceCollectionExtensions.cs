@@ -13,6 +13,7 @@ using Cx.Core.Lifecycle;
 using Cx.Core.Notifications;
 using Cx.Core.Personalization;
 using Cx.Core.Portability;
+using Cx.Core.Profiles;
 using Cx.Core.Queues;
 using Cx.Core.RateLimiting;
 using Cx.Core.Realtime;
@@ -94,6 +95,7 @@ public static class CxServiceCollectionExtensions
                 break;
         }
 
+        services.AddCxCustomerListCache(configuration);
         services.AddHostedService<CxInitializer>();
         services.AddCxEventCapture(configuration, storage);
         services.AddCxHooks(configuration);

@@ -52,6 +52,7 @@ public sealed class LocalSettingsSampleTests
         typeof(Cx.Azure.Redis.RedisSessionOptions),
         typeof(Cx.Http.GraphQL.GraphQLOptions),
         typeof(Cx.Core.Notifications.NotificationOptions),
+        typeof(Cx.Core.Profiles.CustomerListCacheOptions),
     ];
 
     /// <summary>
