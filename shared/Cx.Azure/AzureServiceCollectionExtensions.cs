@@ -95,6 +95,12 @@ public static class AzureServiceCollectionExtensions
                     redis.InstanceName = cx.Value.InstanceName;
                 }
             );
+        // Tag expiries reach the other instances' memory over pub/sub on the same Redis (ADR 0405).
+        services.TryAddSingleton<Redis.RedisCacheInvalidationBus>();
+        services.AddSingleton<Cx.Core.Personalization.ICacheInvalidationBus>(sp =>
+            sp.GetRequiredService<Redis.RedisCacheInvalidationBus>()
+        );
+        services.AddHostedService(sp => sp.GetRequiredService<Redis.RedisCacheInvalidationBus>());
         return services;
     }
 

@@ -36,14 +36,58 @@ public sealed class NoCdnPurger : ICdnPurger
 }
 
 /// <summary>
+/// Carries tag expiries to the other instances that share the L2 (HybridCache expires a tag in its
+/// own memory and L2, not in other instances' memory). The default does nothing: one instance, or no L2.
+/// </summary>
+public interface ICacheInvalidationBus
+{
+    /// <summary>Tells the other instances that <paramref name="tags"/> expired.</summary>
+    ValueTask PublishAsync(IReadOnlyCollection<string> tags, CancellationToken cancellationToken);
+
+    /// <summary>Registers what to do when another instance expired tags.</summary>
+    void Subscribe(Func<IReadOnlyCollection<string>, ValueTask> handler);
+}
+
+/// <summary>The default bus: no other instances to tell.</summary>
+public sealed class NoCacheInvalidationBus : ICacheInvalidationBus
+{
+    public ValueTask PublishAsync(IReadOnlyCollection<string> tags, CancellationToken cancellationToken) => ValueTask.CompletedTask;
+
+    public void Subscribe(Func<IReadOnlyCollection<string>, ValueTask> handler) { }
+}
+
+/// <summary>
 /// The tagged cache of the decision path on <see cref="HybridCache"/>: L1 in memory, L2 the
 /// registered distributed cache (Redis on Azure), values as UTF-8 bytes. Candidate entries are
 /// cached with their validity (tags <c>entry:{type}/{id}</c> and <c>type:{type}</c>), a customer's
 /// profile and holdouts together (<c>customer:{id}</c>). The lifecycle hook expires tags when
 /// those documents change; the compiled catalog lives beside it, dropped with <c>placements</c>.
 /// </summary>
-public sealed class PersonalizationCache(HybridCache cache, IOptions<PersonalizationOptions> options, ICdnPurger purger)
+public sealed class PersonalizationCache
 {
+    private readonly HybridCache cache;
+    private readonly IOptions<PersonalizationOptions> options;
+    private readonly ICdnPurger purger;
+    private readonly ICacheInvalidationBus bus;
+
+    /// <summary>
+    /// <paramref name="bus"/> carries expiries to the other instances sharing the L2 and brings
+    /// theirs here (ADR 0405); without one (a single instance) only this instance's memory and L2 expire.
+    /// </summary>
+    public PersonalizationCache(
+        HybridCache cache,
+        IOptions<PersonalizationOptions> options,
+        ICdnPurger purger,
+        ICacheInvalidationBus? bus = null
+    )
+    {
+        this.cache = cache;
+        this.options = options;
+        this.purger = purger;
+        this.bus = bus ?? new NoCacheInvalidationBus();
+        this.bus.Subscribe(ExpireHereAsync);
+    }
+
     private HybridCacheEntryOptions Entry =>
         new()
         {
@@ -65,7 +109,10 @@ public sealed class PersonalizationCache(HybridCache cache, IOptions<Personaliza
             ? cache.GetOrCreateAsync("cx:p13n:" + key, state, factory, Entry, tags, cancellationToken)
             : factory(state, cancellationToken);
 
-    /// <summary>Expires every value carrying one of <paramref name="tags"/>, here and in L2, and asks the CDN to purge them.</summary>
+    /// <summary>
+    /// Expires every value carrying one of <paramref name="tags"/>, here and in L2, tells the other
+    /// instances (their memory drops them too), and asks the CDN to purge them.
+    /// </summary>
     public async ValueTask InvalidateAsync(IReadOnlyCollection<string> tags, CancellationToken cancellationToken)
     {
         if (tags.Count == 0)
@@ -73,7 +120,15 @@ public sealed class PersonalizationCache(HybridCache cache, IOptions<Personaliza
             return;
         }
         await cache.RemoveByTagAsync(tags, cancellationToken);
+        await bus.PublishAsync(tags, cancellationToken);
         await purger.PurgeAsync(tags, cancellationToken);
+        Invalidated?.Invoke(tags);
+    }
+
+    /// <summary>Another instance expired <paramref name="tags"/>: drop them from this instance's memory (no purge, no echo).</summary>
+    private async ValueTask ExpireHereAsync(IReadOnlyCollection<string> tags)
+    {
+        await cache.RemoveByTagAsync(tags, CancellationToken.None);
         Invalidated?.Invoke(tags);
     }
 

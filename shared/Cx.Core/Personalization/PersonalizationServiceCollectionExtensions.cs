@@ -14,6 +14,7 @@ public static class PersonalizationServiceCollectionExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.AddHybridCache();
         services.TryAddSingleton<ICdnPurger, NoCdnPurger>();
+        services.TryAddSingleton<ICacheInvalidationBus, NoCacheInvalidationBus>();
         services.TryAddSingleton<PersonalizationCache>();
         services.TryAddSingleton<PersonalizationCacheHook>();
         services.TryAddEnumerable(
