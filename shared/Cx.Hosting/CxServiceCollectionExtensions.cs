@@ -97,6 +97,11 @@ public static class CxServiceCollectionExtensions
 
         services.AddCxCustomerListCache(configuration);
         services.AddHostedService<CxInitializer>();
+        if (storage == Providers.Sqlite)
+        {
+            // Cosmos DB expires logged decisions by ttl; SQLite needs the sweep (ADR 0404).
+            services.AddHostedService<DecisionLogExpiry>();
+        }
         services.AddCxEventCapture(configuration, storage);
         services.AddCxHooks(configuration);
         services.AddCxWorkQueues(configuration);

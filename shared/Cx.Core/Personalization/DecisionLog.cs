@@ -11,12 +11,16 @@ namespace Cx.Core.Personalization;
 /// The sampled decision log: a share (<see cref="PersonalizationOptions.DecisionLogSampleRate"/>)
 /// of live decisions, each a document in the definitions container (partition <c>decisionLog</c>)
 /// with who asked, every placement's variant, reason, matched criteria and score. Admins list it
-/// newest first, optionally for one customer. Documents carry a <c>ttl</c> (Cosmos DB expires them).
+/// newest first, optionally for one customer. Documents carry a <c>ttl</c> (Cosmos DB expires them);
+/// in embedded mode <see cref="DecisionLogExpiry"/> deletes them through <see cref="ExpireAsync"/>.
 /// </summary>
 public sealed class DecisionLog(IDocumentStore store, TimeProvider time, IOptions<PersonalizationOptions> options)
 {
     private static readonly FieldPath AtField = FieldPath.Parse("at");
     private static readonly FieldPath CustomerField = FieldPath.Parse("customerId");
+
+    /// <summary>How many expired decisions one query of <see cref="ExpireAsync"/> reads (and deletes).</summary>
+    public const int ExpiryBatch = 200;
 
     public async Task InitializeAsync(CancellationToken cancellationToken) =>
         await store.EnsureIndexesAsync(
@@ -61,6 +65,47 @@ public sealed class DecisionLog(IDocumentStore store, TimeProvider time, IOption
             },
             cancellationToken
         );
+
+    /// <summary>
+    /// Deletes the logged decisions older than <see cref="PersonalizationOptions.DecisionLogRetentionDays"/>
+    /// (embedded mode; Cosmos DB expires them by their <c>ttl</c>), oldest first, in batches. Answers how many went.
+    /// </summary>
+    public async Task<int> ExpireAsync(CancellationToken cancellationToken)
+    {
+        var cutoff = Instants.Format(time.GetUtcNow().AddDays(-options.Value.DecisionLogRetentionDays));
+        var deleted = 0;
+        while (true)
+        {
+            var page = await store.QueryAsync(
+                Containers.Definitions,
+                new DocumentQuery
+                {
+                    Type = PersonalizationDocuments.DecisionLog,
+                    PartitionKey = PersonalizationDocuments.DecisionLog,
+                    Filter = new Comparison(AtField, ComparisonOperator.Lt, ScalarValue.From(cutoff)),
+                    Sort = [new SortField(AtField, Descending: false)],
+                    Limit = ExpiryBatch,
+                },
+                cancellationToken
+            );
+            foreach (var document in page.Items)
+            {
+                try
+                {
+                    await store.DeleteAsync(Containers.Definitions, document.Key, ifMatch: null, cancellationToken);
+                    deleted++;
+                }
+                catch (DocumentNotFoundException)
+                {
+                    // Another instance expired it first.
+                }
+            }
+            if (page.Items.Count < ExpiryBatch)
+            {
+                return deleted;
+            }
+        }
+    }
 
     private byte[] ToJson(DecisionResult result, int retentionDays)
     {

@@ -41,9 +41,13 @@ public sealed class PersonalizationOptions
     [Range(0.0, 1.0)]
     public double DecisionLogSampleRate { get; set; } = 0.01;
 
-    /// <summary>How long a logged decision is kept (Cosmos DB expires it by ttl).</summary>
+    /// <summary>How long a logged decision is kept (Cosmos DB expires it by ttl; embedded mode deletes it, see <see cref="DecisionLogExpiryMinutes"/>).</summary>
     [Range(1, 365)]
     public int DecisionLogRetentionDays { get; set; } = 14;
+
+    /// <summary>Embedded mode: how often the decisions older than <see cref="DecisionLogRetentionDays"/> are deleted (also once at start).</summary>
+    [Range(1, 1440)]
+    public int DecisionLogExpiryMinutes { get; set; } = 60;
 
     /// <summary>The request header that names the visitor's country (ISO 3166-1 alpha-2), as a CDN or proxy sets it.</summary>
     [Required]
