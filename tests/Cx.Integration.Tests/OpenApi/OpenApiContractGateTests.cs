@@ -8,8 +8,9 @@ namespace Cx.Integration.Tests.OpenApi;
 /// <c>v2.txt</c>): one line per operation, <c>METHOD path operationId | parameters | statuses</c>,
 /// a parameter marked <c>!</c> when required. A release may add operations, optional parameters and
 /// statuses; it breaks clients when it removes or renames an operation, removes a parameter or a
-/// success status, or adds a required parameter. No OpenAPI diff tool is on the package list, so
-/// this small comparison is the gate; set CX_WRITE_OPENAPI_SNAPSHOT=1 to publish a non-breaking change.
+/// success status, or adds a required parameter. This is the readable summary; the schema-level
+/// comparison of the full documents is <see cref="OpenApiSchemaGateTests"/>. Set
+/// CX_WRITE_OPENAPI_SNAPSHOT=1 to publish a non-breaking change.
 /// </summary>
 public sealed class OpenApiContractGateTests
 {
