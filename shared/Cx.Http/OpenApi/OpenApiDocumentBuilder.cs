@@ -19,7 +19,8 @@ public static class OpenApiDocumentBuilder
         IReadOnlyList<ApiOperation> operations,
         IReadOnlyList<ContentType> types,
         IReadOnlyList<ComponentDefinition> components,
-        ContentOptions contentOptions
+        ContentOptions contentOptions,
+        string version = "v1"
     )
     {
         var document = new OpenApiDocument
@@ -27,9 +28,10 @@ public static class OpenApiDocumentBuilder
             Info = new OpenApiInfo
             {
                 Title = "Cx API",
-                Version = "v1",
+                Version = version,
                 Description =
-                    "The Cx customer-experience API. Routes are versioned (/api/v1/...); errors are RFC 9457 problem details "
+                    $"The Cx customer-experience API, version {version}: this document lists the operations of this version "
+                    + "(each version has its own document at /api/{version}/openapi.json). Errors are RFC 9457 problem details "
                     + "(application/problem+json); lists are cursor-paginated; documents carry ETags for caching and optimistic "
                     + "concurrency. Content-type schemas in this document follow the current definitions.",
             },

@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using System.Text;
 using Cx.Core.Content;
 using Cx.Core.Documents;
+using Cx.Http.Versioning;
 using Microsoft.Extensions.Options;
 using Microsoft.OpenApi;
 
@@ -12,7 +13,8 @@ namespace Cx.Http.OpenApi;
 public sealed record GeneratedOpenApiDocument(string ETag, ReadOnlyMemory<byte> Json, DateTimeOffset CheckedAt);
 
 /// <summary>
-/// The OpenAPI document of the current definitions. Generating it takes the catalog and every
+/// The OpenAPI document of each API version (<see cref="ApiVersions"/>), of the current
+/// definitions; a version's document lists only the operations of its routes. Generating it takes the catalog and every
 /// content type and component; the result is kept and keyed by the definitions' versions (their
 /// ETags), so it is generated again only after a definition changed. Within
 /// <see cref="ContentOptions.DefinitionCacheSeconds"/> of the last check it is served without
@@ -27,11 +29,21 @@ public sealed class OpenApiDocumentProvider(
 {
     private const int PageSize = 500;
 
-    private volatile GeneratedOpenApiDocument? _current;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, GeneratedOpenApiDocument> _documents = new(
+        StringComparer.Ordinal
+    );
 
-    public async ValueTask<GeneratedOpenApiDocument> GetAsync(CancellationToken cancellationToken)
+    /// <summary>The v1 document.</summary>
+    public ValueTask<GeneratedOpenApiDocument> GetAsync(CancellationToken cancellationToken) => GetAsync(ApiVersions.V1, cancellationToken);
+
+    /// <summary>The document of <paramref name="version"/> (one of <see cref="ApiVersions.All"/>).</summary>
+    public async ValueTask<GeneratedOpenApiDocument> GetAsync(string version, CancellationToken cancellationToken)
     {
-        var current = _current;
+        if (!ApiVersions.All.Contains(version, StringComparer.Ordinal))
+        {
+            throw new ArgumentOutOfRangeException(nameof(version), version, "Not a published API version.");
+        }
+        _documents.TryGetValue(version, out var current);
         var now = time.GetUtcNow();
         if (current is not null && now - current.CheckedAt < TimeSpan.FromSeconds(options.Value.DefinitionCacheSeconds))
         {
@@ -39,19 +51,20 @@ public sealed class OpenApiDocumentProvider(
         }
         var types = await LoadAsync(ContentTypeRegistry.ContentTypeDocument, cancellationToken);
         var components = await LoadAsync(ContentTypeRegistry.ComponentDocument, cancellationToken);
-        var etag = Version(types.Concat(components));
+        var etag = Version(version, types.Concat(components));
         if (current is not null && current.ETag == etag)
         {
-            return _current = current with { CheckedAt = now };
+            return _documents[version] = current with { CheckedAt = now };
         }
         var document = OpenApiDocumentBuilder.Build(
-            catalog.Operations,
+            [.. catalog.Operations.Where(o => ApiVersions.Of(o.Route) == version)],
             [.. types.Select(DefinitionDocuments.FromDocument<ContentType>)],
             [.. components.Select(DefinitionDocuments.FromDocument<ComponentDefinition>)],
-            options.Value
+            options.Value,
+            version
         );
         var json = await document.SerializeAsJsonAsync(OpenApiSpecVersion.OpenApi3_1, cancellationToken);
-        return _current = new GeneratedOpenApiDocument(etag, Encoding.UTF8.GetBytes(json), now);
+        return _documents[version] = new GeneratedOpenApiDocument(etag, Encoding.UTF8.GetBytes(json), now);
     }
 
     private async Task<List<StoredDocument>> LoadAsync(string documentType, CancellationToken cancellationToken)
@@ -67,10 +80,12 @@ public sealed class OpenApiDocumentProvider(
         return documents;
     }
 
-    /// <summary>A tag that changes with any definition, the page-size options or the build of this generator.</summary>
-    private string Version(IEnumerable<StoredDocument> definitions)
+    /// <summary>A tag that differs per version and changes with any definition, the page-size options or the build of this generator.</summary>
+    private string Version(string version, IEnumerable<StoredDocument> definitions)
     {
         var text = new StringBuilder()
+            .Append(version)
+            .Append('|')
             .Append(typeof(OpenApiDocumentProvider).Assembly.ManifestModule.ModuleVersionId)
             .Append('|')
             .Append(options.Value.DefaultPageSize)

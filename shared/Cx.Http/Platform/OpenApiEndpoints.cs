@@ -6,13 +6,16 @@ using Microsoft.AspNetCore.Http;
 
 namespace Cx.Http.Platform;
 
-/// <summary>HTTP handling of <c>GET /api/v1/openapi.json</c>: the current document, with an ETag and 304s.</summary>
+/// <summary>HTTP handling of <c>GET /api/{version}/openapi.json</c>: the current document of that version, with an ETag and 304s.</summary>
 public sealed class OpenApiEndpoints(OpenApiDocumentProvider provider)
 {
-    public async Task<IResult> GetDocumentAsync(HttpRequest request, CancellationToken cancellationToken)
+    public Task<IResult> GetDocumentAsync(HttpRequest request, CancellationToken cancellationToken) =>
+        GetDocumentAsync(request, Versioning.ApiVersions.V1, cancellationToken);
+
+    public async Task<IResult> GetDocumentAsync(HttpRequest request, string version, CancellationToken cancellationToken)
     {
         QueryParameters.RejectAny(request);
-        var document = await provider.GetAsync(cancellationToken);
+        var document = await provider.GetAsync(version, cancellationToken);
         return ETags.IfNoneMatch(request, document.ETag) ? new NotModifiedResult(document.ETag) : new OpenApiDocumentResult(document);
     }
 

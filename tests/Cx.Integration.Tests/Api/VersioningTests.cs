@@ -118,7 +118,7 @@ public sealed class VersioningTests(VersioningFixture fixture) : IClassFixture<V
     }
 
     [Fact]
-    public async Task Should_mark_only_the_replaced_operation_deprecated_in_openapi()
+    public async Task Should_mark_only_the_replaced_operation_deprecated_and_list_each_version_in_its_own_document()
     {
         var document = await (await _client.GetAsync("openapi.json").ShouldBeAsync(HttpStatusCode.OK)).ReadObjectAsync();
         var paths = document["paths"]!.AsObject();
@@ -129,7 +129,16 @@ public sealed class VersioningTests(VersioningFixture fixture) : IClassFixture<V
             StringComparison.Ordinal
         );
         Assert.Null(paths["/api/v1/customers"]!["post"]!["deprecated"]);
-        var v2 = paths["/api/v2/customers"]!["get"]!.AsObject();
+        Assert.All(paths, p => Assert.False(p.Key.StartsWith("/api/v2/", StringComparison.Ordinal), p.Key + " is in the v1 document"));
+        Assert.Equal("v1", document["info"]!["version"]!.GetValue<string>());
+
+        var v2Document = await (await _client.GetAsync("/api/v2/openapi.json").ShouldBeAsync(HttpStatusCode.OK)).ReadObjectAsync();
+        Assert.Equal("v2", v2Document["info"]!["version"]!.GetValue<string>());
+        Assert.Equal(
+            ["/api/v2/customers", "/api/v2/openapi.json"],
+            v2Document["paths"]!.AsObject().Select(p => p.Key).Order(StringComparer.Ordinal)
+        );
+        var v2 = v2Document["paths"]!["/api/v2/customers"]!["get"]!.AsObject();
         Assert.Equal("ListCustomersV2", v2["operationId"]!.GetValue<string>());
         Assert.Null(v2["deprecated"]);
         var schema = v2["responses"]!["200"]!["content"]!["application/json"]!["schema"]!.AsObject();

@@ -8,8 +8,8 @@ namespace Cx.Integration.Tests.Infrastructure;
 public sealed class OpenApiContractException(string message) : Exception(message);
 
 /// <summary>
-/// Holds every response of the API client to the OpenAPI document the server publishes at
-/// <c>/api/v1/openapi.json</c>: the status must be documented for the operation, the content
+/// Holds every response of the API client to the OpenAPI document the server publishes for the
+/// request's version (<c>/api/v1/openapi.json</c>, <c>/api/v2/openapi.json</c>): the status must be documented for the operation, the content
 /// type must be one it lists, the body must match its schema and documented headers must be
 /// there. A response that breaks it throws <see cref="OpenApiContractException"/>, so every
 /// integration test also tests the document. The document is fetched from the same server
@@ -21,9 +21,13 @@ public sealed class OpenApiValidatingHandler : DelegatingHandler
     public const string DocumentPath = "/api/v1/openapi.json";
 
     private readonly SemaphoreSlim _gate = new(1, 1);
-    private OpenApiContract? _contract;
-    private JsonDocument? _document;
-    private EntityTagHeaderValue? _etag;
+    private readonly Dictionary<string, (OpenApiContract Contract, JsonDocument Document, EntityTagHeaderValue? ETag)> _versions = new(
+        StringComparer.Ordinal
+    );
+
+    /// <summary>The document that describes <paramref name="path"/>: v2's for <c>/api/v2/...</c>, v1's for everything else.</summary>
+    public static string DocumentPathFor(string path) =>
+        path.StartsWith("/api/v2/", StringComparison.Ordinal) ? "/api/v2/openapi.json" : DocumentPath;
 
     public OpenApiValidatingHandler() { }
 
@@ -56,32 +60,36 @@ public sealed class OpenApiValidatingHandler : DelegatingHandler
 
     private async Task<OpenApiContract> GetContractAsync(Uri requestUri, CancellationToken cancellationToken)
     {
+        var documentPath = DocumentPathFor(requestUri.AbsolutePath);
         await _gate.WaitAsync(cancellationToken);
         try
         {
-            using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(requestUri, DocumentPath));
-            if (_etag is not null)
+            var known = _versions.TryGetValue(documentPath, out var kept);
+            using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(requestUri, documentPath));
+            if (known && kept.ETag is not null)
             {
-                request.Headers.IfNoneMatch.Add(_etag);
+                request.Headers.IfNoneMatch.Add(kept.ETag);
             }
             using var response = await base.SendAsync(request, cancellationToken);
-            if (response.StatusCode == HttpStatusCode.NotModified && _contract is not null)
+            if (response.StatusCode == HttpStatusCode.NotModified && known)
             {
-                return _contract;
+                return kept.Contract;
             }
             if (response.StatusCode != HttpStatusCode.OK)
             {
                 throw new OpenApiContractException(
-                    $"The OpenAPI document could not be read: GET {DocumentPath} answered {(int)response.StatusCode}: "
+                    $"The OpenAPI document could not be read: GET {documentPath} answered {(int)response.StatusCode}: "
                         + await response.Content.ReadAsStringAsync(cancellationToken)
                 );
             }
             var document = JsonDocument.Parse(await response.Content.ReadAsByteArrayAsync(cancellationToken));
-            _document?.Dispose();
-            _document = document;
-            _contract = new OpenApiContract(document.RootElement);
-            _etag = response.Headers.ETag;
-            return _contract;
+            if (known)
+            {
+                kept.Document.Dispose();
+            }
+            var contract = new OpenApiContract(document.RootElement);
+            _versions[documentPath] = (contract, document, response.Headers.ETag);
+            return contract;
         }
         finally
         {
@@ -94,7 +102,10 @@ public sealed class OpenApiValidatingHandler : DelegatingHandler
         if (disposing)
         {
             _gate.Dispose();
-            _document?.Dispose();
+            foreach (var kept in _versions.Values)
+            {
+                kept.Document.Dispose();
+            }
         }
         base.Dispose(disposing);
     }

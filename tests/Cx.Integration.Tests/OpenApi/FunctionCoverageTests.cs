@@ -9,11 +9,24 @@ public sealed class FunctionCoverageTests(DevHostFactory host) : IClassFixture<D
 {
     private readonly HttpClient _client = host.CreateApiClient();
 
-    private async Task<OpenApiContract> ReadDocumentAsync()
+    /// <summary>The documents of every version together: each function is in exactly one of them.</summary>
+    private async Task<OpenApiDocuments> ReadDocumentAsync()
     {
-        var response = await _client.GetAsync("openapi.json");
-        response.EnsureSuccessStatusCode();
-        return new OpenApiContract(JsonDocument.Parse(await response.Content.ReadAsByteArrayAsync()).RootElement);
+        var operations = new List<(string Method, string Path, string? OperationId)>();
+        foreach (var version in Cx.Http.Versioning.ApiVersions.All)
+        {
+            var response = await _client.GetAsync($"/api/{version}/openapi.json");
+            response.EnsureSuccessStatusCode();
+            operations.AddRange(
+                new OpenApiContract(JsonDocument.Parse(await response.Content.ReadAsByteArrayAsync()).RootElement).Operations()
+            );
+        }
+        return new OpenApiDocuments(operations);
+    }
+
+    private sealed record OpenApiDocuments(List<(string Method, string Path, string? OperationId)> All)
+    {
+        public IEnumerable<(string Method, string Path, string? OperationId)> Operations() => All;
     }
 
     [Fact]
@@ -21,6 +34,7 @@ public sealed class FunctionCoverageTests(DevHostFactory host) : IClassFixture<D
     {
         var functions = FunctionCoverage.LoadFunctions();
         var document = await ReadDocumentAsync();
+        Assert.Equal(document.All.Count, document.All.Distinct().Count());
 
         var problems = FunctionCoverage.Compare(functions, document.Operations(), FunctionCoverage.LoadRoutePrefix());
 
@@ -81,25 +95,15 @@ public sealed class SecurityDocumentationTests(DevHostFactory host) : IClassFixt
     [Fact]
     public async Task Should_mark_exactly_the_anonymous_functions_as_needing_no_credentials()
     {
-        var response = await host.CreateAnonymousClient().GetAsync("openapi.json");
-        response.EnsureSuccessStatusCode();
-        var document = JsonDocument.Parse(await response.Content.ReadAsByteArrayAsync()).RootElement;
-        Assert.True(document.GetProperty("components").GetProperty("securitySchemes").TryGetProperty("bearer", out _));
-
         var anonymousInDocument = new SortedSet<string>(StringComparer.Ordinal);
         var securedInDocument = new SortedSet<string>(StringComparer.Ordinal);
-        foreach (var path in document.GetProperty("paths").EnumerateObject())
+        foreach (var version in Cx.Http.Versioning.ApiVersions.All)
         {
-            foreach (var operation in path.Value.EnumerateObject())
-            {
-                var id = operation.Value.GetProperty("operationId").GetString()!;
-                var open = operation.Value.TryGetProperty("security", out var security) && security.GetArrayLength() == 0;
-                (open ? anonymousInDocument : securedInDocument).Add(id);
-                var responses = operation.Value.GetProperty("responses");
-                Assert.True(responses.TryGetProperty("429", out _), $"{id} does not document 429.");
-                // Inbound webhooks carry no token but a vendor's signature: a bad one is a documented 401.
-                Assert.Equal(!open || id == "ReceiveInboundWebhook", responses.TryGetProperty("401", out _));
-            }
+            var response = await host.CreateAnonymousClient().GetAsync($"/api/{version}/openapi.json");
+            response.EnsureSuccessStatusCode();
+            var document = JsonDocument.Parse(await response.Content.ReadAsByteArrayAsync()).RootElement;
+            Assert.True(document.GetProperty("components").GetProperty("securitySchemes").TryGetProperty("bearer", out _));
+            Collect(document, anonymousInDocument, securedInDocument);
         }
 
         var anonymousFunctions = typeof(Cx.Functions.ProblemDetailsMiddleware)
@@ -114,5 +118,22 @@ public sealed class SecurityDocumentationTests(DevHostFactory host) : IClassFixt
             );
         Assert.Equal(new SortedSet<string>(anonymousFunctions, StringComparer.Ordinal), anonymousInDocument);
         Assert.NotEmpty(securedInDocument);
+    }
+
+    private static void Collect(JsonElement document, SortedSet<string> anonymousInDocument, SortedSet<string> securedInDocument)
+    {
+        foreach (var path in document.GetProperty("paths").EnumerateObject())
+        {
+            foreach (var operation in path.Value.EnumerateObject())
+            {
+                var id = operation.Value.GetProperty("operationId").GetString()!;
+                var open = operation.Value.TryGetProperty("security", out var security) && security.GetArrayLength() == 0;
+                (open ? anonymousInDocument : securedInDocument).Add(id);
+                var responses = operation.Value.GetProperty("responses");
+                Assert.True(responses.TryGetProperty("429", out _), $"{id} does not document 429.");
+                // Inbound webhooks carry no token but a vendor's signature: a bad one is a documented 401.
+                Assert.Equal(!open || id == "ReceiveInboundWebhook", responses.TryGetProperty("401", out _));
+            }
+        }
     }
 }

@@ -23,10 +23,12 @@ public sealed class OpenApiDocumentTests(DevHostFactory host) : IClassFixture<De
     private async Task DefineAsync(string path, string json) =>
         await _client.PostAsync(path, HttpAssertions.Json(json)).ShouldBeAsync(HttpStatusCode.Created);
 
-    [Fact]
-    public async Task Should_serve_a_document_that_an_openapi_3_1_reader_accepts()
+    [Theory]
+    [InlineData("/api/v1/openapi.json", "GetOpenApiDocument")]
+    [InlineData("/api/v2/openapi.json", "GetOpenApiDocumentV2")]
+    public async Task Should_serve_a_document_per_version_that_an_openapi_3_1_reader_accepts(string path, string operationId)
     {
-        var response = await _client.GetAsync("openapi.json").ShouldBeAsync(HttpStatusCode.OK);
+        var response = await _client.GetAsync(path).ShouldBeAsync(HttpStatusCode.OK);
         var json = await response.Content.ReadAsStringAsync();
 
         var result = Microsoft.OpenApi.OpenApiDocument.Parse(json, "json");
@@ -34,7 +36,7 @@ public sealed class OpenApiDocumentTests(DevHostFactory host) : IClassFixture<De
         Assert.StartsWith("3.1.", JsonNode.Parse(json)!["openapi"]!.GetValue<string>(), StringComparison.Ordinal);
         Assert.Empty(result.Diagnostic!.Errors);
         Assert.Equal(Microsoft.OpenApi.OpenApiSpecVersion.OpenApi3_1, result.Diagnostic.SpecificationVersion);
-        Assert.NotNull(result.Document!.GetOperationById("GetOpenApiDocument"));
+        Assert.NotNull(result.Document!.GetOperationById(operationId));
         Assert.Equal("application/json", response.Content.Headers.ContentType!.MediaType);
     }
 
@@ -49,6 +51,21 @@ public sealed class OpenApiDocumentTests(DevHostFactory host) : IClassFixture<De
 
         Assert.Equal(HttpStatusCode.NotModified, response.StatusCode);
         Assert.Equal(etag, response.Headers.ETag);
+    }
+
+    [Fact]
+    public async Task Should_tag_each_version_s_document_on_its_own()
+    {
+        var v1 = (await _client.GetAsync("/api/v1/openapi.json").ShouldBeAsync(HttpStatusCode.OK)).Headers.ETag!;
+        var v2 = (await _client.GetAsync("/api/v2/openapi.json").ShouldBeAsync(HttpStatusCode.OK)).Headers.ETag!;
+        Assert.NotEqual(v1.Tag, v2.Tag);
+
+        using var crossed = new HttpRequestMessage(HttpMethod.Get, "/api/v2/openapi.json");
+        crossed.Headers.IfNoneMatch.Add(v1);
+        Assert.Equal(HttpStatusCode.OK, (await _client.SendAsync(crossed)).StatusCode);
+        using var same = new HttpRequestMessage(HttpMethod.Get, "/api/v2/openapi.json");
+        same.Headers.IfNoneMatch.Add(v2);
+        Assert.Equal(HttpStatusCode.NotModified, (await _client.SendAsync(same)).StatusCode);
     }
 
     [Fact]

@@ -27,18 +27,23 @@ public sealed class OpenApiLintTests(DevHostFactory host) : IClassFixture<DevHos
                 )
             )
             .ShouldBeAsync(HttpStatusCode.Created);
-        var document = await (await _client.GetAsync("openapi.json").ShouldBeAsync(HttpStatusCode.OK)).Content.ReadAsStringAsync();
-        var file = Path.Combine(host.DataDirectory, "openapi.json");
-        await File.WriteAllTextAsync(file, document);
+        foreach (var version in Cx.Http.Versioning.ApiVersions.All)
+        {
+            var document = await (
+                await _client.GetAsync($"/api/{version}/openapi.json").ShouldBeAsync(HttpStatusCode.OK)
+            ).Content.ReadAsStringAsync();
+            var file = Path.Combine(host.DataDirectory, $"openapi-{version}.json");
+            await File.WriteAllTextAsync(file, document);
 
-        var (exitCode, report, log) = await LintAsync(file);
+            var (exitCode, report, log) = await LintAsync(file);
 
-        using var parsed = JsonDocument.Parse(report);
-        var totals = parsed.RootElement.GetProperty("totals");
-        Assert.True(
-            exitCode == 0 && totals.GetProperty("errors").GetInt32() == 0 && totals.GetProperty("warnings").GetInt32() == 0,
-            $"redocly lint found problems (exit {exitCode}):\n{report}\n{log}"
-        );
+            using var parsed = JsonDocument.Parse(report);
+            var totals = parsed.RootElement.GetProperty("totals");
+            Assert.True(
+                exitCode == 0 && totals.GetProperty("errors").GetInt32() == 0 && totals.GetProperty("warnings").GetInt32() == 0,
+                $"redocly lint found problems in the {version} document (exit {exitCode}):\n{report}\n{log}"
+            );
+        }
     }
 
     /// <summary>Runs <c>redocly lint</c>: the JSON report on standard output, notices on standard error.</summary>

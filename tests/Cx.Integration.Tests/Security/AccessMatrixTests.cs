@@ -76,6 +76,7 @@ public sealed class AccessMatrixTests(UnlimitedDevHostFactory host) : IClassFixt
         ["DeleteSingle"] = [Admin, Marketer, Editor],
         ["Health"] = Everyone,
         ["GetOpenApiDocument"] = Everyone,
+        ["GetOpenApiDocumentV2"] = Everyone,
         ["IssueToken"] = Everyone,
         ["RevokeToken"] = Everyone,
         ["GetSigningKeys"] = Everyone,
