@@ -11,7 +11,7 @@ namespace Cx.Core.Webhooks;
 /// change the dispatcher hands over again is dropped by the queue). The HTTP work happens later,
 /// in <see cref="WebhookDeliveryHandler"/>; this hook only enqueues, in one durable batch.
 /// </summary>
-public sealed class WebhookHook(WebhookRegistry registry, IWorkQueue queue) : IChangeHook
+public sealed class WebhookHook(WebhookRegistry registry, IWorkQueue queue, TimeProvider time) : IChangeHook
 {
     public const string HookName = "webhooks";
 
@@ -21,7 +21,8 @@ public sealed class WebhookHook(WebhookRegistry registry, IWorkQueue queue) : IC
 
     public async ValueTask HandleAsync(IReadOnlyList<ChangeRecord> changes, CancellationToken cancellationToken)
     {
-        var subscriptions = await registry.GetAllAsync(cancellationToken);
+        var subscriptions = await registry.GetTargetsAsync(cancellationToken);
+        var now = time.GetUtcNow();
         if (subscriptions.Count == 0)
         {
             return;
@@ -31,10 +32,10 @@ public sealed class WebhookHook(WebhookRegistry registry, IWorkQueue queue) : IC
         {
             string? eventType = null;
             byte[]? payload = null;
-            foreach (var subscription in subscriptions)
+            foreach (var (subscription, filter) in subscriptions)
             {
                 eventType ??= WebhookEvents.EventType(change);
-                if (!subscription.Wants(eventType))
+                if (!subscription.Wants(eventType) || (filter is not null && !filter.Passes(eventType, change, now)))
                 {
                     continue;
                 }

@@ -19,6 +19,7 @@ public sealed partial class WebhookRegistry(
     IOptions<ContentOptions> cache,
     IOptions<WebhookOptions> options,
     ILogger<WebhookRegistry> logger,
+    ContentTypeRegistry contentTypes,
     Audit.AuditLog? audit = null
 ) : DefinitionTypeRegistry<WebhookSubscription, WebhookRegistry.Snapshot>(store, time, cache, Document)
 {
@@ -33,6 +34,11 @@ public sealed partial class WebhookRegistry(
     /// <summary>Every subscription (a cached, immutable view).</summary>
     public async ValueTask<IReadOnlyList<WebhookSubscription>> GetAllAsync(CancellationToken cancellationToken) =>
         (await GetSnapshotAsync(cancellationToken)).Enabled;
+
+    /// <summary>The enabled subscriptions with their compiled filters (null: no filter), in key order.</summary>
+    public async ValueTask<IReadOnlyList<(WebhookSubscription Subscription, CompiledWebhookFilter? Filter)>> GetTargetsAsync(
+        CancellationToken cancellationToken
+    ) => (await GetSnapshotAsync(cancellationToken)).Targets;
 
     /// <summary>The subscription as cached, or null when there is none.</summary>
     public async ValueTask<WebhookSubscription?> FindAsync(string key, CancellationToken cancellationToken) =>
@@ -85,7 +91,12 @@ public sealed partial class WebhookRegistry(
         CancellationToken cancellationToken
     )
     {
-        Validate(subscription, options.Value.AllowPrivateAddresses, Time.GetUtcNow());
+        var errors = Problems(subscription, options.Value.AllowPrivateAddresses, Time.GetUtcNow());
+        if (subscription.Filter is { } filter)
+        {
+            await CompileFilterAsync(subscription, filter, errors, cancellationToken);
+        }
+        Throw(subscription, errors);
         var snapshot = await ReloadAsync(cancellationToken);
         var current = snapshot.ByKey.GetValueOrDefault(subscription.Key);
         if (!create && current is null)
@@ -142,8 +153,43 @@ public sealed partial class WebhookRegistry(
         }
     }
 
-    /// <summary>Every problem of a subscription, each with its JSON Pointer (400).</summary>
-    public static void Validate(WebhookSubscription subscription, bool allowPrivateAddresses, DateTimeOffset now)
+    /// <summary>Every problem of a subscription apart from its filter's condition, each with its JSON Pointer (400).</summary>
+    public static void Validate(WebhookSubscription subscription, bool allowPrivateAddresses, DateTimeOffset now) =>
+        Throw(subscription, Problems(subscription, allowPrivateAddresses, now));
+
+    private static void Throw(WebhookSubscription subscription, List<FieldError> errors)
+    {
+        if (errors.Count > 0)
+        {
+            throw new ValidationException(errors, $"The webhook subscription '{subscription.Key}' is not valid.");
+        }
+    }
+
+    /// <summary>
+    /// Checks the filter against the schema of the one document type the event types name and
+    /// compiles it; its problems are added to <paramref name="errors"/> (null then).
+    /// </summary>
+    private async Task<CompiledWebhookFilter?> CompileFilterAsync(
+        WebhookSubscription subscription,
+        WebhookFilter filter,
+        List<FieldError> errors,
+        CancellationToken cancellationToken
+    )
+    {
+        var type = CompiledWebhookFilter.DocumentTypeOf(subscription.EventTypes);
+        ContentSchema? schema = null;
+        if (type is not null)
+        {
+            try
+            {
+                schema = await contentTypes.GetSchemaAsync(type, cancellationToken);
+            }
+            catch (NotFoundException) { }
+        }
+        return CompiledWebhookFilter.Compile(filter, type, schema, errors);
+    }
+
+    private static List<FieldError> Problems(WebhookSubscription subscription, bool allowPrivateAddresses, DateTimeOffset now)
     {
         var errors = new List<FieldError>();
         if (!IsKey(subscription.Key))
@@ -213,10 +259,7 @@ public sealed partial class WebhookRegistry(
         {
             errors.Add(new("/disabledReason", "max-length", "Must be at most 1000 characters."));
         }
-        if (errors.Count > 0)
-        {
-            throw new ValidationException(errors, $"The webhook subscription '{subscription.Key}' is not valid.");
-        }
+        return errors;
     }
 
     /// <summary>The secrets that sign a delivery at <paramref name="now"/>: every one that has not expired.</summary>
@@ -286,14 +329,38 @@ public sealed partial class WebhookRegistry(
     {
         var records = await LoadAllAsync<WebhookSubscription>(Document, cancellationToken);
         var byKey = records.ToFrozenDictionary(r => r.Definition.Key, StringComparer.Ordinal);
-        return new Snapshot(byKey, [.. records.Select(r => r.Definition).Where(s => s.Enabled)]);
+        var targets = new List<(WebhookSubscription, CompiledWebhookFilter?)>();
+        foreach (var subscription in records.Select(r => r.Definition).Where(s => s.Enabled))
+        {
+            CompiledWebhookFilter? compiled = null;
+            if (subscription.Filter is { } filter)
+            {
+                var errors = new List<FieldError>();
+                compiled = await CompileFilterAsync(subscription, filter, errors, cancellationToken);
+                if (compiled is null)
+                {
+                    // The content type changed under the filter: deliver unfiltered rather than drop events silently.
+                    LogFilterBroken(logger, subscription.Key, string.Join("; ", errors.Select(e => e.Path + ": " + e.Detail)));
+                }
+            }
+            targets.Add((subscription, compiled));
+        }
+        return new Snapshot(byKey, [.. targets.Select(t => t.Item1)], targets);
     }
 
-    /// <summary>Every subscription at one moment, and the enabled ones in key order.</summary>
+    /// <summary>Every subscription at one moment, and the enabled ones (with their compiled filters) in key order.</summary>
     public sealed record Snapshot(
         FrozenDictionary<string, DefinitionRecord<WebhookSubscription>> ByKey,
-        IReadOnlyList<WebhookSubscription> Enabled
+        IReadOnlyList<WebhookSubscription> Enabled,
+        IReadOnlyList<(WebhookSubscription Subscription, CompiledWebhookFilter? Filter)> Targets
     );
+
+    [LoggerMessage(
+        EventId = 4432,
+        Level = LogLevel.Warning,
+        Message = "The filter of webhook subscription {Key} no longer fits its content type and is ignored until fixed: {Problems}"
+    )]
+    private static partial void LogFilterBroken(ILogger logger, string key, string problems);
 
     [LoggerMessage(EventId = 4430, Level = LogLevel.Warning, Message = "Webhook subscription {Key} was disabled: {Reason}")]
     private static partial void LogDisabled(ILogger logger, string key, string reason);

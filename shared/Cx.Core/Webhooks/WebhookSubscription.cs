@@ -23,6 +23,12 @@ public sealed record WebhookSubscription
     public EquatableArray<string> EventTypes { get; init; }
 
     /// <summary>
+    /// Narrows the event types: only updates that changed named fields, and/or only documents that
+    /// meet a rule (see <see cref="WebhookFilter"/>). None: every event of the types is delivered.
+    /// </summary>
+    public WebhookFilter? Filter { get; init; }
+
+    /// <summary>
     /// Signing secrets, <c>whsec_</c> + base64 of 24 to 64 random bytes. Every secret that has not
     /// expired signs each delivery (one <c>v1,</c> signature each), so a receiver can move to a new
     /// secret while the old one still verifies: add the new one, then give the old one an expiry.

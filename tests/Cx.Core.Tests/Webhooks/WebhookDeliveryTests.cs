@@ -54,10 +54,11 @@ public sealed class WebhookDeliveryTests : IAsyncLifetime
             _store.Time,
             Options.Create(new ContentOptions { DefinitionCacheSeconds = 0 }),
             webhookOptions,
-            NullLogger<WebhookRegistry>.Instance
+            NullLogger<WebhookRegistry>.Instance,
+            _store.Registry
         );
         _log = new WebhookDeliveryLog(_store.Store);
-        _hook = new WebhookHook(_registry, _queue);
+        _hook = new WebhookHook(_registry, _queue, _store.Time);
         _handler = new WebhookDeliveryHandler(
             _registry,
             _log,

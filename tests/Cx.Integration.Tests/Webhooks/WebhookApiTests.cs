@@ -38,6 +38,7 @@ public sealed class WebhookApiTests(WebhookHostFactory host, DevHostFactory stri
     private const string Secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
     private readonly HttpClient _admin = host.CreateApiClient();
     private readonly ConcurrentQueue<(Dictionary<string, string> Headers, string Body)> _received = new();
+    private readonly ConcurrentQueue<string> _filtered = new();
     private WebApplication _receiver = null!;
     private string _receiverUrl = "";
 
@@ -56,6 +57,15 @@ public sealed class WebhookApiTests(WebhookHostFactory host, DevHostFactory stri
                     .Request.Headers.Where(h => h.Key.StartsWith("webhook-", StringComparison.OrdinalIgnoreCase))
                     .ToDictionary(h => h.Key.ToLowerInvariant(), h => h.Value.ToString());
                 _received.Enqueue((headers, await reader.ReadToEndAsync()));
+                return Results.NoContent();
+            }
+        );
+        _receiver.MapPost(
+            "/filtered",
+            async (HttpContext context) =>
+            {
+                using var reader = new StreamReader(context.Request.Body);
+                _filtered.Enqueue(await reader.ReadToEndAsync());
                 return Results.NoContent();
             }
         );
@@ -184,6 +194,113 @@ public sealed class WebhookApiTests(WebhookHostFactory host, DevHostFactory stri
             .PostAsync($"webhooks/{key}/replay", HttpAssertions.Json("""{"since":"2026-01-01T00:00:00Z"}"""))
             .ShouldBeAsync(HttpStatusCode.Accepted);
         Assert.Equal(0, (await replayed.ReadObjectAsync())["replayed"]!.GetValue<int>());
+    }
+
+    [Fact]
+    public async Task Should_deliver_only_ticket_updates_that_changed_the_status_and_meet_the_condition()
+    {
+        var key = "filtered-" + Guid.NewGuid().ToString("n")[..8];
+        await _admin
+            .PostAsync(
+                "webhooks",
+                HttpAssertions.Json(
+                    $$"""
+                    {"key":"{{key}}","url":"{{_receiverUrl}}/filtered","eventTypes":["support-ticket.updated"],
+                     "secrets":[{"value":"{{Secret}}"}],
+                     "filter":{"changed":["status"],"condition":{"field":"priority","op":"eq","value":"high"} } }
+                    """
+                )
+            )
+            .ShouldBeAsync(HttpStatusCode.Created);
+        var stored = await (await _admin.GetAsync($"webhooks/{key}").ShouldBeAsync(HttpStatusCode.OK)).ReadObjectAsync();
+        Assert.Equal("status", stored["filter"]!["changed"]![0]!.GetValue<string>());
+        var customer = await (
+            await _admin
+                .PostAsync("customers", HttpAssertions.Json($$"""{"email":"filter-{{Guid.NewGuid():n}}@example.com"}"""))
+                .ShouldBeAsync(HttpStatusCode.Created)
+        ).ReadObjectAsync();
+        var customerId = customer["id"]!.GetValue<string>();
+        async Task<string> Open(string priority)
+        {
+            var ticket = await (
+                await _admin
+                    .PostAsync(
+                        $"customers/{customerId}/tickets",
+                        HttpAssertions.Json($$"""{"subject":"{{priority}} one","priority":"{{priority}}"}""")
+                    )
+                    .ShouldBeAsync(HttpStatusCode.Created)
+            ).ReadObjectAsync();
+            return ticket["id"]!.GetValue<string>();
+        }
+        Task Patch(string ticket, string body) =>
+            _admin.PatchAsync($"customers/{customerId}/tickets/{ticket}", HttpAssertions.Json(body)).ShouldBeAsync(HttpStatusCode.OK);
+        var normal = await Open("normal");
+        var high = await Open("high");
+
+        await Patch(normal, """{"status":"open"}"""); // the status changed, but the condition fails
+        await Patch(high, """{"subject":"renamed"}"""); // the condition holds, but the status did not change
+        await Patch(high, """{"status":"open"}"""); // both: delivered
+        await Patch(high, """{"assignee":"agent-7"}"""); // the status did not change
+        await Patch(high, """{"status":"awaiting_customer"}"""); // both: delivered
+
+        // Deliveries of one subscription go in change order, so once the last one arrived every
+        // change before it was decided: a wrongly delivered one would have arrived first.
+        var deadline = TimeProvider.System.GetUtcNow().AddSeconds(20);
+        while (_filtered.Count < 2 && TimeProvider.System.GetUtcNow() < deadline)
+        {
+            await Task.Delay(50);
+        }
+        var payloads = _filtered.Select(b => JsonNode.Parse(b)!).ToList();
+        Assert.Equal(
+            [(high, "open", "renamed"), (high, "awaiting_customer", "renamed")],
+            payloads.Select(p =>
+                (p["data"]!["id"]!.GetValue<string>(), p["data"]!["status"]!.GetValue<string>(), p["data"]!["subject"]!.GetValue<string>())
+            )
+        );
+        Assert.All(payloads, p => Assert.Equal("support-ticket.updated", p["type"]!.GetValue<string>()));
+    }
+
+    [Fact]
+    public async Task Should_refuse_a_filter_with_every_problem_named_and_write_nothing()
+    {
+        async Task<JsonObject> Refused(string eventTypes, string filter)
+        {
+            var response = await _admin.PostAsync(
+                "webhooks",
+                HttpAssertions.Json(
+                    $$"""{"key":"bad-filter","url":"{{_receiverUrl}}/filtered","eventTypes":{{eventTypes}},"secrets":[{"value":"{{Secret}}"}],"filter":{{filter}} }"""
+                )
+            );
+            return await response.ShouldBeProblemAsync(HttpStatusCode.BadRequest, "validation-failed");
+        }
+
+        var bad = await Refused(
+            """["support-ticket.updated","support-ticket.created"]""",
+            """{"changed":["nope","1bad"],"condition":{"field":"nosuch","op":"eq","value":"x"}}"""
+        );
+        Assert.Equal(
+            [
+                ("pointer", "/filter/changed/0", "unknown-field"),
+                ("pointer", "/filter/changed/1", "field"),
+                ("pointer", "/filter/condition/field", "unknown-field"),
+            ],
+            bad.Errors().OrderBy(e => e.Path, StringComparer.Ordinal)
+        );
+        var anyType = await Refused("""["*"]""", """{"condition":{"field":"status","op":"eq","value":"open"}}""");
+        Assert.Equal([("pointer", "/filter/condition", "one-document-type")], anyType.Errors());
+        var twoTypes = await Refused(
+            """["customer.updated","order.updated"]""",
+            """{"condition":{"field":"status","op":"eq","value":"paid"}}"""
+        );
+        Assert.Equal([("pointer", "/filter/condition", "one-document-type")], twoTypes.Errors());
+        var behavior = await Refused(
+            """["customer.updated"]""",
+            """{"condition":{"behavior":{"event":"purchase","aggregate":"count","op":"gt","value":1}}}"""
+        );
+        Assert.Equal([("pointer", "/filter/condition", "behavior")], behavior.Errors());
+        var shape = await Refused("""["customer.updated"]""", """{"changed":"status"}""");
+        Assert.Equal("/filter/changed", shape.Errors().Single().Path);
+        await (await _admin.GetAsync("webhooks/bad-filter")).ShouldBeProblemAsync(HttpStatusCode.NotFound, "not-found");
     }
 
     [Fact]
