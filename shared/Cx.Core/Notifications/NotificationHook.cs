@@ -136,6 +136,9 @@ public sealed record NotificationWorkItem
 
     public string? Segment { get; init; }
 
+    /// <summary>A rendered message held by quiet hours: sent as it is when the item is due.</summary>
+    public NotificationMessage? Held { get; init; }
+
     /// <summary>The idempotency key of the sends this item makes (with each channel: the delivery ids).</summary>
     public string IdempotencyKey => Trigger + "|" + CauseId;
 

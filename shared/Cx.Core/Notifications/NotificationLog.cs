@@ -70,7 +70,15 @@ public sealed class NotificationLog(IDocumentStore store)
         }
     }
 
-    /// <summary>Records the delivery's outcome: its status, the reason, the address used and the attempt count.</summary>
+    /// <summary>Status changes kept in an entry's <c>history</c> (the newest).</summary>
+    public const int MaxHistory = 20;
+
+    /// <summary>
+    /// Records the delivery's outcome: its status, the reason, the address used and the attempt count,
+    /// appended to the entry's <c>history</c>. <paramref name="sentAt"/> (when the message was handed to
+    /// the transport) adds the <c>sent</c> step before a <c>delivered</c> or <c>failed</c> one, in the
+    /// same write; <paramref name="heldUntil"/> marks a <c>queued</c> entry held by quiet hours.
+    /// </summary>
     public async ValueTask<StoredDocument> RecordAsync(
         string customerId,
         string deliveryId,
@@ -78,7 +86,9 @@ public sealed class NotificationLog(IDocumentStore store)
         string? reason,
         string? to,
         DateTimeOffset at,
-        CancellationToken cancellationToken
+        CancellationToken cancellationToken,
+        DateTimeOffset? sentAt = null,
+        DateTimeOffset? heldUntil = null
     )
     {
         var existing =
@@ -86,20 +96,44 @@ public sealed class NotificationLog(IDocumentStore store)
             ?? throw new NotFoundException("Notification delivery", deliveryId);
         var document = JsonNode.Parse(existing.Json.Span)!.AsObject();
         var now = Instants.Format(at);
+        var history = document["history"] as JsonArray;
+        if (history is null)
+        {
+            history = [new JsonObject { ["status"] = NotificationStatuses.Queued, ["at"] = document["createdAt"]?.DeepClone() }];
+            document["history"] = history;
+        }
+        if (sentAt is { } handed)
+        {
+            history.Add(new JsonObject { ["status"] = NotificationStatuses.Sent, ["at"] = Instants.Format(handed) });
+            document["sentAt"] = Instants.Format(handed);
+        }
+        history.Add(
+            new JsonObject
+            {
+                ["status"] = status,
+                ["at"] = now,
+                ["reason"] = reason,
+            }
+        );
+        while (history.Count > MaxHistory)
+        {
+            history.RemoveAt(0);
+        }
         document["status"] = status;
         document["reason"] = reason;
         document["updatedAt"] = now;
+        document["heldUntil"] = heldUntil is { } until ? Instants.Format(until) : null;
         if (to is not null)
         {
             document["to"] = to;
         }
-        if (status is NotificationStatuses.Sent or NotificationStatuses.Failed)
+        if (sentAt is not null)
         {
             document["attempts"] = (document["attempts"]?.GetValue<int>() ?? 0) + 1;
         }
-        if (status == NotificationStatuses.Sent)
+        if (status == NotificationStatuses.Delivered)
         {
-            document["sentAt"] = now;
+            document["deliveredAt"] = now;
         }
         return await store.UpsertAsync(Container, Write(customerId, deliveryId, DeliveryType, document), cancellationToken);
     }

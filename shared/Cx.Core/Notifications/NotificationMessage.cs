@@ -32,6 +32,7 @@ public sealed record NotificationMessage
     public required string Body { get; init; }
 
     /// <summary>The delivery id: <c>ntf_</c> and 32 hexadecimal digits of SHA-256 over the idempotency key and the channel.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
     public string DeliveryId => DeliveryIdOf(IdempotencyKey, Channel);
 
     public static string DeliveryIdOf(string idempotencyKey, string channel)
@@ -42,8 +43,17 @@ public sealed record NotificationMessage
     }
 }
 
-/// <summary>What became of a send: the delivery's status (<c>sent</c>, <c>failed</c>, <c>suppressed</c>) and why.</summary>
-public sealed record NotificationResult(string DeliveryId, string Status, string? Reason, bool Duplicate = false)
+/// <summary>
+/// What became of a send: the delivery's status (<c>delivered</c>, <c>failed</c>, <c>suppressed</c>, or
+/// <c>queued</c> when quiet hours hold it until <see cref="HeldUntil"/>) and why.
+/// </summary>
+public sealed record NotificationResult(
+    string DeliveryId,
+    string Status,
+    string? Reason,
+    bool Duplicate = false,
+    DateTimeOffset? HeldUntil = null
+)
 {
     /// <summary>A failure worth another attempt (the transport failed; nothing was refused for good).</summary>
     public bool ShouldRetry => Status == NotificationStatuses.Failed;
@@ -51,10 +61,20 @@ public sealed record NotificationResult(string DeliveryId, string Status, string
 
 public static class NotificationStatuses
 {
+    /// <summary>Logged, not yet handed to the transport (or held by quiet hours: the entry's <c>heldUntil</c>).</summary>
     public const string Queued = "queued";
+
+    /// <summary>Handed to the transport; what it answered follows as <see cref="Delivered"/> or <see cref="Failed"/>.</summary>
     public const string Sent = "sent";
+
+    /// <summary>The provider accepted it: SMTP 250 after DATA, an http channel's 2xx, the inbox write.</summary>
+    public const string Delivered = "delivered";
+
     public const string Failed = "failed";
     public const string Suppressed = "suppressed";
+
+    /// <summary>Final: a delivery with this status is not sent again.</summary>
+    public static bool IsFinal(string status) => status is Delivered or Suppressed;
 }
 
 /// <summary>What a transport answered: accepted, or the error (<see cref="Permanent"/> when trying again cannot help).</summary>

@@ -14,7 +14,7 @@ namespace Cx.Core.Notifications;
 /// <c>notifications</c> container (<c>id = preferences</c>): opt-in/out per channel and per topic
 /// with the evidence of every change, quiet hours in the customer's time zone (the profile's
 /// <c>preferences.timeZone</c>), a cap of messages per 24 hours, and the instants of recent sends
-/// the cap counts. The send function asks <see cref="RefusalAsync"/> before every send: a channel
+/// the cap counts. The send function asks <see cref="CheckAsync"/> before every send: a channel
 /// opt-out stops every message; critical messages pass topic opt-outs, quiet hours and caps.
 /// </summary>
 public sealed class NotificationPreferences(IDocumentStore store, TimeProvider time, IOptions<NotificationOptions> options)
@@ -93,8 +93,8 @@ public sealed class NotificationPreferences(IDocumentStore store, TimeProvider t
             cancellationToken
         );
 
-    /// <summary>Why the message must not go out to this customer on this channel, or null when it may.</summary>
-    public async ValueTask<string?> RefusalAsync(
+    /// <summary>Whether the message may go out to this customer on this channel now, must wait for quiet hours to end, or must not go out.</summary>
+    public async ValueTask<PreferenceVerdict> CheckAsync(
         NotificationMessage message,
         JsonElement profile,
         NotificationChannelOptions channel,
@@ -104,26 +104,34 @@ public sealed class NotificationPreferences(IDocumentStore store, TimeProvider t
         var stored = await ReadAsync(message.CustomerId, cancellationToken);
         if (stored is null)
         {
-            return null;
+            return PreferenceVerdict.Allowed;
         }
         using var parsed = JsonDocument.Parse(stored.Json);
-        return Refusal(parsed.RootElement, message, profile, time.GetUtcNow());
+        return Verdict(parsed.RootElement, message, profile, time.GetUtcNow());
     }
 
-    /// <summary>The rules, on a preferences document: channel opt-out always; topic opt-out, quiet hours and the cap unless critical.</summary>
-    public static string? Refusal(JsonElement preferences, NotificationMessage message, JsonElement profile, DateTimeOffset now)
+    /// <summary>Why the message must not go out now (a refusal, or quiet hours that hold it), or null when it may.</summary>
+    public static string? Refusal(JsonElement preferences, NotificationMessage message, JsonElement profile, DateTimeOffset now) =>
+        Verdict(preferences, message, profile, now).Reason;
+
+    /// <summary>
+    /// The rules, on a preferences document: a channel opt-out always refuses; unless the message is
+    /// critical, a topic opt-out refuses, quiet hours hold the message until they end in the customer's
+    /// time zone, and the cap refuses.
+    /// </summary>
+    public static PreferenceVerdict Verdict(JsonElement preferences, NotificationMessage message, JsonElement profile, DateTimeOffset now)
     {
         if (OptedOut(preferences, "channels", message.Channel))
         {
-            return $"preference: the customer opted out of channel {message.Channel}";
+            return PreferenceVerdict.Refused($"preference: the customer opted out of channel {message.Channel}");
         }
         if (message.Critical)
         {
-            return null;
+            return PreferenceVerdict.Allowed;
         }
         if (OptedOut(preferences, "topics", message.Topic))
         {
-            return $"preference: the customer opted out of topic {message.Topic}";
+            return PreferenceVerdict.Refused($"preference: the customer opted out of topic {message.Topic}");
         }
         if (
             preferences.TryGetProperty("quietHours", out var quiet)
@@ -133,10 +141,15 @@ public sealed class NotificationPreferences(IDocumentStore store, TimeProvider t
         )
         {
             var zone = TimeZone(profile);
-            var local = TimeOnly.FromDateTime(TimeZoneInfo.ConvertTime(now, zone).DateTime);
+            var localNow = TimeZoneInfo.ConvertTime(now, zone);
+            var local = TimeOnly.FromDateTime(localNow.DateTime);
             if (start <= end ? local >= start && local < end : local >= start || local < end)
             {
-                return $"quiet hours: {start:HH\\:mm}-{end:HH\\:mm} in {zone.Id} (it is {local:HH\\:mm} there)";
+                var until = QuietHoursEnd(localNow.DateTime, end, zone);
+                return new PreferenceVerdict(
+                    $"quiet hours: {start:HH\\:mm}-{end:HH\\:mm} in {zone.Id} (it is {local:HH\\:mm} there); held until {Instants.Format(until)}",
+                    until
+                );
             }
         }
         if (preferences.TryGetProperty("maxPerDay", out var cap) && cap.ValueKind == JsonValueKind.Number)
@@ -148,10 +161,31 @@ public sealed class NotificationPreferences(IDocumentStore store, TimeProvider t
                     : 0;
             if (sent >= cap.GetInt32())
             {
-                return $"cap: {sent} messages in the last 24 hours (at most {cap.GetInt32()})";
+                return PreferenceVerdict.Refused($"cap: {sent} messages in the last 24 hours (at most {cap.GetInt32()})");
             }
         }
-        return null;
+        return PreferenceVerdict.Allowed;
+    }
+
+    /// <summary>
+    /// The instant quiet hours end: the next <paramref name="end"/> on the customer's wall clock after
+    /// <paramref name="localNow"/>. An end that falls in a daylight-saving gap moves forward past it; an
+    /// ambiguous one (the hour repeated in autumn) is its first occurrence.
+    /// </summary>
+    public static DateTimeOffset QuietHoursEnd(DateTime localNow, TimeOnly end, TimeZoneInfo zone)
+    {
+        var day = DateOnly.FromDateTime(localNow);
+        var candidate = day.ToDateTime(end, DateTimeKind.Unspecified);
+        if (candidate <= localNow)
+        {
+            candidate = candidate.AddDays(1);
+        }
+        while (zone.IsInvalidTime(candidate))
+        {
+            candidate = candidate.AddMinutes(30);
+        }
+        var offset = zone.IsAmbiguousTime(candidate) ? zone.GetAmbiguousTimeOffsets(candidate).Max() : zone.GetUtcOffset(candidate);
+        return new DateTimeOffset(candidate, offset).ToUniversalTime();
     }
 
     private static bool OptedOut(JsonElement preferences, string property, string name) =>
@@ -411,6 +445,14 @@ public sealed class NotificationPreferences(IDocumentStore store, TimeProvider t
         }
         return new PreferenceChange(consents, setQuiet, quiet, setCap, maxPerDay, source, evidence);
     }
+}
+
+/// <summary>What the preferences say about a message: allowed, refused (<see cref="Reason"/>) or held until <see cref="HoldUntil"/>.</summary>
+public sealed record PreferenceVerdict(string? Reason, DateTimeOffset? HoldUntil)
+{
+    public static PreferenceVerdict Allowed { get; } = new(null, null);
+
+    public static PreferenceVerdict Refused(string reason) => new(reason, null);
 }
 
 /// <summary>Quiet hours, <c>HH:mm</c> to <c>HH:mm</c> in the customer's time zone (may span midnight).</summary>

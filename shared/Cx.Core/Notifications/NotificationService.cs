@@ -10,9 +10,12 @@ namespace Cx.Core.Notifications;
 /// <summary>
 /// The one send function: <see cref="SendAsync"/> takes a rendered message for one customer and one
 /// channel, and the channel's configuration decides how it goes out (SMTP, the inbox, a templated
-/// HTTP request). Every send is logged per customer (queued, sent, failed, suppressed with the
-/// reason) under a delivery id made of the idempotency key and the channel: a cause that comes
-/// again after it was sent or suppressed sends nothing.
+/// HTTP request). Every send is logged per customer under a delivery id made of the idempotency key
+/// and the channel: <c>queued</c>, then <c>sent</c> (handed to the transport) and <c>delivered</c>
+/// (the provider accepted it: SMTP 250 after DATA, an http 2xx, the inbox write) or <c>failed</c>; or
+/// <c>suppressed</c> with the reason. A cause that comes again after it was delivered or suppressed
+/// sends nothing. A non-critical message in the customer's quiet hours is held: it stays
+/// <c>queued</c> with <c>heldUntil</c>, and a work item due when the quiet hours end sends it then.
 /// </summary>
 public sealed partial class NotificationService(
     NotificationLog log,
@@ -20,6 +23,7 @@ public sealed partial class NotificationService(
     IEmailTransport email,
     IHttpChannelTransport http,
     NotificationPreferences preferences,
+    Queues.IWorkQueue queue,
     TimeProvider time,
     IOptions<NotificationOptions> options,
     ILogger<NotificationService> logger
@@ -41,7 +45,7 @@ public sealed partial class NotificationService(
             {
                 using var parsed = JsonDocument.Parse(existing.Json);
                 var status = parsed.RootElement.GetProperty("status").GetString()!;
-                if (status is NotificationStatuses.Sent or NotificationStatuses.Suppressed)
+                if (NotificationStatuses.IsFinal(status))
                 {
                     var reason = parsed.RootElement.TryGetProperty("reason", out var r) ? r.GetString() : null;
                     return new NotificationResult(deliveryId, status, reason, Duplicate: true);
@@ -77,11 +81,17 @@ public sealed partial class NotificationService(
             }
         }
 
-        if (await preferences.RefusalAsync(message, profile.Body, channel, cancellationToken) is { } refusal)
+        var verdict = await preferences.CheckAsync(message, profile.Body, channel, cancellationToken);
+        if (verdict.HoldUntil is { } until)
+        {
+            return await HoldAsync(message, until, verdict.Reason!, to, cancellationToken);
+        }
+        if (verdict.Reason is { } refusal)
         {
             return await SuppressAsync(message, refusal, to, cancellationToken);
         }
 
+        var handedAt = time.GetUtcNow();
         var outcome = channel.Kind switch
         {
             NotificationChannelKinds.Smtp => await SendEmailAsync(message, channel, to!, profile.Body, cancellationToken),
@@ -93,14 +103,15 @@ public sealed partial class NotificationService(
             await log.RecordAsync(
                 message.CustomerId,
                 deliveryId,
-                NotificationStatuses.Sent,
+                NotificationStatuses.Delivered,
                 outcome.Detail,
                 to,
                 time.GetUtcNow(),
-                cancellationToken
+                cancellationToken,
+                sentAt: handedAt
             );
             await preferences.CountSentAsync(message, cancellationToken);
-            return new NotificationResult(deliveryId, NotificationStatuses.Sent, null);
+            return new NotificationResult(deliveryId, NotificationStatuses.Delivered, null);
         }
         LogFailed(logger, deliveryId, message.Channel, outcome.Error);
         if (outcome.Permanent)
@@ -114,7 +125,8 @@ public sealed partial class NotificationService(
             outcome.Error,
             to,
             time.GetUtcNow(),
-            cancellationToken
+            cancellationToken,
+            sentAt: handedAt
         );
         return new NotificationResult(deliveryId, NotificationStatuses.Failed, outcome.Error);
     }
@@ -140,6 +152,41 @@ public sealed partial class NotificationService(
         return new NotificationResult(message.DeliveryId, NotificationStatuses.Suppressed, reason);
     }
 
+    /// <summary>
+    /// Holds a message in quiet hours: the log entry stays <c>queued</c> with <c>heldUntil</c>, and a work
+    /// item carrying the rendered message, due at <paramref name="until"/>, sends it then (once: its id
+    /// is made of the delivery id and the instant, and the queue ignores an id it knows).
+    /// </summary>
+    private async ValueTask<NotificationResult> HoldAsync(
+        NotificationMessage message,
+        DateTimeOffset until,
+        string reason,
+        string? to,
+        CancellationToken cancellationToken
+    )
+    {
+        var item = new NotificationWorkItem
+        {
+            Trigger = message.Trigger ?? "",
+            CauseId =
+                "held:" + message.DeliveryId + "@" + until.ToUnixTimeSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture),
+            CustomerId = message.CustomerId,
+            Held = message,
+        };
+        await queue.EnqueueAsync(NotificationOptions.Queue, [item.ToQueueMessage(until)], cancellationToken);
+        await log.RecordAsync(
+            message.CustomerId,
+            message.DeliveryId,
+            NotificationStatuses.Queued,
+            reason,
+            to,
+            time.GetUtcNow(),
+            cancellationToken,
+            heldUntil: until
+        );
+        return new NotificationResult(message.DeliveryId, NotificationStatuses.Queued, reason, HeldUntil: until);
+    }
+
     private async ValueTask<ChannelOutcome> SendEmailAsync(
         NotificationMessage message,
         NotificationChannelOptions channel,
@@ -157,7 +204,7 @@ public sealed partial class NotificationService(
     private async ValueTask<ChannelOutcome> SendToInboxAsync(NotificationMessage message, CancellationToken cancellationToken)
     {
         await log.AddToInboxAsync(message, time.GetUtcNow(), cancellationToken);
-        return ChannelOutcome.Ok();
+        return ChannelOutcome.Ok("inbox: stored as " + NotificationLog.InboxId(message.DeliveryId));
     }
 
     private async ValueTask<ChannelOutcome> SendHttpAsync(

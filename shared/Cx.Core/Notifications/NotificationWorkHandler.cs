@@ -31,6 +31,12 @@ public sealed class NotificationWorkHandler(
     public async ValueTask<QueueOutcome> HandleAsync(QueueDelivery delivery, CancellationToken cancellationToken)
     {
         var item = NotificationWorkItem.Parse(delivery.Body);
+        if (item.Held is { } held)
+        {
+            // Quiet hours ended: the message was rendered and checked when it was held.
+            var sent = await service.SendAsync(held, cancellationToken);
+            return sent.ShouldRetry ? QueueOutcome.Retry($"{held.Channel}: {sent.Reason}") : QueueOutcome.Complete;
+        }
         var compiled = await registry.FindAsync(item.Trigger, cancellationToken);
         if (compiled is null || !compiled.Trigger.Enabled)
         {

@@ -48,7 +48,7 @@ public sealed class MailKitEmailTransport(IOptions<NotificationOptions> options)
             }
             var answer = await client.SendAsync(mime, cancellationToken);
             await client.DisconnectAsync(true, cancellationToken);
-            return ChannelOutcome.Ok(answer);
+            return ChannelOutcome.Ok("SMTP 250: " + answer);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {

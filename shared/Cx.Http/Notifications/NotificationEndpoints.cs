@@ -184,7 +184,7 @@ public sealed partial class NotificationEndpoints(
             cancellationToken
         );
         return new JsonContractResult<NotificationSendView>(
-            new NotificationSendView(result.DeliveryId, result.Status, result.Reason, result.Duplicate),
+            new NotificationSendView(result.DeliveryId, result.Status, result.Reason, result.Duplicate, result.HeldUntil),
             NotificationJsonContext.Relaxed.NotificationSendView
         );
     }

@@ -9,8 +9,17 @@ using Microsoft.OpenApi;
 
 namespace Cx.Http.Notifications;
 
-/// <summary>What a direct send did: the delivery's id and status (sent, failed, suppressed), why, and whether it was sent before.</summary>
-public sealed record NotificationSendView(string DeliveryId, string Status, string? Reason, bool Duplicate);
+/// <summary>
+/// What a direct send did: the delivery's id and status (delivered, failed, suppressed, or queued when
+/// quiet hours hold it until heldUntil), why, and whether it was sent before.
+/// </summary>
+public sealed record NotificationSendView(
+    string DeliveryId,
+    string Status,
+    string? Reason,
+    bool Duplicate,
+    DateTimeOffset? HeldUntil = null
+);
 
 /// <summary>A one-click unsubscribe's result: the topic opted out of.</summary>
 public sealed record UnsubscribeView(string Topic, bool Unsubscribed);
@@ -126,7 +135,9 @@ public static class NotificationRoutes
 
     private const string DeliveryDescription =
         "A delivery log entry: id, customer, channel, trigger, idempotencyKey, topic, critical, subject, to, status "
-        + "(queued, sent, failed, suppressed), reason (why it was suppressed or failed), attempts, createdAt, updatedAt, sentAt.";
+        + "(queued, sent, delivered, failed, suppressed), reason (why it was suppressed, held or failed; for delivered what the provider "
+        + "answered), heldUntil (a message held by quiet hours: when it is sent), history (each status with its instant), attempts, "
+        + "createdAt, updatedAt, sentAt (handed to the transport), deliveredAt (accepted by the provider).";
 
     /// <summary>The OpenAPI operations of these routes, one per function (see <see cref="ApiCatalog"/>).</summary>
     [ApiOperations]

@@ -127,21 +127,23 @@ public sealed class NotificationApiTests : IAsyncLifetime
         Assert.Equal("Hello Bob, we got your order of 1 item(s): 15 EUR.", toBob["text"]!.GetValue<string>().Trim());
         Assert.Contains("shop@example.com", toBob["from"]!.GetValue<string>());
 
-        // The log records "sent" once the SMTP server has accepted the message.
+        // The log records "delivered" once the SMTP server has accepted the message (250 after DATA).
         await SegmentApi.UntilAsync(
             async () =>
                 (await _host.Client.GetObjectAsync($"customers/{bob}/notifications"))["items"]!
                     .AsArray()
                     .FirstOrDefault()
-                    ?["status"]?.GetValue<string>() == "sent",
-            "the delivery logged as sent"
+                    ?["status"]?.GetValue<string>() == "delivered",
+            "the delivery logged as delivered"
         );
         var log = (await _host.Client.GetObjectAsync($"customers/{bob}/notifications"))["items"]!.AsArray();
         var entry = Assert.Single(log);
-        Assert.Equal("sent", entry!["status"]!.GetValue<string>());
+        Assert.Equal("delivered", entry!["status"]!.GetValue<string>());
         Assert.Equal("email", entry["channel"]!.GetValue<string>());
         Assert.Equal("order-confirmation", entry["trigger"]!.GetValue<string>());
         Assert.Equal($"{bob}@example.com", entry["to"]!.GetValue<string>());
+        Assert.StartsWith("SMTP 250: ", entry["reason"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Equal(["queued", "sent", "delivered"], entry["history"]!.AsArray().Select(h => h!["status"]!.GetValue<string>()).ToArray());
     }
 
     [Fact]
@@ -208,7 +210,7 @@ public sealed class NotificationApiTests : IAsyncLifetime
         var first = await (
             await _host.Client.PostAsync($"customers/{customer}/notifications", HttpAssertions.Json(send)).ShouldBeAsync(HttpStatusCode.OK)
         ).ReadObjectAsync();
-        Assert.Equal("sent", first["status"]!.GetValue<string>());
+        Assert.Equal("delivered", first["status"]!.GetValue<string>());
         Assert.False(first["duplicate"]!.GetValue<bool>());
         var again = await (
             await _host.Client.PostAsync($"customers/{customer}/notifications", HttpAssertions.Json(send)).ShouldBeAsync(HttpStatusCode.OK)
@@ -339,7 +341,7 @@ public sealed class NotificationApiTests : IAsyncLifetime
                 )
                 .ShouldBeAsync(HttpStatusCode.OK)
         ).ReadObjectAsync();
-        Assert.Equal("sent", inbox["status"]!.GetValue<string>());
+        Assert.Equal("delivered", inbox["status"]!.GetValue<string>());
         Assert.Empty(_smtp.To($"{customer}@example.com"));
 
         var bad = await (
@@ -404,7 +406,7 @@ public sealed class NotificationApiTests : IAsyncLifetime
                 )
                 .ShouldBeAsync(HttpStatusCode.OK)
         ).ReadObjectAsync();
-        Assert.Equal("sent", critical["status"]!.GetValue<string>());
+        Assert.Equal("delivered", critical["status"]!.GetValue<string>());
         var consents = (await _host.Client.GetObjectAsync($"customers/{customer}/notification-preferences"))["consents"]!.AsArray();
         Assert.Equal("one-click-unsubscribe", Assert.Single(consents)!["source"]!.GetValue<string>());
     }

@@ -60,8 +60,8 @@ public sealed class NotificationRedeliveryTests : IAsyncLifetime
                     (await host.Client.GetObjectAsync($"customers/{customer}/notifications"))["items"]!
                         .AsArray()
                         .FirstOrDefault()
-                        ?["status"]?.GetValue<string>() == "sent",
-                "the delivery logged as sent"
+                        ?["status"]?.GetValue<string>() == "delivered",
+                "the delivery logged as delivered"
             );
             await NotificationApiTests.UntilHookPassedAsync(_data, "content", order);
             await SegmentApi.UntilAsync(
@@ -95,7 +95,7 @@ public sealed class NotificationRedeliveryTests : IAsyncLifetime
             Assert.Single(_smtp.To($"{customer}@example.com"));
             var log = (await host.Client.GetObjectAsync($"customers/{customer}/notifications"))["items"]!.AsArray();
             var entry = Assert.Single(log)!;
-            Assert.Equal("sent", entry["status"]!.GetValue<string>());
+            Assert.Equal("delivered", entry["status"]!.GetValue<string>());
             Assert.Equal(1, entry["attempts"]!.GetValue<int>());
         }
     }
