@@ -69,6 +69,7 @@ public static class EmbeddedServiceCollectionExtensions
         services.TryAddSingleton<IRollupReader, SqliteRollupReader>();
         services.TryAddSingleton<IEventOccurrenceReader, SqliteOccurrenceReader>();
         services.TryAddSingleton<Core.Experiments.IExperimentEventReader, Experiments.SqliteExperimentEventReader>();
+        services.TryAddSingleton<Core.Portability.IAnalyticsExportReader, Portability.SqliteAnalyticsExportReader>();
         return services;
     }
 

@@ -25,6 +25,7 @@ public static class HttpServiceCollectionExtensions
         services.AddSingleton<CustomerEndpoints>();
         services.AddSingleton<ContentEndpoints>();
         services.AddSingleton<Portability.ExportEndpoints>();
+        services.AddSingleton<Portability.AnalyticsExportEndpoints>();
         services.AddSingleton<Portability.ImportEndpoints>();
         services.AddSingleton<SystemEndpoints>();
         services

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using System.Text.Json;
 using CsvHelper;
 using Cx.Core.Documents;
@@ -21,18 +22,42 @@ public static class ExportWriter
         IAsyncEnumerable<IReadOnlyList<StoredDocument>> pages,
         int rowGroupSize,
         CancellationToken cancellationToken
+    ) => WriteAsync(output, format, plan.Columns, JsonOf(pages, cancellationToken), rowGroupSize, cancellationToken);
+
+    /// <summary>
+    /// Writes rows that are JSON objects: JSON and NDJSON copy them, CSV and Parquet cut them into
+    /// <paramref name="columns"/> (the event and roll-up exports use this directly).
+    /// </summary>
+    public static Task WriteAsync(
+        Stream output,
+        ExportFormat format,
+        IReadOnlyList<ExportColumn> columns,
+        IAsyncEnumerable<IReadOnlyList<ReadOnlyMemory<byte>>> pages,
+        int rowGroupSize,
+        CancellationToken cancellationToken
     ) =>
         format switch
         {
             ExportFormat.Json => WriteJsonAsync(output, pages, cancellationToken),
             ExportFormat.Ndjson => WriteNdjsonAsync(output, pages, cancellationToken),
-            ExportFormat.Csv => WriteCsvAsync(output, plan.Columns, pages, cancellationToken),
-            _ => WriteParquetAsync(output, plan.Columns, pages, rowGroupSize, cancellationToken),
+            ExportFormat.Csv => WriteCsvAsync(output, columns, pages, cancellationToken),
+            _ => WriteParquetAsync(output, columns, pages, rowGroupSize, cancellationToken),
         };
+
+    private static async IAsyncEnumerable<IReadOnlyList<ReadOnlyMemory<byte>>> JsonOf(
+        IAsyncEnumerable<IReadOnlyList<StoredDocument>> pages,
+        [EnumeratorCancellation] CancellationToken cancellationToken
+    )
+    {
+        await foreach (var page in pages.WithCancellation(cancellationToken))
+        {
+            yield return [.. page.Select(d => d.Json)];
+        }
+    }
 
     private static async Task WriteJsonAsync(
         Stream output,
-        IAsyncEnumerable<IReadOnlyList<StoredDocument>> pages,
+        IAsyncEnumerable<IReadOnlyList<ReadOnlyMemory<byte>>> pages,
         CancellationToken cancellationToken
     )
     {
@@ -47,7 +72,7 @@ public static class ExportWriter
                     await output.WriteAsync(","u8.ToArray(), cancellationToken);
                 }
                 first = false;
-                await output.WriteAsync(document.Json, cancellationToken);
+                await output.WriteAsync(document, cancellationToken);
             }
             await output.FlushAsync(cancellationToken);
         }
@@ -56,7 +81,7 @@ public static class ExportWriter
 
     private static async Task WriteNdjsonAsync(
         Stream output,
-        IAsyncEnumerable<IReadOnlyList<StoredDocument>> pages,
+        IAsyncEnumerable<IReadOnlyList<ReadOnlyMemory<byte>>> pages,
         CancellationToken cancellationToken
     )
     {
@@ -65,7 +90,7 @@ public static class ExportWriter
         {
             foreach (var document in page)
             {
-                await output.WriteAsync(OneLine(document.Json), cancellationToken);
+                await output.WriteAsync(OneLine(document), cancellationToken);
                 await output.WriteAsync(newline, cancellationToken);
             }
             await output.FlushAsync(cancellationToken);
@@ -89,7 +114,7 @@ public static class ExportWriter
     private static async Task WriteCsvAsync(
         Stream output,
         IReadOnlyList<ExportColumn> columns,
-        IAsyncEnumerable<IReadOnlyList<StoredDocument>> pages,
+        IAsyncEnumerable<IReadOnlyList<ReadOnlyMemory<byte>>> pages,
         CancellationToken cancellationToken
     )
     {
@@ -107,7 +132,7 @@ public static class ExportWriter
             {
                 foreach (var document in page)
                 {
-                    using var parsed = JsonDocument.Parse(document.Json);
+                    using var parsed = JsonDocument.Parse(document);
                     foreach (var column in columns)
                     {
                         csv.WriteField(ExportColumns.TryGet(parsed.RootElement, column, out var value) ? CsvText(value) : "");
@@ -135,7 +160,7 @@ public static class ExportWriter
     private static async Task WriteParquetAsync(
         Stream output,
         IReadOnlyList<ExportColumn> columns,
-        IAsyncEnumerable<IReadOnlyList<StoredDocument>> pages,
+        IAsyncEnumerable<IReadOnlyList<ReadOnlyMemory<byte>>> pages,
         int rowGroupSize,
         CancellationToken cancellationToken
     )
@@ -151,7 +176,7 @@ public static class ExportWriter
             {
                 foreach (var document in page)
                 {
-                    using var parsed = JsonDocument.Parse(document.Json);
+                    using var parsed = JsonDocument.Parse(document);
                     foreach (var buffer in buffers)
                     {
                         buffer.Set(rows, parsed.RootElement);

@@ -13,6 +13,7 @@ public static class PortabilityServiceCollectionExtensions
         services.AddCxOptions<PortabilityOptions>(configuration, PortabilityOptions.Section);
         services.TryAddSingleton<ExportService>();
         services.TryAddSingleton<ImportService>();
+        services.TryAddSingleton<AnalyticsExportService>();
         return services;
     }
 }

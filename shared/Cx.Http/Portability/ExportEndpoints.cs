@@ -1,4 +1,5 @@
 using System.IO.Compression;
+using System.Runtime.CompilerServices;
 using Cx.Core.Common;
 using Cx.Core.Portability;
 using Cx.Core.Profiles;
@@ -30,10 +31,23 @@ public sealed class ExportEndpoints(ExportService exports, EntryEndpoints entrie
 
     private async Task<IResult> ExportAsync(HttpRequest request, string typeKey, string fileName, CancellationToken cancellationToken)
     {
+        var planned = await PlanAsync(request.Query, AcceptsGzip(request), typeKey, fileName, cancellationToken);
+        return new ExportResult(planned.Format, fileName, planned.Gzip, (output, ct) => planned.WriteAsync(output, null, ct));
+    }
+
+    /// <summary>Checks the query of an export of <paramref name="typeKey"/> (400 naming the parameter) and plans it.</summary>
+    internal async Task<PlannedExport> PlanAsync(
+        IQueryCollection query,
+        bool acceptsGzip,
+        string typeKey,
+        string fileName,
+        CancellationToken cancellationToken
+    )
+    {
         var own = new Dictionary<string, string?>(StringComparer.Ordinal);
         var rest = new Dictionary<string, StringValues>(StringComparer.Ordinal);
         var errors = new List<FieldError>();
-        foreach (var (name, values) in request.Query)
+        foreach (var (name, values) in query)
         {
             if (OwnParameters.Contains(name, StringComparer.Ordinal))
             {
@@ -66,7 +80,7 @@ public sealed class ExportEndpoints(ExportService exports, EntryEndpoints entrie
         var format = ExportFormats.Parse(own.GetValueOrDefault("format"));
         var gzip = own.GetValueOrDefault("compress") switch
         {
-            null => AcceptsGzip(request),
+            null => acceptsGzip,
             "gzip" => true,
             "none" => false,
             _ => throw new ValidationException(
@@ -75,17 +89,21 @@ public sealed class ExportEndpoints(ExportService exports, EntryEndpoints entrie
             ),
         };
         var filters = ListParameters.Parse(new QueryCollection(rest)).Filters;
-        var plan = await exports.PlanAsync(typeKey, filters, own.GetValueOrDefault("after"), cancellationToken);
-        return new ExportResult(
-            format,
-            fileName,
-            gzip,
-            (output, ct) =>
-                ExportWriter.WriteAsync(output, format, plan, exports.PagesAsync(plan, ct), options.Value.ParquetRowGroupSize, ct)
-        );
+        var after = own.GetValueOrDefault("after");
+        var plan = await exports.PlanAsync(typeKey, filters, after, cancellationToken);
+        return new PlannedExport(format, gzip, plan.Columns, "id", after, Rows, options.Value.ParquetRowGroupSize);
+
+        async IAsyncEnumerable<IReadOnlyList<ReadOnlyMemory<byte>>> Rows(string? resumeAfter, [EnumeratorCancellation] CancellationToken ct)
+        {
+            var resumed = resumeAfter is null ? plan : await exports.PlanAsync(typeKey, filters, resumeAfter, ct);
+            await foreach (var page in exports.PagesAsync(resumed, ct))
+            {
+                yield return [.. page.Select(d => d.Json)];
+            }
+        }
     }
 
-    private static bool AcceptsGzip(HttpRequest request) =>
+    internal static bool AcceptsGzip(HttpRequest request) =>
         request.GetTypedHeaders().AcceptEncoding.Any(e => e.Value.Equals("gzip", StringComparison.OrdinalIgnoreCase) && e.Quality is not 0);
 }
 
@@ -123,4 +141,24 @@ internal sealed class ExportResult(ExportFormat format, string fileName, bool gz
             throw;
         }
     }
+}
+
+/// <summary>
+/// An export checked and ready to run: its format and columns, the property of a row that resumes
+/// it (<c>id</c> or <c>cursor</c>), and its rows from a resume key on. The streamed exports write it
+/// to the response; export jobs write it file by file.
+/// </summary>
+internal sealed record PlannedExport(
+    ExportFormat Format,
+    bool Gzip,
+    IReadOnlyList<ExportColumn> Columns,
+    string ResumeProperty,
+    string? After,
+    Func<string?, CancellationToken, IAsyncEnumerable<IReadOnlyList<ReadOnlyMemory<byte>>>> Rows,
+    int RowGroupSize
+)
+{
+    /// <summary>Writes every row after <paramref name="resumeAfter"/> (the query's own <c>after</c> when null).</summary>
+    public Task WriteAsync(Stream output, string? resumeAfter, CancellationToken cancellationToken) =>
+        ExportWriter.WriteAsync(output, Format, Columns, Rows(resumeAfter ?? After, cancellationToken), RowGroupSize, cancellationToken);
 }

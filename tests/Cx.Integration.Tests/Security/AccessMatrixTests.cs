@@ -52,6 +52,8 @@ public sealed class AccessMatrixTests(UnlimitedDevHostFactory host) : IClassFixt
         ["DeleteCustomer"] = [Admin],
         ["ExportCustomers"] = [Admin, Marketer, Support, ServiceKey],
         ["ExportEntries"] = [Admin, Marketer, Editor, Support, Self, Other, ServiceKey],
+        ["ExportEvents"] = [Admin, Marketer, Support],
+        ["ExportRollups"] = [Admin, Marketer],
         ["ImportCustomers"] = [Admin, Support],
         ["ImportEntries"] = [Admin, Marketer, Editor],
         ["ListContentTypes"] = [Admin, Marketer, Editor],
