@@ -64,6 +64,34 @@ public enum OverflowPolicy
     DropOldest,
 }
 
+/// <summary>The kind of personal data a field holds (see docs/privacy.md).</summary>
+public enum PersonalDataCategory
+{
+    /// <summary>Identifies the person directly or links to them: customer ids, subjects, external ids.</summary>
+    Identifier,
+
+    /// <summary>A person's name.</summary>
+    Name,
+
+    /// <summary>A way to reach the person: e-mail address, phone number.</summary>
+    Contact,
+
+    /// <summary>Where the person is or lives: addresses, time zones, coordinates.</summary>
+    Location,
+
+    /// <summary>What the person did: log-ins, interaction history.</summary>
+    Activity,
+
+    /// <summary>Free text the person or an agent wrote, which may hold anything about them.</summary>
+    FreeText,
+
+    /// <summary>Payment or account data.</summary>
+    Financial,
+
+    /// <summary>Personal data of another kind.</summary>
+    Other,
+}
+
 /// <summary>How entries of a type are placed: which container, partitioned by what.</summary>
 public enum PartitionStrategy
 {
@@ -145,6 +173,12 @@ public sealed record FieldDefinition
 
     /// <summary>The value used when a write omits the field.</summary>
     public JsonLiteral? Default { get; init; }
+
+    /// <summary>
+    /// The field holds personal data of this category (absent: it does not). Access requests
+    /// return tagged fields; erasure anonymises them where the entry itself must stay.
+    /// </summary>
+    public PersonalDataCategory? Personal { get; init; }
 }
 
 /// <summary>A content type: a document that defines the shape of its entries.</summary>

@@ -8,7 +8,8 @@ public static partial class DefinitionRules
     /// <summary>
     /// Checks a change to an existing type: key, kind and storage are fixed; a field keeps its
     /// type; a field that becomes required needs a default (so existing clients keep working);
-    /// uniqueness cannot be added to a field that may already hold duplicates; built-in fields stay.
+    /// uniqueness cannot be added to a field that may already hold duplicates; built-in fields stay,
+    /// and a built-in field tagged as personal data stays tagged.
     /// </summary>
     public static void ValidateContentTypeChange(ContentType before, ContentType after)
     {
@@ -73,6 +74,16 @@ public static partial class DefinitionRules
             if (builtIn && (field.SystemManaged != old.SystemManaged || field.Unique != old.Unique))
             {
                 errors.Add(new(pointer, "built-in", $"The built-in field '{old.Name}' keeps its uniqueness and ownership."));
+            }
+            if (builtIn && old.Personal is not null && field.Personal is null)
+            {
+                errors.Add(
+                    new(
+                        pointer + "/personal",
+                        "built-in",
+                        $"The built-in field '{old.Name}' holds personal data; it keeps its personal tag (the category may change)."
+                    )
+                );
             }
         }
         var known = before.Select(f => f.Name).ToHashSet(StringComparer.Ordinal);

@@ -36,6 +36,7 @@ public static class FeedbackModel
                 new FieldDefinition
                 {
                     Name = "customer",
+                    Personal = PersonalDataCategory.Identifier,
                     Type = FieldType.Relation,
                     Target = CustomerProfile.TypeKey,
                     Required = true,
@@ -46,6 +47,7 @@ public static class FeedbackModel
                 new FieldDefinition
                 {
                     Name = "session",
+                    Personal = PersonalDataCategory.Identifier,
                     Type = FieldType.String,
                     MaxLength = 128,
                     Indexed = true,
@@ -64,6 +66,7 @@ public static class FeedbackModel
                 new FieldDefinition
                 {
                     Name = "text",
+                    Personal = PersonalDataCategory.FreeText,
                     Type = FieldType.Text,
                     MaxLength = 5_000,
                 },
@@ -93,6 +96,7 @@ public static class FeedbackModel
                 new FieldDefinition
                 {
                     Name = "keyPhrases",
+                    Personal = PersonalDataCategory.FreeText,
                     Type = FieldType.Json,
                     SystemManaged = true,
                     Description = "The words that carried the score (with their negator), strongest first, at most five.",

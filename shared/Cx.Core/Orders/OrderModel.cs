@@ -32,6 +32,7 @@ public static class OrderModel
                 new FieldDefinition
                 {
                     Name = "customer",
+                    Personal = PersonalDataCategory.Identifier,
                     Type = FieldType.Relation,
                     Target = CustomerProfile.TypeKey,
                     Required = true,

@@ -35,6 +35,7 @@ public static class CustomerProfile
                 new FieldDefinition
                 {
                     Name = "email",
+                    Personal = PersonalDataCategory.Contact,
                     Type = FieldType.Email,
                     Required = true,
                     Unique = true,
@@ -43,12 +44,14 @@ public static class CustomerProfile
                 new FieldDefinition
                 {
                     Name = "name",
+                    Personal = PersonalDataCategory.Name,
                     Type = FieldType.String,
                     MaxLength = 200,
                 },
                 new FieldDefinition
                 {
                     Name = "phone",
+                    Personal = PersonalDataCategory.Contact,
                     Type = FieldType.String,
                     MaxLength = 32,
                     Pattern = @"\+?[0-9 ()\-.]{4,31}",
@@ -56,6 +59,7 @@ public static class CustomerProfile
                 new FieldDefinition
                 {
                     Name = "authId",
+                    Personal = PersonalDataCategory.Identifier,
                     Type = FieldType.String,
                     MaxLength = 255,
                     Unique = true,
@@ -65,6 +69,7 @@ public static class CustomerProfile
                 new FieldDefinition
                 {
                     Name = "lastLogin",
+                    Personal = PersonalDataCategory.Activity,
                     Type = FieldType.DateTime,
                     Indexed = true,
                 },
@@ -85,6 +90,7 @@ public static class CustomerProfile
                 new FieldDefinition
                 {
                     Name = "interactionHistory",
+                    Personal = PersonalDataCategory.Activity,
                     Type = FieldType.Component,
                     Component = InteractionComponent,
                     Repeatable = true,
@@ -145,6 +151,7 @@ public static class CustomerProfile
                 new FieldDefinition
                 {
                     Name = "timeZone",
+                    Personal = PersonalDataCategory.Location,
                     Type = FieldType.String,
                     MaxLength = 64,
                     Description = "IANA time zone, for example Europe/Lisbon.",

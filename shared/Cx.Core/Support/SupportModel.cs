@@ -59,6 +59,7 @@ public static class SupportModel
                 new FieldDefinition
                 {
                     Name = "subject",
+                    Personal = PersonalDataCategory.FreeText,
                     Type = FieldType.String,
                     Required = true,
                     MinLength = 1,
@@ -67,6 +68,7 @@ public static class SupportModel
                 new FieldDefinition
                 {
                     Name = "description",
+                    Personal = PersonalDataCategory.FreeText,
                     Type = FieldType.Text,
                     MaxLength = 20_000,
                 },
@@ -186,12 +188,14 @@ public static class SupportModel
                 new FieldDefinition
                 {
                     Name = "summary",
+                    Personal = PersonalDataCategory.FreeText,
                     Type = FieldType.String,
                     MaxLength = 255,
                 },
                 new FieldDefinition
                 {
                     Name = "body",
+                    Personal = PersonalDataCategory.FreeText,
                     Type = FieldType.Text,
                     MaxLength = 20_000,
                 },
@@ -246,6 +250,7 @@ public static class SupportModel
                 new FieldDefinition
                 {
                     Name = "query",
+                    Personal = PersonalDataCategory.FreeText,
                     Type = FieldType.String,
                     MaxLength = 255,
                     Description = "The search text.",
@@ -262,6 +267,7 @@ public static class SupportModel
         new()
         {
             Name = "customer",
+            Personal = PersonalDataCategory.Identifier,
             Type = FieldType.Relation,
             Target = CustomerProfile.TypeKey,
             Required = true,
