@@ -135,8 +135,30 @@ public sealed class ExperimentSignificance(
                 }
             }
         }
-        var adjustedP = ExperimentStatistics.BenjaminiHochberg([.. comparisons.Select(c => c.Comparison.SequentialPValue)]);
+        // A guardrail with a tolerated harm enters the family with its test against the margin.
+        var margins = comparisons
+            .Select(c =>
+                metrics[c.Metric].Role == "guardrail" && metrics[c.Metric].Metric.ToleratedHarm is { } tolerance
+                    ? ExperimentStatistics.Margin(
+                        moments[c.Metric][control],
+                        moments[c.Metric][c.Arm],
+                        metrics[c.Metric].Metric.Kind == ExperimentMetricKind.Conversion,
+                        metrics[c.Metric].Metric.Direction == ExperimentMetricDirection.Decrease,
+                        tolerance,
+                        settings.Alpha,
+                        settings.Mixing
+                    )
+                    : null
+            )
+            .ToArray();
+        var adjustedP = ExperimentStatistics.BenjaminiHochberg([
+            .. comparisons.Select((c, i) => margins[i]?.SequentialPValue ?? c.Comparison.SequentialPValue),
+        ]);
         bool Significant(int index) => adjustedP[index] < settings.Alpha;
+        double Gain((int Metric, int Arm, Comparison Comparison) c) =>
+            metrics[c.Metric].Metric.Direction == ExperimentMetricDirection.Decrease ? -c.Comparison.Effect : c.Comparison.Effect;
+        // Harmed: significantly against the metric's direction, past the margin when it tolerates harm.
+        bool Harmed(int index) => Significant(index) && (margins[index] is { } m ? m.Beyond : Gain(comparisons[index]) < 0);
 
         var results = new MetricResult[metrics.Count];
         for (var m = 0; m < metrics.Count; m++)
@@ -161,6 +183,10 @@ public sealed class ExperimentSignificance(
                     SequentialPValue = Finite(c?.SequentialPValue),
                     AdjustedPValue = index >= 0 ? adjustedP[index] : null,
                     Significant = index >= 0 && Significant(index),
+                    Margin = index >= 0 ? margins[index]?.Boundary : null,
+                    MarginPValue = index >= 0 ? margins[index]?.PValue : null,
+                    MarginSequentialPValue = index >= 0 ? margins[index]?.SequentialPValue : null,
+                    Harmed = index >= 0 && metrics[m].Role == "guardrail" ? Harmed(index) : null,
                 };
             }
             results[m] = new MetricResult
@@ -189,9 +215,8 @@ public sealed class ExperimentSignificance(
             // Gains are effects signed by each metric's direction (a decrease metric improves when it falls).
             // A treatment wins when it significantly improves the primary metric (the largest such gain
             // among several); the control wins when every treatment is significantly worse than it. A
-            // guardrail is harmed when the winning treatment moves it significantly against its direction.
-            double Gain((int Metric, int Arm, Comparison Comparison) c) =>
-                metrics[c.Metric].Metric.Direction == ExperimentMetricDirection.Decrease ? -c.Comparison.Effect : c.Comparison.Effect;
+            // guardrail is harmed when the winning treatment moves it significantly against its direction
+            // (beyond its tolerated harm when it declares one: a non-inferiority test against the margin).
             var primary = comparisons.Select((c, i) => (c, i)).Where(x => x.c.Metric == 0).ToList();
             var better = primary.Where(x => Significant(x.i) && Gain(x.c) > 0).OrderByDescending(x => Gain(x.c)).ToList();
             int? winning =
@@ -202,10 +227,7 @@ public sealed class ExperimentSignificance(
             {
                 decision = ExperimentDecisions.NoDecision;
             }
-            else if (
-                arm != control
-                && comparisons.Select((c, i) => (c, i)).Any(x => x.c.Metric > 0 && x.c.Arm == arm && Significant(x.i) && Gain(x.c) < 0)
-            )
+            else if (arm != control && comparisons.Select((c, i) => (c, i)).Any(x => x.c.Metric > 0 && x.c.Arm == arm && Harmed(x.i)))
             {
                 decision = ExperimentDecisions.GuardrailHarmed;
             }
