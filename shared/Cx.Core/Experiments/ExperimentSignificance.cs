@@ -36,7 +36,16 @@ public sealed class ExperimentSignificance(
     {
         var record = await registry.ReadCurrentAsync(key, cancellationToken) ?? throw new Common.NotFoundException("Experiment", key);
         var experiment = record.Definition;
-        var prefix = experiment.Unit == ExperimentUnit.Customer ? "c:" : "a:";
+        var customerUnit = experiment.Unit == ExperimentUnit.Customer;
+        var prefix = customerUnit ? "c:" : "a:";
+        // Identify merges anonymous history into a customer: the links touching this experiment's units.
+        var links = new List<UnitLink>();
+        await reader.ScanLinksAsync(key, links.Add, cancellationToken);
+        var customerOf = new Dictionary<int, UnitLink>();
+        foreach (var link in links)
+        {
+            customerOf[link.AnonymousSubjectId] = link;
+        }
         var units = new Dictionary<int, int>();
         var arms = new List<int>();
         var exposedAt = new List<long>();
@@ -44,17 +53,29 @@ public sealed class ExperimentSignificance(
             key,
             row =>
             {
-                if (!row.Subject.StartsWith(prefix, StringComparison.Ordinal) || units.ContainsKey(row.SubjectId))
+                var subjectId = row.SubjectId;
+                var subject = row.Subject;
+                if (customerUnit && customerOf.TryGetValue(subjectId, out var link))
+                {
+                    // An exposure sent under an anonymous id that joined a customer is the customer's.
+                    (subjectId, subject) = (link.CustomerSubjectId, link.CustomerSubject);
+                }
+                if (!subject.StartsWith(prefix, StringComparison.Ordinal))
                 {
                     return;
                 }
-                var unitId = row.Subject[prefix.Length..];
-                units[row.SubjectId] = arms.Count;
-                arms.Add(ExperimentService.Pick(experiment, ExperimentService.Bucket(key, unitId)));
+                if (units.TryGetValue(subjectId, out var known))
+                {
+                    exposedAt[known] = Math.Min(exposedAt[known], row.TimestampMs); // the first exposure starts the window
+                    return;
+                }
+                units[subjectId] = arms.Count;
+                arms.Add(ExperimentService.Pick(experiment, ExperimentService.Bucket(key, subject[prefix.Length..])));
                 exposedAt.Add(row.TimestampMs);
             },
             cancellationToken
         );
+        AttributeLinkedSubjects(customerUnit, links, units, exposedAt);
         var declared = new List<(ExperimentMetric Metric, string Role)>();
         if (experiment.PrimaryMetric is { } primary)
         {
@@ -74,6 +95,38 @@ public sealed class ExperimentSignificance(
         }
         var metrics = declared.Select((d, i) => (d.Metric, d.Role, samples[i])).ToList();
         return Analyze(experiment, runId, time.GetUtcNow(), metrics, options.Value);
+    }
+
+    /// <summary>
+    /// Maps the other side of each identity link onto the unit, so its events count for the unit once:
+    /// for customer units, the customer's anonymous ids; for anonymous units, the customer an exposed
+    /// anonymous id joined (when several of the customer's anonymous ids were exposed, the first exposed
+    /// one takes the customer's events, so none is counted twice).
+    /// </summary>
+    private static void AttributeLinkedSubjects(bool customerUnit, List<UnitLink> links, Dictionary<int, int> units, List<long> exposedAt)
+    {
+        var linked = new List<(int SubjectId, int Unit)>();
+        foreach (var link in links)
+        {
+            if (customerUnit)
+            {
+                if (units.TryGetValue(link.CustomerSubjectId, out var unit) && !units.ContainsKey(link.AnonymousSubjectId))
+                {
+                    linked.Add((link.AnonymousSubjectId, unit));
+                }
+            }
+            else if (units.TryGetValue(link.AnonymousSubjectId, out var unit) && !units.ContainsKey(link.CustomerSubjectId))
+            {
+                linked.Add((link.CustomerSubjectId, unit));
+            }
+        }
+        foreach (var (subjectId, unit) in linked)
+        {
+            if (!units.TryGetValue(subjectId, out var other) || (other != unit && exposedAt[unit] < exposedAt[other]))
+            {
+                units[subjectId] = unit;
+            }
+        }
     }
 
     /// <summary>
