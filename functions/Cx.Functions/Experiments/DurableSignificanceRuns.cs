@@ -4,8 +4,12 @@ using Microsoft.DurableTask.Client;
 
 namespace Cx.Functions.Experiments;
 
-/// <summary>The significance runs over the host's Durable client: the singleton instance <see cref="InstanceId"/>.</summary>
-public sealed class DurableSignificanceRuns(DurableTaskClient client) : ISignificanceRuns
+/// <summary>
+/// The significance runs over the host's Durable client: the singleton instance <see cref="InstanceId"/>.
+/// When the backend no longer knows the instance (the DevHost's in-memory backend after a restart),
+/// the last run recorded in the store by the orchestration answers (<see cref="ExperimentRunHistory"/>).
+/// </summary>
+public sealed class DurableSignificanceRuns(DurableTaskClient client, ExperimentRunHistory history) : ISignificanceRuns
 {
     /// <summary>The fixed id of the singleton significance orchestration.</summary>
     public const string InstanceId = "experiment-significance";
@@ -26,7 +30,7 @@ public sealed class DurableSignificanceRuns(DurableTaskClient client) : ISignifi
         var instance = await client.GetInstanceAsync(InstanceId, getInputsAndOutputs: true, cancellationToken);
         if (instance is null)
         {
-            return null;
+            return await history.ReadLastAsync(cancellationToken);
         }
         return new SignificanceRunState(
             instance.InstanceId,

@@ -18,6 +18,7 @@ namespace Cx.Functions.Experiments;
 public sealed class ExperimentSignificanceFunctions(
     ExperimentSignificance significance,
     ExperimentRunEndpoints endpoints,
+    ExperimentRunHistory history,
     TimeProvider time
 )
 {
@@ -30,7 +31,7 @@ public sealed class ExperimentSignificanceFunctions(
     )
     {
         var runId = "timer-" + time.GetUtcNow().ToString("yyyyMMdd'T'HHmmss'Z'", System.Globalization.CultureInfo.InvariantCulture);
-        await new DurableSignificanceRuns(client).StartAsync(runId, cancellationToken);
+        await new DurableSignificanceRuns(client, history).StartAsync(runId, cancellationToken);
     }
 
     /// <summary>The orchestrator: deterministic, no services (its input is the run id).</summary>
@@ -39,6 +40,7 @@ public sealed class ExperimentSignificanceFunctions(
     public static async Task<SignificanceRun> RunExperimentSignificance([OrchestrationTrigger] TaskOrchestrationContext context)
     {
         var runId = context.GetInput<string>() ?? context.InstanceId;
+        var createdAt = context.CurrentUtcDateTime;
         var keys = await context.CallActivityAsync<string[]>(nameof(ListExperimentsToAnalyze), runId);
         var analyses = await Task.WhenAll(
             keys.Select(key =>
@@ -55,7 +57,21 @@ public sealed class ExperimentSignificanceFunctions(
                     : "not-decided";
             outcomes[i] = new ExperimentRunOutcome(analysis.Experiment, analysis.Decision, analysis.Winner, write, analysis);
         }
-        return new SignificanceRun(runId, outcomes);
+        var run = new SignificanceRun(runId, outcomes);
+        // Kept in the store too, so the last run outlives the Durable backend's memory of it.
+        await context.CallActivityAsync<string>(
+            nameof(RecordExperimentRun),
+            new SignificanceRunState(context.InstanceId, "completed", runId, createdAt, context.CurrentUtcDateTime, run, null)
+        );
+        return run;
+    }
+
+    [Access(AccessAttribute.Trigger)]
+    [Function(nameof(RecordExperimentRun))]
+    public async Task<string> RecordExperimentRun([ActivityTrigger] SignificanceRunState state, CancellationToken cancellationToken)
+    {
+        await history.RecordAsync(state, cancellationToken);
+        return "recorded";
     }
 
     [Access(AccessAttribute.Trigger)]
@@ -81,7 +97,7 @@ public sealed class ExperimentSignificanceFunctions(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = ExperimentRoutes.Runs)] HttpRequest request,
         [DurableClient] DurableTaskClient client,
         CancellationToken cancellationToken
-    ) => endpoints.StartAsync(request, new DurableSignificanceRuns(client), cancellationToken);
+    ) => endpoints.StartAsync(request, new DurableSignificanceRuns(client, history), cancellationToken);
 
     [Access(Permissions.FlagsRead)]
     [Function(nameof(GetExperimentRun))]
@@ -89,5 +105,5 @@ public sealed class ExperimentSignificanceFunctions(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = ExperimentRoutes.Runs)] HttpRequest request,
         [DurableClient] DurableTaskClient client,
         CancellationToken cancellationToken
-    ) => endpoints.GetAsync(request, new DurableSignificanceRuns(client), cancellationToken);
+    ) => endpoints.GetAsync(request, new DurableSignificanceRuns(client, history), cancellationToken);
 }

@@ -78,6 +78,22 @@ public sealed record ArmResult
 
     /// <summary>The adjusted p-value is below alpha.</summary>
     public bool Significant { get; init; }
+
+    /// <summary>
+    /// A guardrail with a tolerated harm: the effect at the margin (−tolerance·|control mean| for an
+    /// increase metric, + for a decrease one). The arm's <see cref="AdjustedPValue"/> and
+    /// <see cref="Significant"/> then belong to the test against this boundary.
+    /// </summary>
+    public double? Margin { get; init; }
+
+    /// <summary>The fixed-horizon one-sided p-value of harm beyond <see cref="Margin"/> (for reference).</summary>
+    public double? MarginPValue { get; init; }
+
+    /// <summary>The always-valid p-value of the effect against <see cref="Margin"/> (the one decisions use).</summary>
+    public double? MarginSequentialPValue { get; init; }
+
+    /// <summary>A guardrail's treatment arm: significantly worse than its margin (0 without a tolerated harm).</summary>
+    public bool? Harmed { get; init; }
 }
 
 /// <summary>One metric (primary or guardrail) of the run, per arm.</summary>

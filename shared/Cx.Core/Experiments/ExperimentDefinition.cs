@@ -88,6 +88,13 @@ public sealed record ExperimentMetric
     /// move the primary metric this way; a guardrail is harmed when it moves significantly the other way.
     /// </summary>
     public ExperimentMetricDirection Direction { get; init; }
+
+    /// <summary>
+    /// Guardrails only: the harm tolerated, relative to the control's mean (0.02 = 2 %; 0 ≤ x &lt; 1).
+    /// The winner is blocked only when the guardrail is significantly worse than this margin (a
+    /// non-inferiority test against it); without it any significant harm blocks.
+    /// </summary>
+    public double? ToleratedHarm { get; init; }
 }
 
 /// <summary>

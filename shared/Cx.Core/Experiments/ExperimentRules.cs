@@ -41,6 +41,16 @@ public static class ExperimentRules
         else
         {
             ValidateMetric(e.PrimaryMetric, "/primaryMetric", errors);
+            if (e.PrimaryMetric.ToleratedHarm is not null)
+            {
+                errors.Add(
+                    new(
+                        "/primaryMetric/toleratedHarm",
+                        "not-allowed",
+                        "A tolerated harm belongs to a guardrail; the primary metric must improve."
+                    )
+                );
+            }
         }
         if (e.Guardrails.Count > MaxGuardrails)
         {
@@ -140,6 +150,12 @@ public static class ExperimentRules
         if (metric.WindowHours is < 1 or > 8760)
         {
             errors.Add(new(at + "/windowHours", "range", "1-8760 hours after exposure."));
+        }
+        if (metric.ToleratedHarm is { } harm && !(harm >= 0 && harm < 1))
+        {
+            errors.Add(
+                new(at + "/toleratedHarm", "range", "The harm tolerated relative to the control's mean: 0 to below 1 (0.02 = 2 %).")
+            );
         }
     }
 

@@ -15,6 +15,7 @@ public static class ExperimentServiceCollectionExtensions
         services.TryAddSingleton<ExperimentRegistry>();
         services.TryAddSingleton<ExperimentService>();
         services.TryAddSingleton<ExperimentSignificance>();
+        services.TryAddSingleton<ExperimentRunHistory>();
         return services;
     }
 }

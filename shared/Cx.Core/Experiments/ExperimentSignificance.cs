@@ -36,7 +36,16 @@ public sealed class ExperimentSignificance(
     {
         var record = await registry.ReadCurrentAsync(key, cancellationToken) ?? throw new Common.NotFoundException("Experiment", key);
         var experiment = record.Definition;
-        var prefix = experiment.Unit == ExperimentUnit.Customer ? "c:" : "a:";
+        var customerUnit = experiment.Unit == ExperimentUnit.Customer;
+        var prefix = customerUnit ? "c:" : "a:";
+        // Identify merges anonymous history into a customer: the links touching this experiment's units.
+        var links = new List<UnitLink>();
+        await reader.ScanLinksAsync(key, links.Add, cancellationToken);
+        var customerOf = new Dictionary<int, UnitLink>();
+        foreach (var link in links)
+        {
+            customerOf[link.AnonymousSubjectId] = link;
+        }
         var units = new Dictionary<int, int>();
         var arms = new List<int>();
         var exposedAt = new List<long>();
@@ -44,17 +53,29 @@ public sealed class ExperimentSignificance(
             key,
             row =>
             {
-                if (!row.Subject.StartsWith(prefix, StringComparison.Ordinal) || units.ContainsKey(row.SubjectId))
+                var subjectId = row.SubjectId;
+                var subject = row.Subject;
+                if (customerUnit && customerOf.TryGetValue(subjectId, out var link))
+                {
+                    // An exposure sent under an anonymous id that joined a customer is the customer's.
+                    (subjectId, subject) = (link.CustomerSubjectId, link.CustomerSubject);
+                }
+                if (!subject.StartsWith(prefix, StringComparison.Ordinal))
                 {
                     return;
                 }
-                var unitId = row.Subject[prefix.Length..];
-                units[row.SubjectId] = arms.Count;
-                arms.Add(ExperimentService.Pick(experiment, ExperimentService.Bucket(key, unitId)));
+                if (units.TryGetValue(subjectId, out var known))
+                {
+                    exposedAt[known] = Math.Min(exposedAt[known], row.TimestampMs); // the first exposure starts the window
+                    return;
+                }
+                units[subjectId] = arms.Count;
+                arms.Add(ExperimentService.Pick(experiment, ExperimentService.Bucket(key, subject[prefix.Length..])));
                 exposedAt.Add(row.TimestampMs);
             },
             cancellationToken
         );
+        AttributeLinkedSubjects(customerUnit, links, units, exposedAt);
         var declared = new List<(ExperimentMetric Metric, string Role)>();
         if (experiment.PrimaryMetric is { } primary)
         {
@@ -74,6 +95,38 @@ public sealed class ExperimentSignificance(
         }
         var metrics = declared.Select((d, i) => (d.Metric, d.Role, samples[i])).ToList();
         return Analyze(experiment, runId, time.GetUtcNow(), metrics, options.Value);
+    }
+
+    /// <summary>
+    /// Maps the other side of each identity link onto the unit, so its events count for the unit once:
+    /// for customer units, the customer's anonymous ids; for anonymous units, the customer an exposed
+    /// anonymous id joined (when several of the customer's anonymous ids were exposed, the first exposed
+    /// one takes the customer's events, so none is counted twice).
+    /// </summary>
+    private static void AttributeLinkedSubjects(bool customerUnit, List<UnitLink> links, Dictionary<int, int> units, List<long> exposedAt)
+    {
+        var linked = new List<(int SubjectId, int Unit)>();
+        foreach (var link in links)
+        {
+            if (customerUnit)
+            {
+                if (units.TryGetValue(link.CustomerSubjectId, out var unit) && !units.ContainsKey(link.AnonymousSubjectId))
+                {
+                    linked.Add((link.AnonymousSubjectId, unit));
+                }
+            }
+            else if (units.TryGetValue(link.AnonymousSubjectId, out var unit) && !units.ContainsKey(link.CustomerSubjectId))
+            {
+                linked.Add((link.CustomerSubjectId, unit));
+            }
+        }
+        foreach (var (subjectId, unit) in linked)
+        {
+            if (!units.TryGetValue(subjectId, out var other) || (other != unit && exposedAt[unit] < exposedAt[other]))
+            {
+                units[subjectId] = unit;
+            }
+        }
     }
 
     /// <summary>
@@ -135,8 +188,30 @@ public sealed class ExperimentSignificance(
                 }
             }
         }
-        var adjustedP = ExperimentStatistics.BenjaminiHochberg([.. comparisons.Select(c => c.Comparison.SequentialPValue)]);
+        // A guardrail with a tolerated harm enters the family with its test against the margin.
+        var margins = comparisons
+            .Select(c =>
+                metrics[c.Metric].Role == "guardrail" && metrics[c.Metric].Metric.ToleratedHarm is { } tolerance
+                    ? ExperimentStatistics.Margin(
+                        moments[c.Metric][control],
+                        moments[c.Metric][c.Arm],
+                        metrics[c.Metric].Metric.Kind == ExperimentMetricKind.Conversion,
+                        metrics[c.Metric].Metric.Direction == ExperimentMetricDirection.Decrease,
+                        tolerance,
+                        settings.Alpha,
+                        settings.Mixing
+                    )
+                    : null
+            )
+            .ToArray();
+        var adjustedP = ExperimentStatistics.BenjaminiHochberg([
+            .. comparisons.Select((c, i) => margins[i]?.SequentialPValue ?? c.Comparison.SequentialPValue),
+        ]);
         bool Significant(int index) => adjustedP[index] < settings.Alpha;
+        double Gain((int Metric, int Arm, Comparison Comparison) c) =>
+            metrics[c.Metric].Metric.Direction == ExperimentMetricDirection.Decrease ? -c.Comparison.Effect : c.Comparison.Effect;
+        // Harmed: significantly against the metric's direction, past the margin when it tolerates harm.
+        bool Harmed(int index) => Significant(index) && (margins[index] is { } m ? m.Beyond : Gain(comparisons[index]) < 0);
 
         var results = new MetricResult[metrics.Count];
         for (var m = 0; m < metrics.Count; m++)
@@ -161,6 +236,10 @@ public sealed class ExperimentSignificance(
                     SequentialPValue = Finite(c?.SequentialPValue),
                     AdjustedPValue = index >= 0 ? adjustedP[index] : null,
                     Significant = index >= 0 && Significant(index),
+                    Margin = index >= 0 ? margins[index]?.Boundary : null,
+                    MarginPValue = index >= 0 ? margins[index]?.PValue : null,
+                    MarginSequentialPValue = index >= 0 ? margins[index]?.SequentialPValue : null,
+                    Harmed = index >= 0 && metrics[m].Role == "guardrail" ? Harmed(index) : null,
                 };
             }
             results[m] = new MetricResult
@@ -189,9 +268,8 @@ public sealed class ExperimentSignificance(
             // Gains are effects signed by each metric's direction (a decrease metric improves when it falls).
             // A treatment wins when it significantly improves the primary metric (the largest such gain
             // among several); the control wins when every treatment is significantly worse than it. A
-            // guardrail is harmed when the winning treatment moves it significantly against its direction.
-            double Gain((int Metric, int Arm, Comparison Comparison) c) =>
-                metrics[c.Metric].Metric.Direction == ExperimentMetricDirection.Decrease ? -c.Comparison.Effect : c.Comparison.Effect;
+            // guardrail is harmed when the winning treatment moves it significantly against its direction
+            // (beyond its tolerated harm when it declares one: a non-inferiority test against the margin).
             var primary = comparisons.Select((c, i) => (c, i)).Where(x => x.c.Metric == 0).ToList();
             var better = primary.Where(x => Significant(x.i) && Gain(x.c) > 0).OrderByDescending(x => Gain(x.c)).ToList();
             int? winning =
@@ -202,10 +280,7 @@ public sealed class ExperimentSignificance(
             {
                 decision = ExperimentDecisions.NoDecision;
             }
-            else if (
-                arm != control
-                && comparisons.Select((c, i) => (c, i)).Any(x => x.c.Metric > 0 && x.c.Arm == arm && Significant(x.i) && Gain(x.c) < 0)
-            )
+            else if (arm != control && comparisons.Select((c, i) => (c, i)).Any(x => x.c.Metric > 0 && x.c.Arm == arm && Harmed(x.i)))
             {
                 decision = ExperimentDecisions.GuardrailHarmed;
             }

@@ -88,6 +88,15 @@ public sealed record Comparison
     public double SequentialUpper { get; init; }
 }
 
+/// <summary>
+/// A guardrail's non-inferiority test against its tolerated harm: <see cref="Boundary"/> is the
+/// effect at the margin (−tolerance·|control mean| for an increase metric, + for a decrease one),
+/// <see cref="Statistic"/> (effect − boundary) / se, <see cref="PValue"/> the fixed-horizon one-sided
+/// p-value of harm beyond the margin, <see cref="SequentialPValue"/> the always-valid p-value of
+/// (effect − boundary), and <see cref="Beyond"/> whether the effect lies past the boundary on the harm side.
+/// </summary>
+public sealed record MarginTest(double Boundary, double Statistic, double PValue, double SequentialPValue, bool Beyond);
+
 /// <summary>A sample-ratio-mismatch test: Pearson's chi-square of the units per arm against the weights.</summary>
 public sealed record SampleRatioTest(double ChiSquare, int DegreesOfFreedom, double PValue, bool Mismatch);
 
@@ -194,6 +203,42 @@ public static class ExperimentStatistics
         var p = Math.Min(1, Math.Exp(-logLambda));
         var half = Math.Sqrt(2 * variance * sum / tau2 * (0.5 * Math.Log(sum / variance) - Math.Log(alpha)));
         return (p, half);
+    }
+
+    /// <summary>
+    /// Tests a guardrail's treatment against the margin of its tolerated harm (relative to the
+    /// control's mean): the same standard error, test family and mixture SPRT as
+    /// <see cref="Compare"/>, with the null hypothesis moved from 0 to the boundary. With a
+    /// tolerance of 0 it is <see cref="Compare"/>'s test, one-sided on the harm side.
+    /// </summary>
+    public static MarginTest Margin(
+        Moments control,
+        Moments treatment,
+        bool conversion,
+        bool decrease,
+        double toleratedHarm,
+        double alpha,
+        double mixing
+    )
+    {
+        var delta = toleratedHarm * Math.Abs(control.Mean);
+        var boundary = decrease ? delta : -delta;
+        var effect = treatment.Mean - control.Mean;
+        var aC = control.Units > 0 ? control.Variance / control.Units : 0;
+        var aT = treatment.Units > 0 ? treatment.Variance / treatment.Units : 0;
+        var v = aC + aT;
+        var se = Math.Sqrt(v);
+        if (!(se > 0) || control.Units < 2 || treatment.Units < 2)
+        {
+            return new MarginTest(boundary, 0, 1, 1, false);
+        }
+        var statistic = (effect - boundary) / se;
+        var harm = decrease ? statistic : -statistic; // > 0: past the boundary on the harm side
+        var p = conversion
+            ? NormalSf(harm)
+            : StudentSf(harm, v * v / (aC * aC / Math.Max(1, control.Units - 1) + aT * aT / Math.Max(1, treatment.Units - 1)));
+        var (sequentialP, _) = Sequential(effect - boundary, v, 1.0 / control.Units + 1.0 / treatment.Units, alpha, mixing);
+        return new MarginTest(boundary, statistic, Math.Min(1, p), sequentialP, harm > 0);
     }
 
     /// <summary>Pearson's chi-square of the units per arm against the weights (any positive scale); a mismatch below p 0.001.</summary>

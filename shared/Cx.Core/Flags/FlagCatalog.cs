@@ -17,11 +17,20 @@ public sealed partial class FlagCatalog(FlagRegistry registry, ContentTypeRegist
 {
     private readonly FingerprintedValue<FlagSet> _current = new();
 
+    /// <summary>The set last returned with the snapshot and schema it came from: the same two objects need no fingerprint.</summary>
+    private volatile Compiled? _last;
+
+    private sealed record Compiled(FlagSnapshot Snapshot, ContentSchema Schema, FlagSet Set);
+
     public async ValueTask<FlagSet> GetAsync(CancellationToken cancellationToken)
     {
         var snapshot = await registry.GetAllAsync(cancellationToken);
         var schema = await content.GetSchemaAsync(CustomerProfile.TypeKey, cancellationToken);
-        return await _current.GetAsync(
+        if (_last is { } last && ReferenceEquals(last.Snapshot, snapshot) && ReferenceEquals(last.Schema, schema))
+        {
+            return last.Set;
+        }
+        var set = await _current.GetAsync(
             schema.VersionFingerprint + "#" + snapshot.Fingerprint,
             (snapshot, schema, logger),
             static (state, fingerprint) =>
@@ -33,6 +42,8 @@ public sealed partial class FlagCatalog(FlagRegistry registry, ContentTypeRegist
                 ),
             cancellationToken
         );
+        _last = new Compiled(snapshot, schema, set);
+        return set;
     }
 
     public void Dispose() => _current.Dispose();

@@ -151,6 +151,12 @@ public sealed class FlagSet(CompiledFlag[] flags, FrozenDictionary<string, int> 
     public ContentSchema Schema => Slots.Schema;
 
     public int IndexOf(string key) => Index.TryGetValue(key, out var i) ? i : -1;
+
+    /// <summary>True when some flag rolls out by percentage (then an evaluation of every flag reads the unit's stored exposures).</summary>
+    public bool AnyRollout { get; } = Array.Exists(flags, f => f.HasRollout);
+
+    /// <summary>True when some flag's rules, or those of its prerequisites, read segment membership.</summary>
+    public bool AnyReadsSegments { get; } = Array.Exists(flags, f => f.ReadsSegments);
 }
 
 /// <summary>

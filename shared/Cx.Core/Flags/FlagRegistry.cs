@@ -128,17 +128,22 @@ public sealed class FlagRegistry(IDocumentStore store, TimeProvider time, IOptio
     /// The variations a unit was given by rollouts, by flag key, and the ETag of the unit's exposure
     /// document (null when it has none): one point read.
     /// </summary>
-    public async Task<(Dictionary<string, string> Exposures, string? ETag)> ReadExposuresAsync(
+    public async Task<(IReadOnlyDictionary<string, string> Exposures, string? ETag)> ReadExposuresAsync(
         string unitId,
         CancellationToken cancellationToken
     )
     {
         var document = await Store.ReadAsync(Containers.Definitions, ExposureKey(unitId), cancellationToken);
-        var exposures = new Dictionary<string, string>(StringComparer.Ordinal);
         if (document is null)
         {
-            return (exposures, null);
+            return (new Dictionary<string, string>(StringComparer.Ordinal), null);
         }
+        // The same document version (ETag) parses to the same placements: parse each version once.
+        if (_parsedExposures.TryGetValue(unitId, out var parsed) && parsed.ETag == document.ETag)
+        {
+            return (parsed.Exposures, document.ETag);
+        }
+        var exposures = new Dictionary<string, string>(StringComparer.Ordinal);
         using var json = JsonDocument.Parse(document.Json);
         if (json.RootElement.TryGetProperty("flags", out var flags) && flags.ValueKind == JsonValueKind.Object)
         {
@@ -154,8 +159,21 @@ public sealed class FlagRegistry(IDocumentStore store, TimeProvider time, IOptio
                 }
             }
         }
+        if (_parsedExposures.Count >= MaxParsedExposures)
+        {
+            _parsedExposures.Clear(); // bounded: the units evaluated most recently fill it again
+        }
+        _parsedExposures[unitId] = (document.ETag, exposures);
         return (exposures, document.ETag);
     }
+
+    /// <summary>How many units' parsed exposure documents are kept (each a few KB).</summary>
+    private const int MaxParsedExposures = 4096;
+
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<
+        string,
+        (string ETag, IReadOnlyDictionary<string, string> Exposures)
+    > _parsedExposures = new(StringComparer.Ordinal);
 
     /// <summary>
     /// Adds first exposures of a unit (flag key → variation, release version) to its exposure document

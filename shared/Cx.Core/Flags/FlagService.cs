@@ -233,11 +233,13 @@ public sealed class FlagService(
         string? exposureETag = null;
         if (unit is not null)
         {
-            if (indexes.Any(i => ReachesSegments(set, i)))
+            // Every flag (the bulk evaluation): the set knows; a few flags: ask each.
+            var all = indexes.Length == set.Flags.Length;
+            if (all ? set.AnyReadsSegments : indexes.Any(i => ReachesSegments(set, i)))
             {
                 memberOf = await ReadSegmentsAsync(unit, cancellationToken);
             }
-            if (indexes.Any(i => set.Flags[i].HasRollout))
+            if (all ? set.AnyRollout : indexes.Any(i => set.Flags[i].HasRollout))
             {
                 var (stored, etag) = await registry.ReadExposuresAsync(unit, cancellationToken);
                 exposures = new ExposureView(set, stored);
@@ -406,7 +408,7 @@ public sealed class FlagService(
         public ContentSchema? ContentTypeSchema(string typeKey) => switchSchema?.Key == typeKey ? switchSchema : null;
     }
 
-    private sealed class ExposureView(FlagSet set, Dictionary<string, string> stored) : IFlagExposureView
+    private sealed class ExposureView(FlagSet set, IReadOnlyDictionary<string, string> stored) : IFlagExposureView
     {
         public int Find(int flagIndex)
         {

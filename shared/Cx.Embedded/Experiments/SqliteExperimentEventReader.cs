@@ -51,6 +51,33 @@ public sealed class SqliteExperimentEventReader(AnalyticsDatabase database) : IE
         });
     }
 
+    public async ValueTask ScanLinksAsync(string experimentKey, Action<UnitLink> onLink, CancellationToken cancellationToken)
+    {
+        await database.InitializeAsync(cancellationToken);
+        database.Read(session =>
+        {
+            if (AnalyticsQueries.TypeIdOf(session, ExperimentDocuments.ExposureEvent) is not { } tid)
+            {
+                return 0;
+            }
+            // The exposures by the experiment's id (the partial index), each joined to the links of its
+            // subject on either side: the aliases' key (anonymous) or their customer index.
+            const string Exposed = "SELECT f.sid FROM facts f WHERE f.id = $id AND f.id LIKE 'exposure:experiment:%' AND f.tid = $tid";
+            var command = session.Command(
+                "SELECT a.anon_sid, a.customer_sid, s.subject FROM aliases a JOIN subjects s ON s.sid = a.customer_sid "
+                    + $"WHERE a.anon_sid IN ({Exposed}) OR a.customer_sid IN ({Exposed})"
+            );
+            command.Parameters.AddWithValue("$tid", tid);
+            command.Parameters.AddWithValue("$id", ExperimentDocuments.ExposureEventId(experimentKey));
+            using var reader = command.ExecuteReader();
+            while (reader.Read())
+            {
+                onLink(new UnitLink(reader.GetInt32(0), reader.GetInt32(1), reader.GetString(2)));
+            }
+            return 0;
+        });
+    }
+
     public async ValueTask ScanEventsAsync(
         string eventType,
         IReadOnlyList<string> properties,

@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Cx.Core.Common;
@@ -48,12 +47,8 @@ public sealed class OfrepEndpoints(FlagService flags, IOptions<HttpOptions> http
         try
         {
             var context = await ReadContextAsync(request, cancellationToken);
-            var (_, evaluations) = await flags.EvaluateAllAsync(context, "/context", cancellationToken);
-            var body = JsonSerializer.SerializeToUtf8Bytes(
-                new OfrepBulkView([.. evaluations.Select(View)]),
-                FlagJsonContext.Relaxed.OfrepBulkView
-            );
-            var etag = Convert.ToBase64String(SHA256.HashData(body).AsSpan(0, 18)).Replace('+', '-').Replace('/', '_');
+            var (set, evaluations) = await flags.EvaluateAllAsync(context, "/context", cancellationToken);
+            var (body, etag) = OfrepBulkWriter.Write(set, evaluations, View);
             return ETags.IfNoneMatch(request, etag) ? new NotModifiedResult(etag) : new TaggedJsonResult(body, etag);
         }
         catch (CxException ex)
@@ -84,7 +79,8 @@ public sealed class OfrepEndpoints(FlagService flags, IOptions<HttpOptions> http
         return element;
     }
 
-    private static OfrepFlagView View(FlagEvaluation evaluation) =>
+    /// <summary>One evaluation as OFREP answers it (the bulk answer serializes each distinct one once per flag set).</summary>
+    public static OfrepFlagView View(FlagEvaluation evaluation) =>
         evaluation.Variation is { } variation
             ? new OfrepFlagView(
                 evaluation.Key,

@@ -77,6 +77,68 @@ public sealed class ExperimentAnalysisTests
         Assert.Null(analysis.Winner);
     }
 
+    private static ExperimentAnalysis AnalyzeTolerating(double? tolerance, MetricSample[] primary, MetricSample[] guardrail)
+    {
+        var experiment = Experiment with { Guardrails = [Experiment.Guardrails[0] with { ToleratedHarm = tolerance }] };
+        return ExperimentSignificance.Analyze(
+            experiment,
+            "run-1",
+            DateTimeOffset.UnixEpoch,
+            [(experiment.PrimaryMetric!, "primary", primary), (experiment.Guardrails[0], "guardrail", guardrail)],
+            new ExperimentOptions()
+        );
+    }
+
+    [Fact]
+    public void Should_let_a_winner_through_when_the_guardrail_harm_is_within_its_tolerance()
+    {
+        // Revenue per unit falls 1 % (30 -> 29.7) on 20,000 units per arm: significant without a tolerance, within 5 %.
+        MetricSample[] primary = [Conversions(20000, 2000), Conversions(20000, 2600)];
+        MetricSample[] guardrail = [Values(20000, 30, 1), Values(20000, 29.7, 1)];
+        var strict = AnalyzeTolerating(null, primary, guardrail);
+        Assert.Equal(ExperimentDecisions.GuardrailHarmed, strict.Decision);
+        Assert.True(strict.Metrics[1].Arms[1].Harmed);
+        Assert.Null(strict.Metrics[1].Arms[1].Margin);
+
+        var tolerant = AnalyzeTolerating(0.05, primary, guardrail);
+        Assert.Equal(ExperimentDecisions.Winner, tolerant.Decision);
+        Assert.Equal("one-page", tolerant.Winner);
+        var arm = tolerant.Metrics[1].Arms[1];
+        Assert.False(arm.Harmed);
+        Assert.Equal(-0.05 * 30, arm.Margin!.Value, 6);
+        Assert.True(arm.MarginPValue > 0.5, "the effect lies on the safe side of the margin");
+        Assert.Null(tolerant.Metrics[0].Arms[1].Harmed); // the primary metric has no harm
+    }
+
+    [Fact]
+    public void Should_block_the_winner_when_the_harm_is_significantly_beyond_the_tolerance()
+    {
+        // Revenue falls 10 % (30 -> 27): well beyond a 2 % tolerance.
+        var analysis = AnalyzeTolerating(
+            0.02,
+            [Conversions(20000, 2000), Conversions(20000, 2600)],
+            [Values(20000, 30, 1), Values(20000, 27, 1)]
+        );
+        Assert.Equal(ExperimentDecisions.GuardrailHarmed, analysis.Decision);
+        Assert.Null(analysis.Winner);
+        var arm = analysis.Metrics[1].Arms[1];
+        Assert.True(arm.Harmed);
+        Assert.True(arm.MarginSequentialPValue < 0.05);
+    }
+
+    [Fact]
+    public void Should_not_block_on_a_harm_beyond_the_tolerance_that_is_not_significant()
+    {
+        // Revenue falls 3 % against a 2 % tolerance, but with so few units and so much noise that it proves nothing.
+        var analysis = AnalyzeTolerating(
+            0.02,
+            [Conversions(2000, 200), Conversions(2000, 400)],
+            [Values(2000, 30, 30), Values(2000, 29.1, 30)]
+        );
+        Assert.Equal(ExperimentDecisions.Winner, analysis.Decision);
+        Assert.False(analysis.Metrics[1].Arms[1].Harmed);
+    }
+
     [Fact]
     public void Should_flag_a_sample_ratio_mismatch_before_anything_else()
     {

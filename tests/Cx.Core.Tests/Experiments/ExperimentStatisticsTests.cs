@@ -104,6 +104,57 @@ public sealed class ExperimentStatisticsTests
 
     [Theory]
     [MemberData(nameof(DataSets))]
+    public void Should_test_a_guardrail_against_its_tolerated_harm_as_scipy_does(string name)
+    {
+        var set = DataSet(name);
+        var conversion = set.GetProperty("kind").GetString() == "conversion";
+        var alpha = set.GetProperty("alpha").GetDouble();
+        var mixing = set.GetProperty("mixing").GetDouble();
+        var arms = set.GetProperty("arms").EnumerateArray().Select(Sample).ToArray();
+        var checkedCount = 0;
+        foreach (var comparison in set.GetProperty("comparisons").EnumerateArray())
+        {
+            var arm = comparison.GetProperty("arm").GetInt32();
+            foreach (var expected in comparison.GetProperty("margins").EnumerateArray())
+            {
+                var decrease = expected.GetProperty("direction").GetString() == "decrease";
+                var tolerance = expected.GetProperty("toleratedHarm").GetDouble();
+                var actual = ExperimentStatistics.Margin(
+                    arms[0].ToMoments(conversion),
+                    arms[arm].ToMoments(conversion),
+                    conversion,
+                    decrease,
+                    tolerance,
+                    alpha,
+                    mixing
+                );
+                var at = $"{name} arm {arm} {expected.GetProperty("direction").GetString()} {tolerance} ";
+                Value(expected.GetProperty("boundary").GetDouble(), actual.Boundary, at + "boundary");
+                Value(expected.GetProperty("statistic").GetDouble(), actual.Statistic, at + "statistic");
+                Probability(expected.GetProperty("pValue").GetDouble(), actual.PValue, at + "pValue");
+                Probability(expected.GetProperty("sequentialPValue").GetDouble(), actual.SequentialPValue, at + "sequentialPValue");
+                Assert.Equal(decrease ? actual.Statistic > 0 : actual.Statistic < 0, actual.Beyond);
+                checkedCount++;
+            }
+        }
+        Assert.Equal(6 * set.GetProperty("comparisons").GetArrayLength(), checkedCount);
+    }
+
+    [Fact]
+    public void Should_reduce_the_margin_test_to_the_plain_test_without_tolerance()
+    {
+        var set = DataSet("revenue-three-arms");
+        var arms = set.GetProperty("arms").EnumerateArray().Select(Sample).ToArray();
+        var plain = ExperimentStatistics.Compare(arms[0].ToMoments(false), arms[2].ToMoments(false), false, 0.05, 0.05);
+        var margin = ExperimentStatistics.Margin(arms[0].ToMoments(false), arms[2].ToMoments(false), false, false, 0, 0.05, 0.05);
+        Assert.Equal(plain.SequentialPValue, margin.SequentialPValue, 12);
+        Assert.Equal(plain.PValue / 2, margin.PValue, 12); // one-sided on the harm side (the effect is negative)
+        var tolerant = ExperimentStatistics.Margin(arms[0].ToMoments(false), arms[2].ToMoments(false), false, false, 0.02, 0.05, 0.05);
+        Assert.True(tolerant.PValue > margin.PValue, "a tolerated harm weakens the evidence of harm");
+    }
+
+    [Theory]
+    [MemberData(nameof(DataSets))]
     public void Should_adjust_with_cuped_as_numpy_does(string name)
     {
         var set = DataSet(name);

@@ -61,6 +61,44 @@ def compare(yc, yt, conversion):
     return out
 
 
+def margins(yc, yt, conversion):
+    """The guardrail's tolerated harm (issue 14): a non-inferiority test of the effect against the
+    margin boundary b = -tolerance * |control mean| (increase) or +tolerance * |control mean|
+    (decrease). The fixed-horizon one-sided p-value (harm beyond the margin) is scipy's Welch test of
+    the treatment shifted by -b against the control, or the z test of (effect - b) / se; the
+    always-valid p-value is the mixture SPRT of (effect - b)."""
+    out = []
+    effect = yt.mean() - yc.mean()
+    if conversion:
+        vc, vt = yc.mean() * (1 - yc.mean()), yt.mean() * (1 - yt.mean())
+    else:
+        vc, vt = yc.var(ddof=1), yt.var(ddof=1)
+    v = vc / len(yc) + vt / len(yt)
+    for direction in ["increase", "decrease"]:
+        for tolerance in [0.0, 0.02, 0.1]:
+            delta = tolerance * abs(yc.mean())
+            b = -delta if direction == "increase" else delta
+            harm_side = "less" if direction == "increase" else "greater"
+            if conversion:
+                z = (effect - b) / np.sqrt(v)
+                p = stats.norm.cdf(z) if direction == "increase" else stats.norm.sf(z)
+                statistic = z
+            else:
+                statistic, p = stats.ttest_ind(yt - b, yc, equal_var=False, alternative=harm_side)
+            sp, _, _ = msprt(effect - b, v, len(yc), len(yt))
+            out.append(
+                {
+                    "direction": direction,
+                    "toleratedHarm": tolerance,
+                    "boundary": float(b),
+                    "statistic": float(statistic),
+                    "pValue": float(p),
+                    "sequentialPValue": sp,
+                }
+            )
+    return out
+
+
 def welch_adjusted(yc, yt):
     """Welch's t test on CUPED-adjusted values (the sample variance, as C# uses after CUPED)."""
     effect = yt.mean() - yc.mean()
@@ -104,6 +142,7 @@ def data_set(name, seed, kind, arms):
     for i in range(1, len(raw)):
         c = compare(ys[0], ys[i], conversion)
         c["arm"] = i
+        c["margins"] = margins(ys[0], ys[i], conversion)
         c["cuped"] = z_adjusted(adjusted[0], adjusted[i]) if conversion else welch_adjusted(adjusted[0], adjusted[i])
         comparisons.append(c)
     return {

@@ -278,6 +278,44 @@ public sealed class ExperimentApiTests(SegmentsHostFactory host) : IClassFixture
     }
 
     [Fact]
+    public async Task Should_store_a_guardrail_tolerated_harm_and_answer_400_with_its_pointer_out_of_range_or_on_the_primary()
+    {
+        var flag = await CreateFlagAsync();
+        var key = Key("tolerance");
+        var bad = Experiment(key, flag);
+        bad["guardrails"]![0]!["toleratedHarm"] = 1.5;
+        bad["primaryMetric"]!["toleratedHarm"] = 0.02;
+        var problem = await (await _client.PostAsync("experiments", HttpAssertions.Json(bad.ToJsonString()))).ShouldBeProblemAsync(
+            HttpStatusCode.BadRequest,
+            "validation-failed"
+        );
+        Assert.Contains(problem.Errors(), e => e.Path == "/guardrails/0/toleratedHarm");
+        Assert.Contains(problem.Errors(), e => e.Path == "/primaryMetric/toleratedHarm");
+        var negative = Experiment(key, flag);
+        negative["guardrails"]![0]!["toleratedHarm"] = -0.01;
+        problem = await (await _client.PostAsync("experiments", HttpAssertions.Json(negative.ToJsonString()))).ShouldBeProblemAsync(
+            HttpStatusCode.BadRequest,
+            "validation-failed"
+        );
+        Assert.Equal(["/guardrails/0/toleratedHarm"], problem.Errors().Select(e => e.Path));
+        var text = Experiment(key, flag);
+        text["guardrails"]![0]!["toleratedHarm"] = "2%";
+        problem = await (await _client.PostAsync("experiments", HttpAssertions.Json(text.ToJsonString()))).ShouldBeProblemAsync(
+            HttpStatusCode.BadRequest,
+            "validation-failed"
+        );
+        Assert.Contains(problem.Errors(), e => e.Path == "/guardrails/0/toleratedHarm");
+        await (await _client.GetAsync($"experiments/{key}")).ShouldBeProblemAsync(HttpStatusCode.NotFound, "not-found");
+
+        var good = Experiment(key, flag);
+        good["guardrails"]![0]!["toleratedHarm"] = 0.02;
+        var created = await CreateAsync(good);
+        Assert.Equal(0.02, created["guardrails"]![0]!["toleratedHarm"]!.GetValue<double>());
+        var read = await _client.GetObjectAsync($"experiments/{key}");
+        Assert.Equal(0.02, read["guardrails"]![0]!["toleratedHarm"]!.GetValue<double>());
+    }
+
+    [Fact]
     public async Task Should_store_a_metric_direction_and_answer_400_with_its_pointer_for_any_other_value()
     {
         var flag = await CreateFlagAsync();

@@ -39,7 +39,7 @@ public sealed class ExperimentSignificanceTests(SignificanceHostFactory host) : 
 
     private Task<JsonObject> RunAsync(string runId) => RunAsync(_client, runId);
 
-    internal static async Task<string> CreateExperimentAsync(HttpClient client, string key)
+    internal static async Task<string> CreateExperimentAsync(HttpClient client, string key, string unit = "anonymous")
     {
         var flag = Key("sig-flag");
         await client
@@ -60,7 +60,7 @@ public sealed class ExperimentSignificanceTests(SignificanceHostFactory host) : 
                     $$"""
                     {"key":"{{key}}","name":"One-page checkout","target":{"flag":"{{flag}}"},"control":"control",
                      "variations":[{"key":"control","weight":5000,"serves":"classic"},{"key":"one-page","weight":5000,"serves":"one-page"}],
-                     "unit":"anonymous",
+                     "unit":"{{unit}}",
                      "primaryMetric":{"key":"purchase-rate","kind":"conversion","event":"purchase","windowHours":72},
                      "guardrails":[{"key":"revenue","kind":"mean","event":"purchase","property":"amount"}],
                      "start":"2026-12-01T00:00:00Z","plannedEnd":"2027-12-31T00:00:00Z","status":"running"}
@@ -212,6 +212,116 @@ public sealed class ExperimentSignificanceTests(SignificanceHostFactory host) : 
         var after = await _client.GetAsync($"experiments/{key}").ShouldBeAsync(HttpStatusCode.OK);
         Assert.Equal(etag, after.Headers.ETag!.Tag);
         Assert.Single(await AuditActionsAsync(key), a => a == ExperimentSignificance.Decided);
+    }
+
+    /// <summary>
+    /// Seeds an experiment whose treatment's conversions happen under the unit's other identity and are
+    /// merged by identify: for anonymous units, purchases sent as the customer each unit joined; for
+    /// customer units, purchases (and a third of the treatment's exposures) sent under an anonymous id
+    /// that joined the customer. The control converts under the unit's own id.
+    /// </summary>
+    private async Task SeedMergedAsync(string key, bool customerUnit, int perArm, double[] rates, int seed)
+    {
+        var experiment = new ExperimentDefinition
+        {
+            Key = key,
+            Variations =
+            [
+                new ExperimentVariation { Key = "control", Weight = 5000 },
+                new ExperimentVariation { Key = "one-page", Weight = 5000 },
+            ],
+        };
+        var random = new Random(seed);
+        var exposed = new int[2];
+        var events = new List<JsonObject>();
+        var identifies = new List<(string Anonymous, string Customer)>();
+        var now = TimeProvider.System.GetUtcNow();
+        JsonObject Event(string type, string subjectKind, string subject, DateTimeOffset at, JsonObject properties, string? eventId = null)
+        {
+            var e = new JsonObject
+            {
+                ["type"] = type,
+                [subjectKind] = subject,
+                ["timestamp"] = at.ToString("O"),
+                ["properties"] = properties,
+            };
+            if (eventId is not null)
+            {
+                e["eventId"] = eventId;
+            }
+            return e;
+        }
+        for (var i = 0; exposed[0] < perArm || exposed[1] < perArm; i++)
+        {
+            var unit = $"{key}-m{i}";
+            var arm = ExperimentService.Pick(experiment, ExperimentService.Bucket(key, unit));
+            if (exposed[arm] >= perArm)
+            {
+                continue;
+            }
+            exposed[arm]++;
+            var own = customerUnit ? "customerId" : "anonymousId";
+            var other = customerUnit ? "anonymousId" : "customerId";
+            var otherId = customerUnit ? "anon-" + unit : "cust-" + unit;
+            var exposure = new JsonObject { ["experiment"] = key, ["variation"] = experiment.Variations[arm].Key };
+            var exposedUnder = customerUnit && arm == 1 && i % 3 == 0 ? (other, otherId) : (own, unit);
+            events.Add(
+                Event(
+                    ExperimentDocuments.ExposureEvent,
+                    exposedUnder.Item1,
+                    exposedUnder.Item2,
+                    now.AddHours(-3),
+                    exposure,
+                    ExperimentDocuments.ExposureEventId(key)
+                )
+            );
+            if (arm == 1)
+            {
+                identifies.Add(customerUnit ? (otherId, unit) : (unit, otherId));
+            }
+            if (random.NextDouble() < rates[arm])
+            {
+                var (kind, subject) = arm == 1 ? (other, otherId) : (own, unit);
+                events.Add(Event("purchase", kind, subject, now.AddHours(-1), new JsonObject { ["amount"] = 20 + random.Next(0, 30) }));
+            }
+        }
+        foreach (var chunk in events.Chunk(400))
+        {
+            var answer = await _client.PostEventsAsync(new JsonObject { ["events"] = new JsonArray([.. chunk]) });
+            Assert.Equal(chunk.Length, answer["accepted"]!.GetValue<int>());
+        }
+        foreach (var (anonymous, customer) in identifies)
+        {
+            await _client
+                .PostAsync("identify", HttpAssertions.Json($$"""{"anonymousId":"{{anonymous}}","customerId":"{{customer}}"}"""))
+                .ShouldBeAsync(HttpStatusCode.OK);
+        }
+        await _client.WaitForProcessingAsync(Timeout);
+    }
+
+    [Fact]
+    public async Task Should_count_the_history_merged_by_identify_for_anonymous_and_customer_units()
+    {
+        // Without the merge the treatment would have no conversions at all (and the customer experiment
+        // a third fewer treatment units: a sample ratio mismatch); with it the treatment wins both.
+        var anonymous = await CreateExperimentAsync(Key("sig-merge-a"));
+        await SeedMergedAsync(anonymous, customerUnit: false, 500, [0.10, 0.35], seed: 21);
+        var customer = await CreateExperimentAsync(_client, Key("sig-merge-c"), unit: "customer");
+        await SeedMergedAsync(customer, customerUnit: true, 500, [0.10, 0.35], seed: 22);
+
+        var run = await RunAsync("run-" + anonymous);
+
+        foreach (var key in new[] { anonymous, customer })
+        {
+            var outcome = Outcome(run, key);
+            var analysis = outcome["analysis"]!;
+            Assert.Equal([500L, 500L], analysis["sampleRatio"]!["arms"]!.AsArray().Select(a => a!["units"]!.GetValue<long>()));
+            var primary = analysis["metrics"]!.AsArray().Single(m => m!["role"]!.GetValue<string>() == "primary")!;
+            var treatment = primary["arms"]!.AsArray().Single(a => a!["variation"]!.GetValue<string>() == "one-page")!;
+            Assert.InRange(treatment["mean"]!.GetValue<double>(), 0.25, 0.45); // the merged conversions count, once each
+            Assert.True(outcome["decision"]!.GetValue<string>() == "winner", outcome.ToJsonString());
+            Assert.Equal("one-page", outcome["winner"]!.GetValue<string>());
+        }
     }
 
     [Fact]

@@ -169,6 +169,94 @@ public sealed class OfrepTests(SegmentsHostFactory host) : IClassFixture<Segment
     }
 
     [Fact]
+    public async Task Should_answer_a_segment_membership_or_targeting_change_on_the_next_bulk_evaluation()
+    {
+        var segment = Key("ofrep-gold-members");
+        await _client.CreateSegmentAsync(segment, """{"field":"loyaltyTier","op":"eq","value":"gold"}""");
+        var customer = await _client.CreateCustomerAsync("ofrepseg", "\"loyaltyTier\":\"silver\"");
+        var key = Key("ofrep-seg");
+        await CreateAndPublishAsync(
+            $$$$"""
+            {"key":"{{{{key}}}}","name":"Members","valueType":"number","enabled":true,"offVariation":"zero",
+             "variations":[{"key":"zero","value":0},{"key":"ten","value":10},{"key":"five","value":5}],
+             "rules":[{"criteria":{"field":"loyaltyTier","op":"eq","value":"platinum"},"serve":{"variation":"five"}},
+                      {"segments":["{{{{segment}}}}"],"serve":{"variation":"ten"}}],
+             "fallthrough":{"variation":"zero"}}
+            """,
+            key
+        );
+        using var ofrep = new HttpClient { BaseAddress = OfrepBase };
+        ofrep.DefaultRequestHeaders.Add("X-Api-Key", await EvaluateKeyAsync());
+        async Task<(HttpStatusCode Status, EntityTagHeaderValue? ETag, JsonNode? Mine)> BulkAsync(
+            string context,
+            EntityTagHeaderValue? ifNoneMatch = null
+        )
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, "ofrep/v1/evaluate/flags")
+            {
+                Content = HttpAssertions.Json($$"""{"context":{{context}}}"""),
+            };
+            if (ifNoneMatch is not null)
+            {
+                request.Headers.IfNoneMatch.Add(ifNoneMatch);
+            }
+            var response = await ofrep.SendAsync(request);
+            if (response.StatusCode != HttpStatusCode.OK)
+            {
+                return (response.StatusCode, response.Headers.ETag, null);
+            }
+            var flags = (await response.ReadObjectAsync())["flags"]!.AsArray();
+            return (response.StatusCode, response.Headers.ETag, flags.Single(f => f!["key"]!.GetValue<string>() == key));
+        }
+        var unit = $$"""{"targetingKey":"{{customer}}"}""";
+        var (_, before, mine) = await BulkAsync(unit);
+        Assert.Equal((0, "zero", "DEFAULT"), (mine!["value"]!.GetValue<int>(), Text(mine, "variant"), Text(mine, "reason")));
+        Assert.Equal(HttpStatusCode.NotModified, (await BulkAsync(unit, before)).Status);
+
+        // A targeting attribute of the context: another answer and another ETag at once.
+        var (status, platinumTag, platinum) = await BulkAsync($$"""{"targetingKey":"{{customer}}","loyaltyTier":"platinum"}""", before);
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Equal((5, "TARGETING_MATCH"), (platinum!["value"]!.GetValue<int>(), Text(platinum, "reason")));
+        Assert.NotEqual(before, platinumTag);
+
+        // The stored profile joins the segment: the next bulk evaluation serves the segment's variation.
+        using (
+            var patch = new HttpRequestMessage(HttpMethod.Patch, $"customers/{customer}")
+            {
+                Content = HttpAssertions.Json("""{"loyaltyTier":"gold"}""", "application/merge-patch+json"),
+            }
+        )
+        {
+            await _client.SendAsync(patch).ShouldBeAsync(HttpStatusCode.OK);
+        }
+        await SegmentApi.UntilAsync(async () => (await _client.SegmentsOfAsync(customer)).Contains(segment), "the segment membership");
+        var (joined, memberTag, member) = await BulkAsync(unit, before);
+        Assert.Equal(HttpStatusCode.OK, joined);
+        Assert.Equal((10, "ten", "TARGETING_MATCH"), (member!["value"]!.GetValue<int>(), Text(member, "variant"), Text(member, "reason")));
+        Assert.NotEqual(before, memberTag);
+        Assert.Equal(HttpStatusCode.NotModified, (await BulkAsync(unit, memberTag)).Status);
+
+        // A published targeting change (the segment rule now serves five) is visible on the next request.
+        await _client
+            .PutAsync(
+                $"flags/{key}",
+                HttpAssertions.Json(
+                    $$$$"""
+                    {"key":"{{{{key}}}}","name":"Members","valueType":"number","enabled":true,"offVariation":"zero",
+                     "variations":[{"key":"zero","value":0},{"key":"ten","value":10},{"key":"five","value":5}],
+                     "rules":[{"segments":["{{{{segment}}}}"],"serve":{"variation":"five"}}],
+                     "fallthrough":{"variation":"zero"}}
+                    """
+                )
+            )
+            .ShouldBeAsync(HttpStatusCode.OK);
+        await _client.PostAsync($"flags/{key}/publish", null).ShouldBeAsync(HttpStatusCode.OK);
+        var (republished, _, changed) = await BulkAsync(unit, memberTag);
+        Assert.Equal(HttpStatusCode.OK, republished);
+        Assert.Equal((5, "five"), (changed!["value"]!.GetValue<int>(), Text(changed, "variant")));
+    }
+
+    [Fact]
     public async Task Should_answer_ofrep_failures_as_problem_json_with_the_ofrep_error_code()
     {
         using var ofrep = new HttpClient { BaseAddress = OfrepBase };
