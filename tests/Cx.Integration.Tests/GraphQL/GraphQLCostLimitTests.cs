@@ -19,6 +19,40 @@ public sealed class GraphQLCostHostFactory : DevHostFactory
         };
 }
 
+/// <summary>The same small read bucket with cost charging turned off.</summary>
+public sealed class GraphQLUncostedHostFactory : DevHostFactory
+{
+    protected override IReadOnlyDictionary<string, string?> Settings =>
+        new Dictionary<string, string?>
+        {
+            ["Cx:RateLimits:Read:Burst"] = GraphQLCostHostFactory.Burst.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["Cx:RateLimits:Read:PerSecond"] = "0.001",
+            ["Cx:GraphQL:ChargeCostToRateLimit"] = "false",
+        };
+}
+
+/// <summary>With Cx:GraphQL:ChargeCostToRateLimit off, a costly query spends one token, as before.</summary>
+public sealed class GraphQLUncostedLimitTests(GraphQLUncostedHostFactory host) : IClassFixture<GraphQLUncostedHostFactory>
+{
+    [Fact]
+    public async Task Should_take_one_token_per_query_when_cost_charging_is_off()
+    {
+        var client = host.CreateRawClient();
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue(
+            "Bearer",
+            host.IssueToken(Roles.Admin, subject: "uncosted-" + Guid.NewGuid().ToString("n")[..8])
+        );
+        var costly = new JsonObject { ["query"] = "{ customers(first: 100) { edges { node { id email name phone } } } }" };
+        await client.PostAsync("graphql", HttpAssertions.Json(costly)).ShouldBeAsync(HttpStatusCode.OK);
+
+        for (var i = 0; i < GraphQLCostHostFactory.Burst - 1; i++)
+        {
+            await client.GetAsync("customers?limit=1").ShouldBeAsync(HttpStatusCode.OK);
+        }
+        await (await client.GetAsync("customers?limit=1")).ShouldBeProblemAsync(HttpStatusCode.TooManyRequests, "rate-limited");
+    }
+}
+
 /// <summary>
 /// Rate limits by GraphQL query cost over HTTP: a document's cost is charged to the caller's read
 /// bucket (the same bucket its REST reads spend), a query the bucket cannot cover is refused 429

@@ -74,6 +74,7 @@ public sealed class GraphQLPersonalizeTests(PersonalizationHostFactory host) : I
     [Theory]
     [InlineData("placements: [\"Not A Key\"]", "placements", "key")]
     [InlineData("placements: []", "placements", "required")]
+    [InlineData("placements: [\"nowhere.hero\"]", "placements", "unknown-placement")]
     [InlineData("placements: [\"home.hero\"], customerId: \"a\", anonymousId: \"b\"", "anonymousId", "exclusive")]
     public async Task Should_refuse_bad_arguments_naming_them_as_rest_does(string arguments, string argument, string code)
     {
