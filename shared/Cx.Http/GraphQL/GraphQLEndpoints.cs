@@ -31,7 +31,8 @@ public sealed class GraphQLEndpoints(
     PersistedQueries persisted,
     IServiceProvider services,
     IOptions<HttpOptions> options,
-    IOptions<GraphQLOptions> graphQLOptions
+    IOptions<GraphQLOptions> graphQLOptions,
+    Security.RequestRateLimiter rateLimiter
 )
 {
     public const string GraphQLResponse = "application/graphql-response+json";
@@ -130,10 +131,31 @@ public sealed class GraphQLEndpoints(
             );
         }
         var limits = graphQLOptions.Value;
+        TimeSpan? retryAfter = null;
+        var complexity = new ComplexityOptions
+        {
+            MaxDepth = limits.MaxDepth,
+            MaxComplexity = limits.MaxCost,
+            // The cost of a document within the limits is charged to the caller's rate-limit bucket
+            // (the gate took 1 for the request): a costly query spends as much as that many requests.
+            ValidateComplexityDelegate = async check =>
+            {
+                if (check.Error is not null || !limits.ChargeCostToRateLimit)
+                {
+                    return;
+                }
+                var cost = (int)Math.Min(int.MaxValue, Math.Ceiling(check.TotalImpact));
+                retryAfter = await rateLimiter.TryChargeMoreAsync(request.HttpContext, cost - 1, cancellationToken);
+                if (retryAfter is not null)
+                {
+                    check.Error = new ValidationError($"The query costs {cost}, more than the caller's rate limit has left.");
+                }
+            },
+        };
         IValidationRule[] rules =
         [
             .. DocumentValidator.CoreRules,
-            new ComplexityValidationRule(new ComplexityOptions { MaxDepth = limits.MaxDepth, MaxComplexity = limits.MaxCost }),
+            new ComplexityValidationRule(complexity),
             .. queryOnly ? [QueryOnlyRule.Instance] : Array.Empty<IValidationRule>(),
         ];
         var schema = await schemas.GetAsync(cancellationToken);
@@ -154,6 +176,11 @@ public sealed class GraphQLEndpoints(
                 ValidationRules = rules,
             }
         );
+        if (retryAfter is { } wait)
+        {
+            // Not executed: answered like any rate-limited request (429 problem+json, Retry-After).
+            throw new Security.TooManyRequestsException(wait);
+        }
         var status = !result.Executed && wantsGraphQLResponse ? StatusCodes.Status400BadRequest : StatusCodes.Status200OK;
         return new GraphQLResult(result, status, mediaType, context.Loader.RoundTrips);
     }

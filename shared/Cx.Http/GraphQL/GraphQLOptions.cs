@@ -18,6 +18,12 @@ public sealed class GraphQLOptions
     [Range(10, 1_000_000)]
     public int MaxCost { get; set; } = 5000;
 
+    /// <summary>
+    /// Charges a document's cost to the caller's rate-limit bucket (Cx:RateLimits:Read): a query
+    /// of cost 40 spends 40 permits, capped at the bucket's burst. Off, every request spends one.
+    /// </summary>
+    public bool ChargeCostToRateLimit { get; set; } = true;
+
     /// <summary>Automatic persisted queries kept per instance (by SHA-256 of the document).</summary>
     [Range(0, 100_000)]
     public int PersistedQueries { get; set; } = 1000;

@@ -88,6 +88,7 @@ public static class GraphQLSchemaBuilder
         }
         query.AddField(SegmentField(state));
         query.AddField(GraphQLFunnel.Field());
+        query.AddField(GraphQLPersonalize.Field());
         return new Schema { Query = query, Mutation = GraphQLMutations.Build() };
     }
 

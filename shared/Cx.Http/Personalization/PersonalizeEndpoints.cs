@@ -71,21 +71,7 @@ public sealed partial class PersonalizeEndpoints(
             errors.Add(new("anonymousId", "exclusive", "Name a customer or an anonymous visitor, not both.", ErrorLocation.Query));
         }
         ThrowIfAny(errors);
-        var actor = CurrentActor.Get();
-        if (actor.Kind == ActorKind.Customer)
-        {
-            // A customer token decides for its own customer only.
-            if (customerId is not null && customerId != actor.CustomerId)
-            {
-                throw new ForbiddenException("A customer's token personalizes for its own customer only.");
-            }
-            customerId = actor.CustomerId;
-            anonymousId = null;
-        }
-        else if (customerId is not null && !actor.Has(Permissions.CustomersRead))
-        {
-            throw new ForbiddenException("Naming a customer takes customers:read (a server-to-server key); use anonymousId otherwise.");
-        }
+        (customerId, anonymousId) = ForActor(customerId, anonymousId);
         var result = await service.DecideAsync(
             new DecisionRequest
             {
@@ -104,6 +90,65 @@ public sealed partial class PersonalizeEndpoints(
             shareable: result.CustomerId is null && options.Value.SharedMaxAgeSeconds > 0,
             options.Value.SharedMaxAgeSeconds
         );
+    }
+
+    /// <summary>
+    /// GraphQL's <c>personalize</c> field: the placements, customer and visitor rules and the answer of
+    /// <c>GET personalize</c> through the same service, without the request context (device, language...).
+    /// </summary>
+    internal async Task<DecisionView> DecideAsync(
+        IReadOnlyList<string> placements,
+        string? customerId,
+        string? anonymousId,
+        CancellationToken cancellationToken
+    )
+    {
+        var errors = new List<FieldError>();
+        var keys = ReadPlacements(string.Join(',', placements), errors);
+        if (customerId is not null && !Ids.IsValidClientId(customerId))
+        {
+            errors.Add(new("customerId", "format", "A customer id.", ErrorLocation.Query));
+        }
+        if (anonymousId is not null && anonymousId.Length is 0 or > 128)
+        {
+            errors.Add(new("anonymousId", "format", "1-128 characters.", ErrorLocation.Query));
+        }
+        if (customerId is not null && anonymousId is not null)
+        {
+            errors.Add(new("anonymousId", "exclusive", "Name a customer or an anonymous visitor, not both.", ErrorLocation.Query));
+        }
+        ThrowIfAny(errors);
+        (customerId, anonymousId) = ForActor(customerId, anonymousId);
+        var result = await service.DecideAsync(
+            new DecisionRequest
+            {
+                Placements = keys,
+                CustomerId = customerId,
+                AnonymousId = anonymousId,
+            },
+            cancellationToken
+        );
+        return await ViewAsync(result, null, preview: false, cancellationToken);
+    }
+
+    /// <summary>Whom the caller may decide for: a customer token for itself only; naming a customer takes customers:read.</summary>
+    private static (string? CustomerId, string? AnonymousId) ForActor(string? customerId, string? anonymousId)
+    {
+        var actor = CurrentActor.Get();
+        if (actor.Kind == ActorKind.Customer)
+        {
+            // A customer token decides for its own customer only.
+            if (customerId is not null && customerId != actor.CustomerId)
+            {
+                throw new ForbiddenException("A customer's token personalizes for its own customer only.");
+            }
+            return (actor.CustomerId, null);
+        }
+        if (customerId is not null && !actor.Has(Permissions.CustomersRead))
+        {
+            throw new ForbiddenException("Naming a customer takes customers:read (a server-to-server key); use anonymousId otherwise.");
+        }
+        return (customerId, anonymousId);
     }
 
     private static readonly string[] TokenParameters = ["customerId", "anonymousId"];

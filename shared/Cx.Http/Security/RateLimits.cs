@@ -85,4 +85,44 @@ public sealed class RequestRateLimiter(IRateLimiter limiter, IOptions<RateLimitO
             throw new TooManyRequestsException(decision.RetryAfter > TimeSpan.Zero ? decision.RetryAfter : TimeSpan.FromSeconds(1));
         }
     }
+
+    /// <summary>
+    /// Takes <paramref name="permits"/> more from the bucket the gate charged for this request
+    /// (<see cref="RateLimitCharge"/>), at most the bucket's burst less the one the gate took, so
+    /// a request that passed the gate can always be served by a full bucket. Returns when to retry
+    /// when the bucket cannot cover them, else null (also when limiting is off or nothing was charged).
+    /// </summary>
+    public async ValueTask<TimeSpan?> TryChargeMoreAsync(
+        Microsoft.AspNetCore.Http.HttpContext context,
+        int permits,
+        CancellationToken cancellationToken
+    )
+    {
+        if (!options.Value.Enabled || permits <= 0 || context.Items[typeof(RateLimitCharge)] is not RateLimitCharge charge)
+        {
+            return null;
+        }
+        var rule = options.Value.For(charge.Group);
+        var count = Math.Min(permits, rule.Burst - 1);
+        if (count <= 0)
+        {
+            return null;
+        }
+        var decision = await limiter.AcquireAsync(
+            charge.Group,
+            charge.Caller,
+            new TokenBucket(rule.Burst, rule.PerSecond),
+            count,
+            cancellationToken
+        );
+        if (decision.Allowed)
+        {
+            return null;
+        }
+        RateLimitMetrics.Rejections.Add(1, new KeyValuePair<string, object?>("group", charge.Group));
+        return decision.RetryAfter > TimeSpan.Zero ? decision.RetryAfter : TimeSpan.FromSeconds(1);
+    }
 }
+
+/// <summary>The bucket the request gate charged for the current request (kept in <c>HttpContext.Items</c>).</summary>
+public sealed record RateLimitCharge(string Group, string Caller);

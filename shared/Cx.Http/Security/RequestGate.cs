@@ -39,6 +39,7 @@ public sealed class RequestGate(
         if (access.Permission == AccessAttribute.Anonymous)
         {
             await limiter.AcquireAsync(access.RateLimit ?? GroupFor(context), "ip:" + clientIp, cancellationToken);
+            context.Items[typeof(RateLimitCharge)] = new RateLimitCharge(access.RateLimit ?? GroupFor(context), "ip:" + clientIp);
             return new GatePass(null, clientIp);
         }
         failures.EnsureAllowed(clientIp);
@@ -63,6 +64,7 @@ public sealed class RequestGate(
             throw new ForbiddenException($"{DescribeKind(actor)} may not do this ({access.Permission}).");
         }
         await limiter.AcquireAsync(access.RateLimit ?? GroupFor(context), callerKey, cancellationToken);
+        context.Items[typeof(RateLimitCharge)] = new RateLimitCharge(access.RateLimit ?? GroupFor(context), callerKey);
         return new GatePass(actor, clientIp);
     }
 
