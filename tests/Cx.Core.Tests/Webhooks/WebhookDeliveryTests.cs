@@ -38,12 +38,22 @@ public sealed class WebhookDeliveryTests : IAsyncLifetime
     private WebhookDeliveryHandler _handler = null!;
     private WorkQueueConsumer _consumer = null!;
     private WebhookService _service = null!;
+    private DataProtectionSecretProtector _protector = null!;
+    private readonly string _keysFolder = Path.Combine(Path.GetTempPath(), "cx-core-tests", "keys-" + Guid.NewGuid().ToString("n"));
 
     public async Task InitializeAsync()
     {
         _store = await SqliteStoreFixture.StartAsync();
         _receiver = await WebhookReceiver.StartAsync();
-        var webhookOptions = Options.Create(new WebhookOptions { AllowPrivateAddresses = true, TimeoutSeconds = 5 });
+        var webhookOptions = Options.Create(
+            new WebhookOptions
+            {
+                AllowPrivateAddresses = true,
+                TimeoutSeconds = 5,
+                SecretKeysFolder = _keysFolder,
+            }
+        );
+        _protector = new DataProtectionSecretProtector(webhookOptions);
         var services = new ServiceCollection();
         services.AddSingleton(webhookOptions);
         services.AddCxWebhookHttp();
@@ -55,7 +65,8 @@ public sealed class WebhookDeliveryTests : IAsyncLifetime
             Options.Create(new ContentOptions { DefinitionCacheSeconds = 0 }),
             webhookOptions,
             NullLogger<WebhookRegistry>.Instance,
-            _store.Registry
+            _store.Registry,
+            _protector
         );
         _log = new WebhookDeliveryLog(_store.Store);
         _hook = new WebhookHook(_registry, _queue, _store.Time);
@@ -64,6 +75,7 @@ public sealed class WebhookDeliveryTests : IAsyncLifetime
             _log,
             new HttpWebhookTransport(_http.GetRequiredService<IHttpClientFactory>(), webhookOptions),
             new StandardWebhookSigner(),
+            _protector,
             _store.Time,
             webhookOptions,
             NullLogger<WebhookDeliveryHandler>.Instance
@@ -86,6 +98,10 @@ public sealed class WebhookDeliveryTests : IAsyncLifetime
         _queue.Dispose();
         _registry.Dispose();
         await _store.DisposeAsync();
+        if (Directory.Exists(_keysFolder))
+        {
+            Directory.Delete(_keysFolder, recursive: true);
+        }
     }
 
     private Task Subscribe(string key, string path, params string[] eventTypes) =>
@@ -263,6 +279,83 @@ public sealed class WebhookDeliveryTests : IAsyncLifetime
         Assert.Single(received[1].Signature.Split(' '));
         Assert.False(Verifies(SecretA, received[1]));
         Assert.True(Verifies(SecretB, received[1]));
+    }
+
+    [Fact]
+    public async Task Should_store_only_the_protected_secret_and_still_sign_with_it_and_rotate_by_id()
+    {
+        await Subscribe("sealed", "/sealed", "ticket.*");
+        var stored = await _store.Store.ReadAsync(
+            Containers.Definitions,
+            new DocumentKey(WebhookRegistry.Document, "sealed"),
+            CancellationToken.None
+        );
+        var json = Encoding.UTF8.GetString(stored!.Json.Span);
+        var base64 = SecretA["whsec_".Length..];
+        Assert.DoesNotContain(base64, json, StringComparison.Ordinal);
+        var secret = JsonNode.Parse(json)!["secrets"]![0]!;
+        Assert.Equal(WebhookSecretIds.Of(SecretA), secret["id"]!.GetValue<string>());
+        Assert.Null(secret["value"]);
+        var protectedValue = secret["protected"]!.GetValue<string>();
+        Assert.Equal(SecretA, _protector.Unprotect(protectedValue));
+        // Another key ring cannot open it: the key, not the format, keeps the secret.
+        var otherFolder = Path.Combine(_keysFolder, "other");
+        var other = new DataProtectionSecretProtector(Options.Create(new WebhookOptions { SecretKeysFolder = otherFolder }));
+        Assert.ThrowsAny<CryptographicException>(() => other.Unprotect(protectedValue));
+
+        await WriteTicket("s1", "signed from the protected secret");
+        await RunUntil(_store.Time.GetUtcNow(), TimeSpan.FromSeconds(1));
+        Assert.True(Verifies(SecretA, Assert.Single(_receiver.Requests)));
+
+        // Rotation by id: keep A for an hour of overlap (by its id, without its value), add B.
+        var current = (await _registry.GetAsync("sealed", CancellationToken.None)).Definition;
+        await _registry.ReplaceAsync(
+            "sealed",
+            current with
+            {
+                Secrets =
+                [
+                    new WebhookSecret
+                    {
+                        Id = WebhookSecretIds.Of(SecretA),
+                        ExpiresAt = Instants.Format(_store.Time.GetUtcNow().AddHours(1)),
+                    },
+                    new WebhookSecret { Value = SecretB },
+                ],
+            },
+            null,
+            CancellationToken.None
+        );
+        await WriteTicket("s2", "during the overlap");
+        await RunUntil(_store.Time.GetUtcNow(), TimeSpan.FromSeconds(1));
+        var during = _receiver.Requests.Last();
+        Assert.True(Verifies(SecretA, during) && Verifies(SecretB, during));
+
+        // Every byte the database holds (main file and write-ahead log): neither secret appears.
+        var bytes = string.Concat(
+            Directory
+                .GetFiles(Path.GetDirectoryName(_store.Database.FilePath)!, "*", SearchOption.TopDirectoryOnly)
+                .Select(f => Convert.ToHexString(File.ReadAllBytes(f)))
+        );
+        foreach (var value in new[] { SecretA, SecretB })
+        {
+            Assert.DoesNotContain(Convert.ToHexString(Encoding.UTF8.GetBytes(value["whsec_".Length..])), bytes, StringComparison.Ordinal);
+            Assert.DoesNotContain(Convert.ToHexString(Convert.FromBase64String(value["whsec_".Length..])), bytes, StringComparison.Ordinal);
+        }
+        Assert.Contains(Convert.ToHexString(Encoding.UTF8.GetBytes(WebhookSecretIds.Of(SecretB))), bytes, StringComparison.Ordinal);
+
+        var unknown = await Assert.ThrowsAsync<ValidationException>(() =>
+            _registry.ReplaceAsync(
+                "sealed",
+                current with
+                {
+                    Secrets = [new WebhookSecret { Id = "sec_000000000000" }],
+                },
+                null,
+                CancellationToken.None
+            )
+        );
+        Assert.Equal(("/secrets/0/id", "unknown-secret"), (Assert.Single(unknown.Errors).Path, unknown.Errors[0].Code));
     }
 
     [Fact]
