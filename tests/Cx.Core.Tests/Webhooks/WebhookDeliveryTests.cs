@@ -201,6 +201,83 @@ public sealed class WebhookDeliveryTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Should_retry_on_the_schedule_for_days_then_dead_letter_in_order_and_replay_the_dead_letters_once_the_receiver_is_back()
+    {
+        await Subscribe("down-a", "/a", "ticket.*");
+        await Subscribe("down-b", "/b", "ticket.created");
+        _receiver.Down = true;
+        var start = _store.Time.GetUtcNow();
+        for (var i = 0; i < 3; i++)
+        {
+            await WriteTicket($"d{i}", $"d{i}");
+        }
+
+        // Each delivery gives up after 8 attempts over about 27.6 hours; one subscription's
+        // deliveries go one after the other, so three take about 83 hours. No real waiting: the fake clock moves.
+        var schedule = WebhookDeliveryHandler.Schedule.Delays;
+        var perDelivery = schedule.Aggregate(TimeSpan.Zero, (a, b) => a + b);
+        await RunUntil(start + 3 * (perDelivery + TimeSpan.FromMinutes(10)), TimeSpan.FromMinutes(1));
+
+        Assert.Empty(_receiver.Requests);
+        Assert.Equal(2 * 3 * 8, _receiver.Refused); // every attempt of the schedule, none more, none lost
+        var letters = await _queue.ListDeadLettersAsync(WebhookOptions.Queue, 100, CancellationToken.None);
+        Assert.Equal(6, letters.Count);
+        Assert.All(letters, l => Assert.Equal(8, l.Attempts));
+        Assert.All(letters, l => Assert.StartsWith("Gave up after 8 attempts: HTTP 503", l.Reason, StringComparison.Ordinal));
+        foreach (var key in new[] { "down-a", "down-b" })
+        {
+            var page = await _log.ListAsync(key, null, 100, null, CancellationToken.None);
+            var deliveries = page.Items.Reverse().Select(d => JsonNode.Parse(d.Json.Span)!).ToList(); // oldest first
+            Assert.Equal(
+                ["d0", "d1", "d2"],
+                deliveries.Select(d => JsonNode.Parse(d["payload"]!.GetValue<string>())!["data"]!["subject"]!.GetValue<string>())
+            );
+            DateTimeOffset? previousLast = null;
+            foreach (var delivery in deliveries)
+            {
+                Assert.Equal(("failed", 8), (delivery["status"]!.GetValue<string>(), delivery["attemptCount"]!.GetValue<int>()));
+                var times = delivery["attempts"]!
+                    .AsArray()
+                    .Select(a => DateTimeOffset.Parse(a!["at"]!.GetValue<string>(), CultureInfo.InvariantCulture))
+                    .ToList();
+                for (var i = 1; i < times.Count; i++)
+                {
+                    Assert.InRange(times[i] - times[i - 1], schedule[i - 1], schedule[i - 1] + TimeSpan.FromMinutes(1));
+                }
+                // Order per subscription: a delivery's first attempt comes after the one before it gave up.
+                Assert.True(
+                    previousLast is null || times[0] >= previousLast,
+                    $"{key}: a later delivery was tried before the earlier one gave up"
+                );
+                previousLast = times[^1];
+            }
+            Assert.Equal(3, letters.Count(l => l.PartitionKey == key));
+        }
+        Assert.True((await _registry.GetAsync("down-a", CancellationToken.None)).Definition.Enabled); // under five days: not disabled
+
+        // The receiver is back: the dead letters of one subscription are replayed, in order, with their webhook ids.
+        _receiver.Down = false;
+        Assert.Equal(3, await _service.ReplayDeadLettersAsync("down-a", CancellationToken.None));
+        await RunUntil(_store.Time.GetUtcNow().AddMinutes(1), TimeSpan.FromMinutes(1));
+        var replayed = _receiver.Requests.ToList();
+        Assert.Equal(["d0", "d1", "d2"], replayed.Select(Subject));
+        Assert.All(replayed, r => Assert.Equal("/a", r.Path));
+        Assert.All(replayed, r => Assert.True(Verifies(SecretA, r)));
+        var original = (await _log.ListAsync("down-a", null, 100, null, CancellationToken.None))
+            .Items.Select(d => JsonNode.Parse(d.Json.Span)!)
+            .Where(d => d["status"]!.GetValue<string>() == "failed")
+            .Select(d => d["webhookId"]!.GetValue<string>())
+            .Reverse();
+        Assert.Equal(original, replayed.Select(r => r.WebhookId));
+
+        Assert.Equal(3, await _service.ReplayDeadLettersAsync("down-b", CancellationToken.None));
+        await RunUntil(_store.Time.GetUtcNow().AddMinutes(1), TimeSpan.FromMinutes(1));
+        Assert.Equal(["d0", "d1", "d2"], _receiver.Requests.Where(r => r.Path == "/b").Select(Subject));
+        Assert.Equal(6, _receiver.Requests.Count);
+        await Assert.ThrowsAsync<NotFoundException>(async () => await _service.ReplayDeadLettersAsync("no-such", CancellationToken.None));
+    }
+
+    [Fact]
     public async Task Should_follow_the_retry_schedule_then_give_up_and_disable_after_five_days_and_replay_since_then()
     {
         await Subscribe("flaky", "/flaky", "ticket.*");
