@@ -15,6 +15,10 @@ public sealed class SupportOptions
     [Range(1, 200)]
     public int ContextRecent { get; set; } = 20;
 
+    /// <summary>Most recent orders the support context returns (newest first, with status, items and totals).</summary>
+    [Range(1, 200)]
+    public int ContextOrders { get; set; } = 10;
+
     /// <summary>A ticket opened this long after a customer viewed an article or form counts against it (deflection report).</summary>
     [Range(1, 720)]
     public int DeflectionWindowHours { get; set; } = 72;

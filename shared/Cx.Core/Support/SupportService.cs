@@ -10,9 +10,10 @@ using Microsoft.Extensions.Options;
 
 namespace Cx.Core.Support;
 
-/// <summary>A customer's support context: profile, tickets, recent interactions and behaviour.</summary>
+/// <summary>A customer's support context: profile, recent orders, tickets, recent interactions and behaviour.</summary>
 public sealed record SupportContext(
     StoredDocument Profile,
+    IReadOnlyList<StoredDocument> Orders,
     IReadOnlyList<StoredDocument> OpenTickets,
     IReadOnlyList<StoredDocument> PastTickets,
     IReadOnlyList<StoredDocument> Interactions,
@@ -264,8 +265,14 @@ public sealed class SupportService(EntryService entries, ITimelineReader timelin
         var recent = new EntryListRequest { Sort = ["-at"], Limit = settings.ContextRecent };
         var interactions = await ListForCustomerAsync(SupportModel.InteractionType, customerId, recent, cancellationToken);
         var selfService = await ListForCustomerAsync(SupportModel.SelfServiceType, customerId, recent, cancellationToken);
+        var orders = await ListForCustomerAsync(
+            Orders.OrderModel.TypeKey,
+            customerId,
+            new EntryListRequest { Sort = ["-createdAt"], Limit = settings.ContextOrders },
+            cancellationToken
+        );
         var events = await timeline.ReadTimelineAsync(customerId, null, settings.ContextRecent, null, cancellationToken);
-        return new SupportContext(profile, open, past, interactions.Items, selfService.Items, events.Items);
+        return new SupportContext(profile, orders.Items, open, past, interactions.Items, selfService.Items, events.Items);
     }
 
     private async Task<DocumentPage> ListForCustomerAsync(

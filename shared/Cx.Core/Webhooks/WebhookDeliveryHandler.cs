@@ -19,6 +19,7 @@ public sealed partial class WebhookDeliveryHandler(
     WebhookDeliveryLog log,
     IWebhookTransport transport,
     IWebhookSigner signer,
+    IWebhookSecretProtector protector,
     TimeProvider time,
     IOptions<WebhookOptions> options,
     ILogger<WebhookDeliveryHandler> logger
@@ -67,7 +68,11 @@ public sealed partial class WebhookDeliveryHandler(
         var timestamp = DateTimeOffset.FromUnixTimeSeconds(now.ToUnixTimeSeconds());
         var signatures = string.Join(
             ' ',
-            WebhookRegistry.SigningSecrets(subscription, now).Select(s => signer.Sign(s, message.WebhookId, timestamp, message.Payload))
+            WebhookRegistry
+                .SigningSecrets(subscription, now)
+                .Select(s =>
+                    signer.Sign(s.Protected is { } p ? protector.Unprotect(p) : s.Value!, message.WebhookId, timestamp, message.Payload)
+                )
         );
         var request = new WebhookRequest(
             subscription.Url,

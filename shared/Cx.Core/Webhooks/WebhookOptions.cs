@@ -28,6 +28,13 @@ public sealed class WebhookOptions
     [Range(1, 30)]
     public int DisableAfterFailingDays { get; set; } = 5;
 
+    /// <summary>
+    /// The folder of the Data Protection key ring that protects signing secrets at rest (embedded:
+    /// beside the database, never committed). Every instance that signs must share it.
+    /// </summary>
+    [Required]
+    public string SecretKeysFolder { get; set; } = ".data/webhook-keys";
+
     /// <summary>Most subscriptions (each is evaluated for every change).</summary>
     [Range(1, 10_000)]
     public int MaxSubscriptions { get; set; } = 500;

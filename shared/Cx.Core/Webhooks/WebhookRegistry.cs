@@ -20,6 +20,7 @@ public sealed partial class WebhookRegistry(
     IOptions<WebhookOptions> options,
     ILogger<WebhookRegistry> logger,
     ContentTypeRegistry contentTypes,
+    IWebhookSecretProtector protector,
     Audit.AuditLog? audit = null
 ) : DefinitionTypeRegistry<WebhookSubscription, WebhookRegistry.Snapshot>(store, time, cache, Document)
 {
@@ -110,6 +111,7 @@ public sealed partial class WebhookRegistry(
                 $"At most {options.Value.MaxSubscriptions} webhook subscriptions (Cx:Webhooks:MaxSubscriptions)."
             );
         }
+        subscription = subscription with { Secrets = ProtectSecrets(subscription, current?.Definition) };
         if (!create)
         {
             subscription = subscription with { Version = current!.Definition.Version };
@@ -143,6 +145,64 @@ public sealed partial class WebhookRegistry(
             );
         }
         return saved;
+    }
+
+    /// <summary>
+    /// The secrets as stored: a new value becomes its id and protected form (the one already stored
+    /// when the subscription has that secret, so an unchanged save writes nothing); an id alone
+    /// keeps the stored secret of that id (400 at its pointer when there is none). The value is dropped.
+    /// </summary>
+    private EquatableArray<WebhookSecret> ProtectSecrets(WebhookSubscription subscription, WebhookSubscription? current)
+    {
+        var stored = new Dictionary<string, WebhookSecret>(StringComparer.Ordinal);
+        foreach (var secret in current?.Secrets ?? [])
+        {
+            if (secret.Id is not null && secret.Protected is not null)
+            {
+                stored[secret.Id] = secret;
+            }
+        }
+        var result = new List<WebhookSecret>(subscription.Secrets.Count);
+        var errors = new List<FieldError>();
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = 0; i < subscription.Secrets.Count; i++)
+        {
+            var secret = subscription.Secrets[i];
+            var id = secret.Value is { } value ? WebhookSecretIds.Of(value) : secret.Id!;
+            if (!seen.Add(id))
+            {
+                errors.Add(new($"/secrets/{i}", "duplicate", $"The secret {id} is listed twice."));
+                continue;
+            }
+            if (stored.TryGetValue(id, out var known))
+            {
+                result.Add(
+                    new WebhookSecret
+                    {
+                        Id = id,
+                        Protected = known.Protected,
+                        ExpiresAt = secret.ExpiresAt,
+                    }
+                );
+            }
+            else if (secret.Value is { } plain)
+            {
+                result.Add(
+                    new WebhookSecret
+                    {
+                        Id = id,
+                        Protected = protector.Protect(plain),
+                        ExpiresAt = secret.ExpiresAt,
+                    }
+                );
+            }
+            else
+            {
+                errors.Add(new($"/secrets/{i}/id", "unknown-secret", $"The subscription has no secret {id}; send a value for a new one."));
+            }
+        }
+        Throw(subscription, errors);
+        return [.. result];
     }
 
     private async Task RecordAsync(string action, string key, object? details, CancellationToken cancellationToken)
@@ -229,7 +289,14 @@ public sealed partial class WebhookRegistry(
         for (var i = 0; i < subscription.Secrets.Count; i++)
         {
             var secret = subscription.Secrets[i];
-            if (!IsSecret(secret.Value))
+            if (secret.Value is null && secret.Id is { } id)
+            {
+                if (!IsSecretId(id))
+                {
+                    errors.Add(new($"/secrets/{i}/id", "pattern", "A secret id is sec_ and 12 hexadecimal digits."));
+                }
+            }
+            else if (!IsSecret(secret.Value))
             {
                 errors.Add(new($"/secrets/{i}/value", "secret", "Must be whsec_ followed by the base64 of 24 to 64 random bytes."));
             }
@@ -262,20 +329,28 @@ public sealed partial class WebhookRegistry(
         return errors;
     }
 
-    /// <summary>The secrets that sign a delivery at <paramref name="now"/>: every one that has not expired.</summary>
-    public static IReadOnlyList<string> SigningSecrets(WebhookSubscription subscription, DateTimeOffset now)
+    /// <summary>
+    /// The secrets that sign a delivery at <paramref name="now"/>: every one that has not expired,
+    /// as stored (protected; a value written before secrets were protected is taken as it is).
+    /// </summary>
+    public static IReadOnlyList<WebhookSecret> SigningSecrets(WebhookSubscription subscription, DateTimeOffset now)
     {
-        var secrets = new List<string>(subscription.Secrets.Count);
+        var secrets = new List<WebhookSecret>(subscription.Secrets.Count);
         foreach (var secret in subscription.Secrets)
         {
             if (secret.ExpiresAt is { } expiresAt && Instants.TryParse(expiresAt, out var expiry) && expiry <= now)
             {
                 continue;
             }
-            secrets.Add(secret.Value);
+            secrets.Add(secret);
         }
         return secrets;
     }
+
+    private static bool IsSecretId(string id) =>
+        id.Length == 16 && id.StartsWith("sec_", StringComparison.Ordinal) && id.AsSpan(4).ContainsAnyExcept(LowerHex) is false;
+
+    private static readonly System.Buffers.SearchValues<char> LowerHex = System.Buffers.SearchValues.Create("0123456789abcdef");
 
     public static bool IsKey(string? key)
     {

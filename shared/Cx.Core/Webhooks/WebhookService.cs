@@ -77,6 +77,27 @@ public sealed class WebhookService(WebhookRegistry registry, WebhookDeliveryLog 
         return messages.Count;
     }
 
+    /// <summary>
+    /// Enqueues again, oldest first, the subscription's messages that the queue dead-lettered (gave
+    /// up on after the last attempt of the schedule), each as a new delivery of the same message;
+    /// returns how many. The dead letters stay listed by the queue; calling again sends them again.
+    /// </summary>
+    public async ValueTask<int> ReplayDeadLettersAsync(string subscription, CancellationToken cancellationToken)
+    {
+        await registry.GetAsync(subscription, cancellationToken);
+        var letters = await queue.ListDeadLettersAsync(WebhookOptions.Queue, MaxReplay, cancellationToken);
+        var messages = letters
+            .Where(l => l.PartitionKey == subscription)
+            .Reverse() // listed newest first: replay in the original order
+            .Select(l => new QueueMessage(ReplayId(l.MessageId), subscription, l.Body))
+            .ToList();
+        foreach (var chunk in messages.Chunk(500))
+        {
+            await queue.EnqueueAsync(WebhookOptions.Queue, chunk, cancellationToken);
+        }
+        return messages.Count;
+    }
+
     private string ReplayId(string deliveryId)
     {
         var original = deliveryId.Split(".r", 2)[0];

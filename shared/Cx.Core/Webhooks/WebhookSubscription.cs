@@ -69,10 +69,21 @@ public sealed record WebhookSubscription
     }
 }
 
-/// <summary>A signing secret and, during a rotation, the instant it stops signing.</summary>
+/// <summary>
+/// A signing secret and, during a rotation, the instant it stops signing. A client sends
+/// <see cref="Value"/> for a new secret, or <see cref="Id"/> to keep one the subscription has; Cx
+/// stores only <see cref="Id"/> and <see cref="Protected"/>, so a read never shows the value.
+/// </summary>
 public sealed record WebhookSecret
 {
-    public required string Value { get; init; }
+    /// <summary>The secret (<c>whsec_</c> + base64): input only, never stored or returned by a read.</summary>
+    public string? Value { get; init; }
+
+    /// <summary>The secret's public name (<c>sec_</c> + 12 hex digits of its SHA-256), set by Cx.</summary>
+    public string? Id { get; init; }
+
+    /// <summary>The secret protected at rest (ASP.NET Core Data Protection), set by Cx; ignored in input.</summary>
+    public string? Protected { get; init; }
 
     /// <summary>Instant (RFC 3339, UTC) after which this secret no longer signs; none: until removed.</summary>
     public string? ExpiresAt { get; init; }

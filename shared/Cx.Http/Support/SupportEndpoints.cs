@@ -90,6 +90,7 @@ public sealed class SupportEndpoints(SupportService support, Cx.Core.Content.Con
                 writer.WriteStartObject();
                 writer.WritePropertyName("profile"u8);
                 writer.WriteRawValue(context.Profile.Json.Span, skipInputValidation: true);
+                WriteDocuments(writer, "orders", context.Orders);
                 WriteDocuments(writer, "openTickets", context.OpenTickets);
                 WriteDocuments(writer, "pastTickets", context.PastTickets);
                 WriteDocuments(writer, "interactions", context.Interactions);

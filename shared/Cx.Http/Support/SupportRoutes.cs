@@ -106,12 +106,15 @@ public static class SupportRoutes
             Type = JsonSchemaType.Object,
             AdditionalPropertiesAllowed = false,
             Required = new SortedSet<string>(
-                ["profile", "openTickets", "pastTickets", "interactions", "selfService", "timeline"],
+                ["profile", "orders", "openTickets", "pastTickets", "interactions", "selfService", "timeline"],
                 StringComparer.Ordinal
             ),
             Properties = new Dictionary<string, IOpenApiSchema>
             {
                 ["profile"] = AnyObject("The customer entry."),
+                ["orders"] = ArrayOf(
+                    "The customer's most recent orders, newest first (order entries: number, status, items, totals, currency)."
+                ),
                 ["openTickets"] = ArrayOf("Tickets in new, open or awaiting_customer, newest first (support-ticket entries)."),
                 ["pastTickets"] = ArrayOf("Resolved and closed tickets, newest first (support-ticket entries)."),
                 ["interactions"] = ArrayOf("The most recent interaction-event entries, newest first."),

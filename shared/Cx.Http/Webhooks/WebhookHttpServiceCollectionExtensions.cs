@@ -16,6 +16,7 @@ public static class WebhookHttpServiceCollectionExtensions
     public static IServiceCollection AddCxWebhookHttp(this IServiceCollection services)
     {
         services.TryAddSingleton<IWebhookSigner, StandardWebhookSigner>();
+        services.TryAddSingleton<IWebhookSecretProtector, DataProtectionSecretProtector>();
         services.TryAddSingleton<IWebhookTransport, HttpWebhookTransport>();
         services.TryAddSingleton<WebhookEndpoints>();
         services

@@ -38,12 +38,22 @@ public sealed class WebhookDeliveryTests : IAsyncLifetime
     private WebhookDeliveryHandler _handler = null!;
     private WorkQueueConsumer _consumer = null!;
     private WebhookService _service = null!;
+    private DataProtectionSecretProtector _protector = null!;
+    private readonly string _keysFolder = Path.Combine(Path.GetTempPath(), "cx-core-tests", "keys-" + Guid.NewGuid().ToString("n"));
 
     public async Task InitializeAsync()
     {
         _store = await SqliteStoreFixture.StartAsync();
         _receiver = await WebhookReceiver.StartAsync();
-        var webhookOptions = Options.Create(new WebhookOptions { AllowPrivateAddresses = true, TimeoutSeconds = 5 });
+        var webhookOptions = Options.Create(
+            new WebhookOptions
+            {
+                AllowPrivateAddresses = true,
+                TimeoutSeconds = 5,
+                SecretKeysFolder = _keysFolder,
+            }
+        );
+        _protector = new DataProtectionSecretProtector(webhookOptions);
         var services = new ServiceCollection();
         services.AddSingleton(webhookOptions);
         services.AddCxWebhookHttp();
@@ -55,7 +65,8 @@ public sealed class WebhookDeliveryTests : IAsyncLifetime
             Options.Create(new ContentOptions { DefinitionCacheSeconds = 0 }),
             webhookOptions,
             NullLogger<WebhookRegistry>.Instance,
-            _store.Registry
+            _store.Registry,
+            _protector
         );
         _log = new WebhookDeliveryLog(_store.Store);
         _hook = new WebhookHook(_registry, _queue, _store.Time);
@@ -64,6 +75,7 @@ public sealed class WebhookDeliveryTests : IAsyncLifetime
             _log,
             new HttpWebhookTransport(_http.GetRequiredService<IHttpClientFactory>(), webhookOptions),
             new StandardWebhookSigner(),
+            _protector,
             _store.Time,
             webhookOptions,
             NullLogger<WebhookDeliveryHandler>.Instance
@@ -86,6 +98,10 @@ public sealed class WebhookDeliveryTests : IAsyncLifetime
         _queue.Dispose();
         _registry.Dispose();
         await _store.DisposeAsync();
+        if (Directory.Exists(_keysFolder))
+        {
+            Directory.Delete(_keysFolder, recursive: true);
+        }
     }
 
     private Task Subscribe(string key, string path, params string[] eventTypes) =>
@@ -185,6 +201,83 @@ public sealed class WebhookDeliveryTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Should_retry_on_the_schedule_for_days_then_dead_letter_in_order_and_replay_the_dead_letters_once_the_receiver_is_back()
+    {
+        await Subscribe("down-a", "/a", "ticket.*");
+        await Subscribe("down-b", "/b", "ticket.created");
+        _receiver.Down = true;
+        var start = _store.Time.GetUtcNow();
+        for (var i = 0; i < 3; i++)
+        {
+            await WriteTicket($"d{i}", $"d{i}");
+        }
+
+        // Each delivery gives up after 8 attempts over about 27.6 hours; one subscription's
+        // deliveries go one after the other, so three take about 83 hours. No real waiting: the fake clock moves.
+        var schedule = WebhookDeliveryHandler.Schedule.Delays;
+        var perDelivery = schedule.Aggregate(TimeSpan.Zero, (a, b) => a + b);
+        await RunUntil(start + 3 * (perDelivery + TimeSpan.FromMinutes(10)), TimeSpan.FromMinutes(1));
+
+        Assert.Empty(_receiver.Requests);
+        Assert.Equal(2 * 3 * 8, _receiver.Refused); // every attempt of the schedule, none more, none lost
+        var letters = await _queue.ListDeadLettersAsync(WebhookOptions.Queue, 100, CancellationToken.None);
+        Assert.Equal(6, letters.Count);
+        Assert.All(letters, l => Assert.Equal(8, l.Attempts));
+        Assert.All(letters, l => Assert.StartsWith("Gave up after 8 attempts: HTTP 503", l.Reason, StringComparison.Ordinal));
+        foreach (var key in new[] { "down-a", "down-b" })
+        {
+            var page = await _log.ListAsync(key, null, 100, null, CancellationToken.None);
+            var deliveries = page.Items.Reverse().Select(d => JsonNode.Parse(d.Json.Span)!).ToList(); // oldest first
+            Assert.Equal(
+                ["d0", "d1", "d2"],
+                deliveries.Select(d => JsonNode.Parse(d["payload"]!.GetValue<string>())!["data"]!["subject"]!.GetValue<string>())
+            );
+            DateTimeOffset? previousLast = null;
+            foreach (var delivery in deliveries)
+            {
+                Assert.Equal(("failed", 8), (delivery["status"]!.GetValue<string>(), delivery["attemptCount"]!.GetValue<int>()));
+                var times = delivery["attempts"]!
+                    .AsArray()
+                    .Select(a => DateTimeOffset.Parse(a!["at"]!.GetValue<string>(), CultureInfo.InvariantCulture))
+                    .ToList();
+                for (var i = 1; i < times.Count; i++)
+                {
+                    Assert.InRange(times[i] - times[i - 1], schedule[i - 1], schedule[i - 1] + TimeSpan.FromMinutes(1));
+                }
+                // Order per subscription: a delivery's first attempt comes after the one before it gave up.
+                Assert.True(
+                    previousLast is null || times[0] >= previousLast,
+                    $"{key}: a later delivery was tried before the earlier one gave up"
+                );
+                previousLast = times[^1];
+            }
+            Assert.Equal(3, letters.Count(l => l.PartitionKey == key));
+        }
+        Assert.True((await _registry.GetAsync("down-a", CancellationToken.None)).Definition.Enabled); // under five days: not disabled
+
+        // The receiver is back: the dead letters of one subscription are replayed, in order, with their webhook ids.
+        _receiver.Down = false;
+        Assert.Equal(3, await _service.ReplayDeadLettersAsync("down-a", CancellationToken.None));
+        await RunUntil(_store.Time.GetUtcNow().AddMinutes(1), TimeSpan.FromMinutes(1));
+        var replayed = _receiver.Requests.ToList();
+        Assert.Equal(["d0", "d1", "d2"], replayed.Select(Subject));
+        Assert.All(replayed, r => Assert.Equal("/a", r.Path));
+        Assert.All(replayed, r => Assert.True(Verifies(SecretA, r)));
+        var original = (await _log.ListAsync("down-a", null, 100, null, CancellationToken.None))
+            .Items.Select(d => JsonNode.Parse(d.Json.Span)!)
+            .Where(d => d["status"]!.GetValue<string>() == "failed")
+            .Select(d => d["webhookId"]!.GetValue<string>())
+            .Reverse();
+        Assert.Equal(original, replayed.Select(r => r.WebhookId));
+
+        Assert.Equal(3, await _service.ReplayDeadLettersAsync("down-b", CancellationToken.None));
+        await RunUntil(_store.Time.GetUtcNow().AddMinutes(1), TimeSpan.FromMinutes(1));
+        Assert.Equal(["d0", "d1", "d2"], _receiver.Requests.Where(r => r.Path == "/b").Select(Subject));
+        Assert.Equal(6, _receiver.Requests.Count);
+        await Assert.ThrowsAsync<NotFoundException>(async () => await _service.ReplayDeadLettersAsync("no-such", CancellationToken.None));
+    }
+
+    [Fact]
     public async Task Should_follow_the_retry_schedule_then_give_up_and_disable_after_five_days_and_replay_since_then()
     {
         await Subscribe("flaky", "/flaky", "ticket.*");
@@ -263,6 +356,83 @@ public sealed class WebhookDeliveryTests : IAsyncLifetime
         Assert.Single(received[1].Signature.Split(' '));
         Assert.False(Verifies(SecretA, received[1]));
         Assert.True(Verifies(SecretB, received[1]));
+    }
+
+    [Fact]
+    public async Task Should_store_only_the_protected_secret_and_still_sign_with_it_and_rotate_by_id()
+    {
+        await Subscribe("sealed", "/sealed", "ticket.*");
+        var stored = await _store.Store.ReadAsync(
+            Containers.Definitions,
+            new DocumentKey(WebhookRegistry.Document, "sealed"),
+            CancellationToken.None
+        );
+        var json = Encoding.UTF8.GetString(stored!.Json.Span);
+        var base64 = SecretA["whsec_".Length..];
+        Assert.DoesNotContain(base64, json, StringComparison.Ordinal);
+        var secret = JsonNode.Parse(json)!["secrets"]![0]!;
+        Assert.Equal(WebhookSecretIds.Of(SecretA), secret["id"]!.GetValue<string>());
+        Assert.Null(secret["value"]);
+        var protectedValue = secret["protected"]!.GetValue<string>();
+        Assert.Equal(SecretA, _protector.Unprotect(protectedValue));
+        // Another key ring cannot open it: the key, not the format, keeps the secret.
+        var otherFolder = Path.Combine(_keysFolder, "other");
+        var other = new DataProtectionSecretProtector(Options.Create(new WebhookOptions { SecretKeysFolder = otherFolder }));
+        Assert.ThrowsAny<CryptographicException>(() => other.Unprotect(protectedValue));
+
+        await WriteTicket("s1", "signed from the protected secret");
+        await RunUntil(_store.Time.GetUtcNow(), TimeSpan.FromSeconds(1));
+        Assert.True(Verifies(SecretA, Assert.Single(_receiver.Requests)));
+
+        // Rotation by id: keep A for an hour of overlap (by its id, without its value), add B.
+        var current = (await _registry.GetAsync("sealed", CancellationToken.None)).Definition;
+        await _registry.ReplaceAsync(
+            "sealed",
+            current with
+            {
+                Secrets =
+                [
+                    new WebhookSecret
+                    {
+                        Id = WebhookSecretIds.Of(SecretA),
+                        ExpiresAt = Instants.Format(_store.Time.GetUtcNow().AddHours(1)),
+                    },
+                    new WebhookSecret { Value = SecretB },
+                ],
+            },
+            null,
+            CancellationToken.None
+        );
+        await WriteTicket("s2", "during the overlap");
+        await RunUntil(_store.Time.GetUtcNow(), TimeSpan.FromSeconds(1));
+        var during = _receiver.Requests.Last();
+        Assert.True(Verifies(SecretA, during) && Verifies(SecretB, during));
+
+        // Every byte the database holds (main file and write-ahead log): neither secret appears.
+        var bytes = string.Concat(
+            Directory
+                .GetFiles(Path.GetDirectoryName(_store.Database.FilePath)!, "*", SearchOption.TopDirectoryOnly)
+                .Select(f => Convert.ToHexString(File.ReadAllBytes(f)))
+        );
+        foreach (var value in new[] { SecretA, SecretB })
+        {
+            Assert.DoesNotContain(Convert.ToHexString(Encoding.UTF8.GetBytes(value["whsec_".Length..])), bytes, StringComparison.Ordinal);
+            Assert.DoesNotContain(Convert.ToHexString(Convert.FromBase64String(value["whsec_".Length..])), bytes, StringComparison.Ordinal);
+        }
+        Assert.Contains(Convert.ToHexString(Encoding.UTF8.GetBytes(WebhookSecretIds.Of(SecretB))), bytes, StringComparison.Ordinal);
+
+        var unknown = await Assert.ThrowsAsync<ValidationException>(() =>
+            _registry.ReplaceAsync(
+                "sealed",
+                current with
+                {
+                    Secrets = [new WebhookSecret { Id = "sec_000000000000" }],
+                },
+                null,
+                CancellationToken.None
+            )
+        );
+        Assert.Equal(("/secrets/0/id", "unknown-secret"), (Assert.Single(unknown.Errors).Path, unknown.Errors[0].Code));
     }
 
     [Fact]

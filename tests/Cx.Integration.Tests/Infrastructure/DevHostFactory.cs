@@ -30,6 +30,7 @@ public class DevHostFactory : WebApplicationFactory<Cx.DevHost.DevHostCommandLin
         builder.UseSetting("Cx:Storage:Sqlite:Path", Path.Combine(_dataDirectory, "cx.db"));
         builder.UseSetting("Cx:Content:DefinitionCacheSeconds", "0");
         builder.UseSetting("Cx:Auth:LocalKeyFolder", Path.Combine(_dataDirectory, "keys"));
+        builder.UseSetting("Cx:Webhooks:SecretKeysFolder", Path.Combine(_dataDirectory, "webhook-keys"));
         foreach (var (key, value) in Settings)
         {
             builder.UseSetting(key, value);

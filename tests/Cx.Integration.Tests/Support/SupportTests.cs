@@ -232,11 +232,46 @@ public sealed class SupportTests(DevHostFactory host) : IClassFixture<DevHostFac
             }
         );
         await _admin.WaitForProcessingAsync();
+        async Task<string> Order(string owner, string number, decimal total)
+        {
+            var body =
+                $$"""{"customer":"{{owner}}","number":"{{number}}","items":[{"sku":"A-1","name":"Mug","quantity":1,"unitPrice":{{total}}}],"subtotal":{{total}},"total":{{total}},"currency":"EUR"}""";
+            var created = await (
+                await _admin.PostAsync("content/order", HttpAssertions.Json(body)).ShouldBeAsync(HttpStatusCode.Created)
+            ).ReadObjectAsync();
+            return created["id"]!.GetValue<string>();
+        }
+        var first = await Order(customer, "A-1", 15m);
+        var second = await Order(customer, "A-2", 42.5m);
+        await Order(other, "B-1", 99m);
+        await _admin
+            .SendAsync(
+                new HttpRequestMessage(HttpMethod.Patch, $"content/order/{first}")
+                {
+                    Content = HttpAssertions.Json("""{"status":"shipped"}""", MergePatch),
+                }
+            )
+            .ShouldBeAsync(HttpStatusCode.OK);
 
         var context = await (
             await _agent.GetAsync($"customers/{customer}/support-context").ShouldBeAsync(HttpStatusCode.OK)
         ).ReadObjectAsync();
         Assert.Equal(customer, context["profile"]!["id"]!.GetValue<string>());
+        // The customer's orders only, newest first, with status and totals.
+        Assert.Equal(
+            [(second, "A-2", "pending", 42.5m, "EUR"), (first, "A-1", "shipped", 15m, "EUR")],
+            context["orders"]!
+                .AsArray()
+                .Select(o =>
+                    (
+                        o!["id"]!.GetValue<string>(),
+                        o["number"]!.GetValue<string>(),
+                        o["status"]!.GetValue<string>(),
+                        o["total"]!.GetValue<decimal>(),
+                        o["currency"]!.GetValue<string>()
+                    )
+                )
+        );
         Assert.Equal([open], Ids(context["openTickets"]));
         Assert.Equal([done], Ids(context["pastTickets"]));
         var interaction = Assert.Single(context["interactions"]!.AsArray())!;

@@ -91,6 +91,10 @@ public sealed class WebhookApiTests(WebhookHostFactory host, DevHostFactory stri
                 )
             )
             .ShouldBeAsync(HttpStatusCode.Created);
+        // The secret is protected at rest: a read names it by id and never shows its value.
+        var read = await (await _admin.GetAsync($"webhooks/{key}").ShouldBeAsync(HttpStatusCode.OK)).Content.ReadAsStringAsync();
+        Assert.DoesNotContain(Secret["whsec_".Length..], read, StringComparison.Ordinal);
+        Assert.Equal(Cx.Core.Webhooks.WebhookSecretIds.Of(Secret), JsonNode.Parse(read)!["secrets"]![0]!["id"]!.GetValue<string>());
         var email = $"hook-{Guid.NewGuid():n}@example.com";
         await _admin
             .PostAsync("customers", HttpAssertions.Json($$"""{"email":"{{email}}","name":"Hooked"}"""))
