@@ -11,6 +11,7 @@ using Cx.Benchmarks.Load;
 // Significance runs: dotnet run -c Release --project tests/Cx.Benchmarks -- experiments-significance [--experiments N] [--exposures N]
 // Assignment runs:   dotnet run -c Release --project tests/Cx.Benchmarks -- experiments-assign --url URL --token TOKEN [--units 100000]
 // Notification runs: dotnet run -c Release --project tests/Cx.Benchmarks -- notify-smtp [--rate N] [--seconds N]
+//   and notify-fanout [--customers N] [--channel inbox|smtp]
 // Webhook runs:      dotnet run -c Release --project tests/Cx.Benchmarks -- webhooks-fanout [--changes N] [--subscriptions N]
 // See docs/benchmarks.md for the exact commands and the numbers.
 if (args is ["load", "customers", .. var rest])
@@ -48,6 +49,10 @@ if (args is ["experiments-assign", ..])
 if (args is ["notify-smtp", ..])
 {
     return await Cx.Benchmarks.NotificationLoad.RunAsync(args);
+}
+if (args is ["notify-fanout", ..])
+{
+    return await Cx.Benchmarks.NotificationFanOut.RunAsync(args);
 }
 if (args is ["webhooks-fanout", ..])
 {

@@ -34,6 +34,13 @@ public sealed class NotificationOptions : IValidatableObject
     /// <summary>The key that signs unsubscribe links (at least 32 characters; a secret: app settings or Key Vault).</summary>
     public string? UnsubscribeSecret { get; set; }
 
+    /// <summary>
+    /// Open SMTP connections per server and account, reused across messages: at most this many
+    /// messages are handed to one SMTP server at once per worker.
+    /// </summary>
+    [Range(1, 64)]
+    public int SmtpConnectionsPerChannel { get; set; } = 4;
+
     /// <summary>Trigger documents allowed.</summary>
     [Range(1, 10_000)]
     public int MaxTriggers { get; set; } = 500;

@@ -72,6 +72,20 @@ public sealed class SmtpSink : IAsyncDisposable
         return messages;
     }
 
+    /// <summary>Closes every open SMTP connection, as a server's idle timeout would; returns how many were open.</summary>
+    public async Task<int> DropConnectionsAsync()
+    {
+        await _process.StandardInput.WriteLineAsync("drop");
+        await _process.StandardInput.FlushAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        var line = await _process.StandardOutput.ReadLineAsync(timeout.Token);
+        if (line is null || !line.StartsWith("dropped ", StringComparison.Ordinal))
+        {
+            throw new InvalidOperationException($"The SMTP sink did not drop its connections: {line}");
+        }
+        return int.Parse(line["dropped ".Length..], CultureInfo.InvariantCulture);
+    }
+
     /// <summary>The messages sent to <paramref name="address"/>.</summary>
     public IReadOnlyList<JsonObject> To(string address) =>
         [.. Messages().Where(m => m["to"]!.AsArray().Any(t => t!.GetValue<string>() == address))];

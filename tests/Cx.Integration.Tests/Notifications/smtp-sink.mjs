@@ -2,6 +2,8 @@
 // parses it (npm mailparser) and appends one JSON line per message to the file named by the first
 // argument. It listens on 127.0.0.1 on a free port and prints "listening <port>" once ready.
 // Recipients whose local part starts with "reject" are refused with 550 (a permanent failure).
+// Each line carries the id of the SMTP connection it came on ("connection"). A "drop" line on stdin
+// closes every open connection (as a server's idle timeout would) and prints "dropped <n>".
 import { appendFileSync } from "node:fs";
 import { SMTPServer } from "smtp-server";
 import { simpleParser } from "mailparser";
@@ -38,6 +40,7 @@ const server = new SMTPServer({
             at: Date.now(),
             from: mail.from?.text ?? null,
             to: session.envelope.rcptTo.map((r) => r.address),
+            connection: session.id,
             subject: mail.subject ?? null,
             text: mail.text ?? null,
             headers,
@@ -52,6 +55,23 @@ const server = new SMTPServer({
 server.on("error", (error) => console.error(error.message));
 server.listen(0, "127.0.0.1", () => {
   console.log(`listening ${server.server.address().port}`);
+});
+let input = "";
+process.stdin.setEncoding("utf8");
+process.stdin.on("data", (chunk) => {
+  input += chunk;
+  let newline;
+  while ((newline = input.indexOf("\n")) >= 0) {
+    const command = input.slice(0, newline).trim();
+    input = input.slice(newline + 1);
+    if (command === "drop") {
+      const open = [...server.connections];
+      for (const connection of open) {
+        connection.close();
+      }
+      console.log(`dropped ${open.length}`);
+    }
+  }
 });
 process.stdin.on("end", () => server.close(() => process.exit(0)));
 process.stdin.resume();
