@@ -26,6 +26,7 @@ public static class HttpServiceCollectionExtensions
         services.AddSingleton<ContentEndpoints>();
         services.AddSingleton<Portability.ExportEndpoints>();
         services.AddSingleton<Portability.ImportEndpoints>();
+        services.AddSingleton<Privacy.PrivacyEndpoints>();
         services.AddSingleton<SystemEndpoints>();
         services
             .AddOptions<Security.RateLimitOptions>()
