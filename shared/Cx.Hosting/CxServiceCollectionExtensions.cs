@@ -14,6 +14,7 @@ using Cx.Core.Notifications;
 using Cx.Core.Personalization;
 using Cx.Core.Portability;
 using Cx.Core.Profiles;
+using Cx.Core.Privacy;
 using Cx.Core.Queues;
 using Cx.Core.RateLimiting;
 using Cx.Core.Realtime;
@@ -44,6 +45,7 @@ public static class CxServiceCollectionExtensions
         services.AddSingleton(TimeProvider.System);
         services.AddCxContent(configuration);
         services.AddCxPortability(configuration);
+        services.AddCxPrivacy(configuration);
         services.AddCxIdentity(configuration);
         services.AddOptions<BootstrapOptions>().Bind(configuration.GetSection(BootstrapOptions.Section));
         services.AddCxHttp(configuration);

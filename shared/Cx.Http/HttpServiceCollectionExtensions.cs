@@ -27,6 +27,7 @@ public static class HttpServiceCollectionExtensions
         services.AddSingleton<Portability.ExportEndpoints>();
         services.AddSingleton<Portability.AnalyticsExportEndpoints>();
         services.AddSingleton<Portability.ImportEndpoints>();
+        services.AddSingleton<Privacy.PrivacyEndpoints>();
         services.AddSingleton<SystemEndpoints>();
         services
             .AddOptions<Security.RateLimitOptions>()

@@ -72,6 +72,9 @@ public sealed partial class ContentTypeRegistry(
         return snapshot.GetSchema(key) ?? throw new NotFoundException("Content type", key);
     }
 
+    /// <summary>Every content type and component as the registry holds them now (the same cached snapshot the schemas come from).</summary>
+    public ValueTask<Snapshot> GetDefinitionsAsync(CancellationToken cancellationToken) => GetSnapshotAsync(cancellationToken);
+
     public async ValueTask<DefinitionRecord<ContentType>> GetContentTypeAsync(string key, CancellationToken cancellationToken)
     {
         var snapshot = await GetSnapshotAsync(cancellationToken);

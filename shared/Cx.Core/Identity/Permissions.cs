@@ -76,6 +76,9 @@ public static class Permissions
     /// <summary>Notification triggers, a customer's delivery log and direct sends (admins and marketers).</summary>
     public const string NotificationsManage = "notifications:manage";
 
+    /// <summary>Privacy requests: a customer's access bundle (admins; a customer for their own id).</summary>
+    public const string PrivacyRequests = "privacy:requests";
+
     public const string SelfSuffix = ":self";
 
     public static IReadOnlyList<string> All { get; } =
@@ -106,6 +109,7 @@ public static class Permissions
         TicketsRead,
         TicketsWrite,
         NotificationsManage,
+        PrivacyRequests,
     ];
 
     /// <summary>Permissions an API key may carry (account and key management and dead letters stay with people).</summary>
@@ -156,6 +160,7 @@ public static class Permissions
             Self(EventsWrite),
             Self(EventsRead),
             Self(TicketsRead),
+            Self(PrivacyRequests),
             ContentRead,
         }.ToFrozenSet(StringComparer.Ordinal),
     }.ToFrozenDictionary(StringComparer.Ordinal);

@@ -112,6 +112,7 @@ public sealed class AccessMatrixTests(UnlimitedDevHostFactory host) : IClassFixt
         ["ReplaceEventTypeSettings"] = [Admin, Editor],
         ["DeleteEventType"] = [Admin, Editor],
         ["GetCustomerTimeline"] = [Admin, Marketer, Support, Self],
+        ["GetCustomerPersonalData"] = [Admin, Self],
         ["GetCustomerBehavior"] = [Admin, Marketer, Support, Self],
         // Analytics is for staff who hold analytics:read; journey definitions change with journeys:write.
         ["GetRollups"] = [Admin, Marketer],
