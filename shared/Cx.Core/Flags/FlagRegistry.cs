@@ -248,7 +248,14 @@ public sealed class FlagRegistry(IDocumentStore store, TimeProvider time, IOptio
         var fingerprint = new StringBuilder();
         foreach (var record in records)
         {
-            fingerprint.Append(record.Definition.Key).Append('@').Append(record.Definition.Published?.Version ?? 0).Append('|');
+            // The ETag too: a flag deleted and created again under its key publishes version 1 again.
+            fingerprint
+                .Append(record.Definition.Key)
+                .Append('@')
+                .Append(record.Definition.Published?.Version ?? 0)
+                .Append('/')
+                .Append(record.Document.ETag)
+                .Append('|');
         }
         return new FlagSnapshot(flags, fingerprint.ToString());
     }

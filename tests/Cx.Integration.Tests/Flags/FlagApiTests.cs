@@ -390,6 +390,20 @@ public sealed class FlagApiTests(SegmentsHostFactory host) : IClassFixture<Segme
     }
 
     [Fact]
+    public async Task Should_serve_a_flag_created_again_under_a_deleted_key_as_the_new_flag()
+    {
+        // Same key and same version 1 as the deleted flag: the compiled set must still be rebuilt.
+        var key = Key("again");
+        await CreateAsync(GoldFlag(key));
+        await PublishAsync(key);
+        Assert.Equal("off", (await EvaluateOkAsync(key, """{"targetingKey":"ana"}"""))["variant"]!.GetValue<string>());
+        await _client.DeleteAsync($"flags/{key}").ShouldBeAsync(HttpStatusCode.NoContent);
+        await CreateAsync(GoldFlag(key, fallthrough: "on"));
+        Assert.Equal(1, (await PublishAsync(key))["published"]!["version"]!.GetValue<int>());
+        Assert.Equal("on", (await EvaluateOkAsync(key, """{"targetingKey":"ana"}"""))["variant"]!.GetValue<string>());
+    }
+
+    [Fact]
     public async Task Should_refuse_a_stale_if_match_on_publish()
     {
         var key = Key("etag");
