@@ -13,6 +13,7 @@ public static class PersonalizationServiceCollectionExtensions
         services.AddCxOptions<PersonalizationOptions>(configuration, PersonalizationOptions.Section);
         services.TryAddSingleton(TimeProvider.System);
         services.AddHybridCache();
+        services.TryAddSingleton<Microsoft.Extensions.Caching.Hybrid.IHybridCacheSerializer<CachedBytes>, CachedBytesSerializer>();
         services.TryAddSingleton<ICdnPurger, NoCdnPurger>();
         services.TryAddSingleton<ICacheInvalidationBus, NoCacheInvalidationBus>();
         services.TryAddSingleton<PersonalizationCache>();
