@@ -83,7 +83,12 @@ public static class NotificationFanOut
                 new NotificationTrigger
                 {
                     Key = "bench-vip",
-                    On = new TriggerSource { Kind = TriggerKinds.Segment, Segment = "vip" },
+                    On = new TriggerSource
+                    {
+                        Kind = TriggerKinds.Segment,
+                        Segment = "vip",
+                        Transition = "entered",
+                    },
                     Channels = [channelName],
                     Templates =
                     [

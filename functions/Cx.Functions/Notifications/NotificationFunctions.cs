@@ -88,6 +88,14 @@ public sealed class NotificationFunctions(NotificationEndpoints endpoints)
         CancellationToken cancellationToken
     ) => endpoints.PreviewAsync(request, triggerKey, cancellationToken);
 
+    [Access(Permissions.NotificationsManage)]
+    [Function(nameof(DryRunNotificationTrigger))]
+    public Task<IResult> DryRunNotificationTrigger(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = NotificationRoutes.DryRun)] HttpRequest request,
+        string triggerKey,
+        CancellationToken cancellationToken
+    ) => endpoints.DryRunAsync(request, triggerKey, cancellationToken);
+
     [Access(Permissions.CustomersRead, Self = "customerId")]
     [Function(nameof(GetNotificationPreferences))]
     public Task<IResult> GetNotificationPreferences(

@@ -88,9 +88,27 @@ public sealed class NotificationPreview(
         {
             blocked = "condition: the trigger's condition does not hold for the customer";
         }
-        var language = NotificationWorkHandler.LanguageOf(profile);
         var stored2 = await preferences.ReadAsync(customerId, cancellationToken);
         using var preferenceDocument = stored2 is null ? null : JsonDocument.Parse(stored2.Json);
+        return await RenderAsync(trigger, blocked, model, customerId, profile, preferenceDocument?.RootElement, now);
+    }
+
+    /// <summary>
+    /// Per channel of <paramref name="trigger"/>: the template for the customer's language rendered over
+    /// <paramref name="model"/>, the address, and whether it would go out at <paramref name="now"/>
+    /// (<paramref name="blocked"/>, a missing template or address, the preferences) or why not.
+    /// </summary>
+    public async Task<IReadOnlyList<NotificationPreviewItem>> RenderAsync(
+        NotificationTrigger trigger,
+        string? blocked,
+        Dictionary<string, object?> model,
+        string customerId,
+        JsonElement profile,
+        JsonElement? preferenceDocument,
+        DateTimeOffset now
+    )
+    {
+        var language = NotificationWorkHandler.LanguageOf(profile);
         var items = new List<NotificationPreviewItem>();
         foreach (var channel in trigger.Channels)
         {
@@ -112,7 +130,7 @@ public sealed class NotificationPreview(
                         : null;
                 reason ??= string.IsNullOrWhiteSpace(to) ? $"missing address: the profile has no {field}" : null;
             }
-            if (reason is null && preferenceDocument is not null)
+            if (reason is null && preferenceDocument is { } preferencesJson)
             {
                 var message = new NotificationMessage
                 {
@@ -123,7 +141,7 @@ public sealed class NotificationPreview(
                     Critical = trigger.Critical,
                     Body = body,
                 };
-                reason = NotificationPreferences.Refusal(preferenceDocument.RootElement, message, profile, now);
+                reason = NotificationPreferences.Refusal(preferencesJson, message, profile, now);
             }
             items.Add(new(channel, template.Language, subject, body, to, reason is null, reason));
         }

@@ -24,6 +24,7 @@ public static class NotificationServiceCollectionExtensions
         services.TryAddSingleton<NotificationPreferences>();
         services.TryAddSingleton<NotificationService>();
         services.TryAddSingleton<NotificationPreview>();
+        services.TryAddSingleton<NotificationDryRun>();
         services.TryAddSingleton<NotificationDeadLetters>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IChangeHook, NotificationHook>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IQueueHandler, NotificationWorkHandler>());

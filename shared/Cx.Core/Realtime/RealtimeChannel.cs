@@ -76,7 +76,10 @@ public sealed partial record RealtimeChannel(ChannelKind Kind, string? TypeKey, 
             )
         );
 
-    /// <summary>The channels a stored change is published to (none for containers realtime does not follow).</summary>
+    /// <summary>
+    /// The channels a stored change is published to (none for containers realtime does not follow);
+    /// a customer's in-app inbox messages go to the customer's channel.
+    /// </summary>
     public static IReadOnlyList<RealtimeChannel> Of(ChangeRecord change) =>
         change.Container switch
         {
@@ -85,6 +88,11 @@ public sealed partial record RealtimeChannel(ChannelKind Kind, string? TypeKey, 
                 ? [new(ChannelKind.Entry, change.Type, id), new(ChannelKind.Ticket, null, id)]
                 : [new(ChannelKind.Entry, change.Type, id)],
             Containers.Memberships when KeyPattern().IsMatch(change.PartitionKey) => [new(ChannelKind.Segment, null, change.PartitionKey)],
+            Containers.Notifications
+                when change.Type == Notifications.NotificationLog.InboxType && TryId(change.PartitionKey) is { } owner =>
+            [
+                new(ChannelKind.Customer, null, owner),
+            ],
             _ => [],
         };
 

@@ -7,8 +7,8 @@ using Microsoft.Extensions.Options;
 namespace Cx.Core.Realtime;
 
 /// <summary>
-/// The lifecycle hook behind live updates: each change of a customer document, a content entry or
-/// a segment membership becomes one publication per channel it belongs to (a ticket also reaches
+/// The lifecycle hook behind live updates: each change of a customer document, a content entry,
+/// a segment membership or a customer's inbox message becomes one publication per channel it belongs to (a ticket also reaches
 /// its customer's channel), appended to the durable channel log first (which gives it its offset,
 /// idempotently: a redelivered change gets the publication it already had) and then sent. A
 /// publication carries the after-state as the API serves it (null for a delete); who may read it
@@ -25,7 +25,9 @@ public sealed class RealtimeHook(IChannelLog log, IRealtimePublisher publisher, 
 
     public string Name => HookName;
 
-    public bool Wants(ChangeRecord change) => change.Container is Containers.Customers or Containers.Content or Containers.Memberships;
+    public bool Wants(ChangeRecord change) =>
+        change.Container is Containers.Customers or Containers.Content or Containers.Memberships
+        || (change.Container == Containers.Notifications && change.Type == Notifications.NotificationLog.InboxType);
 
     public async ValueTask HandleAsync(IReadOnlyList<ChangeRecord> changes, CancellationToken cancellationToken)
     {

@@ -24,6 +24,7 @@ public sealed partial class NotificationEndpoints(
     NotificationLog log,
     NotificationPreferences preferences,
     NotificationPreview preview,
+    NotificationDryRun dryRun,
     NotificationDeadLetters deadLetters,
     EntryService entries,
     DefinitionHandler definitions,
@@ -289,6 +290,67 @@ public sealed partial class NotificationEndpoints(
                 )),
             ]),
             NotificationJsonContext.Relaxed.NotificationPreviewView
+        );
+    }
+
+    /// <summary><c>POST notification-triggers/{key}/dry-run</c> <c>{customerId, limit?}</c>: replays a customer's recent causes through the trigger, sending nothing.</summary>
+    public async Task<IResult> DryRunAsync(HttpRequest request, string key, CancellationToken cancellationToken)
+    {
+        QueryParameters.RejectAny(request);
+        CheckKey(key);
+        var body = await RequestBody.ReadObjectAsync(request, httpOptions.Value, cancellationToken);
+        var errors = new List<FieldError>();
+        foreach (var property in body)
+        {
+            if (property.Key is not ("customerId" or "limit"))
+            {
+                errors.Add(new("/" + property.Key, "unknown-property", "The body takes customerId and limit."));
+            }
+        }
+        var customerId = Text(body, "customerId", true, 128, errors);
+        var limit = 20;
+        if (body["limit"] is { } l)
+        {
+            if (
+                l.GetValueKind() != JsonValueKind.Number
+                || !l.AsValue().TryGetValue<int>(out var n)
+                || n is < 1 or > NotificationDryRun.MaxCauses
+            )
+            {
+                errors.Add(new("/limit", "range", $"Must be a whole number 1-{NotificationDryRun.MaxCauses}."));
+            }
+            else
+            {
+                limit = n;
+            }
+        }
+        if (errors.Count > 0)
+        {
+            throw new ValidationException(errors, "The body is not valid.");
+        }
+        var causes = await dryRun.RunAsync(key, customerId!, limit, cancellationToken);
+        return new JsonContractResult<NotificationDryRunView>(
+            new NotificationDryRunView([
+                .. causes.Select(c => new NotificationDryRunCauseView(
+                    c.CauseId,
+                    c.Kind,
+                    c.At,
+                    [
+                        .. c.Channels.Select(ch => new NotificationDryRunChannelView(
+                            ch.Channel,
+                            ch.DeliveryId,
+                            ch.Language,
+                            ch.Subject,
+                            ch.Body,
+                            ch.To,
+                            ch.WouldSend,
+                            ch.Reason,
+                            ch.Logged
+                        )),
+                    ]
+                )),
+            ]),
+            NotificationJsonContext.Relaxed.NotificationDryRunView
         );
     }
 

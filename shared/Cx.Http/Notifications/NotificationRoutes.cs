@@ -49,6 +49,28 @@ public sealed record NotificationDeadLetterView(
     string Reason
 );
 
+/// <summary>A dry run over a customer's history: each past cause, newest first, with what each channel would send.</summary>
+public sealed record NotificationDryRunView(IReadOnlyList<NotificationDryRunCauseView> Causes);
+
+public sealed record NotificationDryRunCauseView(
+    string CauseId,
+    string Kind,
+    DateTimeOffset? At,
+    IReadOnlyList<NotificationDryRunChannelView> Channels
+);
+
+public sealed record NotificationDryRunChannelView(
+    string Channel,
+    string DeliveryId,
+    string? Language,
+    string? Subject,
+    string? Body,
+    string? To,
+    bool WouldSend,
+    string? Reason,
+    string? Logged
+);
+
 /// <summary>A replay's new work item id.</summary>
 public sealed record NotificationReplayView(string MessageId);
 
@@ -59,6 +81,7 @@ public sealed record NotificationReplayView(string MessageId);
 [JsonSerializable(typeof(NotificationPreviewView))]
 [JsonSerializable(typeof(NotificationDeadLettersView))]
 [JsonSerializable(typeof(NotificationReplayView))]
+[JsonSerializable(typeof(NotificationDryRunView))]
 public sealed partial class NotificationJsonContext : JsonSerializerContext
 {
     public static NotificationJsonContext Relaxed { get; } =
@@ -82,6 +105,9 @@ public static class NotificationRoutes
 
     /// <summary><c>POST</c> <c>{customerId, documentId?}</c>: render a trigger for a real customer (nothing is sent).</summary>
     public const string Preview = "v1/notification-triggers/{triggerKey}/preview";
+
+    /// <summary><c>POST</c> <c>{customerId, limit?}</c>: replay a customer's recent causes through a trigger (nothing is sent).</summary>
+    public const string DryRun = "v1/notification-triggers/{triggerKey}/dry-run";
 
     /// <summary><c>GET</c>, <c>PUT</c>: a customer's notification preferences and consent.</summary>
     public const string Preferences = "v1/customers/{customerId}/notification-preferences";
@@ -306,6 +332,31 @@ public static class NotificationRoutes
             },
             new()
             {
+                OperationId = "DryRunNotificationTrigger",
+                Method = "POST",
+                Route = DryRun,
+                Tag = ApiTags.Administration,
+                Summary = "Replay a customer's recent causes through a trigger, sending nothing",
+                Description =
+                    "The customer's recent causes the trigger watches, newest first (timeline events of its type for event and segment "
+                    + "triggers, the customer's entries of its content type for content triggers), each with per channel the delivery id, "
+                    + "the rendering, whether it would be sent now or why not (condition, missing address or template, preference, quiet "
+                    + "hours, cap, already in the delivery log) and the status the delivery log holds for it. Nothing is sent, queued or logged.",
+                Permission = Permissions.NotificationsManage,
+                Parameters = [KeyParameter],
+                RequestBody = new(
+                    ApiSchemaRef.Inline(DryRunSchema),
+                    [RequestBody.Json],
+                    "The customer and how many causes (1-50, default 20)."
+                ),
+                Responses =
+                [
+                    new(200, "The replay.") { Schema = ApiSchemaRef.FromJson(NotificationJsonContext.Default.NotificationDryRunView) },
+                ],
+                Problems = [400, 404, 413, 415],
+            },
+            new()
+            {
                 OperationId = "GetNotificationPreferences",
                 Method = "GET",
                 Route = Preferences,
@@ -451,6 +502,24 @@ public static class NotificationRoutes
             {
                 ["customerId"] = new OpenApiSchema { Type = JsonSchemaType.String, MaxLength = 128 },
                 ["documentId"] = new OpenApiSchema { Type = JsonSchemaType.String, MaxLength = 128 },
+            },
+        };
+
+    private static OpenApiSchema DryRunSchema() =>
+        new()
+        {
+            Type = JsonSchemaType.Object,
+            AdditionalPropertiesAllowed = false,
+            Required = new SortedSet<string>(["customerId"], StringComparer.Ordinal),
+            Properties = new Dictionary<string, IOpenApiSchema>
+            {
+                ["customerId"] = new OpenApiSchema { Type = JsonSchemaType.String, MaxLength = 128 },
+                ["limit"] = new OpenApiSchema
+                {
+                    Type = JsonSchemaType.Integer,
+                    Minimum = "1",
+                    Maximum = "50",
+                },
             },
         };
 

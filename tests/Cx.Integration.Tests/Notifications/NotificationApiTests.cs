@@ -508,6 +508,77 @@ public sealed class NotificationApiTests : IAsyncLifetime
         Assert.Equal("Hi Vera.", welcome["body"]!.GetValue<string>());
     }
 
+    [Fact]
+    public async Task Should_dry_run_a_trigger_over_a_customers_past_events_sending_queueing_and_logging_nothing()
+    {
+        var shopper = await _host.Client.CreateCustomerAsync("dry");
+        await _host.Client.PostEventsAsync($$$"""{"type":"cart_abandoned","customerId":"{{{shopper}}}","properties":{"items":1}}""");
+        await _host.Client.PostEventsAsync($$$"""{"type":"cart_abandoned","customerId":"{{{shopper}}}","properties":{"items":2}}""");
+        await _host.Client.WaitForProcessingAsync();
+        // The trigger is created after the events: they never fired it, so only the dry run renders them.
+        await _host
+            .Client.PostAsync(
+                "notification-triggers",
+                HttpAssertions.Json(
+                    """
+                    {"key":"dry-cart","on":{"kind":"event","eventType":"cart_abandoned"},"channels":["inbox","email"],"topic":"marketing",
+                     "templates":[{"channel":"inbox","subject":"Your cart","body":"{{ event.properties.items }} item(s) are waiting."},
+                                  {"channel":"email","subject":"Your cart","body":"Come back."}]}
+                    """
+                )
+            )
+            .ShouldBeAsync(HttpStatusCode.Created);
+        await _host
+            .Client.PutAsync($"customers/{shopper}/notification-preferences", HttpAssertions.Json("""{"channels":{"email":false}}"""))
+            .ShouldBeAsync(HttpStatusCode.OK);
+
+        var result = await (
+            await _host
+                .Client.PostAsync("notification-triggers/dry-cart/dry-run", HttpAssertions.Json($$"""{"customerId":"{{shopper}}"}"""))
+                .ShouldBeAsync(HttpStatusCode.OK)
+        ).ReadObjectAsync();
+
+        var causes = result["causes"]!.AsArray();
+        Assert.Equal(2, causes.Count);
+        Assert.All(causes, c => Assert.Equal("event", c!["kind"]!.GetValue<string>()));
+        Assert.All(causes, c => Assert.StartsWith("event:", c!["causeId"]!.GetValue<string>(), StringComparison.Ordinal));
+        var inboxes = causes.Select(c => c!["channels"]!.AsArray().Single(ch => ch!["channel"]!.GetValue<string>() == "inbox")!).ToList();
+        Assert.Equal(
+            ["1 item(s) are waiting.", "2 item(s) are waiting."],
+            inboxes.Select(i => i["body"]!.GetValue<string>()).Order(StringComparer.Ordinal)
+        );
+        Assert.All(inboxes, i => Assert.True(i["wouldSend"]!.GetValue<bool>()));
+        Assert.All(inboxes, i => Assert.Null(i["logged"]));
+        Assert.All(inboxes, i => Assert.Matches("^ntf_[0-9a-f]{32}$", i["deliveryId"]!.GetValue<string>()));
+        var email = causes[0]!["channels"]!.AsArray().Single(c => c!["channel"]!.GetValue<string>() == "email")!;
+        Assert.False(email["wouldSend"]!.GetValue<bool>());
+        Assert.Equal("preference: the customer opted out of channel email", email["reason"]!.GetValue<string>());
+
+        // Nothing was sent, queued or logged.
+        Assert.Empty((await _host.Client.GetObjectAsync($"customers/{shopper}/inbox"))["items"]!.AsArray());
+        Assert.Empty((await _host.Client.GetObjectAsync($"customers/{shopper}/notifications"))["items"]!.AsArray());
+        Assert.Equal(0, ActiveQueueMessages());
+        Assert.Empty(_smtp.To($"{shopper}@example.com"));
+
+        // Bad input: every problem with its path; unknown trigger or customer: 404.
+        var problem = await (
+            await _host.Client.PostAsync(
+                "notification-triggers/dry-cart/dry-run",
+                HttpAssertions.Json($$"""{"customerId":"{{shopper}}","limit":0,"since":"yesterday"}""")
+            )
+        ).ShouldBeProblemAsync(HttpStatusCode.BadRequest, "validation-failed");
+        Assert.Equal(["/limit", "/since"], problem.Errors().Select(e => e.Path).Order(StringComparer.Ordinal));
+        await (
+            await _host.Client.PostAsync("notification-triggers/dry-cart/dry-run", HttpAssertions.Json("""{"limit":51}"""))
+        ).ShouldBeProblemAsync(HttpStatusCode.BadRequest, "validation-failed");
+        await (
+            await _host.Client.PostAsync("notification-triggers/nope/dry-run", HttpAssertions.Json($$"""{"customerId":"{{shopper}}"}"""))
+        ).ShouldBeProblemAsync(HttpStatusCode.NotFound, "not-found");
+        await (
+            await _host.Client.PostAsync("notification-triggers/dry-cart/dry-run", HttpAssertions.Json("""{"customerId":"nobody"}"""))
+        ).ShouldBeProblemAsync(HttpStatusCode.NotFound, "not-found");
+    }
+
     private long ActiveQueueMessages()
     {
         using var connection = new SqliteConnection($"Data Source={Path.Combine(_data, "cx.db")};Mode=ReadOnly;Pooling=False");

@@ -226,6 +226,7 @@ public sealed class AccessMatrixTests(UnlimitedDevHostFactory host) : IClassFixt
         ["ListCustomerInbox"] = [Admin, Marketer, Support, Self, ServiceKey],
         ["MarkInboxMessageRead"] = [Admin, Support, Self],
         ["PreviewNotificationTrigger"] = [Admin, Marketer],
+        ["DryRunNotificationTrigger"] = [Admin, Marketer],
         ["GetNotificationPreferences"] = [Admin, Marketer, Support, Self, ServiceKey],
         ["UpdateNotificationPreferences"] = [Admin, Support, Self],
         // The unsubscribe link is anonymous: its HMAC signature is the authorization.
