@@ -24,7 +24,7 @@ public sealed partial class ContentTypeRegistry(
 
     public const string ComponentDocument = "component";
 
-    /// <summary>The content types the product relies on: created at start-up when missing, never deleted.</summary>
+    /// <summary>The content types the product relies on: created at start-up when missing, given new fields when stored without them, never deleted.</summary>
     public static IReadOnlyList<ContentType> BuiltInTypes { get; } =
     [CustomerProfile.ContentType, Analytics.JourneyReports.ContentType, .. Support.SupportModel.Types, .. Orders.OrderModel.Types];
 
@@ -62,6 +62,10 @@ public sealed partial class ContentTypeRegistry(
         if (await EnsureBuiltInAsync(documentType, key, definition, cancellationToken))
         {
             LogBuiltInCreated(logger, documentType, key);
+        }
+        else
+        {
+            await UpgradeBuiltInAsync(documentType, key, definition, cancellationToken);
         }
     }
 
