@@ -26,6 +26,8 @@ public static class HttpServiceCollectionExtensions
         services.AddSingleton<ContentEndpoints>();
         services.AddSingleton<Portability.ExportEndpoints>();
         services.AddSingleton<Portability.AnalyticsExportEndpoints>();
+        services.AddSingleton<Portability.ExportJobEndpoints>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<Cx.Core.Queues.IQueueHandler, Portability.ExportJobHandler>());
         services.AddSingleton<Portability.ImportEndpoints>();
         services.AddSingleton<Privacy.PrivacyEndpoints>();
         services.AddSingleton<SystemEndpoints>();

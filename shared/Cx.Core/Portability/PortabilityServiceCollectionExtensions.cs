@@ -14,6 +14,8 @@ public static class PortabilityServiceCollectionExtensions
         services.TryAddSingleton<ExportService>();
         services.TryAddSingleton<ImportService>();
         services.TryAddSingleton<AnalyticsExportService>();
+        services.TryAddSingleton<ExportJobStore>();
+        services.TryAddSingleton<ExportLinkSigner>();
         return services;
     }
 }

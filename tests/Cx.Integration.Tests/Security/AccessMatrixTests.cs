@@ -54,6 +54,12 @@ public sealed class AccessMatrixTests(UnlimitedDevHostFactory host) : IClassFixt
         ["ExportEntries"] = [Admin, Marketer, Editor, Support, Self, Other, ServiceKey],
         ["ExportEvents"] = [Admin, Marketer, Support],
         ["ExportRollups"] = [Admin, Marketer],
+        ["StartCustomerExportJob"] = [Admin, Marketer, Support, ServiceKey],
+        ["StartEntryExportJob"] = [Admin, Marketer, Editor, Support, Self, Other, ServiceKey],
+        ["StartEventExportJob"] = [Admin, Marketer, Support],
+        ["StartRollupExportJob"] = [Admin, Marketer],
+        ["GetExportJob"] = Authenticated,
+        ["DownloadExportFile"] = Everyone,
         ["ImportCustomers"] = [Admin, Support],
         ["ImportEntries"] = [Admin, Marketer, Editor],
         ["ListContentTypes"] = [Admin, Marketer, Editor],
@@ -334,6 +340,8 @@ public sealed class AccessMatrixTests(UnlimitedDevHostFactory host) : IClassFixt
             ["sourceKey"] = "matrix-source",
             ["triggerKey"] = "matrix-trigger",
             ["messageId"] = "inb_" + new string('0', 32),
+            ["jobId"] = new string('0', 32),
+            ["fileName"] = "part-00001.csv",
         };
         var values = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (System.Text.RegularExpressions.Match match in System.Text.RegularExpressions.Regex.Matches(route, "{([^}:?]+)[^}]*}"))
