@@ -66,6 +66,7 @@ public static class EmbeddedServiceCollectionExtensions
         services.TryAddSingleton<IBehaviorStore, SqliteBehaviorStore>();
         services.TryAddSingleton<IIdentityLinkStore, SqliteIdentityLinkStore>();
         services.TryAddSingleton<ITimelineReader, SqliteTimelineReader>();
+        services.TryAddSingleton<Cx.Core.Privacy.IAnalyticsPseudonymizer, Privacy.SqliteAnalyticsPseudonymizer>();
         services.TryAddSingleton<IRollupReader, SqliteRollupReader>();
         services.TryAddSingleton<IEventOccurrenceReader, SqliteOccurrenceReader>();
         services.TryAddSingleton<Core.Experiments.IExperimentEventReader, Experiments.SqliteExperimentEventReader>();

@@ -6,7 +6,7 @@ using Microsoft.Azure.Functions.Worker;
 
 namespace Cx.Functions.Privacy;
 
-/// <summary>Privacy requests: a customer's access bundle.</summary>
+/// <summary>Privacy requests: a customer's access bundle and erasure.</summary>
 public sealed class PrivacyFunctions(PrivacyEndpoints endpoints)
 {
     [Access(Permissions.PrivacyRequests, Self = "customerId")]
@@ -16,4 +16,12 @@ public sealed class PrivacyFunctions(PrivacyEndpoints endpoints)
         string customerId,
         CancellationToken cancellationToken
     ) => endpoints.GetPersonalDataAsync(request, customerId, cancellationToken);
+
+    [Access(Permissions.PrivacyRequests)]
+    [Function(nameof(EraseCustomerPersonalData))]
+    public Task<IResult> EraseCustomerPersonalData(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = PrivacyRoutes.Erasure)] HttpRequest request,
+        string customerId,
+        CancellationToken cancellationToken
+    ) => endpoints.EraseAsync(request, customerId, cancellationToken);
 }

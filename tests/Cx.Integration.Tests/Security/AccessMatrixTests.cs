@@ -119,6 +119,7 @@ public sealed class AccessMatrixTests(UnlimitedDevHostFactory host) : IClassFixt
         ["DeleteEventType"] = [Admin, Editor],
         ["GetCustomerTimeline"] = [Admin, Marketer, Support, Self],
         ["GetCustomerPersonalData"] = [Admin, Self],
+        ["EraseCustomerPersonalData"] = [Admin],
         ["GetCustomerBehavior"] = [Admin, Marketer, Support, Self],
         // Analytics is for staff who hold analytics:read; journey definitions change with journeys:write.
         ["GetRollups"] = [Admin, Marketer],
