@@ -11,6 +11,9 @@ namespace Cx.Core.Profiles;
 /// </summary>
 public sealed class WriteSignallingDocumentStore(IDocumentStore inner, CustomerListCache listCache) : IDocumentStore
 {
+    /// <summary>The adapter's store this one wraps.</summary>
+    public IDocumentStore Inner => inner;
+
     public ValueTask InitializeAsync(CancellationToken cancellationToken) => inner.InitializeAsync(cancellationToken);
 
     public ValueTask<StoredDocument?> ReadAsync(string container, DocumentKey key, CancellationToken cancellationToken) =>

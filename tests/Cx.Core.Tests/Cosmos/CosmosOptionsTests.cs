@@ -146,7 +146,9 @@ public sealed class CosmosOptionsTests
             }
         );
 
-        Assert.IsType<CosmosDocumentStore>(services.GetRequiredService<IDocumentStore>());
+        // Wrapped so every write expires the customer list cache (ADR 0403).
+        var store = Assert.IsType<Cx.Core.Profiles.WriteSignallingDocumentStore>(services.GetRequiredService<IDocumentStore>());
+        Assert.IsType<CosmosDocumentStore>(store.Inner);
         Assert.IsType<CosmosChangeFeed>(services.GetRequiredService<IChangeFeed>());
     }
 
