@@ -74,6 +74,7 @@ public static class WebhookLoad
             {
                 ["Cx:Storage:Sqlite:Path"] = Path.Combine(data, "cx.db"),
                 ["Cx:Webhooks:AllowPrivateAddresses"] = "true",
+                ["Cx:Webhooks:SecretKeysFolder"] = Path.Combine(data, "webhook-keys"),
                 ["Cx:Queues:BatchSize"] = "64",
             }
         );
