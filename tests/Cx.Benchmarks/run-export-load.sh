@@ -5,6 +5,8 @@
 # the growth of the DevHost's resident memory (highest VmRSS sampled every 50 ms during the
 # export minus VmRSS just before it). The first run seeds (about 1 ms per customer); later runs
 # reuse .data/bench-export without seeding: run twice for numbers free of the seeding's heap.
+# Then, per format, one export job of every customer (POST .../export/jobs, polled every 100 ms
+# until it succeeded): wall time, files, and the same RSS growth (set CX_BENCH_JOBS=0 to skip).
 # usage: tests/Cx.Benchmarks/run-export-load.sh [customers] [formats...]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -62,3 +64,28 @@ done
 for format in "${FORMATS[@]}"; do
   export_once "$format"
 done
+
+job_once() {
+  local format=$1 before peak sampler start location status
+  before=$(rss)
+  echo "$before" > "$DATA/peak"
+  ( while true; do r=$(rss); p=$(cat "$DATA/peak"); [ "$r" -gt "$p" ] && echo "$r" > "$DATA/peak"; sleep 0.05; done ) &
+  sampler=$!
+  start=$(date +%s.%N)
+  location=$(curl -s -D - -o /dev/null -X POST -H "Authorization: Bearer $TOKEN" "$API/customers/export/jobs?format=$format" \
+    | awk 'tolower($1) == "location:" {print $2}' | tr -d '\r')
+  status=queued
+  until [ "$status" = succeeded ] || [ "$status" = failed ]; do
+    sleep 0.1
+    status=$(curl -s -H "Authorization: Bearer $TOKEN" "http://127.0.0.1:$PORT$location" | sed -E 's/.*"status":"([a-z]+)".*/\1/')
+  done
+  kill "$sampler"; wait "$sampler" 2>/dev/null || true
+  peak=$(cat "$DATA/peak")
+  echo "job-$format $status $(echo "$(date +%s.%N) - $start" | bc) s rss_before_kb=$before rss_growth_kb=$((peak - before))"
+}
+
+if [ "${CX_BENCH_JOBS:-1}" != 0 ]; then
+  for format in "${FORMATS[@]}"; do
+    job_once "$format"
+  done
+fi
