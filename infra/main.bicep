@@ -215,6 +215,7 @@ module serviceBus 'app/servicebus.bicep' = {
     workQueueNames: [
       'webhooks'
       'notifications'
+      'exports'
     ]
     logAnalyticsWorkspaceId: logAnalyticsWorkspaceId
   }
