@@ -13,8 +13,8 @@ using Cx.Core.Lifecycle;
 using Cx.Core.Notifications;
 using Cx.Core.Personalization;
 using Cx.Core.Portability;
-using Cx.Core.Profiles;
 using Cx.Core.Privacy;
+using Cx.Core.Profiles;
 using Cx.Core.Queues;
 using Cx.Core.RateLimiting;
 using Cx.Core.Realtime;
@@ -97,10 +97,12 @@ public static class CxServiceCollectionExtensions
                 break;
         }
 
-        services.AddCxCustomerListCache(configuration);
         services.AddHostedService<CxInitializer>();
         if (storage == Providers.Sqlite)
         {
+            // One process owns the SQLite file, so it sees every write; Cosmos DB serves many
+            // instances whose writes another instance's list cache would not see (ADR 0403).
+            services.AddCxCustomerListCache(configuration);
             // Cosmos DB expires logged decisions by ttl; SQLite needs the sweep (ADR 0404).
             services.AddHostedService<DecisionLogExpiry>();
         }
