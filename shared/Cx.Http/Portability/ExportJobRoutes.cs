@@ -114,6 +114,7 @@ public static class ExportJobRoutes
                 new()
                 {
                     OperationId = "DownloadExportFile",
+                    Anonymous = true,
                     Method = "GET",
                     Route = File,
                     Tag = ApiTags.Content,
