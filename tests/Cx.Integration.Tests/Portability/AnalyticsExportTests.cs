@@ -140,7 +140,7 @@ public sealed class AnalyticsExportTests(AnalyticsExportFixture fixture) : IClas
         var response = await _client.GetAsync($"events/export?format=csv&{Range}").ShouldBeAsync(HttpStatusCode.OK);
         Assert.Equal("text/csv", response.Content.Headers.ContentType?.MediaType);
         Assert.Equal("events.csv", response.Content.Headers.ContentDisposition?.FileName?.Trim('"'));
-        var rows = await PythonCsvAsync(await response.Content.ReadAsStringAsync());
+        var rows = await PythonCsv.ReadAsync(await response.Content.ReadAsStringAsync());
         Assert.Equal(
             ["eventId", "type", "customerId", "anonymousId", "timestamp", "receivedAt", "page", "custom", "properties", "cursor"],
             rows[0]
@@ -155,7 +155,7 @@ public sealed class AnalyticsExportTests(AnalyticsExportFixture fixture) : IClas
         Assert.Equal("Say \"hi\", then\nleave", properties["title"]!.GetValue<string>());
         Assert.Equal("hats", properties["category"]!.GetValue<string>());
         // The CSV cursor resumes like the NDJSON one.
-        var rest = await PythonCsvAsync(await _client.GetStringAsync($"events/export?format=csv&{Range}&after={rows[20][9]}"));
+        var rest = await PythonCsv.ReadAsync(await _client.GetStringAsync($"events/export?format=csv&{Range}&after={rows[20][9]}"));
         Assert.Equal(rows.Skip(21).Select(r => r[0]), rest.Skip(1).Select(r => r[0]));
     }
 
@@ -215,7 +215,7 @@ public sealed class AnalyticsExportTests(AnalyticsExportFixture fixture) : IClas
         Assert.All(days, r => Assert.Equal("purchase", S(r, "eventType")));
 
         // CSV in Python's csv module, Parquet in hyparquet: the same counters.
-        var csv = await PythonCsvAsync(await _client.GetStringAsync($"analytics/rollups/export?format=csv&granularity=hour&{Range}"));
+        var csv = await PythonCsv.ReadAsync(await _client.GetStringAsync($"analytics/rollups/export?format=csv&granularity=hour&{Range}"));
         Assert.Equal(["eventType", "granularity", "bucketStart", "breakdown", "name", "value", "count", "sum", "cursor"], csv[0]);
         Assert.Equal(rows.Select(r => S(r, "cursor")), csv.Skip(1).Select(r => r[8]));
         Assert.Equal(
@@ -292,26 +292,5 @@ public sealed class AnalyticsExportTests(AnalyticsExportFixture fixture) : IClas
         var (exit, output, error) = await NodeScript.RunAsync("tests/Cx.Integration.Tests/Portability/read-parquet.mjs", [file]);
         Assert.True(exit == 0, error);
         return JsonNode.Parse(output)!.AsObject();
-    }
-
-    /// <summary>Parses CSV with Python's standard csv module and returns its rows.</summary>
-    private static async Task<List<List<string>>> PythonCsvAsync(string csv)
-    {
-        var start = new ProcessStartInfo("python3")
-        {
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        start.ArgumentList.Add("-c");
-        start.ArgumentList.Add("import csv, io, json, sys; print(json.dumps(list(csv.reader(io.StringIO(sys.stdin.read(), newline='')))))");
-        using var process = Process.Start(start)!;
-        await process.StandardInput.WriteAsync(csv);
-        process.StandardInput.Close();
-        var output = await process.StandardOutput.ReadToEndAsync();
-        var error = await process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        Assert.True(process.ExitCode == 0, error);
-        return JsonSerializer.Deserialize<List<List<string>>>(output)!;
     }
 }

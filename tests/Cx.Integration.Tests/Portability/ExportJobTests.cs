@@ -94,11 +94,11 @@ public sealed class ExportJobTests(ExportJobFixture fixture) : IClassFixture<Exp
             var bytes = await response.Content.ReadAsByteArrayAsync();
             Assert.Equal(file["bytes"]!.GetValue<long>(), bytes.Length);
             Assert.Equal(file["sha256"]!.GetValue<string>(), Convert.ToHexStringLower(SHA256.HashData(bytes)));
-            var rows = await PythonCsvAsync(Encoding.UTF8.GetString(bytes));
+            var rows = await PythonCsv.ReadAsync(Encoding.UTF8.GetString(bytes));
             Assert.Equal("id", rows[0][0]);
             ids.AddRange(rows.Skip(1).Select(r => r[0]));
         }
-        var streamed = await PythonCsvAsync(await _client.GetStringAsync("customers/export?format=csv&filter[id][startsWith]=job-"));
+        var streamed = await PythonCsv.ReadAsync(await _client.GetStringAsync("customers/export?format=csv&filter[id][startsWith]=job-"));
         Assert.Equal(streamed.Skip(1).Select(r => r[0]), ids);
         Assert.Equal(Enumerable.Range(0, 60).Select(i => $"job-{i:D2}"), ids);
     }
@@ -199,27 +199,6 @@ public sealed class ExportJobTests(ExportJobFixture fixture) : IClassFixture<Exp
         );
         await (await _client.GetAsync("exports/not-a-job")).ShouldBeProblemAsync(HttpStatusCode.NotFound, "not-found");
         await (await customer.PostAsync("customers/export/jobs", null)).ShouldBeProblemAsync(HttpStatusCode.Forbidden, "forbidden");
-    }
-
-    /// <summary>Parses CSV with Python's standard csv module and returns its rows.</summary>
-    internal static async Task<List<List<string>>> PythonCsvAsync(string csv)
-    {
-        var start = new ProcessStartInfo("python3")
-        {
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        start.ArgumentList.Add("-c");
-        start.ArgumentList.Add("import csv, io, json, sys; print(json.dumps(list(csv.reader(io.StringIO(sys.stdin.read(), newline='')))))");
-        using var process = Process.Start(start)!;
-        await process.StandardInput.WriteAsync(csv);
-        process.StandardInput.Close();
-        var output = await process.StandardOutput.ReadToEndAsync();
-        var error = await process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        Assert.True(process.ExitCode == 0, error);
-        return JsonSerializer.Deserialize<List<List<string>>>(output)!;
     }
 }
 

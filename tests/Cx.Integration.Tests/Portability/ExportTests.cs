@@ -138,7 +138,7 @@ public sealed class ExportTests(ExportFixture fixture) : IClassFixture<ExportFix
         var csv = await (
             await GetOkAsync("customers/export?format=csv&filter[id][startsWith]=exp-", "text/csv")
         ).Content.ReadAsStringAsync();
-        var rows = await PythonCsvAsync(csv);
+        var rows = await PythonCsv.ReadAsync(csv);
         var header = rows[0];
         Assert.Equal(["id", "schemaVersion", "createdAt", "updatedAt", "email", "name"], header.Take(6));
         Assert.Contains("preferences.language", header);
@@ -210,7 +210,7 @@ public sealed class ExportTests(ExportFixture fixture) : IClassFixture<ExportFix
         const string None = "customers/export?filter[loyaltyTier]=gold&after=exp-99&format=";
         Assert.Empty(JsonNode.Parse(await _client.GetStringAsync(None + "json"))!.AsArray());
         Assert.Equal("", await _client.GetStringAsync(None + "ndjson"));
-        var rows = await PythonCsvAsync(await _client.GetStringAsync(None + "csv"));
+        var rows = await PythonCsv.ReadAsync(await _client.GetStringAsync(None + "csv"));
         Assert.Equal("id", Assert.Single(rows)[0]);
         var file = Path.Combine(fixture.DataDirectory, Guid.NewGuid().ToString("n") + ".parquet");
         await File.WriteAllBytesAsync(file, await _client.GetByteArrayAsync(None + "parquet"));
@@ -291,26 +291,5 @@ public sealed class ExportTests(ExportFixture fixture) : IClassFixture<ExportFix
         using var output = new MemoryStream();
         input.CopyTo(output);
         return output.ToArray();
-    }
-
-    /// <summary>Parses CSV with Python's standard csv module and returns its rows.</summary>
-    private static async Task<List<List<string>>> PythonCsvAsync(string csv)
-    {
-        var start = new ProcessStartInfo("python3")
-        {
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        start.ArgumentList.Add("-c");
-        start.ArgumentList.Add("import csv, io, json, sys; print(json.dumps(list(csv.reader(io.StringIO(sys.stdin.read(), newline='')))))");
-        using var process = Process.Start(start)!;
-        await process.StandardInput.WriteAsync(csv);
-        process.StandardInput.Close();
-        var output = await process.StandardOutput.ReadToEndAsync();
-        var error = await process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        Assert.True(process.ExitCode == 0, error);
-        return JsonSerializer.Deserialize<List<List<string>>>(output)!;
     }
 }
