@@ -103,6 +103,8 @@ public static class CxServiceCollectionExtensions
             // One process owns the SQLite file, so it sees every write; Cosmos DB serves many
             // instances whose writes another instance's list cache would not see (ADR 0403).
             services.AddCxCustomerListCache(configuration);
+            // The same holds for the units' flag exposure documents (ADR 0475).
+            services.AddCxFlagExposureCache(configuration);
             // Cosmos DB expires logged decisions by ttl; SQLite needs the sweep (ADR 0404).
             services.AddHostedService<DecisionLogExpiry>();
         }

@@ -18,8 +18,12 @@ public sealed record FlagSnapshot(FrozenDictionary<string, DefinitionRecord<Flag
 /// stored exposures of units, in the definitions container. Reads are cached like the other
 /// registries. Validation is the caller's (<see cref="FlagService"/>); this class stores.
 /// </summary>
-public sealed class FlagRegistry(IDocumentStore store, TimeProvider time, IOptions<ContentOptions> options)
-    : DefinitionRegistry<FlagSnapshot>(store, time, options)
+public sealed class FlagRegistry(
+    IDocumentStore store,
+    TimeProvider time,
+    IOptions<ContentOptions> options,
+    FlagExposureCache? exposureCache = null
+) : DefinitionRegistry<FlagSnapshot>(store, time, options)
 {
     private static readonly FieldPath FlagField = FieldPath.Parse("flagKey");
     private static readonly FieldPath VersionField = FieldPath.Parse("version");
@@ -126,9 +130,19 @@ public sealed class FlagRegistry(IDocumentStore store, TimeProvider time, IOptio
 
     /// <summary>
     /// The variations a unit was given by rollouts, by flag key, and the ETag of the unit's exposure
-    /// document (null when it has none): one point read.
+    /// document (null when it has none). From <see cref="FlagExposureCache"/> where one is registered
+    /// (SQLite: every write passes through this process), otherwise one point read.
     /// </summary>
-    public async Task<(IReadOnlyDictionary<string, string> Exposures, string? ETag)> ReadExposuresAsync(
+    public Task<(IReadOnlyDictionary<string, string> Exposures, string? ETag)> ReadExposuresAsync(
+        string unitId,
+        CancellationToken cancellationToken
+    ) =>
+        exposureCache is null
+            ? ReadStoredExposuresAsync(unitId, cancellationToken)
+            : exposureCache.GetOrReadAsync(unitId, ReadStoredExposuresAsync, cancellationToken);
+
+    /// <summary>The unit's exposure document as stored now: one point read (its parse cached per ETag).</summary>
+    private async Task<(IReadOnlyDictionary<string, string> Exposures, string? ETag)> ReadStoredExposuresAsync(
         string unitId,
         CancellationToken cancellationToken
     )
@@ -136,9 +150,10 @@ public sealed class FlagRegistry(IDocumentStore store, TimeProvider time, IOptio
         var document = await Store.ReadAsync(Containers.Definitions, ExposureKey(unitId), cancellationToken);
         if (document is null)
         {
-            return (new Dictionary<string, string>(StringComparer.Ordinal), null);
+            return (NoExposures, null);
         }
-        // The same document version (ETag) parses to the same placements: parse each version once.
+        // The same document version (ETag) parses to the same placements: parse each version once
+        // (with the exposure cache, only a unit read again after a write of it gets here).
         if (_parsedExposures.TryGetValue(unitId, out var parsed) && parsed.ETag == document.ETag)
         {
             return (parsed.Exposures, document.ETag);
@@ -159,15 +174,21 @@ public sealed class FlagRegistry(IDocumentStore store, TimeProvider time, IOptio
                 }
             }
         }
-        if (_parsedExposures.Count >= MaxParsedExposures)
+        if (exposureCache is null)
         {
-            _parsedExposures.Clear(); // bounded: the units evaluated most recently fill it again
+            if (_parsedExposures.Count >= MaxParsedExposures)
+            {
+                _parsedExposures.Clear(); // bounded: the units evaluated most recently fill it again
+            }
+            _parsedExposures[unitId] = (document.ETag, exposures);
         }
-        _parsedExposures[unitId] = (document.ETag, exposures);
         return (exposures, document.ETag);
     }
 
-    /// <summary>How many units' parsed exposure documents are kept (each a few KB).</summary>
+    /// <summary>A unit with no exposure document (shared: never written to).</summary>
+    private static readonly IReadOnlyDictionary<string, string> NoExposures = FrozenDictionary<string, string>.Empty;
+
+    /// <summary>How many units' parsed exposure documents are kept without the exposure cache (each a few KB).</summary>
     private const int MaxParsedExposures = 4096;
 
     private readonly System.Collections.Concurrent.ConcurrentDictionary<

@@ -256,6 +256,62 @@ public sealed class OfrepTests(SegmentsHostFactory host) : IClassFixture<Segment
         Assert.Equal((5, "five"), (changed!["value"]!.GetValue<int>(), Text(changed, "variant")));
     }
 
+    /// <summary>
+    /// The exposure cache (ADR 0475) over HTTP: units first evaluated with no exposure document (kept
+    /// in memory as such), then placed by a single evaluation (another request) or by a bulk one, keep
+    /// their variation on the next bulk evaluation after the rollout is lowered to nobody.
+    /// </summary>
+    [Fact]
+    public async Task Should_answer_a_placement_stored_by_another_request_on_the_next_bulk_evaluation()
+    {
+        var key = Key("ofrep-sticky");
+        string Rollout(int coverage) =>
+            $$$$"""
+                {"key":"{{{{key}}}}","name":"Sticky","valueType":"boolean","enabled":true,"offVariation":"off",
+                 "variations":[{"key":"on","value":true},{"key":"off","value":false}],
+                 "fallthrough":{"rollout":{"coverage":{{{{coverage}}}},"weights":[{"variation":"on","weight":10000}]}}}
+                """;
+        async Task RolloutAsync(int coverage)
+        {
+            await _client.PutAsync($"flags/{key}", HttpAssertions.Json(Rollout(coverage))).ShouldBeAsync(HttpStatusCode.OK);
+            await _client.PostAsync($"flags/{key}/publish", null).ShouldBeAsync(HttpStatusCode.OK);
+        }
+        async Task<string> BulkAsync(string unit)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, "../ofrep/v1/evaluate/flags")
+            {
+                Content = HttpAssertions.Json($$$"""{"context":{"targetingKey":"{{{unit}}}"}}"""),
+            };
+            var response = await _client.SendAsync(request).ShouldBeAsync(HttpStatusCode.OK);
+            var flags = (await response.ReadObjectAsync())["flags"]!.AsArray();
+            return Text(flags.Single(f => f!["key"]!.GetValue<string>() == key), "variant")!;
+        }
+        await CreateAndPublishAsync(Rollout(0), key);
+        var bySingle = "sticky-a-" + Guid.NewGuid().ToString("n")[..8];
+        var byBulk = "sticky-b-" + Guid.NewGuid().ToString("n")[..8];
+        foreach (var unit in (string[])[bySingle, byBulk, bySingle, byBulk])
+        {
+            Assert.Equal("off", await BulkAsync(unit)); // nobody is covered yet: no placement of this flag stored
+        }
+
+        await RolloutAsync(10000);
+        var single = await (
+            await _client
+                .PostAsync($"flags/{key}/evaluate", HttpAssertions.Json($$$"""{"context":{"targetingKey":"{{{bySingle}}}"}}"""))
+                .ShouldBeAsync(HttpStatusCode.OK)
+        ).ReadObjectAsync();
+        Assert.Equal(("on", "SPLIT"), (Text(single, "variant"), Text(single, "reason")));
+        Assert.Equal("on", await BulkAsync(byBulk));
+
+        // Nobody is covered any more: both units keep what another request stored, on every later request.
+        await RolloutAsync(0);
+        foreach (var unit in (string[])[bySingle, byBulk, bySingle, byBulk])
+        {
+            Assert.Equal("on", await BulkAsync(unit));
+        }
+        Assert.Equal("off", await BulkAsync("sticky-new-" + Guid.NewGuid().ToString("n")[..8]));
+    }
+
     [Fact]
     public async Task Should_answer_ofrep_failures_as_problem_json_with_the_ofrep_error_code()
     {
