@@ -7,10 +7,29 @@ using Cx.Core.Identity;
 
 namespace Cx.Core.Realtime;
 
-/// <summary>One offline mutation: a JSON merge patch of an entry (or of a customer profile), numbered by the client.</summary>
-public sealed record OfflineMutation(long Counter, string Type, string Id, JsonObject Patch, string? IfMatch);
+/// <summary>What an offline mutation does to its entry.</summary>
+public enum MutationOp
+{
+    /// <summary>A JSON merge patch of an existing entry (the default).</summary>
+    Patch,
 
-/// <summary>What became of one mutation: <c>applied</c> (with the entry's new ETag) or <c>duplicate</c> (applied before).</summary>
+    /// <summary>Creates the entry with the client-chosen id; <see cref="OfflineMutation.Patch"/> is its body.</summary>
+    Create,
+
+    /// <summary>Deletes the entry (with If-Match when the client had an ETag).</summary>
+    Delete,
+}
+
+/// <summary>
+/// One offline mutation, numbered by the client: a JSON merge patch of an entry (or of a customer
+/// profile), a create with a client-chosen id (<see cref="Patch"/> is then the body), or a delete.
+/// </summary>
+public sealed record OfflineMutation(long Counter, string Type, string Id, JsonObject Patch, string? IfMatch)
+{
+    public MutationOp Op { get; init; } = MutationOp.Patch;
+}
+
+/// <summary>What became of one mutation: <c>applied</c> (with the entry's new ETag; null after a delete) or <c>duplicate</c> (applied before).</summary>
 public sealed record MutationOutcome(long Counter, string Status, string? ETag);
 
 /// <summary>A replay's answer: the client's last applied counter (the acknowledgement) and each mutation's outcome.</summary>
@@ -40,7 +59,11 @@ public sealed class MutationConflictException(long counter, long lastApplied, St
 /// entry; the others are applied in order and the counter advanced after each. A mutation whose
 /// If-Match is stale answers 409 with the current entry, unless the entry already holds its
 /// effect (a merge patch applied before a crash that came between the write and the counter):
-/// then it counts as applied. Authorised like the REST writes of the same entries.
+/// then it counts as applied. Creates carry a client-chosen id, so a create replayed after a crash
+/// finds its entry: when the entry holds the create's fields it counts as applied, otherwise (an
+/// entry someone else created with that id) it is the same 409 with the current entry. A delete
+/// whose entry is already gone counts as applied (the effect holds); one with a stale If-Match is
+/// 409 with the current entry. Authorised like the REST writes of the same entries.
 /// </summary>
 public sealed class OfflineReplayService(EntryService entries, ContentTypeRegistry registry, IMutationLedger ledger)
 {
@@ -87,7 +110,56 @@ public sealed class OfflineReplayService(EntryService entries, ContentTypeRegist
         }
     }
 
-    private async Task<string> ApplyAsync(OfflineMutation mutation, long last, CancellationToken cancellationToken)
+    private Task<string?> ApplyAsync(OfflineMutation mutation, long last, CancellationToken cancellationToken) =>
+        mutation.Op switch
+        {
+            MutationOp.Create => CreateAsync(mutation, last, cancellationToken),
+            MutationOp.Delete => DeleteAsync(mutation, last, cancellationToken),
+            _ => PatchAsync(mutation, last, cancellationToken),
+        };
+
+    private async Task<string?> CreateAsync(OfflineMutation mutation, long last, CancellationToken cancellationToken)
+    {
+        var body = (JsonObject)mutation.Patch.DeepClone();
+        body["id"] = mutation.Id;
+        try
+        {
+            return (await entries.CreateAsync(mutation.Type, body, cancellationToken)).ETag;
+        }
+        catch (DocumentExistsException)
+        {
+            var current = await entries.GetAsync(mutation.Type, mutation.Id, cancellationToken);
+            if (HoldsEffect(current, mutation.Patch))
+            {
+                return current.ETag;
+            }
+            throw new MutationConflictException(mutation.Counter, last, current);
+        }
+    }
+
+    private async Task<string?> DeleteAsync(OfflineMutation mutation, long last, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await entries.DeleteAsync(mutation.Type, mutation.Id, mutation.IfMatch, cancellationToken);
+        }
+        catch (NotFoundException)
+        {
+            // Already gone (deleted before a crash that came between the delete and the counter, or by
+            // someone else): the effect holds. An unknown type was refused by AuthorizeAsync already.
+        }
+        catch (PreconditionFailedException)
+        {
+            throw new MutationConflictException(
+                mutation.Counter,
+                last,
+                await entries.GetAsync(mutation.Type, mutation.Id, cancellationToken)
+            );
+        }
+        return null;
+    }
+
+    private async Task<string?> PatchAsync(OfflineMutation mutation, long last, CancellationToken cancellationToken)
     {
         try
         {
@@ -118,6 +190,14 @@ public sealed class OfflineReplayService(EntryService entries, ContentTypeRegist
     {
         if (mutation.Type == Profiles.CustomerProfile.TypeKey)
         {
+            if (mutation.Op == MutationOp.Create && !actor.Has(Permissions.CustomersWrite))
+            {
+                throw new ForbiddenException("Creating customers needs customers:write.");
+            }
+            if (mutation.Op == MutationOp.Delete && !actor.Has(Permissions.CustomersDelete))
+            {
+                throw new ForbiddenException("Deleting customers needs customers:delete.");
+            }
             if (!actor.Can(Permissions.CustomersWrite, mutation.Id))
             {
                 throw new ForbiddenException("Changing this customer needs customers:write, or being that customer.");

@@ -105,15 +105,29 @@ public sealed partial class MutationEndpoints(OfflineReplayService service, IOpt
     {
         if (node is not JsonObject item)
         {
-            errors.Add(new(at, "type", "A mutation is an object: counter, type, id, patch and optionally ifMatch."));
+            errors.Add(new(at, "type", "A mutation is an object: counter, op, type, id, patch or data, and optionally ifMatch."));
             return null;
         }
         var count = errors.Count;
+        var op = MutationOp.Patch;
+        if (item.ContainsKey("op"))
+        {
+            if (item["op"] is JsonValue o && o.GetValueKind() == JsonValueKind.String && Op(o.GetValue<string>()) is { } parsed)
+            {
+                op = parsed;
+            }
+            else
+            {
+                errors.Add(new($"{at}/op", "enum", "op is patch (the default), create or delete."));
+            }
+        }
         foreach (var property in item)
         {
-            if (property.Key is not ("counter" or "type" or "id" or "patch" or "ifMatch"))
+            if (property.Key is not ("counter" or "op" or "type" or "id" or "patch" or "data" or "ifMatch"))
             {
-                errors.Add(new($"{at}/{property.Key}", "unknown-property", "A mutation takes counter, type, id, patch and ifMatch."));
+                errors.Add(
+                    new($"{at}/{property.Key}", "unknown-property", "A mutation takes counter, op, type, id, patch, data and ifMatch.")
+                );
             }
         }
         long counter = 0;
@@ -124,18 +138,60 @@ public sealed partial class MutationEndpoints(OfflineReplayService service, IOpt
             );
         }
         var type = Text(item, "type", at, TypeFormat(), "A content type key (customer for a customer profile).", errors);
-        var id = Text(item, "id", at, IdFormat(), "The entry's id.", errors);
-        if (item["patch"] is not JsonObject patch)
+        var id = Text(item, "id", at, IdFormat(), "The entry's id (chosen by the client for a create).", errors);
+        var (body, other) = op == MutationOp.Create ? ("data", "patch") : ("patch", "data");
+        JsonObject content = [];
+        if (op == MutationOp.Delete)
         {
-            errors.Add(
-                new($"{at}/patch", item.ContainsKey("patch") ? "type" : "required", "Required: patch, a JSON merge patch (an object).")
-            );
-            patch = [];
+            foreach (var name in (string[])["patch", "data"])
+            {
+                if (item.ContainsKey(name))
+                {
+                    errors.Add(new($"{at}/{name}", "not-allowed", "A delete takes no " + name + "."));
+                }
+            }
+        }
+        else
+        {
+            if (item[body] is JsonObject given)
+            {
+                content = given;
+            }
+            else
+            {
+                errors.Add(
+                    new(
+                        $"{at}/{body}",
+                        item.ContainsKey(body) ? "type" : "required",
+                        op == MutationOp.Create
+                            ? "Required: data, the new entry (an object)."
+                            : "Required: patch, a JSON merge patch (an object)."
+                    )
+                );
+            }
+            if (item.ContainsKey(other))
+            {
+                errors.Add(
+                    new($"{at}/{other}", "not-allowed", $"A {(op == MutationOp.Create ? "create" : "patch")} takes {body}, not {other}.")
+                );
+            }
+        }
+        if (
+            op == MutationOp.Create
+            && content["id"] is { } bodyId
+            && !(bodyId.GetValueKind() == JsonValueKind.String && bodyId.GetValue<string>() == id)
+        )
+        {
+            errors.Add(new($"{at}/data/id", "id-mismatch", "The id in data must equal the mutation's id (or be left out)."));
         }
         string? ifMatch = null;
         if (item.ContainsKey("ifMatch"))
         {
-            if (
+            if (op == MutationOp.Create)
+            {
+                errors.Add(new($"{at}/ifMatch", "not-allowed", "A create has no ETag to match."));
+            }
+            else if (
                 item["ifMatch"] is JsonValue m
                 && m.GetValueKind() == JsonValueKind.String
                 && m.GetValue<string>().Trim('"') is { Length: > 0 } tag
@@ -148,8 +204,19 @@ public sealed partial class MutationEndpoints(OfflineReplayService service, IOpt
                 errors.Add(new($"{at}/ifMatch", "type", "ifMatch is the ETag the change was based on, a string."));
             }
         }
-        return errors.Count == count ? new OfflineMutation(counter, type!, id!, (JsonObject)patch.DeepClone(), ifMatch) : null;
+        return errors.Count == count
+            ? new OfflineMutation(counter, type!, id!, (JsonObject)content.DeepClone(), ifMatch) { Op = op }
+            : null;
     }
+
+    private static MutationOp? Op(string value) =>
+        value switch
+        {
+            "patch" => MutationOp.Patch,
+            "create" => MutationOp.Create,
+            "delete" => MutationOp.Delete,
+            _ => null,
+        };
 
     private static string? Text(JsonObject item, string name, string at, Regex format, string what, List<FieldError> errors)
     {

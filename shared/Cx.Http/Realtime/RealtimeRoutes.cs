@@ -1,5 +1,6 @@
 using System.Text.Encodings.Web;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 using Cx.Http.OpenApi;
 using Cx.Http.Requests;
@@ -22,7 +23,7 @@ public sealed record SubscriptionView(
     [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] RawJson? Snapshot
 );
 
-/// <summary>One mutation's outcome: applied (with the entry's new ETag) or duplicate (applied by an earlier replay).</summary>
+/// <summary>One mutation's outcome: applied (with the entry's new ETag; null after a delete) or duplicate (applied by an earlier replay).</summary>
 public sealed record MutationResultView(long Counter, string Status, string? ETag);
 
 /// <summary>A replay's answer: the client's last applied counter (the acknowledgement) and each mutation's outcome.</summary>
@@ -284,11 +285,14 @@ public static class RealtimeRoutes
                 Tag = ApiTags.Realtime,
                 Summary = "Replay a client's offline mutations, each applied exactly once",
                 Description =
-                    "Mutations are JSON merge patches of entries (type customer: a customer profile), numbered by a counter that "
+                    "Mutations are JSON merge patches of entries (type customer: a customer profile), creates with a "
+                    + "client-chosen id (op create, data) or deletes (op delete), numbered by a counter that "
                     + "grows with every mutation of the client. Those at or below the client's last applied counter are "
                     + "acknowledged as duplicates and not applied again; the others are applied in order. The answer's "
                     + "lastApplied is the acknowledgement. A mutation whose ifMatch is stale stops the replay with 409 "
                     + "(mutation-conflict): counter, lastApplied and current (the entry now), so the client can rebase. "
+                    + "A create whose id is taken by an entry without its fields is the same 409; a delete of an entry "
+                    + "already gone counts as applied. "
                     + "Authorised like the REST writes of the same entries.",
                 Permission = AccessAttribute.Authenticated,
                 RequestBody = new(
@@ -314,16 +318,27 @@ public static class RealtimeRoutes
                                                 Format = "int64",
                                                 Minimum = "1",
                                             },
+                                            ["op"] = new OpenApiSchema
+                                            {
+                                                Type = JsonSchemaType.String,
+                                                Enum = [JsonValue.Create("patch"), JsonValue.Create("create"), JsonValue.Create("delete")],
+                                                Description = "patch (the default), create or delete.",
+                                            },
                                             ["type"] = Text("A content type key, or customer.", "^[a-z][a-z0-9_-]{0,63}$"),
                                             ["id"] = Text("The entry's id.", "^[A-Za-z0-9_.-]{1,128}$"),
                                             ["patch"] = new OpenApiSchema
                                             {
                                                 Type = JsonSchemaType.Object,
-                                                Description = "A JSON merge patch (RFC 7396) of the entry.",
+                                                Description = "A JSON merge patch (RFC 7396) of the entry (op patch only).",
+                                            },
+                                            ["data"] = new OpenApiSchema
+                                            {
+                                                Type = JsonSchemaType.Object,
+                                                Description = "The new entry (op create only); its id, if given, equals id.",
                                             },
                                             ["ifMatch"] = Text("The ETag the change was based on (optional)."),
                                         },
-                                        Required = new SortedSet<string>(StringComparer.Ordinal) { "counter", "type", "id", "patch" },
+                                        Required = new SortedSet<string>(StringComparer.Ordinal) { "counter", "type", "id" },
                                         AdditionalPropertiesAllowed = false,
                                     },
                                 },

@@ -237,4 +237,175 @@ public sealed class OfflineReplayTests(RealtimeHostFactory host) : IClassFixture
         Assert.Contains(("pointer", "/clientId", "required"), missing.Errors());
         Assert.Contains(("pointer", "/mutations", "required"), missing.Errors());
     }
+
+    private static JsonObject Create(long counter, string type, string id, JsonObject data) =>
+        new()
+        {
+            ["counter"] = counter,
+            ["op"] = "create",
+            ["type"] = type,
+            ["id"] = id,
+            ["data"] = data,
+        };
+
+    private static JsonObject Delete(long counter, string type, string id, string? ifMatch = null)
+    {
+        var mutation = new JsonObject
+        {
+            ["counter"] = counter,
+            ["op"] = "delete",
+            ["type"] = type,
+            ["id"] = id,
+        };
+        if (ifMatch is not null)
+        {
+            mutation["ifMatch"] = ifMatch;
+        }
+        return mutation;
+    }
+
+    private async Task<JsonObject> ReplayOkAsync(string clientId, params JsonObject[] mutations) =>
+        await (
+            await _admin
+                .PostAsync(
+                    "realtime/mutations",
+                    HttpAssertions.Json(new JsonObject { ["clientId"] = clientId, ["mutations"] = new JsonArray(mutations) })
+                )
+                .ShouldBeAsync(HttpStatusCode.OK)
+        ).ReadObjectAsync();
+
+    private static List<string> Statuses(JsonObject replay) =>
+        [.. replay["results"]!.AsArray().Select(r => r!["status"]!.GetValue<string>())];
+
+    [Fact]
+    public async Task Should_apply_a_create_with_a_client_chosen_id_once_when_replayed_twice()
+    {
+        var (type, _, _) = await CreateEntryAsync();
+        var id = Unique("draft");
+        JsonObject[] queue() =>
+            [Create(1, type, id, new JsonObject { ["title"] = "made offline" }), Mutation(2, type, id, new JsonObject { ["count"] = 2 })];
+
+        var first = await ReplayOkAsync("laptop", queue());
+        Assert.Equal(["applied", "applied"], Statuses(first));
+        Assert.Equal(2, first["lastApplied"]!.GetValue<long>());
+        var second = await ReplayOkAsync("laptop", queue());
+        Assert.Equal(["duplicate", "duplicate"], Statuses(second));
+
+        var entry = await (await _admin.GetAsync($"content/{type}/{id}").ShouldBeAsync(HttpStatusCode.OK)).ReadObjectAsync();
+        Assert.Equal("made offline", entry["title"]!.GetValue<string>());
+        Assert.Equal(2, entry["count"]!.GetValue<int>());
+        var list = await (await _admin.GetAsync($"content/{type}?limit=100").ShouldBeAsync(HttpStatusCode.OK)).ReadObjectAsync();
+        Assert.Single(list["items"]!.AsArray(), e => e!["id"]!.GetValue<string>() == id);
+
+        // A client that lost its acknowledgement (a crash between the write and the counter) sends the
+        // create again under a fresh counter: the entry already holds it, so it counts as applied and
+        // nothing is created twice.
+        var again = await ReplayOkAsync("laptop-restored", Create(1, type, id, new JsonObject { ["title"] = "made offline" }));
+        Assert.Equal(["applied"], Statuses(again));
+        var after = await (await _admin.GetAsync($"content/{type}/{id}")).ReadObjectAsync();
+        Assert.Equal(2, after["count"]!.GetValue<int>());
+    }
+
+    [Fact]
+    public async Task Should_answer_a_create_whose_id_holds_another_entry_with_409_and_the_current_entry()
+    {
+        var (type, id, _) = await CreateEntryAsync();
+        var response = await _admin.PostAsync(
+            "realtime/mutations",
+            HttpAssertions.Json(
+                new JsonObject
+                {
+                    ["clientId"] = "collider",
+                    ["mutations"] = new JsonArray(Create(1, type, id, new JsonObject { ["title"] = "mine" })),
+                }
+            )
+        );
+        var problem = await response.ShouldBeProblemAsync(HttpStatusCode.Conflict, "mutation-conflict");
+        Assert.Equal(1, problem["counter"]!.GetValue<long>());
+        Assert.Equal(0, problem["lastApplied"]!.GetValue<long>());
+        Assert.Equal("start", problem["current"]!["title"]!.GetValue<string>());
+        var entry = await (await _admin.GetAsync($"content/{type}/{id}")).ReadObjectAsync();
+        Assert.Equal("start", entry["title"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task Should_answer_a_delete_with_a_stale_etag_with_409_and_apply_a_fresh_one_once()
+    {
+        var (type, id, etag) = await CreateEntryAsync();
+        var changed = await _admin
+            .PatchAsync($"content/{type}/{id}", HttpAssertions.Json("""{"title":"changed elsewhere"}""", "application/merge-patch+json"))
+            .ShouldBeAsync(HttpStatusCode.OK);
+        var fresh = changed.Headers.ETag!.Tag;
+
+        var stale = await _admin.PostAsync(
+            "realtime/mutations",
+            HttpAssertions.Json(
+                new JsonObject { ["clientId"] = "deleter", ["mutations"] = new JsonArray(Delete(1, type, id, "\"" + etag + "\"")) }
+            )
+        );
+        var problem = await stale.ShouldBeProblemAsync(HttpStatusCode.Conflict, "mutation-conflict");
+        Assert.Equal(0, problem["lastApplied"]!.GetValue<long>());
+        Assert.Equal("changed elsewhere", problem["current"]!["title"]!.GetValue<string>());
+        await _admin.GetAsync($"content/{type}/{id}").ShouldBeAsync(HttpStatusCode.OK);
+
+        // Rebased on the current ETag; replayed twice, applied once.
+        var first = await ReplayOkAsync("deleter", Delete(1, type, id, fresh));
+        Assert.Equal(["applied"], Statuses(first));
+        Assert.Null(first["results"]![0]!["etag"]);
+        var second = await ReplayOkAsync("deleter", Delete(1, type, id, fresh));
+        Assert.Equal(["duplicate"], Statuses(second));
+        await (await _admin.GetAsync($"content/{type}/{id}")).ShouldBeProblemAsync(HttpStatusCode.NotFound, "not-found");
+
+        // Another client deleting what is already gone: the effect holds, so it is applied, not an error.
+        Assert.Equal(["applied"], Statuses(await ReplayOkAsync("other-device", Delete(1, type, id))));
+    }
+
+    [Fact]
+    public async Task Should_answer_bad_creates_and_deletes_with_a_problem_naming_each_field()
+    {
+        var (type, id, _) = await CreateEntryAsync();
+        var body = $$$"""
+            {"clientId":"bad-ops","mutations":[
+              {"counter":1,"op":"move","type":"{{{type}}}","id":"{{{id}}}","patch":{}},
+              {"counter":2,"op":"create","type":"{{{type}}}","id":"new-1","ifMatch":"x","patch":{}},
+              {"counter":3,"op":"create","type":"{{{type}}}","id":"new-2","data":{"id":"other","title":"x"}},
+              {"counter":4,"op":"delete","type":"{{{type}}}","id":"{{{id}}}","patch":{},"data":{}},
+              {"counter":5,"op":7,"type":"{{{type}}}","id":"{{{id}}}"}
+            ]}
+            """;
+        var problem = await (await _admin.PostAsync("realtime/mutations", HttpAssertions.Json(body))).ShouldBeProblemAsync(
+            HttpStatusCode.BadRequest,
+            "validation-failed"
+        );
+        var errors = problem.Errors();
+        Assert.Contains(("pointer", "/mutations/0/op", "enum"), errors);
+        Assert.Contains(("pointer", "/mutations/1/data", "required"), errors);
+        Assert.Contains(("pointer", "/mutations/1/patch", "not-allowed"), errors);
+        Assert.Contains(("pointer", "/mutations/1/ifMatch", "not-allowed"), errors);
+        Assert.Contains(("pointer", "/mutations/2/data/id", "id-mismatch"), errors);
+        Assert.Contains(("pointer", "/mutations/3/patch", "not-allowed"), errors);
+        Assert.Contains(("pointer", "/mutations/3/data", "not-allowed"), errors);
+        Assert.Contains(("pointer", "/mutations/4/op", "enum"), errors);
+
+        // Nothing was applied: the entry is there and unchanged, no entry new-1 or new-2.
+        await _admin.GetAsync($"content/{type}/{id}").ShouldBeAsync(HttpStatusCode.OK);
+        await (await _admin.GetAsync($"content/{type}/new-2")).ShouldBeProblemAsync(HttpStatusCode.NotFound, "not-found");
+        var ack = await ReplayOkAsync("bad-ops");
+        Assert.Equal(0, ack["lastApplied"]!.GetValue<long>());
+    }
+
+    [Fact]
+    public async Task Should_refuse_creating_and_deleting_customers_without_the_permissions()
+    {
+        var customerId = Unique("cust");
+        var customer = host.CreateClientFor(Roles.Customer, customerId);
+        foreach (var mutation in new[] { Delete(1, "customer", customerId), Create(1, "customer", Unique("c"), []) })
+        {
+            var refused = await customer.PostAsync(
+                "realtime/mutations",
+                HttpAssertions.Json(new JsonObject { ["clientId"] = "self", ["mutations"] = new JsonArray(mutation) })
+            );
+            await refused.ShouldBeProblemAsync(HttpStatusCode.Forbidden, "forbidden");
+        }
+    }
 }
