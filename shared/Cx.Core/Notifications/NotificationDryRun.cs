@@ -79,6 +79,10 @@ public sealed class NotificationDryRun(
         foreach (var (item, kind, at) in await CausesAsync(trigger, customerId, limit, cancellationToken))
         {
             var model = NotificationWorkHandler.Model(item, profile);
+            if (trigger.Digest is { } digest)
+            {
+                model = NotificationDigests.SingleItemModel(model, digest, now); // collected into a digest; shown as a digest of one
+            }
             var rendered = await preview.RenderAsync(trigger, blocked, model, customerId, profile, preferenceDocument?.RootElement, now);
             var channels = new List<NotificationDryRunChannel>(rendered.Count);
             foreach (var r in rendered)

@@ -136,6 +136,9 @@ public sealed record NotificationWorkItem
 
     public string? Segment { get; init; }
 
+    /// <summary>A digest's flush (ADR 0461): due when its period ends, it sends one message with the collected items.</summary>
+    public NotificationDigestFlush? Digest { get; init; }
+
     /// <summary>A rendered message held by quiet hours: sent as it is when the item is due.</summary>
     public NotificationMessage? Held { get; init; }
 

@@ -59,6 +59,15 @@ public sealed class NotificationLog(IDocumentStore store)
             ["createdAt"] = now,
             ["updatedAt"] = now,
         };
+        if (message.Digest is { } digest)
+        {
+            document["digest"] = new JsonObject
+            {
+                ["id"] = digest.Id,
+                ["count"] = digest.Count,
+                ["items"] = new JsonArray([.. digest.Items.Select(cause => (JsonNode?)JsonValue.Create(cause))]),
+            };
+        }
         try
         {
             await store.CreateAsync(Container, Write(message.CustomerId, message.DeliveryId, DeliveryType, document), cancellationToken);

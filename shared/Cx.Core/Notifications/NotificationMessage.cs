@@ -31,6 +31,9 @@ public sealed record NotificationMessage
 
     public required string Body { get; init; }
 
+    /// <summary>A digest's message: the digest and the causes it lists (shown in the delivery log).</summary>
+    public NotificationDigestSummary? Digest { get; init; }
+
     /// <summary>The delivery id: <c>ntf_</c> and 32 hexadecimal digits of SHA-256 over the idempotency key and the channel.</summary>
     [System.Text.Json.Serialization.JsonIgnore]
     public string DeliveryId => DeliveryIdOf(IdempotencyKey, Channel);

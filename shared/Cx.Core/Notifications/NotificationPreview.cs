@@ -73,6 +73,10 @@ public sealed class NotificationPreview(
                 model[name] = value;
             }
         }
+        if (trigger.Digest is { } digest)
+        {
+            model = NotificationDigests.SingleItemModel(model, digest, time.GetUtcNow());
+        }
 
         var now = time.GetUtcNow();
         string? blocked = null;

@@ -16,7 +16,8 @@ public static class NotificationSamples
     public static async Task<Dictionary<string, object?>> ModelAsync(
         ContentTypeRegistry registry,
         TriggerSource? on,
-        CancellationToken cancellationToken
+        CancellationToken cancellationToken,
+        NotificationDigest? digest = null
     )
     {
         var model = new Dictionary<string, object?>(StringComparer.Ordinal)
@@ -49,7 +50,10 @@ public static class NotificationSamples
                 model["segment"] = on.Segment;
                 break;
         }
-        return model;
+        // A digest's message reads its items from digest.items[], not document/event/segment.
+        return digest is null
+            ? model
+            : NotificationDigests.SingleItemModel(model, digest, new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
     }
 
     private static Dictionary<string, object?> Entry(ContentSchema schema)

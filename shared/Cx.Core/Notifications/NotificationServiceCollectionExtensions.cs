@@ -23,6 +23,7 @@ public static class NotificationServiceCollectionExtensions
         services.TryAddSingleton<NotificationLog>();
         services.TryAddSingleton<NotificationPreferences>();
         services.TryAddSingleton<NotificationService>();
+        services.TryAddSingleton<NotificationDigests>();
         services.TryAddSingleton<NotificationPreview>();
         services.TryAddSingleton<NotificationDryRun>();
         services.TryAddSingleton<NotificationDeadLetters>();

@@ -28,6 +28,12 @@ public sealed record NotificationTrigger
     /// <summary>How long after the change the send happens (ISO 8601 duration, <c>PT10M</c>); none: at once.</summary>
     public string? Delay { get; init; }
 
+    /// <summary>
+    /// Collect instead of sending at once: the messages of a period, grouped by the customer, the trigger
+    /// and <see cref="NotificationDigest.Keys"/>, go out as ONE message listing them when the period ends.
+    /// </summary>
+    public NotificationDigest? Digest { get; init; }
+
     /// <summary>The channels to send on (names of <c>Cx:Notifications:Channels</c>).</summary>
     public EquatableArray<string> Channels { get; init; }
 
@@ -104,4 +110,21 @@ public sealed record NotificationTemplate
     public string? Subject { get; init; }
 
     public required string Body { get; init; }
+}
+
+/// <summary>
+/// A trigger's digest: the first message for a key opens a digest that collects for <see cref="Period"/>;
+/// then one message is rendered with every collected item (<c>digest.items</c>) and sent.
+/// </summary>
+public sealed record NotificationDigest
+{
+    /// <summary>How long a digest collects after its first item (ISO 8601 duration, <c>PT1H</c>, <c>P1D</c>): 1 second to 31 days.</summary>
+    public required string Period { get; init; }
+
+    /// <summary>
+    /// What the items are grouped by besides the customer and the trigger (always part of the key):
+    /// <c>document.{field}</c> (a top-level field of a content trigger's type), <c>event.type</c>,
+    /// <c>event.properties.{name}</c>, <c>segment</c>. None: one digest per customer and trigger.
+    /// </summary>
+    public EquatableArray<string> Keys { get; init; }
 }

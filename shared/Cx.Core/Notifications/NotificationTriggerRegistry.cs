@@ -163,6 +163,22 @@ public sealed class NotificationTriggerRegistry(
         {
             errors.Add(new("/delay", "duration", "Must be an ISO 8601 duration of at most 90 days (PT10M, P1D)."));
         }
+        if (trigger.Digest is { } digest)
+        {
+            IReadOnlyCollection<string>? fields = null;
+            if (on?.Kind == TriggerKinds.Content && DefinitionRules.IsKey(on.ContentType ?? ""))
+            {
+                try
+                {
+                    fields = [.. (await contentTypes.GetSchemaAsync(on.ContentType!, cancellationToken)).Type.Fields.Select(f => f.Name)];
+                }
+                catch (NotFoundException)
+                {
+                    fields = null; // reported on /on/contentType
+                }
+            }
+            NotificationDigests.Validate(digest, on, fields, errors);
+        }
         if (trigger.Channels.Count == 0)
         {
             errors.Add(new("/channels", "min-items", "Name at least one channel."));
@@ -188,7 +204,7 @@ public sealed class NotificationTriggerRegistry(
         {
             errors.Add(new("/templates", "max-items", $"At most {MaxTemplates} templates."));
         }
-        var model = await NotificationSamples.ModelAsync(contentTypes, trigger.On, cancellationToken);
+        var model = await NotificationSamples.ModelAsync(contentTypes, trigger.On, cancellationToken, trigger.Digest);
         for (var i = 0; i < trigger.Templates.Count; i++)
         {
             var template = trigger.Templates[i];
@@ -329,7 +345,8 @@ public sealed class NotificationTriggerRegistry(
                 }
             }
             var delay = trigger.Delay is { } d && IsoDuration.TryParse(d, out var wait) ? wait : TimeSpan.Zero;
-            compiled[trigger.Key] = new CompiledTrigger(trigger, rule, slots, delay);
+            var period = trigger.Digest is { } digest && IsoDuration.TryParse(digest.Period, out var span) ? span : TimeSpan.Zero;
+            compiled[trigger.Key] = new CompiledTrigger(trigger, rule, slots, delay, period);
         }
         return new Snapshot(byKey, compiled.ToFrozenDictionary(StringComparer.Ordinal), [.. compiled.Values.Where(c => c.Trigger.Enabled)]);
     }
@@ -349,7 +366,13 @@ public static class TriggerKinds
 }
 
 /// <summary>A trigger ready to run: its compiled condition (over the profile) and its delay.</summary>
-public sealed record CompiledTrigger(NotificationTrigger Trigger, CompiledRule? Rule, RuleSlots? Slots, TimeSpan Delay)
+public sealed record CompiledTrigger(
+    NotificationTrigger Trigger,
+    CompiledRule? Rule,
+    RuleSlots? Slots,
+    TimeSpan Delay,
+    TimeSpan DigestPeriod = default
+)
 {
     /// <summary>Whether the condition holds for the profile (true without a condition).</summary>
     public bool Matches(System.Text.Json.JsonElement profile, string customerId, DateTimeOffset now) =>

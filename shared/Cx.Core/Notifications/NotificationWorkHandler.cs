@@ -17,6 +17,7 @@ public sealed class NotificationWorkHandler(
     NotificationTriggerRegistry registry,
     NotificationService service,
     EntryService entries,
+    NotificationDigests digests,
     TimeProvider time
 ) : IQueueHandler
 {
@@ -60,7 +61,46 @@ public sealed class NotificationWorkHandler(
             await SuppressAllAsync(trigger, item, "condition: the trigger's condition does not hold for the customer", cancellationToken);
             return QueueOutcome.Complete;
         }
-        var model = Model(item, profile);
+        if (item.Digest is { } flush)
+        {
+            // The digest's period ended: one message with everything it collected.
+            var (collected, count) = await digests.ItemsAsync(item.CustomerId, flush.Id, cancellationToken);
+            if (collected.Count == 0)
+            {
+                return QueueOutcome.Complete;
+            }
+            var summary = new NotificationDigestSummary
+            {
+                Id = flush.Id,
+                Count = count,
+                Items = new([.. collected.Select(c => c.GetProperty("cause").GetString()!)]),
+            };
+            return await RenderAndSendAsync(
+                trigger,
+                item,
+                NotificationDigests.Model(item, profile, collected, count),
+                profile,
+                summary,
+                cancellationToken
+            );
+        }
+        if (trigger.Digest is not null)
+        {
+            await digests.CollectAsync(compiled, item, cancellationToken);
+            return QueueOutcome.Complete;
+        }
+        return await RenderAndSendAsync(trigger, item, Model(item, profile), profile, null, cancellationToken);
+    }
+
+    private async ValueTask<QueueOutcome> RenderAndSendAsync(
+        NotificationTrigger trigger,
+        NotificationWorkItem item,
+        Dictionary<string, object?> model,
+        JsonElement profile,
+        NotificationDigestSummary? digest,
+        CancellationToken cancellationToken
+    )
+    {
         var language = LanguageOf(profile);
         string? failure = null;
         foreach (var channel in trigger.Channels)
@@ -78,7 +118,13 @@ public sealed class NotificationWorkHandler(
             }
             var subject = template.Subject is null ? null : (await NotificationTemplates.RenderAsync(template.Subject, model)).Trim();
             var body = await NotificationTemplates.RenderAsync(template.Body, model);
-            var result = await service.SendAsync(Message(trigger, item, channel, subject, body), cancellationToken);
+            var result = await service.SendAsync(
+                Message(trigger, item, channel, subject, body) with
+                {
+                    Digest = digest,
+                },
+                cancellationToken
+            );
             if (result.ShouldRetry)
             {
                 failure = $"{channel}: {result.Reason}";

@@ -65,7 +65,13 @@ public sealed class NotificationDeliveryTests : IAsyncLifetime
             notificationOptions,
             _fixture.Registry
         );
-        _handler = new NotificationWorkHandler(triggers, _service, _fixture.Entries, _fixture.Time);
+        _handler = new NotificationWorkHandler(
+            triggers,
+            _service,
+            _fixture.Entries,
+            new NotificationDigests(_fixture.Store, _queue, _fixture.Time),
+            _fixture.Time
+        );
         _consumer = new WorkQueueConsumer(_queue, [_handler], queueOptions, _fixture.Time, NullLogger<WorkQueueConsumer>.Instance);
         _email
             .Setup(e => e.SendAsync(It.IsAny<EmailMessage>(), It.IsAny<NotificationChannelOptions>(), It.IsAny<CancellationToken>()))

@@ -28,6 +28,7 @@ public sealed class NotificationServiceBusTests : IAsyncLifetime
     private SqliteStoreFixture _fixture = null!;
     private NotificationService _service = null!;
     private NotificationWorkHandler _handler = null!;
+    private NotificationTriggerRegistry _triggers = null!;
 
     public async Task InitializeAsync()
     {
@@ -66,14 +67,20 @@ public sealed class NotificationServiceBusTests : IAsyncLifetime
             settings,
             NullLogger<NotificationService>.Instance
         );
-        var triggers = new NotificationTriggerRegistry(
+        _triggers = new NotificationTriggerRegistry(
             _fixture.Store,
             _fixture.Time,
             Options.Create(new ContentOptions { DefinitionCacheSeconds = 0 }),
             settings,
             _fixture.Registry
         );
-        _handler = new NotificationWorkHandler(triggers, _service, _fixture.Entries, _fixture.Time);
+        _handler = new NotificationWorkHandler(
+            _triggers,
+            _service,
+            _fixture.Entries,
+            new NotificationDigests(_fixture.Store, queue, _fixture.Time),
+            _fixture.Time
+        );
         await _fixture.Entries.CreateAsync(
             CustomerProfile.TypeKey,
             JsonNode.Parse("""{"id":"ana","email":"ana@example.com","preferences":{"timeZone":"America/New_York"}}""")!.AsObject(),
@@ -159,6 +166,87 @@ public sealed class NotificationServiceBusTests : IAsyncLifetime
         Assert.Equal(QueueOutcomeKind.Complete, (await _handler.HandleAsync(new Delivery(received), CancellationToken.None)).Kind);
         _email.Verify(
             e => e.SendAsync(It.IsAny<EmailMessage>(), It.IsAny<NotificationChannelOptions>(), It.IsAny<CancellationToken>()),
+            Times.Once
+        );
+    }
+
+    private static Delivery Received(BinaryData body, string messageId, string sessionId, DateTimeOffset at) =>
+        new(
+            ServiceBusModelFactory.ServiceBusReceivedMessage(
+                body: body,
+                messageId: messageId,
+                sessionId: sessionId,
+                deliveryCount: 1,
+                enqueuedTime: at
+            )
+        );
+
+    [Fact]
+    public async Task Should_schedule_a_digests_flush_as_one_service_bus_message_and_send_the_digest_when_received()
+    {
+        await _triggers.CreateAsync(
+            new NotificationTrigger
+            {
+                Key = "order-digest",
+                On = new TriggerSource
+                {
+                    Kind = TriggerKinds.Content,
+                    ContentType = "order",
+                    Change = "created",
+                },
+                Channels = new(["email"]),
+                Critical = true,
+                Digest = new NotificationDigest { Period = "PT1H" },
+                Templates = new([
+                    new NotificationTemplate
+                    {
+                        Channel = "email",
+                        Subject = "{{ digest.count }} orders",
+                        Body = "{% for item in digest.items %}{{ item.document.number }};{% endfor %}",
+                    },
+                ]),
+            },
+            CancellationToken.None
+        );
+        foreach (var number in new[] { "A-1", "A-2" })
+        {
+            var work = new NotificationWorkItem
+            {
+                Trigger = "order-digest",
+                CauseId = "content/ana/" + number + "@1",
+                CustomerId = "ana",
+                Document = JsonNode.Parse($$"""{"customer":"ana","number":"{{number}}"}"""),
+            }.ToQueueMessage(null);
+            var collected = await _handler.HandleAsync(
+                Received(BinaryData.FromBytes(work.Body), work.Id, work.PartitionKey, Start),
+                CancellationToken.None
+            );
+            Assert.Equal(QueueOutcomeKind.Complete, collected.Kind);
+        }
+
+        // One scheduled message for the digest's flush, due when the period ends, in its own session.
+        var flush = Assert.Single(_scheduled);
+        var due = Start + TimeSpan.FromHours(1) + NotificationDigests.FlushGrace;
+        Assert.Equal(due, flush.ScheduledEnqueueTime);
+        Assert.StartsWith("dgs_", flush.SessionId, StringComparison.Ordinal);
+        _email.Verify(
+            e => e.SendAsync(It.IsAny<EmailMessage>(), It.IsAny<NotificationChannelOptions>(), It.IsAny<CancellationToken>()),
+            Times.Never
+        );
+
+        _fixture.Time.SetUtcNow(due);
+        var received = Received(flush.Body, flush.MessageId, flush.SessionId, due);
+        Assert.Equal(QueueOutcomeKind.Complete, (await _handler.HandleAsync(received, CancellationToken.None)).Kind);
+        // Redelivered by Service Bus: the delivery log sends nothing more.
+        Assert.Equal(QueueOutcomeKind.Complete, (await _handler.HandleAsync(received, CancellationToken.None)).Kind);
+
+        _email.Verify(
+            e =>
+                e.SendAsync(
+                    It.Is<EmailMessage>(m => m.Subject == "2 orders" && m.TextBody == "A-1;A-2;"),
+                    It.IsAny<NotificationChannelOptions>(),
+                    It.IsAny<CancellationToken>()
+                ),
             Times.Once
         );
     }
