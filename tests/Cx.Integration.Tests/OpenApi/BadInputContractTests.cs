@@ -223,11 +223,14 @@ public sealed partial class BadInputContractTests(BadInputDevHost host) : IClass
         };
     }
 
-    private async Task<Dictionary<string, string>> PathValuesAsync()
+    private Task<Dictionary<string, string>> PathValuesAsync() => PathValuesAsync(_client);
+
+    /// <summary>A value for each path parameter of the document, of a resource created for the purpose.</summary>
+    internal static async Task<Dictionary<string, string>> PathValuesAsync(HttpClient client)
     {
         var suffix = Guid.NewGuid().ToString("n")[..8];
         async Task<JsonObject> CreateAsync(string path, string json) =>
-            await (await _client.PostAsync(path, HttpAssertions.Json(json)).ShouldBeAsync(HttpStatusCode.Created)).ReadObjectAsync();
+            await (await client.PostAsync(path, HttpAssertions.Json(json)).ShouldBeAsync(HttpStatusCode.Created)).ReadObjectAsync();
         var customer = await CreateAsync("customers", $$"""{"email":"bad-input-{{suffix}}@example.com"}""");
         await CreateAsync(
             "content-types",
@@ -262,10 +265,14 @@ public sealed partial class BadInputContractTests(BadInputDevHost host) : IClass
         };
     }
 
-    private static string Value(Dictionary<string, string> values, Operation operation, string placeholder)
+    private static string Value(Dictionary<string, string> values, Operation operation, string placeholder) =>
+        Value(values, operation.Path, placeholder);
+
+    /// <summary>The value of one path parameter (<c>{name}</c>) of <paramref name="path"/>, or "x" for one with no resource.</summary>
+    internal static string Value(Dictionary<string, string> values, string path, string placeholder)
     {
         var name = placeholder.Trim('{', '}');
-        return name == "typeKey" && operation.Path.Contains("/singles/", StringComparison.Ordinal) ? values["singleTypeKey"]
+        return name == "typeKey" && path.Contains("/singles/", StringComparison.Ordinal) ? values["singleTypeKey"]
             : values.TryGetValue(name, out var value) ? value
             : "x";
     }
