@@ -45,6 +45,7 @@ public static class CxServiceCollectionExtensions
         services.AddSingleton(TimeProvider.System);
         services.AddCxContent(configuration);
         services.AddCxPortability(configuration);
+        Cx.Core.Portability.Snapshots.SnapshotServiceCollectionExtensions.AddCxSnapshots(services, configuration);
         services.AddCxPrivacy(configuration);
         services.AddCxIdentity(configuration);
         services.AddOptions<BootstrapOptions>().Bind(configuration.GetSection(BootstrapOptions.Section));
@@ -91,6 +92,7 @@ public static class CxServiceCollectionExtensions
         {
             case Providers.Sqlite:
                 services.AddCxSqliteStorage(configuration);
+                Cx.Embedded.Portability.Snapshots.SnapshotRegistration.AddCxSqliteSnapshots(services);
                 break;
             case Providers.Cosmos:
                 services.AddCxCosmosStorage(configuration);

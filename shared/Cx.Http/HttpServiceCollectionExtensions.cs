@@ -29,6 +29,7 @@ public static class HttpServiceCollectionExtensions
         services.AddSingleton<Portability.ExportJobEndpoints>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<Cx.Core.Queues.IQueueHandler, Portability.ExportJobHandler>());
         services.AddSingleton<Portability.ImportEndpoints>();
+        services.AddSingleton<Portability.Snapshots.SnapshotEndpoints>();
         services.AddSingleton<Privacy.PrivacyEndpoints>();
         services.AddSingleton<SystemEndpoints>();
         services

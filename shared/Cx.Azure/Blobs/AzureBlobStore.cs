@@ -88,6 +88,12 @@ public sealed class AzureBlobStore(BlobServiceClient service) : IBlobStore
         }
     }
 
+    public async ValueTask DeleteAsync(string container, string name, CancellationToken cancellationToken)
+    {
+        var client = await ContainerAsync(container, cancellationToken);
+        await client.GetBlobClient(name).DeleteIfExistsAsync(cancellationToken: cancellationToken);
+    }
+
     private Task<BlobContainerClient> ContainerAsync(string name, CancellationToken cancellationToken) =>
         _containers.GetOrAdd(
             name,

@@ -20,4 +20,7 @@ public interface IBlobStore
 
     /// <summary>Blobs whose names start with <paramref name="prefix"/>, in name order.</summary>
     IAsyncEnumerable<StoredBlob> ListAsync(string container, string prefix, CancellationToken cancellationToken);
+
+    /// <summary>Deletes a blob; nothing happens when it does not exist (snapshot retention uses it).</summary>
+    ValueTask DeleteAsync(string container, string name, CancellationToken cancellationToken);
 }

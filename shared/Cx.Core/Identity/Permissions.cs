@@ -79,6 +79,9 @@ public static class Permissions
     /// <summary>Privacy requests: a customer's access bundle (admins; a customer for their own id).</summary>
     public const string PrivacyRequests = "privacy:requests";
 
+    /// <summary>Store snapshots: start one, list them, read a manifest (admins).</summary>
+    public const string SnapshotsManage = "snapshots:manage";
+
     public const string SelfSuffix = ":self";
 
     public static IReadOnlyList<string> All { get; } =
@@ -110,6 +113,7 @@ public static class Permissions
         TicketsWrite,
         NotificationsManage,
         PrivacyRequests,
+        SnapshotsManage,
     ];
 
     /// <summary>Permissions an API key may carry (account and key management and dead letters stay with people).</summary>

@@ -85,6 +85,27 @@ public sealed class LocalBlobStore : IBlobStore
         }
     }
 
+    public ValueTask DeleteAsync(string container, string name, CancellationToken cancellationToken)
+    {
+        var path = PathOf(container, name);
+        File.Delete(path);
+        // Empty folders left behind go too, up to the container's.
+        var root = PathOf(container, "").TrimEnd(System.IO.Path.DirectorySeparatorChar);
+        for (
+            var folder = System.IO.Path.GetDirectoryName(path);
+            folder is not null && folder.Length > root.Length;
+            folder = System.IO.Path.GetDirectoryName(folder)
+        )
+        {
+            if (!Directory.Exists(folder) || Directory.EnumerateFileSystemEntries(folder).Any())
+            {
+                break;
+            }
+            Directory.Delete(folder);
+        }
+        return ValueTask.CompletedTask;
+    }
+
     private string PathOf(string container, string name)
     {
         if (!IsSafe(container) || name.Split('/').Any(s => s is "." or ".." || s.Contains('\\')) || name.StartsWith('/'))

@@ -24,6 +24,7 @@ public sealed class LocalSettingsSampleTests
     [
         typeof(ContentOptions),
         typeof(Cx.Core.Portability.PortabilityOptions),
+        typeof(Cx.Core.Portability.Snapshots.SnapshotOptions),
         typeof(Cx.Core.Privacy.PrivacyOptions),
         typeof(HttpOptions),
         typeof(SqliteOptions),

@@ -61,6 +61,10 @@ public sealed class AccessMatrixTests(UnlimitedDevHostFactory host) : IClassFixt
         ["GetExportJob"] = Authenticated,
         ["DownloadExportFile"] = Everyone,
         ["ImportCustomers"] = [Admin, Support],
+        // Store snapshots (ADR 0444): snapshots:manage, admins only.
+        ["StartSnapshot"] = [Admin],
+        ["ListSnapshots"] = [Admin],
+        ["GetSnapshot"] = [Admin],
         ["ImportEntries"] = [Admin, Marketer, Editor],
         ["ListContentTypes"] = [Admin, Marketer, Editor],
         ["GetContentType"] = [Admin, Marketer, Editor],
@@ -343,6 +347,7 @@ public sealed class AccessMatrixTests(UnlimitedDevHostFactory host) : IClassFixt
             ["messageId"] = "inb_" + new string('0', 32),
             ["jobId"] = new string('0', 32),
             ["fileName"] = "part-00001.csv",
+            ["snapshotId"] = "snap-matrix",
         };
         var values = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (System.Text.RegularExpressions.Match match in System.Text.RegularExpressions.Regex.Matches(route, "{([^}:?]+)[^}]*}"))
