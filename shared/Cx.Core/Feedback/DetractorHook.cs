@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Cx.Core.Documents;
 using Cx.Core.Lifecycle;
+using Cx.Core.Profiles;
 using Cx.Core.Support;
 
 namespace Cx.Core.Feedback;
@@ -10,9 +11,11 @@ namespace Cx.Core.Feedback;
 /// The lifecycle hook that opens a ticket for a detractor: each new <c>feedback</c> entry with NPS
 /// 0-6 becomes a high-priority ticket of that customer, within the dispatcher's poll (well under a
 /// minute). The ticket's id comes from the feedback's, so a change handed over again, or a later change of the entry (its scoring), opens nothing new and
-/// leaves an agent's edits of the ticket alone.
+/// leaves an agent's edits of the ticket alone. A change handed over after the customer was erased
+/// (their profile is gone; an anonymised entry names a pseudonym that has none) opens nothing: the
+/// change still carries the feedback as it was, and a ticket would bring the erased text back.
 /// </summary>
-public sealed class DetractorHook(SupportService support) : IChangeHook
+public sealed class DetractorHook(SupportService support, IDocumentStore store) : IChangeHook
 {
     public const string HookName = "feedback-detractors";
 
@@ -44,7 +47,7 @@ public sealed class DetractorHook(SupportService support) : IChangeHook
                 customer = root.TryGetProperty("customer", out var c) ? c.GetString() : null;
                 text = root.TryGetProperty("text", out var t) && t.ValueKind == JsonValueKind.String ? t.GetString() : null;
             }
-            if (customer is null)
+            if (customer is null || !await CustomerExistsAsync(customer, cancellationToken))
             {
                 continue;
             }
@@ -66,4 +69,8 @@ public sealed class DetractorHook(SupportService support) : IChangeHook
             await support.SyncTicketAsync(customer, ticketId, System, change.Id, fields, cancellationToken, createOnly: true);
         }
     }
+
+    private async ValueTask<bool> CustomerExistsAsync(string customerId, CancellationToken cancellationToken) =>
+        await store.ReadAsync(Containers.Customers, new DocumentKey(customerId, customerId), cancellationToken)
+            is { Type: CustomerProfile.TypeKey };
 }

@@ -11,7 +11,9 @@ namespace Cx.Embedded.Analytics;
 /// <item><c>facts</c>: every distinct event, appended in processing order (so its pages are
 /// written sequentially), with one unique index on (subject, 128-bit idempotency key) that is at
 /// once the durable seen-ids store (kept for the fact retention) and the per-customer access
-/// path of exact rolling windows and timelines, and an index by (type, time) for bulk queries;</item>
+/// path of exact rolling windows, an index by (subject, time, key) that hands a customer's timeline
+/// and access request out newest first a page at a time without sorting (ADR 0449; created on
+/// start-up for a file made before it), and an index by (type, time) for bulk queries;</item>
 /// <item><c>rollups</c>: counters by (type, granularity, breakdown, name, bucket, value), sums exact to 4 decimals;</item>
 /// <item><c>blocks</c>: packed (subject, time) occurrences per type and UTC hour, for funnels and journeys;</item>
 /// <item><c>subjects</c>/<c>event_types</c>: interned ids (<see cref="AnalyticsIds"/>); <c>aliases</c>: anonymous → customer links;</item>
@@ -39,6 +41,7 @@ public sealed class AnalyticsDatabase : IDisposable
         );
         CREATE UNIQUE INDEX IF NOT EXISTS ux_facts_subject_key ON facts(sid, k);
         CREATE INDEX IF NOT EXISTS ix_facts_tid_ts ON facts(tid, ts);
+        CREATE INDEX IF NOT EXISTS ix_facts_sid_ts ON facts(sid, ts, k);
         CREATE TABLE IF NOT EXISTS rollups (
             tid INTEGER NOT NULL,
             g INTEGER NOT NULL,

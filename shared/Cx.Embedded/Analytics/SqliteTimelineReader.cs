@@ -8,7 +8,9 @@ namespace Cx.Embedded.Analytics;
 /// <summary>
 /// A customer's events, newest first, from the facts of the embedded analytics store
 /// (<see cref="ITimelineReader"/>): their own and those of the anonymous ids merged into them,
-/// through the subject index, paged by (time, idempotency key).
+/// paged by (time, idempotency key). Each subject's page is read in order from the (subject, time,
+/// key) index (ADR 0449): at most limit + 1 rows a subject, then merged, so a page costs the same
+/// whether the customer has a hundred events or a hundred thousand (no sort of all their facts).
 /// </summary>
 public sealed class SqliteTimelineReader(AnalyticsDatabase database) : ITimelineReader
 {
@@ -29,25 +31,7 @@ public sealed class SqliteTimelineReader(AnalyticsDatabase database) : ITimeline
             {
                 return new TimelinePage([], null);
             }
-            var sql = new StringBuilder(
-                "SELECT f.ts, f.k, f.id, t.type, s.subject, f.rt, f.page, f.custom, f.props FROM facts f "
-                    + "JOIN event_types t ON t.tid = f.tid JOIN subjects s ON s.sid = f.sid WHERE f.sid IN ("
-            );
-            for (var i = 0; i < sids.Count; i++)
-            {
-                sql.Append(i == 0 ? "" : ", ").Append(CultureInfo.InvariantCulture, $"$s{i}");
-            }
-            sql.Append(')');
-            if (tid is not null)
-            {
-                sql.Append(" AND f.tid = $tid");
-            }
-            if (after is not null)
-            {
-                sql.Append(" AND (f.ts < $ts OR (f.ts = $ts AND f.k < $k))");
-            }
-            sql.Append(" ORDER BY f.ts DESC, f.k DESC LIMIT $limit");
-            var command = session.Command(sql.ToString());
+            var command = session.Command(PageSql(sids.Count, tid is not null, after is not null));
             for (var i = 0; i < sids.Count; i++)
             {
                 command.Parameters.AddWithValue($"$s{i}", sids[i]);
@@ -93,5 +77,37 @@ public sealed class SqliteTimelineReader(AnalyticsDatabase database) : ITimeline
             }
             return new TimelinePage(items, next);
         });
+    }
+
+    /// <summary>
+    /// One page: for each subject, the first limit + 1 fact rows after the position, walked in index
+    /// order (descending); then those few rows joined and merged. The position is a row value, so
+    /// SQLite seeks the index to it instead of filtering the subject's rows one by one.
+    /// </summary>
+    internal static string PageSql(int subjects, bool byType, bool after)
+    {
+        var sql = new StringBuilder("SELECT f.ts, f.k, f.id, t.type, s.subject, f.rt, f.page, f.custom, f.props FROM (");
+        for (var i = 0; i < subjects; i++)
+        {
+            sql.Append(i == 0 ? "" : " UNION ALL ")
+                .Append(
+                    CultureInfo.InvariantCulture,
+                    $"SELECT seq FROM (SELECT seq FROM facts INDEXED BY ix_facts_sid_ts WHERE sid = $s{i}"
+                );
+            if (byType)
+            {
+                sql.Append(" AND tid = $tid");
+            }
+            if (after)
+            {
+                sql.Append(" AND (ts, k) < ($ts, $k)");
+            }
+            sql.Append(" ORDER BY ts DESC, k DESC LIMIT $limit)");
+        }
+        sql.Append(
+            ") p JOIN facts f ON f.seq = p.seq JOIN event_types t ON t.tid = f.tid JOIN subjects s ON s.sid = f.sid "
+                + "ORDER BY f.ts DESC, f.k DESC LIMIT $limit"
+        );
+        return sql.ToString();
     }
 }

@@ -18,7 +18,9 @@ namespace Cx.Http.Portability;
 /// <see cref="PortabilityOptions.ExportJobPartRows"/> rows after the job's resume key into one file,
 /// saves the file, then the job (with the new resume key), then enqueues the next file. A message
 /// delivered again after a crash rewrites the same file from the same key, or finds it recorded and
-/// only enqueues the next: the job resumes after a restart and never holds a lease for long.
+/// only enqueues the next: the job resumes after a restart and never holds a lease for long. A step
+/// that fails with an unexpected error is retried by the queue's policy; when the last attempt fails
+/// too, the job ends <c>failed</c> with the reason and the message is dead-lettered.
 /// </summary>
 public sealed class ExportJobHandler(
     ExportEndpoints entryExports,
@@ -60,6 +62,33 @@ public sealed class ExportJobHandler(
         {
             return QueueOutcome.Complete;
         }
+        try
+        {
+            return await WritePartAsync(job, part, cancellationToken);
+        }
+        catch (Exception e) when (e is not OperationCanceledException && delivery.Attempt >= RetryPolicy.MaxAttempts)
+        {
+            // The last attempt failed too: the job ends failed with the reason instead of staying running,
+            // and the message goes to the dead letters for an operator.
+            var reason = $"File {part} failed after {delivery.Attempt} attempts: {e.Message}";
+            var now = time.GetUtcNow();
+            await jobs.SaveAsync(
+                job with
+                {
+                    Status = ExportJobStatus.Failed,
+                    Error = reason,
+                    UpdatedAt = now,
+                    CompletedAt = now,
+                },
+                cancellationToken
+            );
+            return QueueOutcome.DeadLetter(reason);
+        }
+    }
+
+    /// <summary>Writes file <paramref name="part"/> of the job, saves the job and asks for the next file.</summary>
+    private async Task<QueueOutcome> WritePartAsync(ExportJob job, int part, CancellationToken cancellationToken)
+    {
         PlannedExport planned;
         try
         {
