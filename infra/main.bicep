@@ -313,6 +313,9 @@ var appSettings = {
   SignalR__endpoint: signalR.outputs.endpoint
   SignalR__credential: 'managedidentity'
   SignalR__clientId: identityClientId
+  // Realtime through SignalR Service with the app's identity (AuthType=azure.msi; no access key).
+  Cx__Realtime__Provider: 'SignalRService'
+  Cx__Realtime__SignalR__ConnectionString: 'Endpoint=${signalR.outputs.endpoint};AuthType=azure.msi;ClientId=${identityClientId};Version=1.0;'
   // The experiment significance timer (NCRONTAB, seconds first); its trigger reads this setting.
   Cx__Experiments__SignificanceSchedule: '0 0 3 * * *'
 }

@@ -157,6 +157,12 @@ resource signalRAppServerRole 'Microsoft.Authorization/roleDefinitions@2022-04-0
   name: '420fcaa2-552c-430f-98ca-3264be4806c7'
 }
 
+@description('SignalR REST API Owner')
+resource signalRRestApiOwnerRole 'Microsoft.Authorization/roleDefinitions@2022-04-01' existing = {
+  scope: subscription()
+  name: 'fd53cd77-2268-407a-8f46-7e7863d0f521'
+}
+
 @description('Key Vault Secrets User')
 resource keyVaultSecretsUserRole 'Microsoft.Authorization/roleDefinitions@2022-04-01' existing = {
   scope: subscription()
@@ -286,6 +292,20 @@ resource signalRAppServer 'Microsoft.Authorization/roleAssignments@2022-04-01' =
       principalId: p.isApp ? identity.properties.principalId : principalId
       principalType: p.type
       roleDefinitionId: signalRAppServerRole.id
+    }
+  }
+]
+
+// SignalR Service in serverless mode also calls the data-plane REST API (send to groups, add to
+// groups, close a revoked user's connections), which App Server alone does not cover.
+resource signalRRestApiOwner 'Microsoft.Authorization/roleAssignments@2022-04-01' = [
+  for p in principals: {
+    scope: signalR
+    name: guid(signalR.id, p.key, signalRRestApiOwnerRole.id)
+    properties: {
+      principalId: p.isApp ? identity.properties.principalId : principalId
+      principalType: p.type
+      roleDefinitionId: signalRRestApiOwnerRole.id
     }
   }
 ]

@@ -27,10 +27,20 @@ public static class AzureServiceCollectionExtensions
             .ValidateDataAnnotations()
             .Validate(
                 o => TryParse(o.ConnectionString),
-                "Cx:Realtime:SignalR:ConnectionString needs Endpoint=https://... and an AccessKey."
+                "Cx:Realtime:SignalR:ConnectionString needs Endpoint=https://... and an AccessKey, or AuthType=azure.msi."
             )
             .ValidateOnStart();
-        services.Replace(ServiceDescriptor.Singleton<Core.Realtime.IRealtimePublisher, SignalR.SignalRServicePublisher>());
+        services.TryAddSingleton(sp => new SignalR.SignalRServicePublisher(
+            sp.GetRequiredService<IOptions<SignalR.SignalRServiceOptions>>(),
+            sp.GetRequiredService<IOptions<Core.Realtime.RealtimeOptions>>(),
+            sp.GetService<TimeProvider>() ?? TimeProvider.System
+        ));
+        services.Replace(
+            ServiceDescriptor.Singleton<Core.Realtime.IRealtimePublisher>(sp => sp.GetRequiredService<SignalR.SignalRServicePublisher>())
+        );
+        // Revocation-close: the service holds the connections, so revocations close them through its REST API.
+        services.TryAddSingleton<Core.Realtime.IRealtimeConnectionCloser>(sp => sp.GetRequiredService<SignalR.SignalRServicePublisher>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<Core.Lifecycle.IChangeHook, Core.Realtime.RealtimeRevocationHook>());
         return services;
     }
 

@@ -26,11 +26,11 @@ public sealed class HubPublisher(
 
     public static string HubPath(string hubName) => "/realtime/" + hubName;
 
-    public NegotiateResult Negotiate(RealtimeUser user, Uri requestBase)
+    public ValueTask<NegotiateResult> NegotiateAsync(RealtimeUser user, Uri requestBase, CancellationToken cancellationToken)
     {
         var url = new Uri(requestBase, HubPath(options.Value.Hub)).ToString();
         var token = RealtimeTokens.Create(AccessKey, url, user, time.GetUtcNow(), TimeSpan.FromMinutes(options.Value.AccessTokenMinutes));
-        return new NegotiateResult(url, token);
+        return ValueTask.FromResult(new NegotiateResult(url, token));
     }
 
     public async ValueTask PublishAsync(IReadOnlyList<ChannelPublication> publications, CancellationToken cancellationToken)

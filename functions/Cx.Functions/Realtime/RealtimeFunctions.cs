@@ -10,9 +10,10 @@ public sealed class RealtimeFunctions(RealtimeEndpoints endpoints, MutationEndpo
 {
     [Access(AccessAttribute.Authenticated)]
     [Function(nameof(NegotiateRealtime))]
-    public IResult NegotiateRealtime(
-        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = RealtimeRoutes.Negotiate)] HttpRequest request
-    ) => endpoints.Negotiate(request);
+    public Task<IResult> NegotiateRealtime(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = RealtimeRoutes.Negotiate)] HttpRequest request,
+        CancellationToken cancellationToken
+    ) => endpoints.NegotiateAsync(request, cancellationToken);
 
     [Access(AccessAttribute.Authenticated)]
     [Function(nameof(SubscribeRealtime))]

@@ -13,7 +13,7 @@ public sealed record NegotiateResult(string Url, string AccessToken);
 public interface IRealtimePublisher
 {
     /// <summary>The connection URL and access token for <paramref name="user"/>; <paramref name="requestBase"/> is the scheme and host the client called.</summary>
-    NegotiateResult Negotiate(RealtimeUser user, Uri requestBase);
+    ValueTask<NegotiateResult> NegotiateAsync(RealtimeUser user, Uri requestBase, CancellationToken cancellationToken);
 
     /// <summary>Sends publications to their channels' groups, in order.</summary>
     ValueTask PublishAsync(IReadOnlyList<ChannelPublication> publications, CancellationToken cancellationToken);

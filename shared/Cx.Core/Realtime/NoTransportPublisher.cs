@@ -15,7 +15,8 @@ public sealed class NoTransportPublisher : IRealtimePublisher
             "This host runs no realtime hub: use the DevHost, or set Cx:Realtime:Provider to SignalRService with Cx:Realtime:SignalR settings."
         );
 
-    public NegotiateResult Negotiate(RealtimeUser user, Uri requestBase) => throw Unavailable();
+    public ValueTask<NegotiateResult> NegotiateAsync(RealtimeUser user, Uri requestBase, CancellationToken cancellationToken) =>
+        throw Unavailable();
 
     public ValueTask PublishAsync(IReadOnlyList<ChannelPublication> publications, CancellationToken cancellationToken) =>
         ValueTask.CompletedTask;

@@ -37,7 +37,8 @@ public sealed class RealtimeService(
     /// <summary>The realtime user id of an actor (SignalR's user identifier): kind and subject.</summary>
     public static RealtimeUser UserOf(Actor actor) => new(actor.Describe(), actor.SessionId);
 
-    public NegotiateResult Negotiate(Actor actor, Uri requestBase) => publisher.Negotiate(UserOf(actor), requestBase);
+    public ValueTask<NegotiateResult> NegotiateAsync(Actor actor, Uri requestBase, CancellationToken cancellationToken) =>
+        publisher.NegotiateAsync(UserOf(actor), requestBase, cancellationToken);
 
     public async Task<SubscribeResult> SubscribeAsync(
         Actor actor,

@@ -21,7 +21,15 @@ public static class RealtimeTokens
 
     private static readonly JsonWebTokenHandler Handler = new() { SetDefaultTimesOnTokenCreation = false };
 
-    public static string Create(string accessKey, string audience, RealtimeUser? user, DateTimeOffset now, TimeSpan lifetime)
+    /// <summary>A token signed with <paramref name="accessKey"/>; <paramref name="keyId"/> names the key in the header (<c>kid</c>) when the service issued it.</summary>
+    public static string Create(
+        string accessKey,
+        string audience,
+        RealtimeUser? user,
+        DateTimeOffset now,
+        TimeSpan lifetime,
+        string? keyId = null
+    )
     {
         var claims = new Dictionary<string, object>(StringComparer.Ordinal);
         if (user is not null)
@@ -41,7 +49,10 @@ public static class RealtimeTokens
                 NotBefore = now.UtcDateTime,
                 Expires = (now + lifetime).UtcDateTime,
                 Claims = claims,
-                SigningCredentials = new SigningCredentials(Key(accessKey), SecurityAlgorithms.HmacSha256),
+                SigningCredentials = new SigningCredentials(
+                    new SymmetricSecurityKey(Encoding.UTF8.GetBytes(accessKey)) { KeyId = keyId },
+                    SecurityAlgorithms.HmacSha256
+                ),
             }
         );
     }

@@ -26,7 +26,7 @@ public sealed partial class RealtimeEndpoints(RealtimeService service, IOptions<
     [GeneratedRegex("^[A-Za-z0-9_-]{1,64}$")]
     private static partial Regex EpochFormat();
 
-    public IResult Negotiate(HttpRequest request)
+    public async Task<IResult> NegotiateAsync(HttpRequest request, CancellationToken cancellationToken)
     {
         var query = QueryParameters.Read(request, [NegotiateVersion]);
         if (query.TryGetValue(NegotiateVersion, out var version) && version is not ("0" or "1"))
@@ -34,7 +34,7 @@ public sealed partial class RealtimeEndpoints(RealtimeService service, IOptions<
             throw new ValidationException(new FieldError(NegotiateVersion, "enum", "0 or 1.", ErrorLocation.Query));
         }
         var requestBase = new Uri($"{request.Scheme}://{request.Host}");
-        var result = service.Negotiate(CurrentActor.Get(), requestBase);
+        var result = await service.NegotiateAsync(CurrentActor.Get(), requestBase, cancellationToken);
         return new JsonContractResult<NegotiateView>(new(result.Url, result.AccessToken), RealtimeJsonContext.Relaxed.NegotiateView);
     }
 

@@ -128,7 +128,7 @@ public sealed class SignalRServicePublisherTests : IAsyncLifetime
     public async Task Should_negotiate_the_services_client_url_with_a_user_token_for_it()
     {
         using var publisher = CreateSut();
-        var result = publisher.Negotiate(new RealtimeUser("staff:ana", "s1"), new Uri("https://api.example.com"));
+        var result = await publisher.NegotiateAsync(new RealtimeUser("staff:ana", "s1"), new Uri("https://api.example.com"), default);
         Assert.Equal(_endpoint + "/client/?hub=cx", result.Url);
         var validation = await new JsonWebTokenHandler().ValidateTokenAsync(
             result.AccessToken,
