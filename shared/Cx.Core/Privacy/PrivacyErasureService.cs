@@ -5,11 +5,14 @@ using Cx.Core.Audit;
 using Cx.Core.Common;
 using Cx.Core.Content;
 using Cx.Core.Documents;
+using Cx.Core.Events;
 using Cx.Core.Identity;
 using Cx.Core.Notifications;
 using Cx.Core.Personalization;
 using Cx.Core.Portability;
 using Cx.Core.Profiles;
+using Cx.Core.Rules;
+using Cx.Core.Webhooks;
 
 namespace Cx.Core.Privacy;
 
@@ -44,7 +47,9 @@ public sealed class PrivacyErasureService(
     PrivacyAccessService access,
     AuditLog audit,
     TimeProvider time,
-    IAnalyticsPseudonymizer? analytics = null
+    IEnumerable<IPersonalDataEraser> erasers,
+    IAnalyticsPseudonymizer? analytics = null,
+    IIdentityLinkStore? links = null
 )
 {
     public const string ErasureAction = "privacy.erasure";
@@ -131,15 +136,37 @@ public sealed class PrivacyErasureService(
             )
         );
 
+        // The anonymous ids identified as the customer, read before the analytics renames them.
+        IReadOnlyList<string> anonymousIds = links is null ? [] : await links.GetAnonymousIdsAsync(customerId, cancellationToken);
+        steps.Add(await EraseDecisionsAsync(customerId, anonymousIds, cancellationToken));
+        steps.Add(await EraseWebhookPayloadsAsync([customerId, .. anonymousIds], cancellationToken));
+
         // Events: the analytics facts keep their counts under a pseudonym; identified anonymous ids go with the customer.
         if (analytics is not null)
         {
             var result = await analytics.PseudonymizeAsync(customerId, pseudonym, cancellationToken);
             steps.Add(new("analytics", "pseudonymized", result.Subjects, [.. result.AnonymousIds.Select(Sha256)]));
+            // The analytics names the n-th anonymous id pseudonym-n; the other stores use the same names.
+            anonymousIds = [.. result.AnonymousIds, .. anonymousIds.Except(result.AnonymousIds, StringComparer.Ordinal)];
         }
         else
         {
             steps.Add(new("analytics", "not-supported-by-provider", 0, []));
+        }
+
+        // The stores behind adapters (realtime channels, device sessions, the raw event log): each says what it did,
+        // or the proof says the provider's adapter cannot.
+        var subject = new ErasureSubject(
+            customerId,
+            pseudonym,
+            anonymousIds.Select((id, i) => (id, i)).ToDictionary(p => p.id, p => $"{pseudonym}-{p.i + 1}", StringComparer.Ordinal)
+        );
+        foreach (var store in ErasureStores.Adapters)
+        {
+            var eraser = erasers.FirstOrDefault(e => e.Store == store);
+            steps.Add(
+                eraser is null ? new(store, "not-supported-by-provider", 0, []) : await eraser.EraseAsync(subject, cancellationToken)
+            );
         }
 
         // Last the profile: deleting it signs the customer out everywhere (sessions, refresh tokens)
@@ -196,6 +223,121 @@ public sealed class PrivacyErasureService(
                 parent.Remove(name);
             }
         }
+    }
+
+    /// <summary>The sampled personalization decisions about the customer or their anonymous ids are deleted.</summary>
+    private async Task<ErasureStep> EraseDecisionsAsync(
+        string customerId,
+        IReadOnlyList<string> anonymousIds,
+        CancellationToken cancellationToken
+    )
+    {
+        var hashes = new List<string>();
+        var filters = new List<(string Field, string Value)> { ("customerId", customerId) };
+        filters.AddRange(anonymousIds.Select(a => ("anonymousId", a)));
+        foreach (var (field, value) in filters)
+        {
+            while (true)
+            {
+                var page = await store.QueryAsync(
+                    Containers.Definitions,
+                    new DocumentQuery
+                    {
+                        Type = PersonalizationDocuments.DecisionLog,
+                        PartitionKey = PersonalizationDocuments.DecisionLog,
+                        Filter = new Comparison(FieldPath.Parse(field), ComparisonOperator.Eq, ScalarValue.From(value)),
+                        Limit = 200,
+                    },
+                    cancellationToken
+                );
+                foreach (var document in page.Items)
+                {
+                    hashes.Add(Sha256(document.Json.Span));
+                    await DeleteQuietlyAsync(Containers.Definitions, document.Key, cancellationToken);
+                }
+                if (page.Items.Count < 200)
+                {
+                    break;
+                }
+            }
+        }
+        return new("decision-log", "deleted", hashes.Count, hashes);
+    }
+
+    /// <summary>What a delivery's payload becomes once it named the customer (a replay sends it as it is now).</summary>
+    public const string ErasedPayload = """{"erased":true}""";
+
+    /// <summary>
+    /// The webhook deliveries whose payload names the customer or one of their anonymous ids (as a JSON
+    /// string value) keep their status and attempts, but the payload becomes <see cref="ErasedPayload"/>
+    /// and the receivers' response bodies are dropped. Reads every delivery of every subscription.
+    /// </summary>
+    private async Task<ErasureStep> EraseWebhookPayloadsAsync(IReadOnlyList<string> ids, CancellationToken cancellationToken)
+    {
+        var needles = ids.Select(id => System.Text.Json.JsonSerializer.Serialize(id)).ToArray();
+        var hashes = new List<string>();
+        var query = new DocumentQuery { Type = WebhookDeliveryLog.DeliveryType, Limit = 500 };
+        while (true)
+        {
+            var page = await store.QueryAsync(WebhookDeliveryLog.Container, query, cancellationToken);
+            foreach (var document in page.Items)
+            {
+                var current = document;
+                while (current is not null && Names(current, needles))
+                {
+                    try
+                    {
+                        await store.ReplaceAsync(
+                            WebhookDeliveryLog.Container,
+                            new DocumentWrite(current.Id, current.PartitionKey, current.Type, ErasePayload(current)),
+                            current.ETag,
+                            cancellationToken
+                        );
+                        hashes.Add(Sha256(current.Json.Span));
+                        break;
+                    }
+                    catch (DocumentNotFoundException)
+                    {
+                        break; // expired or deleted meanwhile: nothing left to erase
+                    }
+                    catch (PreconditionFailedException)
+                    {
+                        // A retry of the delivery recorded an attempt meanwhile: erase the new version.
+                        current = await store.ReadAsync(WebhookDeliveryLog.Container, current.Key, cancellationToken);
+                    }
+                }
+            }
+            if (page.Next is null || page.Items.Count == 0)
+            {
+                break;
+            }
+            query = query with { After = page.Next };
+        }
+        return new("webhook-deliveries", "payloads-erased", hashes.Count, hashes);
+    }
+
+    private static bool Names(StoredDocument delivery, string[] needles)
+    {
+        using var json = System.Text.Json.JsonDocument.Parse(delivery.Json);
+        return json.RootElement.TryGetProperty("payload", out var payload)
+            && payload.ValueKind == System.Text.Json.JsonValueKind.String
+            && payload.GetString() is { } text
+            && needles.Any(n => text.Contains(n, StringComparison.Ordinal));
+    }
+
+    private static byte[] ErasePayload(StoredDocument document)
+    {
+        var delivery = JsonNode.Parse(document.Json.Span)!.AsObject();
+        delivery["payload"] = ErasedPayload;
+        delivery["payloadErased"] = true;
+        if (delivery["attempts"] is JsonArray attempts)
+        {
+            foreach (var attempt in attempts)
+            {
+                (attempt?["response"] as JsonObject)?.Remove("body");
+            }
+        }
+        return Encoding.UTF8.GetBytes(delivery.ToJsonString());
     }
 
     private async Task<ErasureStep> DeletePartitionAsync(

@@ -1,7 +1,10 @@
+using System.Security.Cryptography;
+using System.Text.Json;
 using System.Threading.Channels;
 using CommunityToolkit.HighPerformance.Buffers;
 using Cx.Core.Analytics;
 using Cx.Core.Events;
+using Cx.Core.Privacy;
 using Cx.Embedded.Sqlite;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -20,9 +23,10 @@ public delegate void LogRowReader(LogRow row, ReadOnlySpan<byte> data);
 /// transaction (group commit) and only then completes each caller's task: a 202 means the
 /// events are committed. With synchronous=NORMAL a commit survives a process kill; with
 /// <see cref="LogDurability.Full"/> also a power loss. One row per append keeps writes cheap;
-/// the sequence (AUTOINCREMENT, never reused) is the stream position.
+/// the sequence (AUTOINCREMENT, never reused) is the stream position. An erasure rewrites the
+/// rows that hold the customer's events in place (<see cref="EraseAsync"/>).
 /// </summary>
-public sealed partial class SqliteEventLog : IEventStream, IAsyncDisposable
+public sealed partial class SqliteEventLog : IEventStream, IPersonalDataEraser, IAsyncDisposable
 {
     private readonly Channel<PendingAppend> _queue;
     private readonly SqliteDatabase _database;
@@ -209,6 +213,87 @@ public sealed partial class SqliteEventLog : IEventStream, IAsyncDisposable
             cancellationToken,
             solo: true
         );
+
+    public string Store => ErasureStores.EventLog;
+
+    /// <summary>
+    /// An erasure (ADR 0454): every event of the customer or of one of their anonymous ids in the log
+    /// gets the pseudonyms the analytics gave them (so a row the processor has not reached yet counts
+    /// under the same subjects), and the events the processor has applied lose their properties (the
+    /// analytics kept what it needed). Rows keep their sequence: the stream positions do not move.
+    /// </summary>
+    public async ValueTask<ErasureStep> EraseAsync(ErasureSubject subject, CancellationToken cancellationToken)
+    {
+        await InitializeAsync(cancellationToken);
+        var processed = await _checkpoints.GetCheckpointAsync(Partition, cancellationToken) ?? 0;
+        List<byte[]> needles = [Needle("cid", subject.CustomerId), .. subject.AnonymousIds.Keys.Select(a => Needle("aid", a))];
+        return await _database.WriteAsync(
+            (session, _) =>
+            {
+                var find = session.Command(
+                    "SELECT seq, data FROM event_log WHERE "
+                        + string.Join(" OR ", needles.Select((_, i) => $"instr(data, $n{i}) > 0"))
+                        + " ORDER BY seq"
+                );
+                for (var i = 0; i < needles.Count; i++)
+                {
+                    find.Parameters.AddWithValue($"$n{i}", needles[i]);
+                }
+                var rows = new List<(long Seq, byte[] Data)>();
+                using (var reader = find.ExecuteReader())
+                {
+                    while (reader.Read())
+                    {
+                        rows.Add((reader.GetInt64(0), (byte[])reader.GetValue(1)));
+                    }
+                }
+                var update = session.Command("UPDATE event_log SET data = $d WHERE seq = $s");
+                var data = update.Parameters.Add("$d", Microsoft.Data.Sqlite.SqliteType.Blob);
+                var seq = update.Parameters.Add("$s", Microsoft.Data.Sqlite.SqliteType.Integer);
+                var hashes = new List<string>(rows.Count);
+                var events = new List<TrackedEvent>();
+                foreach (var row in rows)
+                {
+                    hashes.Add(Convert.ToHexStringLower(SHA256.HashData(row.Data)));
+                    events.Clear();
+                    EventCodec.DecodeLines(row.Data, events);
+                    for (var i = 0; i < events.Count; i++)
+                    {
+                        events[i] = Pseudonymize(events[i], subject, applied: row.Seq <= processed);
+                    }
+                    using var lines = EventCodec.EncodeLines(events);
+                    data.Value = lines.WrittenSpan.ToArray();
+                    seq.Value = row.Seq;
+                    update.ExecuteNonQuery();
+                }
+                return new ErasureStep(Store, "pseudonymized", rows.Count, hashes);
+            },
+            cancellationToken,
+            solo: true
+        );
+    }
+
+    private static byte[] Needle(string field, string id) =>
+        [.. System.Text.Encoding.UTF8.GetBytes($"\"{field}\":"), .. JsonSerializer.SerializeToUtf8Bytes(id)];
+
+    private static TrackedEvent Pseudonymize(TrackedEvent e, ErasureSubject subject, bool applied)
+    {
+        var customer = e.CustomerId == subject.CustomerId;
+        var anonymous = e.AnonymousId is { } a && subject.AnonymousIds.ContainsKey(a);
+        if (!customer && !anonymous)
+        {
+            return e;
+        }
+        return e with
+        {
+            CustomerId = customer ? subject.Pseudonym : e.CustomerId,
+            AnonymousId =
+                e.AnonymousId is { } id && subject.AnonymousIds.TryGetValue(id, out var pseudonym) ? pseudonym
+                : customer ? null
+                : e.AnonymousId,
+            Properties = applied ? "{}"u8.ToArray() : e.Properties,
+        };
+    }
 
     private void EnsureWriter()
     {

@@ -1,4 +1,6 @@
 using System.Security.Cryptography;
+using System.Text.Json;
+using Cx.Core.Privacy;
 using Cx.Core.Realtime;
 using Cx.Embedded.Sqlite;
 using Microsoft.Data.Sqlite;
@@ -10,8 +12,11 @@ namespace Cx.Embedded.Realtime;
 /// holds each channel's epoch (random, fixed when the channel's first publication is appended) and
 /// head offset; <c>realtime_log</c> its publications by offset, unique per (channel, key) so a
 /// redelivered change appends nothing. Appends run through the store's writer (group commit).
+/// An erasure (ADR 0454) drops the customer's own channel and replaces, in place, every other
+/// publication that names the customer or one of their anonymous ids with <see cref="ErasedBody"/>,
+/// so other channels keep their offsets gap-free.
 /// </summary>
-public sealed class SqliteChannelLog(SqliteDatabase database) : IChannelLog, IDisposable
+public sealed class SqliteChannelLog(SqliteDatabase database) : IChannelLog, IPersonalDataEraser, IDisposable
 {
     private readonly SemaphoreSlim _schemaLock = new(1, 1);
     private volatile bool _ready;
@@ -204,6 +209,73 @@ public sealed class SqliteChannelLog(SqliteDatabase database) : IChannelLog, IDi
                 var delete = session.Command("DELETE FROM realtime_log WHERE at < $cut");
                 delete.Parameters.AddWithValue("$cut", before.ToUnixTimeMilliseconds());
                 return delete.ExecuteNonQuery();
+            },
+            cancellationToken,
+            solo: true
+        );
+    }
+
+    /// <summary>What a publication that named an erased customer carries from then on.</summary>
+    public static readonly byte[] ErasedBody = """{"kind":"erased"}"""u8.ToArray();
+
+    public string Store => ErasureStores.RealtimeChannels;
+
+    public async ValueTask<ErasureStep> EraseAsync(ErasureSubject subject, CancellationToken cancellationToken)
+    {
+        await EnsureSchemaAsync(cancellationToken);
+        var channel = "customer:" + subject.CustomerId;
+        List<byte[]> needles =
+        [
+            JsonSerializer.SerializeToUtf8Bytes(subject.CustomerId),
+            .. subject.AnonymousIds.Keys.Select(a => JsonSerializer.SerializeToUtf8Bytes(a)),
+        ];
+        return await database.WriteAsync(
+            (session, _) =>
+            {
+                var hashes = new List<string>();
+                var own = session.Command("SELECT body FROM realtime_log WHERE channel = $c ORDER BY seq");
+                own.Parameters.AddWithValue("$c", channel);
+                using (var reader = own.ExecuteReader())
+                {
+                    while (reader.Read())
+                    {
+                        hashes.Add(Convert.ToHexStringLower(SHA256.HashData((byte[])reader.GetValue(0))));
+                    }
+                }
+                foreach (var table in (string[])["realtime_log", "realtime_channels"])
+                {
+                    var delete = session.Command($"DELETE FROM {table} WHERE channel = $c");
+                    delete.Parameters.AddWithValue("$c", channel);
+                    delete.ExecuteNonQuery();
+                }
+                var naming = session.Command(
+                    "SELECT channel, seq, body FROM realtime_log WHERE "
+                        + string.Join(" OR ", needles.Select((_, i) => $"instr(body, $n{i}) > 0"))
+                );
+                for (var i = 0; i < needles.Count; i++)
+                {
+                    naming.Parameters.AddWithValue($"$n{i}", needles[i]);
+                }
+                var found = new List<(string Channel, long Seq)>();
+                using (var reader = naming.ExecuteReader())
+                {
+                    while (reader.Read())
+                    {
+                        found.Add((reader.GetString(0), reader.GetInt64(1)));
+                        hashes.Add(Convert.ToHexStringLower(SHA256.HashData((byte[])reader.GetValue(2))));
+                    }
+                }
+                var replace = session.Command("UPDATE realtime_log SET body = $b WHERE channel = $c AND seq = $s");
+                replace.Parameters.AddWithValue("$b", ErasedBody);
+                var c = replace.Parameters.Add("$c", SqliteType.Text);
+                var s = replace.Parameters.Add("$s", SqliteType.Integer);
+                foreach (var (name, seq) in found)
+                {
+                    c.Value = name;
+                    s.Value = seq;
+                    replace.ExecuteNonQuery();
+                }
+                return new ErasureStep(Store, "erased", hashes.Count, hashes);
             },
             cancellationToken,
             solo: true

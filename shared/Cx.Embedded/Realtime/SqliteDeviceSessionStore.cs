@@ -1,3 +1,5 @@
+using System.Security.Cryptography;
+using Cx.Core.Privacy;
 using Cx.Core.Realtime;
 using Cx.Embedded.Sqlite;
 using Microsoft.Data.Sqlite;
@@ -5,7 +7,10 @@ using Microsoft.Data.Sqlite;
 namespace Cx.Embedded.Realtime;
 
 /// <summary>Embedded device sessions: <c>realtime_sessions</c> in the SQLite file of the embedded store; expired rows are never returned and are deleted on the next create.</summary>
-public sealed class SqliteDeviceSessionStore(SqliteDatabase database, TimeProvider time) : IDeviceSessionStore, IDisposable
+public sealed class SqliteDeviceSessionStore(SqliteDatabase database, TimeProvider time)
+    : IDeviceSessionStore,
+        IPersonalDataEraser,
+        IDisposable
 {
     private readonly SemaphoreSlim _schemaLock = new(1, 1);
     private volatile bool _ready;
@@ -133,6 +138,55 @@ public sealed class SqliteDeviceSessionStore(SqliteDatabase database, TimeProvid
                 return delete.ExecuteNonQuery() == 1;
             },
             cancellationToken
+        );
+    }
+
+    public string Store => ErasureStores.DeviceSessions;
+
+    /// <summary>
+    /// An erasure (ADR 0454) deletes every session the customer created (expired ones too) and the
+    /// publications of their <c>session:{id}</c> channels, which carried the sessions' state.
+    /// </summary>
+    public async ValueTask<ErasureStep> EraseAsync(ErasureSubject subject, CancellationToken cancellationToken)
+    {
+        await EnsureSchemaAsync(cancellationToken);
+        var owner = "customer:" + subject.CustomerId;
+        return await database.WriteAsync(
+            (s, _) =>
+            {
+                var find = s.Command("SELECT id, state FROM realtime_sessions WHERE owner = $o ORDER BY id");
+                find.Parameters.AddWithValue("$o", owner);
+                var ids = new List<string>();
+                var hashes = new List<string>();
+                using (var reader = find.ExecuteReader())
+                {
+                    while (reader.Read())
+                    {
+                        ids.Add(reader.GetString(0));
+                        hashes.Add(Convert.ToHexStringLower(SHA256.HashData((byte[])reader.GetValue(1))));
+                    }
+                }
+                var delete = s.Command("DELETE FROM realtime_sessions WHERE owner = $o");
+                delete.Parameters.AddWithValue("$o", owner);
+                delete.ExecuteNonQuery();
+                var logged = s.Command("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'realtime_log'");
+                if ((long)logged.ExecuteScalar()! > 0)
+                {
+                    foreach (var table in (string[])["realtime_log", "realtime_channels"])
+                    {
+                        var channel = s.Command($"DELETE FROM {table} WHERE channel = $c");
+                        var name = channel.Parameters.Add("$c", SqliteType.Text);
+                        foreach (var id in ids)
+                        {
+                            name.Value = "session:" + id;
+                            channel.ExecuteNonQuery();
+                        }
+                    }
+                }
+                return new ErasureStep(Store, "deleted", ids.Count, hashes);
+            },
+            cancellationToken,
+            solo: true
         );
     }
 

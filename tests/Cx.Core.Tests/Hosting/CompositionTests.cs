@@ -32,6 +32,7 @@ public sealed class CompositionTests
         typeof(IValidateOptions<>),
         typeof(IOptionsChangeTokenSource<>),
         typeof(IStartupValidator),
+        typeof(Cx.Core.Privacy.IPersonalDataEraser),
     ];
 
     private static IServiceCollection Compose(params (string Key, string Value)[] settings) =>

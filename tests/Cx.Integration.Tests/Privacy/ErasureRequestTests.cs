@@ -165,6 +165,13 @@ public sealed class ErasureRequestTests(EventsHostFactory host) : IClassFixture<
         Assert.Equal(2, steps["analytics"]["count"]!.GetValue<int>());
         Assert.Equal([Sha256(alice.Anonymous)], steps["analytics"]["hashes"]!.AsArray().Select(h => h!.GetValue<string>()));
         Assert.Equal(1, steps["notification-preferences"]["count"]!.GetValue<int>());
+        // The stores behind ports (ADR 0454): each embedded adapter erases; the raw event log held Alice's three events.
+        Assert.Equal("deleted", steps["decision-log"]["action"]!.GetValue<string>());
+        Assert.Equal("payloads-erased", steps["webhook-deliveries"]["action"]!.GetValue<string>());
+        Assert.Equal("erased", steps["realtime-channels"]["action"]!.GetValue<string>());
+        Assert.Equal("deleted", steps["device-sessions"]["action"]!.GetValue<string>());
+        Assert.Equal("pseudonymized", steps["event-log"]["action"]!.GetValue<string>());
+        Assert.InRange(steps["event-log"]["count"]!.GetValue<int>(), 1, 2);
         Assert.DoesNotContain(alice.Email, proof.ToJsonString(), StringComparison.Ordinal);
 
         var after = await ReadEverythingAsync(alice);
