@@ -85,6 +85,10 @@ public sealed class AccessMatrixTests(UnlimitedDevHostFactory host) : IClassFixt
         ["Health"] = Everyone,
         ["GetOpenApiDocument"] = Everyone,
         ["GetOpenApiDocumentV2"] = Everyone,
+        ["GetApiReference"] = Everyone,
+        ["GetApiReferenceV2"] = Everyone,
+        ["GetGraphQLExplorer"] = Everyone,
+        ["GetWebAsset"] = Everyone,
         ["IssueToken"] = Everyone,
         ["RevokeToken"] = Everyone,
         ["GetSigningKeys"] = Everyone,
@@ -343,6 +347,7 @@ public sealed class AccessMatrixTests(UnlimitedDevHostFactory host) : IClassFixt
             ["messageId"] = "inb_" + new string('0', 32),
             ["jobId"] = new string('0', 32),
             ["fileName"] = "part-00001.csv",
+            ["file"] = "matrix-ABCDEF.js",
         };
         var values = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (System.Text.RegularExpressions.Match match in System.Text.RegularExpressions.Regex.Matches(route, "{([^}:?]+)[^}]*}"))
