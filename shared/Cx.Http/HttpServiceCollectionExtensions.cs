@@ -50,6 +50,9 @@ public static class HttpServiceCollectionExtensions
         services.AddSingleton(ApiCatalog.Discover());
         services.AddSingleton<OpenApiDocumentProvider>();
         services.AddSingleton<OpenApiEndpoints>();
+        // The web pages (API reference, GraphQL explorer) embedded from shared/Cx.Web's build.
+        services.AddSingleton<Web.WebAssets>();
+        services.AddSingleton<Web.WebEndpoints>();
         services.AddSingleton<EventEndpoints>();
         services.AddSingleton<EventTypeEndpoints>();
         services.AddSingleton<CustomerBehaviorEndpoints>();

@@ -132,15 +132,16 @@ public sealed class GraphQLEndpoints(
         }
         var limits = graphQLOptions.Value;
         TimeSpan? retryAfter = null;
+        var introspectionOnly = IntrospectionDepth.IsIntrospectionOnly(resolution.Query);
         var complexity = new ComplexityOptions
         {
-            MaxDepth = limits.MaxDepth,
-            MaxComplexity = limits.MaxCost,
+            MaxDepth = introspectionOnly ? Math.Max(limits.MaxDepth, IntrospectionDepth.Limit) : limits.MaxDepth,
+            MaxComplexity = introspectionOnly ? null : limits.MaxCost,
             // The cost of a document within the limits is charged to the caller's rate-limit bucket
             // (the gate took 1 for the request): a costly query spends as much as that many requests.
             ValidateComplexityDelegate = async check =>
             {
-                if (check.Error is not null || !limits.ChargeCostToRateLimit)
+                if (check.Error is not null || !limits.ChargeCostToRateLimit || introspectionOnly)
                 {
                     return;
                 }

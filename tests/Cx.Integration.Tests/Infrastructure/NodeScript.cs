@@ -8,7 +8,8 @@ public static class NodeScript
     public static async Task<(int ExitCode, string Output, string Error)> RunAsync(
         string relativeScript,
         IEnumerable<string> arguments,
-        string? input = null
+        string? input = null,
+        TimeSpan? timeout = null
     )
     {
         var script = Path.Combine(RepoPaths.Root, relativeScript);
@@ -36,8 +37,8 @@ public static class NodeScript
         process.StandardInput.Close();
         var output = process.StandardOutput.ReadToEndAsync();
         var error = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        await process.WaitForExitAsync(timeout.Token);
+        using var deadline = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(60));
+        await process.WaitForExitAsync(deadline.Token);
         return (process.ExitCode, await output, await error);
     }
 }

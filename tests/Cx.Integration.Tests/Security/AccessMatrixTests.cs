@@ -89,6 +89,10 @@ public sealed class AccessMatrixTests(UnlimitedDevHostFactory host) : IClassFixt
         ["Health"] = Everyone,
         ["GetOpenApiDocument"] = Everyone,
         ["GetOpenApiDocumentV2"] = Everyone,
+        ["GetApiReference"] = Everyone,
+        ["GetApiReferenceV2"] = Everyone,
+        ["GetGraphQLExplorer"] = Everyone,
+        ["GetWebAsset"] = Everyone,
         ["IssueToken"] = Everyone,
         ["RevokeToken"] = Everyone,
         ["GetSigningKeys"] = Everyone,
@@ -348,6 +352,7 @@ public sealed class AccessMatrixTests(UnlimitedDevHostFactory host) : IClassFixt
             ["jobId"] = new string('0', 32),
             ["fileName"] = "part-00001.csv",
             ["snapshotId"] = "snap-matrix",
+            ["file"] = "matrix-ABCDEF.js",
         };
         var values = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (System.Text.RegularExpressions.Match match in System.Text.RegularExpressions.Regex.Matches(route, "{([^}:?]+)[^}]*}"))
