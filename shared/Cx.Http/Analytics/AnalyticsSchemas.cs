@@ -28,6 +28,13 @@ internal static class AnalyticsSchemas
             AdditionalPropertiesAllowed = false,
         };
 
+    private static OpenApiSchema Duration(string description)
+    {
+        var schema = SchemaBuilder.String(description);
+        schema.Pattern = SchemaBuilder.DurationUpTo90DaysPattern;
+        return schema;
+    }
+
     private static OpenApiSchema Array(IOpenApiSchema items, int? minItems = null, int? maxItems = null) =>
         new()
         {
@@ -106,9 +113,9 @@ internal static class AnalyticsSchemas
                     FunnelQuery.MinSteps,
                     FunnelQuery.MaxSteps
                 ),
-                ["window"] = SchemaBuilder.String("ISO 8601 duration (days, hours, minutes, seconds; at most P90D) such as P7D or PT30M."),
+                ["window"] = Duration("ISO 8601 duration (days, hours, minutes, seconds; at most P90D) such as P7D or PT30M."),
                 ["from"] = SchemaBuilder.DateTime("Step-1 occurrences from here ..."),
-                ["to"] = SchemaBuilder.DateTime("... until here (exclusive); now when absent."),
+                ["to"] = SchemaBuilder.DateTime("... until here (exclusive); now when absent. After from, and at most 92 days after it."),
             },
             "steps",
             "window",

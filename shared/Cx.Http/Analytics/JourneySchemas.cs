@@ -58,7 +58,11 @@ public static class JourneySchemas
                 break;
             case "awareness" or "consideration" or "action" when schema.Items is OpenApiSchema stageItems:
                 schema.MaxItems = JourneyRegistry.MaxEventTypesPerStage;
+                schema.UniqueItems = true;
                 stageItems.Pattern = EventTypeSchemas.EventTypeKeyPattern;
+                break;
+            case "conversionWindow":
+                schema.Pattern = SchemaBuilder.DurationUpTo90DaysPattern;
                 break;
         }
     }

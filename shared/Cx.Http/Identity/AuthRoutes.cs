@@ -31,7 +31,9 @@ public static class AuthRoutes
                 Summary = "Sign in, refresh, or exchange an SSO id_token",
                 Description =
                     "OAuth-style grants as a form or JSON: password (staff), refresh_token (rotation; a reused refresh token revokes its session), "
-                    + "and RFC 8693 token exchange of an SSO id_token (customers). client_type=web puts the refresh token in an HttpOnly cookie.",
+                    + "and RFC 8693 token exchange of an SSO id_token (customers). client_type=web puts the refresh token in an HttpOnly cookie. "
+                    + "Each grant needs its own fields: password needs username and password, refresh_token needs refresh_token "
+                    + "(or the refresh cookie of a web client), token exchange needs subject_token and subject_token_type.",
                 RequestBody = new(
                     ApiSchemaRef.FromJsonRequest(TokenJsonContext.Default.TokenRequest),
                     ["application/x-www-form-urlencoded", RequestBody.Json],

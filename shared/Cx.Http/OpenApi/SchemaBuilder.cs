@@ -12,6 +12,13 @@ public static class SchemaBuilder
     /// <summary>Content-type and component keys: lower-case, starting with a letter, not ending with '-'.</summary>
     public const string KeyPattern = "^[a-z](?:[a-z0-9-]{0,62}[a-z0-9])?$";
 
+    /// <summary>
+    /// ISO 8601 durations of at most 90 days in their common forms (1-90 days, or 1-999 hours, minutes or
+    /// seconds). The server also reads combined forms (P1DT12H) up to the same limit; the pattern is the
+    /// subset a client can rely on.
+    /// </summary>
+    public const string DurationUpTo90DaysPattern = "^(?:P(?:[1-9]|[1-8][0-9]|90)D|PT[1-9][0-9]{0,2}[HMS])$";
+
     public static OpenApiSchema String(string? description = null) => new() { Type = JsonSchemaType.String, Description = description };
 
     public static OpenApiSchema Id(string? description = null) =>

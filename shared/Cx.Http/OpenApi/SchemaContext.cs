@@ -18,7 +18,7 @@ internal sealed class SchemaContext
     {
         Document = document;
         ContentOptions = contentOptions;
-        JsonTypes = new JsonTypeSchemas(this);
+        JsonTypes = new JsonTypeSchemas(this) { CustomizeProperty = ApiSchemaRules.Discovered.Apply };
     }
 
     public OpenApiDocument Document { get; }

@@ -1,3 +1,4 @@
+using Cx.Core.Segments;
 using Cx.Http.OpenApi;
 using Cx.Http.Requests;
 using Microsoft.OpenApi;
@@ -46,8 +47,8 @@ public static class SegmentRoutes
         {
             properties["sample"] = SchemaBuilder.Integer(
                 0,
-                100,
-                "How many matching customer ids to return (at most Cx:Segments:PreviewSampleSize)."
+                new SegmentOptions().PreviewSampleSize,
+                "How many matching customer ids to return: at most Cx:Segments:PreviewSampleSize, whose default is the maximum stated here."
             );
         }
         return new OpenApiSchema
