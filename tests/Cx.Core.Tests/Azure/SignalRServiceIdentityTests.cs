@@ -4,6 +4,8 @@ using Azure.Core;
 using Cx.Azure.SignalR;
 using Cx.Core.Documents;
 using Cx.Core.Realtime;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
@@ -194,4 +196,29 @@ public sealed class SignalRServiceIdentityTests
     [InlineData("Endpoint=https://x.service.signalr.net;AuthType=azure.other;")]
     public void Should_refuse_an_identity_connection_string_without_an_endpoint_or_with_another_auth_type(string connectionString) =>
         Assert.Throws<InvalidOperationException>(() => SignalRServicePublisher.Parse(connectionString));
+
+    [Fact]
+    public void Should_register_the_publisher_as_the_transport_and_the_closer_and_add_the_revocation_hook()
+    {
+        var configuration = new ConfigurationBuilder()
+            .AddInMemoryCollection(
+                new Dictionary<string, string?>
+                {
+                    ["Cx:Realtime:SignalR:ConnectionString"] =
+                        $"Endpoint={Endpoint};AuthType=azure.msi;ClientId=00000000-0000-0000-0000-000000000001;",
+                }
+            )
+            .Build();
+        var services = new ServiceCollection();
+        services.AddCxRealtime(configuration);
+        Cx.Azure.AzureServiceCollectionExtensions.AddCxSignalRService(services, configuration);
+        Assert.Contains(
+            services,
+            d => d.ServiceType == typeof(Cx.Core.Lifecycle.IChangeHook) && d.ImplementationType == typeof(RealtimeRevocationHook)
+        );
+        using var provider = services.BuildServiceProvider();
+        var publisher = provider.GetRequiredService<IRealtimePublisher>();
+        Assert.IsType<SignalRServicePublisher>(publisher);
+        Assert.Same(publisher, provider.GetRequiredService<IRealtimeConnectionCloser>());
+    }
 }
