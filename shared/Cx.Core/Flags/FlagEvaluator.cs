@@ -157,6 +157,9 @@ public sealed class FlagSet(CompiledFlag[] flags, FrozenDictionary<string, int> 
 
     /// <summary>True when some flag's rules, or those of its prerequisites, read segment membership.</summary>
     public bool AnyReadsSegments { get; } = Array.Exists(flags, f => f.ReadsSegments);
+
+    /// <summary>True when some flag has a content switch (<c>flag_active</c>): otherwise evaluation reads no entry.</summary>
+    public bool AnyContentSwitch { get; } = Array.Exists(flags, f => f.Definition.ContentSwitch is not null);
 }
 
 /// <summary>

@@ -284,6 +284,10 @@ public sealed class FlagService(
     /// </summary>
     private async Task<SwitchView?> ReadSwitchesAsync(FlagSet set, int[] indexes, CancellationToken cancellationToken)
     {
+        if (!set.AnyContentSwitch)
+        {
+            return null; // no flag of the set has a switch, so neither has any prerequisite: nothing to read
+        }
         var reached = new HashSet<int>();
         var pending = new Stack<int>(indexes);
         while (pending.TryPop(out var index))

@@ -1,3 +1,4 @@
+using System.IO.Hashing;
 using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
 using System.Text;
@@ -62,9 +63,10 @@ public static class OfrepBulkWriter
             at += parts[i].Length;
         }
         Tail.CopyTo(body, at);
-        Span<byte> digest = stackalloc byte[32];
-        SHA256.HashData(digestInput, digest);
-        var etag = Convert.ToBase64String(digest[..18]).Replace('+', '-').Replace('/', '_');
+        // A validator, not a secret: the 128-bit XxHash3 of the results (ADR 0479) instead of SHA-256.
+        Span<byte> digest = stackalloc byte[16];
+        XxHash128.Hash(digestInput, digest);
+        var etag = Convert.ToBase64String(digest).TrimEnd('=').Replace('+', '-').Replace('/', '_');
         return (body, etag);
     }
 

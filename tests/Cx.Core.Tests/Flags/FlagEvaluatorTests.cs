@@ -41,6 +41,9 @@ public sealed class FlagEvaluatorTests
                     StringComparison.Ordinal
                 )
         );
+        // The set knows it has a switch (evaluation reads entries only then).
+        Assert.True(set.AnyContentSwitch);
+        Assert.False(Set(Gold()).AnyContentSwitch);
         var facts = Context(set, "c1", """{"loyaltyTier":"gold"}""");
         FlagContext With(IFlagSwitches? switches) => new(facts.UnitId, facts.Facts, null, 0, null, switches);
         Assert.Equal(FlagReason.Disabled, FlagEvaluator.Evaluate(set, 0, With(new Switches(off: true))).Reason);
