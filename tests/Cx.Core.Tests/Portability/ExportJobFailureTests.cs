@@ -36,6 +36,12 @@ public sealed class ExportJobFailureTests
         public ValueTask<byte[]?> GetAsync(string container, string name, CancellationToken cancellationToken) =>
             ValueTask.FromResult(Items.TryGetValue(container + "/" + name, out var bytes) ? bytes : null);
 
+        public ValueTask DeleteAsync(string container, string name, CancellationToken cancellationToken)
+        {
+            Items.TryRemove(container + "/" + name, out _);
+            return ValueTask.CompletedTask;
+        }
+
         public async IAsyncEnumerable<StoredBlob> ListAsync(
             string container,
             string prefix,
