@@ -161,6 +161,7 @@ public sealed class GraphQLEndpoints(
         ];
         var schema = await schemas.GetAsync(cancellationToken);
         var context = ActivatorUtilities.CreateInstance<GraphQLRequestContext>(services);
+        context.Request = request;
         var result = await executer.ExecuteAsync(
             new ExecutionOptions
             {

@@ -1,3 +1,4 @@
+using Cx.Core.Common;
 using Cx.Core.Identity;
 using Cx.Http.Personalization;
 using GraphQL;
@@ -8,7 +9,7 @@ using Microsoft.Extensions.DependencyInjection;
 namespace Cx.Http.GraphQL;
 
 /// <summary>
-/// <c>personalize(placements: [...], customerId, anonymousId)</c>: the placement decisions of
+/// <c>personalize(placements: [...], customerId, anonymousId, device, language, ..., utmContent)</c>: the placement decisions of
 /// <c>GET /api/v1/personalize</c> through the same handler and service (the same placement-key
 /// checks, the same rule that a customer token decides for itself only and that naming a customer
 /// takes customers:read), answered field by field. Needs content:read, as the REST route.
@@ -56,27 +57,79 @@ internal static class GraphQLPersonalize
                 + "a named customer (customers:read) or an anonymous visitor (content:read).",
             ResolvedType = decision,
             Arguments = new QueryArguments(
-                new QueryArgument<NonNullGraphType<ListGraphType<NonNullGraphType<StringGraphType>>>>
-                {
-                    Name = "placements",
-                    Description = "Placement keys, such as homepage.hero.",
-                },
-                new QueryArgument<IdGraphType> { Name = "customerId", Description = "A customer (a customer token: its own only)." },
-                new QueryArgument<StringGraphType> { Name = "anonymousId", Description = "An anonymous visitor (1-128 characters)." }
+                (QueryArgument[])
+                    [
+                        new QueryArgument<NonNullGraphType<ListGraphType<NonNullGraphType<StringGraphType>>>>
+                        {
+                            Name = "placements",
+                            Description = "Placement keys, such as homepage.hero.",
+                        },
+                        new QueryArgument<IdGraphType>
+                        {
+                            Name = "customerId",
+                            Description = "A customer (a customer token: its own only).",
+                        },
+                        new QueryArgument<StringGraphType>
+                        {
+                            Name = "anonymousId",
+                            Description = "An anonymous visitor (1-128 characters).",
+                        },
+                        .. ContextArguments.Select(a => new QueryArgument<StringGraphType>
+                        {
+                            Name = a.Argument,
+                            Description = a.Description,
+                        }),
+                    ]
             ),
             Resolver = new FuncFieldResolver<object?>(async ctx =>
             {
                 GraphQLRequestContext.Require(Permissions.ContentRead);
                 var endpoints = ctx.RequestServices!.GetRequiredService<PersonalizeEndpoints>();
-                return await endpoints.DecideAsync(
-                    ctx.GetArgument<List<string>>("placements"),
-                    ctx.GetArgument<string?>("customerId"),
-                    ctx.GetArgument<string?>("anonymousId"),
-                    ctx.CancellationToken
-                );
+                var context = new Dictionary<string, string>(StringComparer.Ordinal);
+                foreach (var (argument, parameter, _) in ContextArguments)
+                {
+                    if (ctx.GetArgument<string?>(argument) is { } value)
+                    {
+                        context[parameter] = value;
+                    }
+                }
+                try
+                {
+                    return await endpoints.DecideAsync(
+                        ctx.GetArgument<List<string>>("placements"),
+                        ctx.GetArgument<string?>("customerId"),
+                        ctx.GetArgument<string?>("anonymousId"),
+                        context,
+                        GraphQLRequestContext.Of(ctx).Request!,
+                        ctx.CancellationToken
+                    );
+                }
+                catch (ValidationException invalid)
+                {
+                    // Errors name the GraphQL argument (utmCampaign), not the REST parameter (utm_campaign).
+                    throw new ValidationException([.. invalid.Errors.Select(e => e with { Path = ArgumentOf(e.Path) })], invalid.Message);
+                }
             }),
         };
     }
+
+    /// <summary>The request context of GET personalize: GraphQL argument, REST parameter, description.</summary>
+    private static readonly (string Argument, string Parameter, string Description)[] ContextArguments =
+    [
+        ("device", "device", "mobile, tablet, desktop, kiosk or other; by default from the User-Agent header."),
+        ("language", "language", "A language tag such as pt-PT; by default the first of Accept-Language."),
+        ("country", "country", "An ISO 3166-1 alpha-2 code such as PT; by default the platform's country header."),
+        ("timeZone", "timeZone", "An IANA time zone such as Europe/Lisbon (for the local hour)."),
+        ("referrer", "referrer", "The referring host (at most 256 characters); by default the Referer header's host."),
+        ("utmSource", "utm_source", "utm_source of the visit (at most 256 characters)."),
+        ("utmMedium", "utm_medium", "utm_medium of the visit."),
+        ("utmCampaign", "utm_campaign", "utm_campaign of the visit."),
+        ("utmTerm", "utm_term", "utm_term of the visit."),
+        ("utmContent", "utm_content", "utm_content of the visit."),
+    ];
+
+    private static string ArgumentOf(string parameter) =>
+        ContextArguments.FirstOrDefault(a => a.Parameter == parameter).Argument ?? parameter;
 
     private static FieldType Of(string name, Type type, Func<PlacementDecisionView, object?> read, string? description) =>
         Field(name, type, read, description);

@@ -36,6 +36,9 @@ public sealed class GraphQLRequestContext(
 
     public DocumentBatchLoader Loader { get; } = new(store);
 
+    /// <summary>The HTTP request of this execution: the request context of personalize reads its headers as REST does.</summary>
+    public Microsoft.AspNetCore.Http.HttpRequest? Request { get; set; }
+
     /// <summary>The caller, as the request gate authenticated it.</summary>
     public static Actor Actor => CurrentActor.Get();
 

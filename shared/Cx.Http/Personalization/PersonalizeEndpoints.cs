@@ -92,18 +92,26 @@ public sealed partial class PersonalizeEndpoints(
         );
     }
 
+    /// <summary>The request-context parameters of <c>GET personalize</c>, which GraphQL's personalize takes as arguments.</summary>
+    internal static IReadOnlyList<string> ContextParameters { get; } =
+    ["device", "language", "country", "timeZone", "referrer", "utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content"];
+
     /// <summary>
-    /// GraphQL's <c>personalize</c> field: the placements, customer and visitor rules and the answer of
-    /// <c>GET personalize</c> through the same service, without the request context (device, language...).
+    /// GraphQL's <c>personalize</c> field: the placements, customer and visitor rules, the request
+    /// context (the same parameters, checks and header fallbacks: <paramref name="context"/> holds them
+    /// by their REST names) and the answer of <c>GET personalize</c> through the same service.
     /// </summary>
     internal async Task<DecisionView> DecideAsync(
         IReadOnlyList<string> placements,
         string? customerId,
         string? anonymousId,
+        Dictionary<string, string> context,
+        HttpRequest request,
         CancellationToken cancellationToken
     )
     {
         var errors = new List<FieldError>();
+        var requestContext = ReadContext(request, context, errors);
         var keys = ReadPlacements(string.Join(',', placements), errors);
         if (customerId is not null && !Ids.IsValidClientId(customerId))
         {
@@ -125,6 +133,8 @@ public sealed partial class PersonalizeEndpoints(
                 Placements = keys,
                 CustomerId = customerId,
                 AnonymousId = anonymousId,
+                Context = requestContext.Context,
+                TimeZone = requestContext.TimeZone,
             },
             cancellationToken
         );
