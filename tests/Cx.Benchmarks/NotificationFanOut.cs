@@ -96,6 +96,7 @@ public static class NotificationFanOut
             settings["Cx:Notifications:AllowPrivateAddresses"] = "true";
             settings["Cx:Notifications:Channels:whatsapp:Kind"] = "http";
             settings["Cx:Notifications:Channels:whatsapp:Url"] = sinkUrl + "/messages";
+            settings["Cx:Notifications:Channels:whatsapp:AddressField"] = "email"; // the bench's customers have no phone
             settings["Cx:Notifications:Channels:whatsapp:Body"] =
                 """{"messaging_product":"whatsapp","to":{{ customer.id | json }},"type":"text","text":{"body":{{ body | json }}}}""";
         }
