@@ -27,6 +27,7 @@ public static class EmbeddedServiceCollectionExtensions
         services.AddSingleton<IDocumentStore>(sp => sp.GetRequiredService<SqliteDocumentStore>());
         services.AddSingleton<SqliteChangeFeed>();
         services.AddSingleton<IChangeFeed>(sp => sp.GetRequiredService<SqliteChangeFeed>());
+        services.TryAddSingleton<Core.Notifications.INotificationChangeHistory, Notifications.SqliteNotificationChangeHistory>();
         return services;
     }
 

@@ -5,6 +5,11 @@ using Cx.Core.Content;
 using Cx.Core.Notifications;
 using Cx.Core.Queues;
 using Cx.Hosting;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -67,7 +72,40 @@ public static class NotificationFanOut
             settings["Cx:Notifications:Channels:email:From"] = "shop@example.com";
             settings["Cx:Notifications:SmtpConnectionsPerChannel"] = "8";
         }
-        var channelName = channel == "smtp" ? "email" : "inbox";
+        // --channel http: the WhatsApp-shaped templated HTTP channel to a local Kestrel sink answering 204.
+        WebApplication? httpSink = null;
+        var httpReceived = 0L;
+        if (channel == "http")
+        {
+            var sinkBuilder = WebApplication.CreateSlimBuilder();
+            sinkBuilder.Logging.ClearProviders();
+            sinkBuilder.WebHost.UseUrls("http://127.0.0.1:0");
+            httpSink = sinkBuilder.Build();
+            httpSink.MapPost(
+                "/messages",
+                async (HttpContext context) =>
+                {
+                    using var reader = new StreamReader(context.Request.Body);
+                    await reader.ReadToEndAsync();
+                    Interlocked.Increment(ref httpReceived);
+                    return Results.NoContent();
+                }
+            );
+            await httpSink.StartAsync();
+            var sinkUrl = httpSink.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+            settings["Cx:Notifications:AllowPrivateAddresses"] = "true";
+            settings["Cx:Notifications:Channels:whatsapp:Kind"] = "http";
+            settings["Cx:Notifications:Channels:whatsapp:Url"] = sinkUrl + "/messages";
+            settings["Cx:Notifications:Channels:whatsapp:AddressField"] = "email"; // the bench's customers have no phone
+            settings["Cx:Notifications:Channels:whatsapp:Body"] =
+                """{"messaging_product":"whatsapp","to":{{ customer.id | json }},"type":"text","text":{"body":{{ body | json }}}}""";
+        }
+        var channelName = channel switch
+        {
+            "smtp" => "email",
+            "http" => "whatsapp",
+            _ => "inbox",
+        };
 
         var builder = Host.CreateApplicationBuilder();
         builder.Logging.ClearProviders();
@@ -177,7 +215,17 @@ public static class NotificationFanOut
             await sink.WaitForExitAsync();
             sink.Dispose();
         }
-        var delivered = channel == "smtp" ? File.ReadLines(sinkFile).Count(l => l.EndsWith('}')) : InboxCount(database);
+        if (httpSink is not null)
+        {
+            await httpSink.StopAsync();
+            await httpSink.DisposeAsync();
+        }
+        var delivered = channel switch
+        {
+            "smtp" => File.ReadLines(sinkFile).Count(l => l.EndsWith('}')),
+            "http" => Interlocked.Read(ref httpReceived),
+            _ => InboxCount(database),
+        };
         Console.WriteLine(
             $"enqueued {customers:N0} work items in {enqueued.TotalSeconds:N1} s; {done:N0} handled and {delivered:N0} delivered in "
                 + $"{elapsed.TotalSeconds:N1} s: {done / elapsed.TotalSeconds:N0} messages/s"

@@ -14,7 +14,8 @@ public sealed record NotificationDryRunCause(
     string CauseId,
     string Kind,
     DateTimeOffset? At,
-    IReadOnlyList<NotificationDryRunChannel> Channels
+    IReadOnlyList<NotificationDryRunChannel> Channels,
+    string? NotFired = null
 );
 
 /// <summary>
@@ -49,7 +50,8 @@ public sealed class NotificationDryRun(
     NotificationPreview preview,
     NotificationPreferences preferences,
     NotificationLog log,
-    TimeProvider time
+    TimeProvider time,
+    INotificationChangeHistory? history = null
 )
 {
     public const int MaxCauses = 50;
@@ -76,8 +78,13 @@ public sealed class NotificationDryRun(
             : null;
 
         var causes = new List<NotificationDryRunCause>();
-        foreach (var (item, kind, at) in await CausesAsync(trigger, customerId, limit, cancellationToken))
+        foreach (var (item, kind, at, notFired) in await CausesAsync(trigger, customerId, limit, cancellationToken))
         {
+            if (notFired is not null)
+            {
+                causes.Add(new(item.CauseId, kind, at, [], notFired));
+                continue;
+            }
             var model = NotificationWorkHandler.Model(item, profile);
             if (trigger.Digest is { } digest)
             {
@@ -103,7 +110,7 @@ public sealed class NotificationDryRun(
         return causes;
     }
 
-    private async Task<List<(NotificationWorkItem Item, string Kind, DateTimeOffset? At)>> CausesAsync(
+    private async Task<List<(NotificationWorkItem Item, string Kind, DateTimeOffset? At, string? NotFired)>> CausesAsync(
         NotificationTrigger trigger,
         string customerId,
         int limit,
@@ -111,7 +118,7 @@ public sealed class NotificationDryRun(
     )
     {
         var on = trigger.On;
-        var causes = new List<(NotificationWorkItem, string, DateTimeOffset?)>();
+        var causes = new List<(NotificationWorkItem, string, DateTimeOffset?, string?)>();
         if (on.Kind == TriggerKinds.Content)
         {
             var schema = await contentTypes.GetSchemaAsync(on.ContentType!, cancellationToken);
@@ -125,6 +132,41 @@ public sealed class NotificationDryRun(
                 },
                 cancellationToken
             );
+            if (history is not null)
+            {
+                // Each past change of the entries, as the change feed delivered it to the hook (ADR 0462).
+                var changes = await history.ReadAsync(
+                    schema.Container,
+                    on.ContentType!,
+                    [.. page.Items.Select(d => d.Id)],
+                    limit,
+                    cancellationToken
+                );
+                foreach (var change in changes)
+                {
+                    var body = JsonNode.Parse(change.After!.Value.Span);
+                    if (!(body?["customer"] is JsonValue owner && owner.TryGetValue<string>(out var id) && id == customerId))
+                    {
+                        continue; // the entry belonged to another customer at that version
+                    }
+                    var changeEvent = Webhooks.WebhookEvents.EventType(change);
+                    causes.Add(
+                        (
+                            new NotificationWorkItem
+                            {
+                                Trigger = trigger.Key,
+                                CauseId = $"{change.Container}/{change.PartitionKey}/{change.Id}@{change.ETag}",
+                                CustomerId = customerId,
+                                Document = body,
+                            },
+                            "content-change",
+                            change.CommittedAt,
+                            NotificationHook.Fires(on, changeEvent, change) ? null : NotFired(on, changeEvent)
+                        )
+                    );
+                }
+                return causes;
+            }
             foreach (var document in page.Items)
             {
                 var body = JsonNode.Parse(document.Json.Span);
@@ -139,7 +181,8 @@ public sealed class NotificationDryRun(
                             Document = body,
                         },
                         "content",
-                        at
+                        at,
+                        null
                     )
                 );
             }
@@ -174,10 +217,22 @@ public sealed class NotificationDryRun(
                         Segment = on.Segment,
                     },
                     on.Kind,
-                    e.Timestamp
+                    e.Timestamp,
+                    null
                 )
             );
         }
         return causes;
+    }
+
+    /// <summary>Why a past change did not fire a content trigger.</summary>
+    public static string NotFired(TriggerSource on, string eventType)
+    {
+        var watched = on.ContentType + "." + on.Change;
+        if (!eventType.EndsWith("." + on.Change, StringComparison.Ordinal))
+        {
+            return $"not fired: the change is {eventType}; the trigger fires on {watched}";
+        }
+        return $"not fired: {on.Field} did not become {on.Becomes} in this change";
     }
 }

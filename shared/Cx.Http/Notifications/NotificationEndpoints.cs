@@ -347,7 +347,8 @@ public sealed partial class NotificationEndpoints(
                             ch.Reason,
                             ch.Logged
                         )),
-                    ]
+                    ],
+                    c.NotFired
                 )),
             ]),
             NotificationJsonContext.Relaxed.NotificationDryRunView

@@ -56,7 +56,8 @@ public sealed record NotificationDryRunCauseView(
     string CauseId,
     string Kind,
     DateTimeOffset? At,
-    IReadOnlyList<NotificationDryRunChannelView> Channels
+    IReadOnlyList<NotificationDryRunChannelView> Channels,
+    string? NotFired = null
 );
 
 public sealed record NotificationDryRunChannelView(
@@ -339,7 +340,9 @@ public static class NotificationRoutes
                 Summary = "Replay a customer's recent causes through a trigger, sending nothing",
                 Description =
                     "The customer's recent causes the trigger watches, newest first (timeline events of its type for event and segment "
-                    + "triggers, the customer's entries of its content type for content triggers), each with per channel the delivery id, "
+                    + "triggers; for content triggers each past change of the customer's entries of its content type as the change feed "
+                    + "delivered it, with notFired saying why a change did not fire, or the entries as they are now where the store keeps "
+                    + "no change history), each with per channel the delivery id, "
                     + "the rendering, whether it would be sent now or why not (condition, missing address or template, preference, quiet "
                     + "hours, cap, already in the delivery log) and the status the delivery log holds for it. Nothing is sent, queued or logged.",
                 Permission = Permissions.NotificationsManage,
