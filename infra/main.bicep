@@ -318,6 +318,8 @@ var appSettings = {
   Cx__Realtime__SignalR__ConnectionString: 'Endpoint=${signalR.outputs.endpoint};AuthType=azure.msi;ClientId=${identityClientId};Version=1.0;'
   // The experiment significance timer (NCRONTAB, seconds first); its trigger reads this setting.
   Cx__Experiments__SignificanceSchedule: '0 0 3 * * *'
+  // The nightly store snapshot timer (docs/snapshots.md); its trigger reads this setting.
+  Cx__Snapshots__Schedule: '0 0 2 * * *'
 }
 
 // Identity (docs/security.md). Tokens are signed with EC P-256 keys kept in Key Vault, one

@@ -10,11 +10,12 @@ namespace Cx.DevHost;
 /// <item><c>--seed-demo[=N]</c>: load a demo data set (N customers, 250 by default) before serving.</item>
 /// <item><c>--settings PATH</c>: the local.settings.json to read (default: next to the binaries).</item>
 /// <item><c>--port N</c>: listen on 127.0.0.1:N (default 7071, as <c>func start</c>).</item>
+/// <item><c>restore SNAPSHOT</c>: load a snapshot into the empty configured store instead of serving (RestoreCommand).</item>
 /// </list>
 /// </summary>
 public sealed record DevHostCommandLine(int? SeedDemo, string? SettingsPath, int Port, string[] Remaining)
 {
-    /// <summary>A sub-command (<c>token</c>, <c>audit</c>) instead of serving, and its arguments.</summary>
+    /// <summary>A sub-command (<c>token</c>, <c>audit</c>, <c>restore</c>) instead of serving, and its arguments.</summary>
     public string? Command { get; init; }
 
     public string[] CommandArguments { get; init; } = [];
@@ -25,7 +26,7 @@ public sealed record DevHostCommandLine(int? SeedDemo, string? SettingsPath, int
 
     public static DevHostCommandLine Parse(string[] args)
     {
-        if (args.Length > 0 && args[0] is "token" or "audit")
+        if (args.Length > 0 && args[0] is "token" or "audit" or "restore")
         {
             var rest = new List<string>();
             string? settingsPath = null;

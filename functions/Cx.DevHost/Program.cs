@@ -70,6 +70,10 @@ if (commandLine.Command == "audit")
 {
     return await AuditCommand.RunAsync(commandLine.CommandArguments, app.Services);
 }
+if (commandLine.Command == "restore")
+{
+    return await RestoreCommand.RunAsync(commandLine.CommandArguments, app.Services);
+}
 
 using var rejectionEvents = app
     .Services.GetRequiredService<KestrelRejections>()
