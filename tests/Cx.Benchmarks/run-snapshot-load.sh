@@ -54,7 +54,12 @@ done
 END=$(date +%s.%N)
 kill "$SAMPLER"; wait "$SAMPLER" 2>/dev/null || true
 peak=$(cat "$DATA/peak")
-SUMMARY=$(curl -s -H "Authorization: Bearer $TOKEN" "$API/snapshots/$ID" | python3 -c 'import json,sys; m=json.load(sys.stdin); c=sum(f["rows"] for f in m["files"] if f["table"]=="customers"); print(f"rows={m[\"rows\"]} customers={c} bytes={m[\"bytes\"]} files={len(m[\"files\"])}")')
+SUMMARY=$(curl -s -H "Authorization: Bearer $TOKEN" "$API/snapshots/$ID" | python3 -c '
+import json, sys
+m = json.load(sys.stdin)
+customers = sum(f["rows"] for f in m["files"] if f["table"] == "customers")
+print("rows=%d customers=%d bytes=%d files=%d" % (m["rows"], customers, m["bytes"], len(m["files"])))
+')
 echo "snapshot $STATUS seconds=$(echo "$END - $START" | bc) $SUMMARY rss_before_kb=$before rss_growth_kb=$((peak - before)) load=\"$(cut -d' ' -f1-3 /proc/loadavg)\""
 kill $HOST_PID 2>/dev/null || true
 wait $HOST_PID 2>/dev/null || true
