@@ -135,7 +135,7 @@ public sealed class VersioningTests(VersioningFixture fixture) : IClassFixture<V
         var v2Document = await (await _client.GetAsync("/api/v2/openapi.json").ShouldBeAsync(HttpStatusCode.OK)).ReadObjectAsync();
         Assert.Equal("v2", v2Document["info"]!["version"]!.GetValue<string>());
         Assert.Equal(
-            ["/api/v2/customers", "/api/v2/openapi.json"],
+            ["/api/v2/customers", "/api/v2/openapi.json", "/api/v2/reference"],
             v2Document["paths"]!.AsObject().Select(p => p.Key).Order(StringComparer.Ordinal)
         );
         var v2 = v2Document["paths"]!["/api/v2/customers"]!["get"]!.AsObject();
