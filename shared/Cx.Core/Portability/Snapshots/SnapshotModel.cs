@@ -35,6 +35,9 @@ public sealed record SnapshotPart(string Database, string Table, int Index, long
 {
     /// <summary>The file's name inside the snapshot's folder.</summary>
     public string FileName => $"{Database}/{Table}/part-{Index:D5}.parquet";
+
+    /// <summary>Cosmos DB: the feed range the part reads (<c>FeedRange.ToJsonString</c>); null for SQLite.</summary>
+    public string? Range { get; init; }
 }
 
 /// <summary>What a snapshot will write: its id, when it started, the tables and the parts.</summary>
