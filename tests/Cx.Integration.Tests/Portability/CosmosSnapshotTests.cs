@@ -21,6 +21,8 @@ namespace Cx.Integration.Tests.Portability;
 [Collection(CosmosServerCollection.Name)]
 public sealed class CosmosSnapshotTests(CosmosServerFixture server, AzuriteFixture azurite) : IClassFixture<AzuriteFixture>
 {
+    private static readonly JsonSerializerOptions WebJson = new(JsonSerializerDefaults.Web);
+
     private readonly string _container = "snapshots-" + Guid.NewGuid().ToString("n")[..10];
 
     internal static async Task SeedAsync(IDocumentStore store)
@@ -181,5 +183,118 @@ public sealed class CosmosSnapshotTests(CosmosServerFixture server, AzuriteFixtu
         Assert.Equal(manifest.Files.Single(f => f.Name == again.FileName).Sha256, rewritten.Sha256);
 
         Assert.Equal(["snap-cosmos-1"], (await snapshots.ListAsync(default)).Select(m => m.SnapshotId));
+    }
+
+    [Fact]
+    public async Task Should_restore_a_snapshot_into_empty_containers_with_every_document_equal_and_unique_values_kept()
+    {
+        await using var source = await CosmosTestStore.CreateAsync(server);
+        await source.Containers.InitializeAsync(default);
+        await SeedAsync(source.Store);
+        var snapshots = Service(source);
+        var manifest = await SnapshotAsync(snapshots, "snap-cosmos-2");
+        await using var target = await CosmosTestStore.CreateAsync(server);
+        var restore = new CosmosSnapshotRestore(target.Containers);
+
+        var (restored, documents) = await restore.RestoreAsync(
+            (name, token) => snapshots.ReadFileAsync("snap-cosmos-2", name, token).AsTask(),
+            default
+        );
+
+        Assert.Equal("snap-cosmos-2", restored.SnapshotId);
+        Assert.Equal(manifest.Rows, documents);
+        foreach (var name in CosmosSnapshotSource.ContainerNames())
+        {
+            var before = await ReadAllAsync(CosmosSnapshotSource.Container(source.Containers, name));
+            var after = await ReadAllAsync(CosmosSnapshotSource.Container(target.Containers, name));
+            Assert.Equal(before.Keys.Order().ToArray(), after.Keys.Order().ToArray());
+            foreach (var (key, (_, body)) in before)
+            {
+                Assert.Equal(body, after[key].Item2);
+            }
+        }
+        var read = await target.Store.ReadAsync(Containers.Customers, new DocumentKey("p1", "c001"), default);
+        Assert.Contains("Renamed", Encoding.UTF8.GetString(read!.Json.Span), StringComparison.Ordinal);
+        Assert.Null(await target.Store.ReadAsync(Containers.Customers, new DocumentKey("p2", "c002"), default));
+        // The unique-value reservations came back: the restored store still refuses a taken e-mail.
+        await Assert.ThrowsAsync<UniqueValueTakenException>(async () =>
+            await target.Store.CreateAsync(
+                Containers.Customers,
+                new DocumentWrite("c999", "p0", "customer", """{"name":"Dup"}"""u8.ToArray())
+                {
+                    UniqueValues = [new UniqueValue("customer.email", "c5@example.com")],
+                },
+                default
+            )
+        );
+
+        // Containers that hold documents now: refused, nothing written.
+        var refused = await Assert.ThrowsAsync<SnapshotRestoreException>(() =>
+            restore.RestoreAsync((name, token) => snapshots.ReadFileAsync("snap-cosmos-2", name, token).AsTask(), default)
+        );
+        Assert.Equal("store-not-empty", refused.Code);
+        Assert.Equal(
+            (await ReadAllAsync(target.Containers.Product(Containers.Customers))).Count,
+            (await ReadAllAsync(source.Containers.Product(Containers.Customers))).Count
+        );
+    }
+
+    [Fact]
+    public async Task Should_refuse_a_changed_or_missing_part_or_a_sqlite_snapshot_before_writing_anything()
+    {
+        await using var source = await CosmosTestStore.CreateAsync(server);
+        await source.Containers.InitializeAsync(default);
+        await SeedAsync(source.Store);
+        var snapshots = Service(source);
+        var manifest = await SnapshotAsync(snapshots, "snap-cosmos-3");
+        await using var target = await CosmosTestStore.CreateAsync(server);
+        var restore = new CosmosSnapshotRestore(target.Containers);
+        var changed = manifest.Files.Last(f => f.Table == Containers.Customers).Name;
+        var missing = manifest.Files.First(f => f.Table == Containers.Content).Name;
+
+        var corrupt = await Assert.ThrowsAsync<SnapshotRestoreException>(() =>
+            restore.RestoreAsync(
+                async (name, token) =>
+                {
+                    if (name == missing)
+                    {
+                        return null;
+                    }
+                    var bytes = await snapshots.ReadFileAsync("snap-cosmos-3", name, token);
+                    if (name == changed)
+                    {
+                        bytes![bytes.Length / 2] ^= 0xFF;
+                    }
+                    return bytes;
+                },
+                default
+            )
+        );
+
+        Assert.Equal("snapshot-corrupt", corrupt.Code);
+        Assert.Contains(changed, corrupt.Message, StringComparison.Ordinal);
+        Assert.Contains(missing + " is missing", corrupt.Message, StringComparison.Ordinal);
+        await target.Containers.InitializeAsync(default);
+        foreach (var name in CosmosSnapshotSource.ContainerNames())
+        {
+            Assert.Empty(await ReadAllAsync(CosmosSnapshotSource.Container(target.Containers, name)));
+        }
+
+        var sqlite = await Assert.ThrowsAsync<SnapshotRestoreException>(() =>
+            restore.RestoreAsync(
+                (name, token) =>
+                    Task.FromResult<byte[]?>(
+                        name == SnapshotManifest.FileName
+                            ? JsonSerializer.SerializeToUtf8Bytes(manifest with { Store = "sqlite" }, WebJson)
+                            : null
+                    ),
+                default
+            )
+        );
+        Assert.Equal("unsupported-snapshot", sqlite.Code);
+        var none = await Assert.ThrowsAsync<SnapshotRestoreException>(() =>
+            restore.RestoreAsync((_, _) => Task.FromResult<byte[]?>(null), default)
+        );
+        Assert.Equal("no-manifest", none.Code);
     }
 }

@@ -130,3 +130,9 @@ public interface ISnapshotSource
 
 /// <summary>The input of the plan activity: the snapshot id and the orchestration's start time.</summary>
 public sealed record SnapshotPlanRequest(string SnapshotId, DateTimeOffset StartedAt);
+
+/// <summary>A refused restore: <see cref="Code"/> says why (store-not-empty, snapshot-corrupt, no-manifest, ...); nothing was written.</summary>
+public sealed class SnapshotRestoreException(string code, string message) : Exception(message)
+{
+    public string Code { get; } = code;
+}
