@@ -212,6 +212,9 @@ public static class AzureServiceCollectionExtensions
             sp.GetRequiredService<ILogger<CosmosDocumentStore>>()
         ));
         services.AddSingleton<IDocumentStore>(sp => sp.GetRequiredService<CosmosDocumentStore>());
+        // Snapshots of the containers (ADR 0444); the snapshot service finds the store's source here.
+        services.TryAddSingleton<Cx.Core.Portability.Snapshots.ISnapshotSource, Portability.Snapshots.CosmosSnapshotSource>();
+        services.TryAddSingleton<Portability.Snapshots.CosmosSnapshotRestore>();
         services.AddSingleton(sp => new CosmosChangeFeed(
             new CosmosChangeFeedSource(sp.GetRequiredService<CosmosContainers>()),
             new CosmosChangeFeedLeases(sp.GetRequiredService<CosmosContainers>()),

@@ -35,6 +35,9 @@ public sealed record SnapshotPart(string Database, string Table, int Index, long
 {
     /// <summary>The file's name inside the snapshot's folder.</summary>
     public string FileName => $"{Database}/{Table}/part-{Index:D5}.parquet";
+
+    /// <summary>Cosmos DB: the feed range the part reads (<c>FeedRange.ToJsonString</c>); null for SQLite.</summary>
+    public string? Range { get; init; }
 }
 
 /// <summary>What a snapshot will write: its id, when it started, the tables and the parts.</summary>
@@ -127,3 +130,9 @@ public interface ISnapshotSource
 
 /// <summary>The input of the plan activity: the snapshot id and the orchestration's start time.</summary>
 public sealed record SnapshotPlanRequest(string SnapshotId, DateTimeOffset StartedAt);
+
+/// <summary>A refused restore: <see cref="Code"/> says why (store-not-empty, snapshot-corrupt, no-manifest, ...); nothing was written.</summary>
+public sealed class SnapshotRestoreException(string code, string message) : Exception(message)
+{
+    public string Code { get; } = code;
+}

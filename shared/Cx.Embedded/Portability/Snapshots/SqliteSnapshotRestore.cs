@@ -328,9 +328,3 @@ public sealed class SqliteSnapshotRestore(SqliteSnapshotTables files)
         command.ExecuteNonQuery();
     }
 }
-
-/// <summary>A refused restore: <see cref="Code"/> says why (store-not-empty, snapshot-corrupt, no-manifest, ...); nothing was written.</summary>
-public sealed class SnapshotRestoreException(string code, string message) : Exception(message)
-{
-    public string Code { get; } = code;
-}
