@@ -69,6 +69,10 @@ public sealed class DefinitionSchemas
 
     private readonly List<Action<Type, string, OpenApiSchema>> _customizers = [];
     private readonly List<(string Name, Func<JsonTypeSchemas, OpenApiSchema> Build)> _schemas = [];
+    private readonly List<(
+        IReadOnlyList<string> Names,
+        Func<Func<string, IOpenApiSchema>, IReadOnlyDictionary<string, IOpenApiSchema>> Build
+    )> _groups = [];
 
     private DefinitionSchemas() { }
 
@@ -120,12 +124,37 @@ public sealed class DefinitionSchemas
             )
         );
 
+    /// <summary>
+    /// Shared schemas that may refer to each other (recursive rule languages): every name in
+    /// <paramref name="names"/> is reserved first, then <paramref name="build"/> gets a reference
+    /// factory and returns the schema of each name. Groups are added before the documents.
+    /// </summary>
+    public void AddGroup(
+        IReadOnlyList<string> names,
+        Func<Func<string, IOpenApiSchema>, IReadOnlyDictionary<string, IOpenApiSchema>> build
+    ) => _groups.Add((names, build));
+
     internal static void Register(SchemaContext context)
     {
         var definitions = new DefinitionSchemas();
         foreach (var describe in Discover())
         {
             describe(definitions);
+        }
+        foreach (var (names, build) in definitions._groups)
+        {
+            foreach (var name in names)
+            {
+                if (context.ReserveName(name) != name)
+                {
+                    throw new InvalidOperationException($"The schema name '{name}' is used twice.");
+                }
+            }
+            var built = build(context.Reference);
+            foreach (var name in names)
+            {
+                context.Add(name, built[name]);
+            }
         }
         var schemas = new JsonTypeSchemas(context) { CustomizeProperty = definitions.CustomizeProperty };
         foreach (var (name, build) in definitions._schemas)

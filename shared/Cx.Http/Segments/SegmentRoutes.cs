@@ -33,33 +33,6 @@ public static class SegmentRoutes
 
     private static readonly ApiSchemaRef Input = ApiSchemaRef.Named(SegmentSchemas.SegmentInput);
 
-    private const string CriteriaDescription =
-        "The rule: comparisons, all/any/not, relative dates and behaviour conditions (docs/segments.md; JSON Schema in "
-        + "docs/schemas/segment-criteria.schema.json). An invalid rule is a 400 whose errors point into /criteria.";
-
-    private static OpenApiSchema CriteriaBody(bool sample)
-    {
-        var properties = new Dictionary<string, IOpenApiSchema>
-        {
-            ["criteria"] = new OpenApiSchema { Type = JsonSchemaType.Object, Description = CriteriaDescription },
-        };
-        if (sample)
-        {
-            properties["sample"] = SchemaBuilder.Integer(
-                0,
-                new SegmentOptions().PreviewSampleSize,
-                "How many matching customer ids to return: at most Cx:Segments:PreviewSampleSize, whose default is the maximum stated here."
-            );
-        }
-        return new OpenApiSchema
-        {
-            Type = JsonSchemaType.Object,
-            Properties = properties,
-            Required = new SortedSet<string>(StringComparer.Ordinal) { "criteria" },
-            AdditionalPropertiesAllowed = false,
-        };
-    }
-
     /// <summary>The OpenAPI operations of these routes, one per function (see <see cref="ApiCatalog"/>).</summary>
     [ApiOperations]
     internal static IEnumerable<ApiOperation> Operations =>
@@ -91,7 +64,7 @@ public static class SegmentRoutes
                 Summary = "Count the customers unsaved criteria match",
                 Description =
                     "Evaluates the criteria over every customer now; nothing is saved. The sample holds the first matching ids in id order.",
-                RequestBody = new(ApiSchemaRef.Inline(() => CriteriaBody(sample: true)), [RequestBody.Json], "The criteria to try."),
+                RequestBody = new(ApiSchemaRef.Named(SegmentSchemas.PreviewRequest), [RequestBody.Json], "The criteria to try."),
                 Responses =
                 [
                     new(200, "The count and a sample.") { Schema = ApiSchemaRef.FromJson(SegmentJsonContext.Default.SegmentPreviewView) },
@@ -108,7 +81,7 @@ public static class SegmentRoutes
                 Description =
                     "Evaluates the criteria over every customer and compares with the segment's membership now: wouldAdd, wouldRemove, "
                     + "total (members after) and current (members now). Nothing is saved.",
-                RequestBody = new(ApiSchemaRef.Inline(() => CriteriaBody(sample: false)), [RequestBody.Json], "The new criteria."),
+                RequestBody = new(ApiSchemaRef.Named(SegmentSchemas.DryRunRequest), [RequestBody.Json], "The new criteria."),
                 Responses = [new(200, "The counts.") { Schema = ApiSchemaRef.FromJson(SegmentJsonContext.Default.SegmentDryRunView) }],
                 Problems = [400, 404, 413, 415],
             },

@@ -11,9 +11,27 @@ public static class SegmentSchemas
 
     public const string SegmentInput = "SegmentDefinitionInput";
 
+    /// <summary>The body of <c>POST .../preview</c>: criteria and a sample size.</summary>
+    public const string PreviewRequest = "SegmentPreviewRequest";
+
+    /// <summary>The body of <c>POST .../dry-run</c>: criteria.</summary>
+    public const string DryRunRequest = "SegmentDryRunRequest";
+
     [ApiDefinitionSchemas]
     internal static void Describe(DefinitionSchemas schemas)
     {
+        Func<string, IOpenApiSchema>? reference = null;
+        schemas.AddGroup(
+            [.. SegmentCriteriaSchema.Names, PreviewRequest, DryRunRequest],
+            r =>
+            {
+                reference = r;
+                var built = SegmentCriteriaSchema.Build(r);
+                built[PreviewRequest] = CriteriaBody(r, sample: true);
+                built[DryRunRequest] = CriteriaBody(r, sample: false);
+                return built;
+            }
+        );
         schemas.AddDocument<SegmentDefinition>(
             SegmentDocument,
             SegmentDocuments.Segment,
@@ -21,7 +39,40 @@ public static class SegmentSchemas
             adjust: RequireRule
         );
         schemas.AddInput<SegmentDefinition>(SegmentInput, "A segment as a client sends it.", RequireRule);
-        schemas.Customize(Customize);
+        schemas.Customize((declaringType, name, schema) => Customize(declaringType, name, schema, reference!));
+    }
+
+    private const string CriteriaDescription =
+        "The rule: comparisons, all/any/not, relative dates and behaviour conditions (docs/segments.md; the same JSON Schema as "
+        + "docs/schemas/segment-criteria.schema.json). Fields and their value types come from the customer schema of the moment: "
+        + "a field it does not have is a 400 unknown-field, a value of another type a 400 type, both pointing into /criteria.";
+
+    private static OpenApiSchema Criteria(Func<string, IOpenApiSchema> reference) =>
+        new()
+        {
+            Type = JsonSchemaType.Object,
+            Description = CriteriaDescription,
+            AllOf = [reference(SegmentCriteriaSchema.Root)],
+        };
+
+    private static OpenApiSchema CriteriaBody(Func<string, IOpenApiSchema> reference, bool sample)
+    {
+        var properties = new Dictionary<string, IOpenApiSchema> { ["criteria"] = Criteria(reference) };
+        if (sample)
+        {
+            properties["sample"] = SchemaBuilder.Integer(
+                0,
+                new SegmentOptions().PreviewSampleSize,
+                "How many matching customer ids to return: at most Cx:Segments:PreviewSampleSize, whose default is the maximum stated here."
+            );
+        }
+        return new OpenApiSchema
+        {
+            Type = JsonSchemaType.Object,
+            Properties = properties,
+            Required = new SortedSet<string>(StringComparer.Ordinal) { "criteria" },
+            AdditionalPropertiesAllowed = false,
+        };
     }
 
     private static void RequireRule(OpenApiSchema schema)
@@ -32,7 +83,7 @@ public static class SegmentSchemas
         }
     }
 
-    private static void Customize(Type declaringType, string name, OpenApiSchema schema)
+    private static void Customize(Type declaringType, string name, OpenApiSchema schema, Func<string, IOpenApiSchema> reference)
     {
         if (declaringType != typeof(SegmentDefinition))
         {
@@ -42,8 +93,8 @@ public static class SegmentSchemas
         {
             case "criteria":
                 schema.Type = JsonSchemaType.Object;
-                schema.Description =
-                    "The rule: comparisons, all/any/not, relative dates and behaviour conditions (docs/segments.md; JSON Schema in docs/schemas/segment-criteria.schema.json).";
+                schema.Description = CriteriaDescription;
+                schema.AllOf = [reference(SegmentCriteriaSchema.Root)];
                 break;
             case "name":
                 schema.MinLength = 1;

@@ -30,6 +30,11 @@ public sealed partial class GeneratedBodyTests(BadInputDevHost host) : IClassFix
     /// </summary>
     private static readonly Dictionary<string, Allowance[]> Allowed = new(StringComparer.Ordinal)
     {
+        ["CreateSegment"] = [CriteriaFields("criteria fields name fields of the customer schema of the moment")],
+        ["ReplaceSegment"] = [CriteriaFields("criteria fields name fields of the customer schema of the moment")],
+        ["DryRunSegment"] = [CriteriaFields("criteria fields name fields of the customer schema of the moment")],
+        ["PreviewSegment"] = [CriteriaFields("criteria fields name fields of the customer schema of the moment")],
+        ["StartSnapshot"] = [new(409, "snapshot-in-progress", [], "one snapshot at a time; the first seed's snapshot is still running")],
         ["EraseCustomerPersonalData"] = [new(404, "not-found", [], "the first seed's erasure removed the customer")],
         ["StartExperimentRun"] = [new(409, "run-in-progress", [], "one significance run at a time; the first seed's run is still going")],
         ["StartSnapshot"] =
@@ -100,8 +105,27 @@ public sealed partial class GeneratedBodyTests(BadInputDevHost host) : IClassFix
     private sealed record Allowance(int Status, string Code, string[] Errors, string Reason)
     {
         public bool Covers(int status, string code, IReadOnlyList<string> errors) =>
-            status == Status && code == Code && (Errors.Length == 0 || errors.All(Errors.Contains));
+            status == Status && code == Code && (Errors.Length == 0 || errors.All(e => Errors.Any(allowed => Matches(allowed, e))));
+
+        /// <summary><c>pointer:code</c> exactly, or <c>**/name:code</c>: that last pointer segment and code at any depth of the pointer's first segment.</summary>
+        private static bool Matches(string allowed, string error)
+        {
+            var deep = allowed.IndexOf("/**/", StringComparison.Ordinal);
+            return deep < 0
+                ? allowed == error
+                : error.StartsWith(allowed[..(deep + 1)], StringComparison.Ordinal)
+                    && error.EndsWith(allowed[(deep + 3)..], StringComparison.Ordinal);
+        }
     }
+
+    /// <summary>
+    /// Segment criteria name fields of the customer schema of the moment, and each field's value has
+    /// that field's type: a schema generated once for every deployment cannot list them (the rule
+    /// language's shape is in the document, from docs/schemas/segment-criteria.schema.json). A
+    /// between range is [low, high] with low &lt;= high, which JSON Schema cannot compare (value:type).
+    /// </summary>
+    private static Allowance CriteriaFields(string reason) =>
+        new(400, "validation-failed", ["/criteria/**/field:unknown-field", "/criteria/**/value:type"], reason);
 
     /// <summary>
     /// Operations whose documented request schema is still looser than the server, with what the
@@ -139,10 +163,6 @@ public sealed partial class GeneratedBodyTests(BadInputDevHost host) : IClassFix
         ["ReplacePlacement"] = "content type, weights, threshold, fallback, holdout",
         ["ReplayMutations"] = "mutation counters and ifMatch",
         ["SubscribeRealtime"] = "channel names",
-        ["CreateSegment"] = "the criteria shape",
-        ["ReplaceSegment"] = "the criteria shape",
-        ["DryRunSegment"] = "the criteria shape",
-        ["PreviewSegment"] = "the criteria shape",
         ["CreateWebhook"] = "url and filters",
         ["ReplaceWebhook"] = "url and filters",
     };
