@@ -37,10 +37,6 @@ public sealed partial class GeneratedBodyTests(BadInputDevHost host) : IClassFix
         ["StartSnapshot"] = [new(409, "snapshot-in-progress", [], "one snapshot at a time; the first seed's snapshot is still running")],
         ["EraseCustomerPersonalData"] = [new(404, "not-found", [], "the first seed's erasure removed the customer")],
         ["StartExperimentRun"] = [new(409, "run-in-progress", [], "one significance run at a time; the first seed's run is still going")],
-        ["StartSnapshot"] =
-        [
-            new(409, "snapshot-in-progress", [], "one store snapshot at a time; the first seed's snapshot is still going"),
-        ],
         ["OfrepEvaluateFlag"] = [new(404, "not-found", [], "no fixture: the test creates no flag")],
         ["EvaluateFlag"] = [new(404, "not-found", [], "no fixture: the test creates no flag")],
         ["AssignExperiment"] = [new(404, "not-found", [], "no fixture: the test creates no experiment")],
