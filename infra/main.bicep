@@ -83,6 +83,7 @@ var cosmosContainerNames = [
   'notifications'
   'uniques'
   'leases'
+  'realtime'
 ]
 var eventHubName = 'events'
 var dataContainerNames = [

@@ -116,7 +116,7 @@ public static class CxServiceCollectionExtensions
         services.AddCxWebhooks(configuration);
         services.AddCxWebhookHttp();
         services.AddCxSupport(configuration);
-        services.AddCxRealtimeTransport(configuration);
+        services.AddCxRealtimeTransport(configuration, storage);
         services.AddCxInbound(configuration);
         services.AddCxFeedback(configuration);
         services.AddCxNotifications(configuration);
@@ -129,9 +129,14 @@ public static class CxServiceCollectionExtensions
     /// and the transport chosen by <c>Cx:Realtime:Provider</c>. With <c>Embedded</c> the DevHost
     /// replaces the placeholder transport with its SignalR hub.
     /// </summary>
-    private static void AddCxRealtimeTransport(this IServiceCollection services, IConfiguration configuration)
+    private static void AddCxRealtimeTransport(this IServiceCollection services, IConfiguration configuration, string storage)
     {
         services.AddCxRealtime(configuration);
+        if (storage == Providers.Cosmos)
+        {
+            // The channel log and the offline-client ledger follow the storage provider (ADR 0437).
+            Cx.Azure.Realtime.CosmosRealtimeServiceCollectionExtensions.AddCxCosmosRealtimeLog(services);
+        }
         services.AddCxSqliteChannelLog(configuration);
         switch (Providers.Resolve(Providers.RealtimeKey, configuration[Providers.RealtimeKey], Providers.Realtime))
         {

@@ -22,6 +22,9 @@ public sealed partial class CosmosContainers
     /// <summary>Change-feed checkpoints, one document per consumer.</summary>
     public const string Leases = "leases";
 
+    /// <summary>Realtime channel logs (a partition per channel) and offline-client ledgers (a partition per client), ADR 0437.</summary>
+    public const string Realtime = "realtime";
+
     public const string PartitionKeyPath = "/pk";
 
     private readonly Dictionary<string, Container> _containers = new(StringComparer.Ordinal);
@@ -33,7 +36,7 @@ public sealed partial class CosmosContainers
         Client = client;
         _logger = logger;
         Database = client.GetDatabase(options.Value.Database);
-        foreach (var name in Containers.All.Append(Uniques).Append(Leases))
+        foreach (var name in Containers.All.Append(Uniques).Append(Leases).Append(Realtime))
         {
             _containers[name] = Database.GetContainer(name);
         }
@@ -75,6 +78,7 @@ public sealed partial class CosmosContainers
         }
         await EnsureContainerAsync(Uniques, product: false, cancellationToken);
         await EnsureContainerAsync(Leases, product: false, cancellationToken);
+        await EnsureContainerAsync(Realtime, product: false, cancellationToken);
         _initialized = true;
     }
 

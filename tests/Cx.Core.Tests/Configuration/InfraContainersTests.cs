@@ -10,7 +10,7 @@ namespace Cx.Core.Tests.Configuration;
 /// </summary>
 public sealed partial class InfraContainersTests
 {
-    private static readonly string[] AdapterContainers = ["uniques", "leases"];
+    private static readonly string[] AdapterContainers = ["uniques", "leases", "realtime"];
 
     [GeneratedRegex(@"var cosmosContainerNames = \[(?<names>[^\]]*)\]", RegexOptions.CultureInvariant)]
     private static partial Regex ContainerList();

@@ -30,6 +30,8 @@ public sealed class CosmosTestStore : IAsyncDisposable
 
     public IChangeFeed Feed => _services.GetRequiredService<IChangeFeed>();
 
+    public IServiceProvider Services => _services;
+
     public CosmosContainers Containers => _services.GetRequiredService<CosmosContainers>();
 
     public CosmosOptions Options => _services.GetRequiredService<Microsoft.Extensions.Options.IOptions<CosmosOptions>>().Value;
