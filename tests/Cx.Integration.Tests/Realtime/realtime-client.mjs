@@ -150,7 +150,16 @@ if (plan.mode === 'subscribe') {
   let refused = null;
   for (let i = 0; i < plan.count; i++) {
     try {
-      opened.push(await connect(plan.token));
+      const c = await connect(plan.token);
+      // start() resolves at the handshake, before the hub's OnConnectedAsync has run. The hub answers
+      // an invocation only after OnConnectedAsync, so one round trip (an unknown method: its error is
+      // the answer) tells a kept connection from one the hub closed for the per-user limit.
+      await c.connection.invoke('RoundTrip').catch(() => {});
+      if (c.connection.state !== signalR.HubConnectionState.Connected) {
+        refused = 'closed by the hub after the handshake';
+        break;
+      }
+      opened.push(c);
     } catch (error) {
       refused = String(error);
       break;
